@@ -1,0 +1,236 @@
+#include "simcore/executor.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace dtsim::simcore {
+
+Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel& compute,
+                   CommModel& comm, bool record_ops)
+    : sim_(sim), w_(workload), compute_(compute), comm_(comm), record_(record_ops) {
+  const int n = static_cast<int>(w_.ranks.size());
+  offset_.resize(n + 1, 0);
+  for (int r = 0; r < n; ++r) offset_[r + 1] = offset_[r] + w_.ranks[r].ops.size();
+  const size_t total = offset_[n];
+  pending_.assign(total, 0);
+  started_.assign(total, Time::zero());
+  done_.assign(total, 0);
+  group_seq_.resize(n);
+  compute_iv_.resize(n);
+  comm_iv_.resize(n);
+  result_.rank_finish.assign(n, Time::zero());
+
+  // Dependents in CSR form: explicit deps plus the implicit stream order.
+  std::vector<uint32_t> count(total + 1, 0);
+  auto for_each_pred = [&](int r, auto&& fn) {
+    std::vector<int64_t> last(w_.stream_names.size() + 1, -1);
+    const auto& ops = w_.ranks[r].ops;
+    for (uint32_t i = 0; i < ops.size(); ++i) {
+      for (uint32_t d : ops[i].deps) {
+        if (d >= i)
+          throw ConfigError(fmt::format("rank {} op {} ('{}') depends on op {}, which is not an earlier op",
+                                        r, i, w_.str(ops[i].name), d));
+        fn(d, i);
+      }
+      int64_t& prev = last[ops[i].stream];
+      if (prev >= 0) fn(static_cast<uint32_t>(prev), i);
+      prev = i;
+    }
+  };
+  for (int r = 0; r < n; ++r)
+    for_each_pred(r, [&](uint32_t from, uint32_t to) {
+      ++count[gid(r, from) + 1];
+      ++pending_[gid(r, to)];
+    });
+  dep_begin_.assign(total + 1, 0);
+  for (size_t i = 0; i < total; ++i) dep_begin_[i + 1] = dep_begin_[i] + count[i + 1];
+  dependents_.resize(dep_begin_[total]);
+  std::vector<uint32_t> fill(dep_begin_.begin(), dep_begin_.end() - 1);
+  for (int r = 0; r < n; ++r)
+    for_each_pred(r, [&](uint32_t from, uint32_t to) { dependents_[fill[gid(r, from)]++] = to; });
+}
+
+void Executor::start() {
+  for (int r = 0; r < static_cast<int>(w_.ranks.size()); ++r)
+    for (uint32_t i = 0; i < w_.ranks[r].ops.size(); ++i)
+      if (pending_[gid(r, i)] == 0) start_op(r, i);
+}
+
+void Executor::start_op(int rank, uint32_t i) {
+  const Op& op = w_.ranks[rank].ops[i];
+  started_[gid(rank, i)] = sim_.now();
+  switch (op.kind) {
+    case OpKind::kCompute: {
+      ComputeCost c = op.duration ? ComputeCost{*op.duration, "trace"}
+                                  : compute_.cost(w_, op, rank);
+      ++result_.ops_priced_by[std::string(c.model)];
+      sim_.schedule_in(c.time, [this, rank, i] { complete_op(rank, i); });
+      break;
+    }
+    case OpKind::kDelay:
+      sim_.schedule_in(op.delay, [this, rank, i] { complete_op(rank, i); });
+      break;
+    case OpKind::kCollective: join_collective(rank, i); break;
+    case OpKind::kSend:
+    case OpKind::kRecv: post_p2p(rank, i); break;
+  }
+}
+
+void Executor::join_collective(int rank, uint32_t i) {
+  const Op& op = w_.ranks[rank].ops[i];
+  const auto& members = w_.groups.at(op.group);
+  uint64_t k = group_seq_[rank][op.group]++;
+  auto key = std::make_pair(op.group, k);
+  auto [it, fresh] = instances_.try_emplace(key, Instance{op.group, k, {}, Time::zero()});
+  Instance& inst = it->second;
+  if (!inst.joined.empty()) {
+    auto [r0, i0] = inst.joined.front();
+    const Op& first = w_.ranks[r0].ops[i0];
+    if (first.collective != op.collective || first.bytes != op.bytes || first.root != op.root)
+      throw ConfigError(fmt::format(
+          "collective #{} on group {} disagrees between ranks: rank {} op {} ('{}') is {} of {} "
+          "bytes, rank {} op {} ('{}') is {} of {} bytes",
+          k, op.group, r0, i0, w_.str(first.name), to_string(first.collective), first.bytes, rank,
+          i, w_.str(op.name), to_string(op.collective), op.bytes));
+  }
+  inst.joined.emplace_back(rank, i);
+  inst.last_join = sim_.now();
+  if (inst.joined.size() < members.size()) return;
+
+  CollectiveCall call{op.collective, w_.str(op.algorithm), &members, op.bytes, op.root};
+  uint32_t rec = static_cast<uint32_t>(result_.collectives.size());
+  result_.collectives.push_back(CollectiveRecord{w_.str(op.name), op.collective, "",
+                                                 static_cast<int>(members.size()), op.bytes,
+                                                 sim_.now(), sim_.now()});
+  auto joined = std::move(inst.joined);
+  instances_.erase(it);
+  std::string algo = comm_.start_collective(call, [this, rec, joined] {
+    result_.collectives[rec].end = sim_.now();
+    for (auto [r, j] : joined) complete_op(r, j);
+  });
+  result_.collectives[rec].algorithm = std::move(algo);
+}
+
+void Executor::post_p2p(int rank, uint32_t i) {
+  const Op& op = w_.ranks[rank].ops[i];
+  const int n = static_cast<int>(w_.ranks.size());
+  if (op.peer < 0 || op.peer >= n)
+    throw ConfigError(fmt::format("rank {} op {} ('{}'): peer {} is not a rank (0..{})", rank, i,
+                                  w_.str(op.name), op.peer, n - 1));
+  bool is_send = op.kind == OpKind::kSend;
+  P2pKey key = is_send ? P2pKey{rank, op.peer, op.tag} : P2pKey{op.peer, rank, op.tag};
+  auto& mine = is_send ? sends_[key] : recvs_[key];
+  auto& theirs = is_send ? recvs_[key] : sends_[key];
+  if (theirs.empty()) {
+    mine.push_back(i);
+    return;
+  }
+  uint32_t other = theirs.front();
+  theirs.erase(theirs.begin());
+  int peer_rank = op.peer;
+  uint32_t send_op = is_send ? i : other, recv_op = is_send ? other : i;
+  int src = key.src, dst = key.dst;
+  const Op& s = w_.ranks[src].ops[send_op];
+  const Op& r = w_.ranks[dst].ops[recv_op];
+  if (s.bytes != r.bytes)
+    throw ConfigError(fmt::format(
+        "send rank {} op {} ('{}') of {} bytes meets recv rank {} op {} ('{}') of {} bytes", src,
+        send_op, w_.str(s.name), s.bytes, dst, recv_op, w_.str(r.name), r.bytes));
+  (void)peer_rank;
+  comm_.start_p2p(src, dst, s.bytes, [this, src, dst, send_op, recv_op] {
+    complete_op(src, send_op);
+    complete_op(dst, recv_op);
+  });
+}
+
+void Executor::complete_op(int rank, uint32_t i) {
+  size_t g = gid(rank, i);
+  DTSIM_ASSERT(!done_[g], "op completed twice");
+  done_[g] = 1;
+  const Op& op = w_.ranks[rank].ops[i];
+  Time start = started_[g], end = sim_.now();
+  if (end > result_.rank_finish[rank]) result_.rank_finish[rank] = end;
+  if (op.kind == OpKind::kCompute) compute_iv_[rank].emplace_back(start, end);
+  if (op.kind == OpKind::kCollective || op.kind == OpKind::kSend || op.kind == OpKind::kRecv)
+    comm_iv_[rank].emplace_back(start, end);
+  if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end, 0});
+  for (uint32_t k = dep_begin_[g]; k < dep_begin_[g + 1]; ++k) {
+    uint32_t d = dependents_[k];
+    if (--pending_[gid(rank, d)] == 0) start_op(rank, d);
+  }
+}
+
+namespace {
+using Intervals = std::vector<std::pair<Time, Time>>;
+
+Intervals merge(Intervals v) {
+  std::sort(v.begin(), v.end());
+  Intervals out;
+  for (auto& iv : v) {
+    if (!out.empty() && iv.first <= out.back().second)
+      out.back().second = std::max(out.back().second, iv.second);
+    else
+      out.push_back(iv);
+  }
+  return out;
+}
+
+double length_s(const Intervals& v) {
+  int64_t ps = 0;
+  for (auto& [a, b] : v) ps += (b - a).count_ps();
+  return ps * 1e-12;
+}
+
+/** Length of the parts of `a` not covered by `b` (both merged). */
+double uncovered_s(const Intervals& a, const Intervals& b) {
+  int64_t ps = 0;
+  size_t j = 0;
+  for (auto [s, e] : a) {
+    Time cur = s;
+    while (j < b.size() && b[j].second <= cur) ++j;
+    size_t k = j;
+    while (k < b.size() && b[k].first < e) {
+      if (b[k].first > cur) ps += (b[k].first - cur).count_ps();
+      cur = std::max(cur, b[k].second);
+      ++k;
+    }
+    if (cur < e) ps += (e - cur).count_ps();
+  }
+  return ps * 1e-12;
+}
+}  // namespace
+
+ExecutionResult Executor::finish() {
+  std::vector<std::string> stuck;
+  for (int r = 0; r < static_cast<int>(w_.ranks.size()) && stuck.size() < 5; ++r)
+    for (uint32_t i = 0; i < w_.ranks[r].ops.size() && stuck.size() < 5; ++i)
+      if (!done_[gid(r, i)]) {
+        const Op& op = w_.ranks[r].ops[i];
+        std::string why = pending_[gid(r, i)] > 0 ? "waits for an earlier op" : "never matched";
+        if (op.kind == OpKind::kCollective && pending_[gid(r, i)] == 0)
+          why = fmt::format("waits for the other members of group {}", op.group);
+        if ((op.kind == OpKind::kSend || op.kind == OpKind::kRecv) && pending_[gid(r, i)] == 0)
+          why = fmt::format("has no matching {} (peer {}, tag {})",
+                            op.kind == OpKind::kSend ? "recv" : "send", op.peer, op.tag);
+        stuck.push_back(fmt::format("rank {} op {} ('{}', {}) {}", r, i, w_.str(op.name),
+                                    to_string(op.kind), why));
+        break;  // one per rank is enough to diagnose
+      }
+  if (!stuck.empty()) {
+    std::string msg = "deadlock: the workload ended with ops that can never run: ";
+    for (size_t k = 0; k < stuck.size(); ++k) msg += (k ? "; " : "") + stuck[k];
+    throw ConfigError(msg);
+  }
+  const int n = static_cast<int>(w_.ranks.size());
+  for (int r = 0; r < n; ++r) {
+    result_.makespan = std::max(result_.makespan, result_.rank_finish[r]);
+    Intervals c = merge(std::move(compute_iv_[r])), m = merge(std::move(comm_iv_[r]));
+    result_.compute_s += length_s(c) / n;
+    result_.communication_s += length_s(m) / n;
+    result_.exposed_communication_s += uncovered_s(m, c) / n;
+  }
+  return std::move(result_);
+}
+
+}  // namespace dtsim::simcore

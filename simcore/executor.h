@@ -1,0 +1,100 @@
+#pragma once
+/**
+ * The replay executor: runs a Workload on a Simulator with a compute model and a communication
+ * model. An op starts when its dependencies are done and the previous op of its stream (program
+ * order) has finished; compute and communication overlap exactly as far as that allows.
+ *
+ * Collectives are matched across ranks by (group, k): the k-th collective a rank issues on a group
+ * meets the k-th of every other member; it starts when all members have joined. Send and recv are
+ * matched FIFO by (src, dst, tag) and start when both are posted (rendezvous).
+ *
+ * Errors: ConfigError when the members of a collective disagree (kind, bytes), and when the run
+ * ends with ops that can never start (a deadlock: it names up to five stuck ops).
+ */
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "simcore/interfaces.h"
+#include "simcore/simulator.h"
+#include "simcore/workload.h"
+
+namespace dtsim::simcore {
+
+struct OpRecord {
+  int32_t rank;
+  uint8_t stream;
+  OpKind kind;
+  uint32_t name;
+  Time start, end;
+  uint32_t detail;  ///< collective index (collectives) or compute-model string id
+};
+
+struct CollectiveRecord {
+  std::string name;
+  CollectiveKind kind;
+  std::string algorithm;
+  int ranks = 0;
+  int64_t bytes = 0;
+  Time start;  ///< when the last member joined
+  Time end;
+};
+
+struct ExecutionResult {
+  Time makespan;                  ///< when the last op of any rank finished
+  std::vector<Time> rank_finish;  ///< per rank
+  /** Mean over ranks of the union of compute intervals, of communication intervals, and of the
+   *  communication not overlapped by compute (exposed), in seconds. */
+  double compute_s = 0, communication_s = 0, exposed_communication_s = 0;
+  std::vector<CollectiveRecord> collectives;
+  std::vector<OpRecord> ops;  ///< filled when recording is on (trace)
+  std::map<std::string, uint64_t> ops_priced_by;  ///< compute-model name -> op count
+};
+
+class Executor {
+ public:
+  Executor(Simulator& sim, const Workload& workload, const ComputeModel& compute, CommModel& comm,
+           bool record_ops);
+  /** Schedules the ops with no dependency. Call once, then sim.run(), then finish(). */
+  void start();
+  /** Checks that every op ran and returns the result. Errors: ConfigError on deadlock. */
+  ExecutionResult finish();
+
+ private:
+  struct Instance {
+    uint32_t group;
+    uint64_t index;
+    std::vector<std::pair<int, uint32_t>> joined;  // (rank, op index)
+    Time last_join;
+  };
+  struct P2pKey {
+    int src, dst, tag;
+    auto operator<=>(const P2pKey&) const = default;
+  };
+  void start_op(int rank, uint32_t op);
+  void complete_op(int rank, uint32_t op);
+  void join_collective(int rank, uint32_t op);
+  void post_p2p(int rank, uint32_t op);
+  size_t gid(int rank, uint32_t op) const { return offset_[rank] + op; }
+
+  Simulator& sim_;
+  const Workload& w_;
+  const ComputeModel& compute_;
+  CommModel& comm_;
+  bool record_;
+
+  std::vector<size_t> offset_;
+  std::vector<uint32_t> pending_;       // per global op: unfinished predecessors
+  std::vector<uint32_t> dep_begin_;     // CSR of dependents, per global op
+  std::vector<uint32_t> dependents_;    // local op indices
+  std::vector<Time> started_;           // per global op
+  std::vector<uint8_t> done_;           // per global op
+  std::vector<std::map<uint32_t, uint64_t>> group_seq_;  // per rank: group -> next index
+  std::map<std::pair<uint32_t, uint64_t>, Instance> instances_;
+  std::map<P2pKey, std::vector<uint32_t>> sends_, recvs_;  // queued op indices
+  std::vector<std::vector<std::pair<Time, Time>>> compute_iv_, comm_iv_;
+  ExecutionResult result_;
+};
+
+}  // namespace dtsim::simcore

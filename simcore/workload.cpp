@@ -1,0 +1,83 @@
+#include "simcore/workload.h"
+
+#include <algorithm>
+
+#include "simcore/error.h"
+
+namespace dtsim::simcore {
+
+std::string_view to_string(OpKind k) {
+  switch (k) {
+    case OpKind::kCompute: return "compute";
+    case OpKind::kCollective: return "collective";
+    case OpKind::kSend: return "send";
+    case OpKind::kRecv: return "recv";
+    case OpKind::kDelay: return "delay";
+  }
+  return "?";
+}
+
+namespace {
+constexpr std::pair<CollectiveKind, std::string_view> kKinds[] = {
+    {CollectiveKind::kAllReduce, "all_reduce"},   {CollectiveKind::kReduceScatter, "reduce_scatter"},
+    {CollectiveKind::kAllGather, "all_gather"},   {CollectiveKind::kAllToAll, "all_to_all"},
+    {CollectiveKind::kBroadcast, "broadcast"},    {CollectiveKind::kReduce, "reduce"}};
+}
+
+std::string_view to_string(CollectiveKind k) {
+  for (auto& [kind, name] : kKinds)
+    if (kind == k) return name;
+  return "?";
+}
+
+std::optional<CollectiveKind> parse_collective_kind(std::string_view s) {
+  for (auto& [kind, name] : kKinds)
+    if (name == s) return kind;
+  return std::nullopt;
+}
+
+double busbw_factor(CollectiveKind k, int n) {
+  switch (k) {
+    case CollectiveKind::kAllReduce: return 2.0 * (n - 1) / n;
+    case CollectiveKind::kReduceScatter:
+    case CollectiveKind::kAllGather:
+    case CollectiveKind::kAllToAll: return static_cast<double>(n - 1) / n;
+    case CollectiveKind::kBroadcast:
+    case CollectiveKind::kReduce: return 1.0;
+  }
+  return 1.0;
+}
+
+uint32_t Workload::intern(std::string_view s) {
+  if (string_index_.empty())
+    for (uint32_t i = 0; i < strings.size(); ++i) string_index_.emplace(strings[i], i);
+  auto it = string_index_.find(std::string(s));
+  if (it != string_index_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(strings.size());
+  strings.emplace_back(s);
+  string_index_.emplace(std::string(s), id);
+  return id;
+}
+
+uint32_t Workload::group_of(const std::vector<int>& members) {
+  for (uint32_t i = 0; i < groups.size(); ++i)
+    if (groups[i] == members) return i;
+  groups.push_back(members);
+  return static_cast<uint32_t>(groups.size() - 1);
+}
+
+uint8_t Workload::stream_of(std::string_view s) {
+  for (size_t i = 0; i < stream_names.size(); ++i)
+    if (stream_names[i] == s) return static_cast<uint8_t>(i);
+  if (stream_names.size() >= 255) throw ConfigError("too many streams (at most 255)");
+  stream_names.emplace_back(s);
+  return static_cast<uint8_t>(stream_names.size() - 1);
+}
+
+size_t Workload::op_count() const {
+  size_t n = 0;
+  for (auto& r : ranks) n += r.ops.size();
+  return n;
+}
+
+}  // namespace dtsim::simcore

@@ -1,0 +1,93 @@
+#pragma once
+/**
+ * The workload graph: per rank, a DAG of operations that the executor replays.
+ *
+ * Operation kinds: `compute` (FLOPs and bytes moved, or a fixed duration from a trace),
+ * `collective` (kind, bytes, communicator group, algorithm hint), `send`/`recv` (peer, bytes,
+ * tag) and `delay`. Each op runs on one stream of its rank (stream 0 "compute", stream 1 "comm",
+ * more may be named); ops on one stream run in program order, one at a time, as on a CUDA stream.
+ * Edges (`deps`) are data or control dependencies on earlier ops of the same rank.
+ *
+ * Units: bytes in bytes; flops in floating-point operations; durations in Time.
+ * Collective sizes follow nccl-tests: `bytes` is the all-reduce/broadcast/reduce buffer, the
+ * all-gather output, the reduce-scatter input and the all-to-all send buffer, per rank.
+ */
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "simcore/time.h"
+
+namespace dtsim::simcore {
+
+enum class OpKind : uint8_t { kCompute, kCollective, kSend, kRecv, kDelay };
+enum class CollectiveKind : uint8_t {
+  kAllReduce,
+  kReduceScatter,
+  kAllGather,
+  kAllToAll,
+  kBroadcast,
+  kReduce
+};
+
+std::string_view to_string(OpKind k);
+std::string_view to_string(CollectiveKind k);
+std::optional<CollectiveKind> parse_collective_kind(std::string_view s);
+/** The nccl-tests bus-bandwidth factor: 2(n-1)/n for all-reduce, (n-1)/n for all-gather,
+ *  reduce-scatter and all-to-all, 1 for broadcast and reduce. Source: nccl-tests doc/PERFORMANCE.md. */
+double busbw_factor(CollectiveKind k, int n);
+
+inline constexpr uint8_t kComputeStream = 0;
+inline constexpr uint8_t kCommStream = 1;
+
+struct Op {
+  OpKind kind = OpKind::kCompute;
+  uint8_t stream = kComputeStream;
+  uint32_t name = 0;  ///< index into Workload::strings
+  // compute
+  double flops = 0;           ///< floating-point operations
+  double mem_bytes = 0;       ///< bytes moved to/from device memory
+  uint32_t dtype = 0;         ///< index into Workload::strings ("bf16", ...)
+  std::optional<Time> duration;  ///< fixed duration (trace replay) instead of a cost model
+  // collective / p2p
+  CollectiveKind collective = CollectiveKind::kAllReduce;
+  int64_t bytes = 0;
+  uint32_t group = 0;      ///< index into Workload::groups
+  uint32_t algorithm = 0;  ///< index into Workload::strings ("auto", "ring", ...)
+  int32_t root = 0;        ///< root rank index within the group (broadcast, reduce)
+  int32_t peer = -1;       ///< send: destination rank; recv: source rank
+  int32_t tag = 0;
+  // delay
+  Time delay;
+  std::vector<uint32_t> deps;  ///< indices of earlier ops of the same rank
+};
+
+struct RankProgram {
+  std::vector<Op> ops;
+};
+
+class Workload {
+ public:
+  std::vector<RankProgram> ranks;
+  /** Communicator groups: global rank ids, in communicator order. */
+  std::vector<std::vector<int>> groups;
+  std::vector<std::string> stream_names{"compute", "comm"};
+  std::vector<std::string> strings{""};
+
+  /** Index of `s` in `strings`, adding it if new. */
+  uint32_t intern(std::string_view s);
+  /** Index of the group with exactly these ranks, adding it if new. */
+  uint32_t group_of(const std::vector<int>& members);
+  /** Index of the stream of that name, adding it if new. */
+  uint8_t stream_of(std::string_view s);
+  const std::string& str(uint32_t id) const { return strings[id]; }
+  size_t op_count() const;
+
+ private:
+  std::unordered_map<std::string, uint32_t> string_index_;
+};
+
+}  // namespace dtsim::simcore

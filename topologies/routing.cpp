@@ -1,0 +1,106 @@
+#include "topologies/routing.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/filtered_graph.hpp>
+#include <boost/graph/visitors.hpp>
+#include <fmt/format.h>
+
+#include "simcore/rng.h"
+
+namespace dtsim::topologies {
+
+using simcore::ConfigError;
+
+/** Next hops toward one destination: for node u, next[begin[u] .. begin[u+1]) = (link, node). */
+struct Router::Table {
+  std::vector<int32_t> dist;
+  std::vector<uint32_t> begin;
+  std::vector<std::pair<uint32_t, uint32_t>> next;
+};
+
+Router::Router(const Topology& topology) : topo_(topology) {
+  tables_.resize(topology.nodes().size());
+}
+Router::~Router() = default;
+
+const Router::Table& Router::table(uint32_t dst) const {
+  auto& slot = tables_.at(dst);
+  if (slot) return *slot;
+  const auto& nodes = topo_.nodes();
+  const auto& g = topo_.graph();
+  const size_t n = nodes.size();
+  auto t = std::make_unique<Table>();
+  constexpr int32_t kInf = std::numeric_limits<int32_t>::max();
+
+  // BFS from dst over the nodes that may carry transit traffic (and dst itself).
+  auto keep = [&](uint32_t v) { return v == dst || nodes[v].forwards; };
+  boost::filtered_graph<Topology::Graph, boost::keep_all, std::function<bool(uint32_t)>> fg(
+      g, boost::keep_all(), std::function<bool(uint32_t)>(keep));
+  std::vector<int32_t> dist(n, kInf);
+  dist[dst] = 0;
+  boost::breadth_first_search(
+      fg, dst,
+      boost::visitor(boost::make_bfs_visitor(boost::record_distances(dist.data(), boost::on_tree_edge())))
+          .color_map(boost::make_iterator_property_map(
+              std::vector<boost::default_color_type>(n).begin(),
+              boost::get(boost::vertex_index, g))));
+  // Non-forwarding nodes (other than dst) are sources only: one hop beyond a forwarding neighbour.
+  for (uint32_t u = 0; u < n; ++u) {
+    if (keep(u)) continue;
+    for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
+      uint32_t v = static_cast<uint32_t>(boost::target(*e, g));
+      if (keep(v) && dist[v] != kInf) dist[u] = std::min(dist[u], dist[v] + 1);
+    }
+  }
+  t->begin.assign(n + 1, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    t->begin[u] = static_cast<uint32_t>(t->next.size());
+    if (u == dst || dist[u] == kInf) continue;
+    std::vector<std::pair<uint32_t, uint32_t>> hops;
+    for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
+      uint32_t v = static_cast<uint32_t>(boost::target(*e, g));
+      if (keep(v) && dist[v] == dist[u] - 1) hops.emplace_back(g[*e], v);
+    }
+    std::sort(hops.begin(), hops.end());  // deterministic order (by link id)
+    t->next.insert(t->next.end(), hops.begin(), hops.end());
+  }
+  t->begin[n] = static_cast<uint32_t>(t->next.size());
+  t->dist = std::move(dist);
+  slot = std::move(t);
+  return *slot;
+}
+
+int Router::hops(uint32_t src, uint32_t dst) const {
+  if (src == dst) return 0;
+  int32_t d = table(dst).dist[src];
+  return d == std::numeric_limits<int32_t>::max() ? -1 : d;
+}
+
+Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
+  const Table& t = table(dst);
+  const auto& nodes = topo_.nodes();
+  if (src == dst || t.dist[src] == std::numeric_limits<int32_t>::max())
+    throw ConfigError(fmt::format("no route from '{}' to '{}'", nodes[src].name, nodes[dst].name));
+  Path p;
+  p.channels.reserve(t.dist[src]);
+  p.latency = Time::zero();
+  p.bottleneck_bytes_per_s = std::numeric_limits<double>::infinity();
+  uint32_t u = src;
+  for (int hop = 0; u != dst; ++hop) {
+    uint32_t b = t.begin[u], e = t.begin[u + 1];
+    DTSIM_ASSERT(e > b, "routing table has no next hop");
+    uint32_t pick = b + (e - b == 1 ? 0 : simcore::mix64(flow_hash ^ (uint64_t(hop) << 56) ^ u) % (e - b));
+    auto [link, v] = t.next[pick];
+    uint32_t ch = topo_.channel(link, u);
+    p.channels.push_back(ch);
+    p.latency += topo_.links()[link].latency;
+    p.bottleneck_bytes_per_s = std::min(p.bottleneck_bytes_per_s, topo_.channel_capacity(ch));
+    u = v;
+  }
+  return p;
+}
+
+}  // namespace dtsim::topologies

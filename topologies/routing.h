@@ -1,0 +1,49 @@
+#pragma once
+/**
+ * Shortest-path routing with equal-cost multipath (ECMP).
+ *
+ * Paths minimise the hop count (breadth-first search with Boost.Graph) and never pass *through*
+ * a node that does not forward (an accelerator or host, unless its topology says it forwards).
+ * Where several next hops are equally short, the choice at each hop is a deterministic hash of
+ * the flow (as a switch's ECMP hash does), so a run is reproducible. Per destination the
+ * next-hop table is computed once and cached.
+ *
+ * Complexity: first route to a destination O(V + E); then O(hops) per route.
+ * Errors: ConfigError "no route from A to B" when the destination is unreachable.
+ *
+ *     Router router(topology);
+ *     Path p = router.route(src_node, dst_node, /*flow_hash=*/7);
+ *     // p.latency = sum of link latencies; p.bottleneck_bytes_per_s = min channel capacity
+ */
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "topologies/topology.h"
+
+namespace dtsim::topologies {
+
+struct Path {
+  std::vector<uint32_t> channels;  ///< channel ids, source to destination
+  Time latency;                    ///< sum of link latencies
+  double bottleneck_bytes_per_s = 0;
+};
+
+class Router {
+ public:
+  explicit Router(const Topology& topology);
+  ~Router();
+  /** Route from node `src` to node `dst` (src != dst). */
+  Path route(uint32_t src, uint32_t dst, uint64_t flow_hash) const;
+  /** Hops from `src` to `dst`, or -1 when unreachable. */
+  int hops(uint32_t src, uint32_t dst) const;
+  const Topology& topology() const { return topo_; }
+
+ private:
+  struct Table;
+  const Table& table(uint32_t dst) const;
+  const Topology& topo_;
+  mutable std::vector<std::unique_ptr<Table>> tables_;
+};
+
+}  // namespace dtsim::topologies
