@@ -16,7 +16,7 @@ std::optional<std::pair<double, std::string_view>> split(std::string_view text) 
   double value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr == text.data()) return std::nullopt;
-  if (!std::isfinite(value) || value < 0) return std::nullopt;
+  if (!std::isfinite(value)) return std::nullopt;
   std::string_view unit(ptr, text.data() + text.size() - ptr);
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   return std::make_pair(value, unit);

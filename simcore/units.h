@@ -10,8 +10,9 @@
  *            forms (e.g. "400Gbps" = 50e9 bytes/s, "450GB/s")
  *   - flops: `FLOPS kFLOPS MFLOPS GFLOPS TFLOPS PFLOPS` (e.g. "989TFLOPS")
  *
- * Errors: each parser returns std::nullopt on anything that is not a finite non-negative number
+ * Errors: each parser returns std::nullopt on anything that is not a finite number
  * followed by a known unit; callers turn that into a ConfigError at the value's position.
+ * Negative numbers parse (callers reject them with a message about the sign).
  */
 #include <optional>
 #include <string_view>

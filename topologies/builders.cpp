@@ -1,0 +1,183 @@
+#include "topologies/builders.h"
+
+#include <cmath>
+#include <limits>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "simcore/error.h"
+
+namespace dtsim::topologies {
+
+using simcore::ConfigError;
+
+namespace {
+
+[[noreturn]] void bad(std::string_view builder, std::string_view field, std::string_view what,
+                      const std::string& got) {
+  throw ConfigError(fmt::format("{}: {}: expected {}; got {}", builder, field, what, got));
+}
+
+void check_at_least(std::string_view builder, std::string_view field, int64_t v, int64_t min) {
+  if (v < min) bad(builder, field, fmt::format("at least {}", min), std::to_string(v));
+}
+
+/** Validates a LinkSpec; `check_bw` is false for specs whose bandwidth is computed. */
+void check_link(std::string_view builder, std::string_view field, const LinkSpec& l,
+                bool check_bw = true) {
+  if (l.link_class.empty())
+    bad(builder, fmt::format("{}.link_class", field), "a link class, e.g. \"nvlink\"", "\"\"");
+  if (check_bw && !(l.bw_bytes_per_s > 0 && std::isfinite(l.bw_bytes_per_s)))
+    bad(builder, fmt::format("{}.bw_bytes_per_s", field), "a positive finite bandwidth",
+        fmt::format("{}", l.bw_bytes_per_s));
+  if (l.latency < Time::zero())
+    bad(builder, fmt::format("{}.latency", field), "a non-negative latency", l.latency.str());
+}
+
+uint32_t connect(Topology& t, uint32_t a, uint32_t b, const LinkSpec& l, double bw_bytes_per_s) {
+  return t.add_link(
+      Link{a, b, l.link_class, bw_bytes_per_s, bw_bytes_per_s, l.latency, l.full_duplex});
+}
+uint32_t connect(Topology& t, uint32_t a, uint32_t b, const LinkSpec& l) {
+  return connect(t, a, b, l, l.bw_bytes_per_s);
+}
+
+/** Adds accelerators gpu0..gpu{n-1}; returns their ids. */
+std::vector<uint32_t> add_gpus(Topology& t, int n, bool forwards) {
+  std::vector<uint32_t> ids;
+  ids.reserve(n);
+  for (int i = 0; i < n; ++i)
+    ids.push_back(t.add_node(fmt::format("gpu{}", i), NodeKind::kAccelerator, forwards));
+  return ids;
+}
+
+}  // namespace
+
+Topology build_switch(int endpoints, const LinkSpec& link) {
+  check_at_least("switch", "endpoints", endpoints, 1);
+  check_link("switch", "link", link);
+  Topology t;
+  auto gpus = add_gpus(t, endpoints, false);
+  uint32_t sw = t.add_node("sw", NodeKind::kSwitch);
+  for (uint32_t g : gpus) connect(t, g, sw, link);
+  return t;
+}
+
+Topology build_ring(int n, const LinkSpec& link) {
+  check_at_least("ring", "n", n, 2);
+  check_link("ring", "link", link);
+  Topology t;
+  auto gpus = add_gpus(t, n, true);
+  // With n == 2, i = 1 would add a second link 1 <-> 0 in parallel with the first: skip it.
+  for (int i = 0; i < (n == 2 ? 1 : n); ++i) connect(t, gpus[i], gpus[(i + 1) % n], link);
+  return t;
+}
+
+Topology build_fully_connected(int n, const LinkSpec& link) {
+  check_at_least("fully_connected", "n", n, 1);
+  check_link("fully_connected", "link", link);
+  Topology t;
+  auto gpus = add_gpus(t, n, false);
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) connect(t, gpus[i], gpus[j], link);
+  return t;
+}
+
+Topology build_torus(const std::vector<int>& dims, const LinkSpec& link) {
+  if (dims.size() != 2 && dims.size() != 3)
+    bad("torus", "dims", "2 or 3 entries", std::to_string(dims.size()));
+  int64_t total = 1;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    check_at_least("torus", fmt::format("dims[{}]", d), dims[d], 1);
+    total *= dims[d];
+    if (total > std::numeric_limits<int32_t>::max())
+      bad("torus", "dims", "at most 2^31-1 nodes in all", "more");
+  }
+  check_link("torus", "link", link);
+  Topology t;
+  const int n = static_cast<int>(total);
+  auto gpus = add_gpus(t, n, true);
+  // Row-major strides: stride[last] = 1.
+  std::vector<int> stride(dims.size(), 1);
+  for (size_t d = dims.size() - 1; d > 0; --d) stride[d - 1] = stride[d] * dims[d];
+  for (int r = 0; r < n; ++r) {
+    for (size_t d = 0; d < dims.size(); ++d) {
+      const int k = dims[d];
+      const int c = (r / stride[d]) % k;
+      if (k == 1 || (k == 2 && c == 1)) continue;  // size 2: only the 0 -> 1 link
+      const int next = r + (((c + 1) % k) - c) * stride[d];
+      connect(t, gpus[r], gpus[next], link);
+    }
+  }
+  return t;
+}
+
+NvswitchBox add_nvswitch_box(Topology& t, int box, const NvswitchNodeParams& params) {
+  check_at_least("nvswitch_node", "gpus", params.gpus, 1);
+  check_link("nvswitch_node", "nvlink", params.nvlink);
+  NvswitchBox out;
+  out.gpus.reserve(params.gpus);
+  for (int i = 0; i < params.gpus; ++i)
+    out.gpus.push_back(
+        t.add_node(fmt::format("n{}.gpu{}", box, i), NodeKind::kAccelerator, false, box));
+  out.nvswitch = t.add_node(fmt::format("n{}.nvswitch", box), NodeKind::kSwitch, true, box);
+  for (uint32_t g : out.gpus) connect(t, g, out.nvswitch, params.nvlink);
+  return out;
+}
+
+Topology build_nvswitch_node(const NvswitchNodeParams& params) {
+  Topology t;
+  add_nvswitch_box(t, 0, params);
+  return t;
+}
+
+Topology build_rail_optimized_fat_tree(const RailFatTreeParams& p) {
+  constexpr std::string_view kName = "rail_optimized_fat_tree";
+  check_at_least(kName, "nodes", p.nodes, 1);
+  check_at_least(kName, "gpus_per_node", p.gpus_per_node, 1);
+  check_at_least(kName, "spines", p.spines, 0);
+  check_at_least(kName, "nodes_per_leaf", p.nodes_per_leaf, 0);
+  if (p.nodes_per_leaf > 0 && p.nodes % p.nodes_per_leaf != 0)
+    bad(kName, "nodes_per_leaf", fmt::format("a divisor of nodes ({})", p.nodes),
+        std::to_string(p.nodes_per_leaf));
+  if (!(p.oversubscription >= 1.0 && std::isfinite(p.oversubscription)))
+    bad(kName, "oversubscription", "a finite ratio >= 1", fmt::format("{}", p.oversubscription));
+  check_link(kName, "nvlink", p.nvlink);
+  check_link(kName, "pcie", p.pcie);
+  check_link(kName, "nic", p.nic);
+  check_link(kName, "spine", p.spine, /*check_bw=*/false);
+
+  const int gpn = p.gpus_per_node;
+  const int per_leaf = p.nodes_per_leaf == 0 ? p.nodes : p.nodes_per_leaf;
+  const int groups = p.nodes / per_leaf;
+  const int spines = p.spines == 0 ? gpn : p.spines;
+  const double uplink_bytes_per_s = per_leaf * p.nic.bw_bytes_per_s / p.oversubscription / spines;
+
+  Topology t;
+  NvswitchNodeParams box_params{gpn, p.nvlink};
+  std::vector<std::vector<uint32_t>> nics(p.nodes);  // [node][rail]
+  for (int b = 0; b < p.nodes; ++b) {
+    NvswitchBox box = add_nvswitch_box(t, b, box_params);
+    for (int i = 0; i < gpn; ++i) {
+      uint32_t nic = t.add_node(fmt::format("n{}.nic{}", b, i), NodeKind::kNic, true, b);
+      connect(t, box.gpus[i], nic, p.pcie);
+      nics[b].push_back(nic);
+    }
+  }
+  std::vector<uint32_t> leaves;
+  for (int r = 0; r < gpn; ++r) {
+    for (int g = 0; g < groups; ++g) {
+      uint32_t leaf = t.add_node(fmt::format("leaf.r{}.g{}", r, g), NodeKind::kSwitch);
+      for (int b = g * per_leaf; b < (g + 1) * per_leaf; ++b) connect(t, nics[b][r], leaf, p.nic);
+      leaves.push_back(leaf);
+    }
+  }
+  for (int s = 0; s < spines; ++s) {
+    uint32_t spine = t.add_node(fmt::format("spine{}", s), NodeKind::kSwitch);
+    for (uint32_t leaf : leaves) connect(t, leaf, spine, p.spine, uplink_bytes_per_s);
+  }
+  return t;
+}
+
+}  // namespace dtsim::topologies

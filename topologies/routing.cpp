@@ -1,6 +1,7 @@
 #include "topologies/routing.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include <boost/graph/breadth_first_search.hpp>

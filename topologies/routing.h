@@ -12,7 +12,7 @@
  * Errors: ConfigError "no route from A to B" when the destination is unreachable.
  *
  *     Router router(topology);
- *     Path p = router.route(src_node, dst_node, /*flow_hash=*/7);
+ *     Path p = router.route(src_node, dst_node, 7);  // flow hash 7
  *     // p.latency = sum of link latencies; p.bottleneck_bytes_per_s = min channel capacity
  */
 #include <cstdint>

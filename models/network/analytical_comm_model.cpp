@@ -1,0 +1,102 @@
+#include "models/network/analytical_comm_model.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "models/collectives/alpha_beta.h"
+
+namespace dtsim::network {
+
+using simcore::ConfigError;
+using simcore::Time;
+
+AnalyticalCommModel::AnalyticalCommModel(simcore::Simulator& sim,
+                                         const topologies::Topology& topology,
+                                         const topologies::Router& router,
+                                         CollectiveOptions options)
+    : sim_(sim), topo_(topology), router_(router), options_(options) {}
+
+topologies::Path AnalyticalCommModel::path(int src, int dst) const {
+  const auto& ranks = topo_.ranks();
+  if (src < 0 || dst < 0 || src >= static_cast<int>(ranks.size()) ||
+      dst >= static_cast<int>(ranks.size()))
+    throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks",
+                                  std::max(src, dst), ranks.size()));
+  try {
+    return router_.route(ranks[src], ranks[dst], 0);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("rank {} has no route to its peer rank {}: {}", src, dst,
+                                  e.message()));
+  }
+}
+
+namespace {
+struct Worst {
+  double alpha_s = 0;
+  double bw = std::numeric_limits<double>::infinity();
+  bool any = false;
+  void add(const topologies::Path& p) {
+    alpha_s = std::max(alpha_s, p.latency.seconds());
+    bw = std::min(bw, p.bottleneck_bytes_per_s);
+    any = true;
+  }
+};
+}  // namespace
+
+std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall& call,
+                                                  std::function<void()> done) {
+  const auto& m = *call.ranks;
+  const int n = static_cast<int>(m.size());
+  std::vector<int> box_of(n);
+  for (int r : m)
+    if (r < 0 || r >= topo_.rank_count())
+      throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks", r,
+                                    topo_.rank_count()));
+  for (int i = 0; i < n; ++i) box_of[i] = topo_.nodes()[topo_.ranks()[m[i]]].box;
+  auto hint = collectives::parse_algorithm(call.algorithm.empty() ? "auto" : call.algorithm);
+  if (!hint) throw ConfigError(fmt::format("unknown collective algorithm '{}'", call.algorithm));
+  collectives::Algorithm algo = collectives::resolve(call.kind, *hint, n, box_of);
+  double seconds = 0;
+  if (n > 1) {
+    collectives::AlphaBetaParams p;
+    p.chunks = options_.chunks;
+    Worst inter, intra;
+    if (algo == collectives::Algorithm::kHierarchical) {
+      auto groups = collectives::members_by_box(n, box_of);
+      p.boxes = static_cast<int>(groups.size());
+      for (const auto& g : groups)
+        for (size_t i = 0; g.size() > 1 && i < g.size(); ++i)
+          intra.add(path(m[g[i]], m[g[(i + 1) % g.size()]]));
+      for (size_t b = 0; b < groups.size(); ++b)
+        for (size_t i = 0; i < groups[b].size(); ++i)
+          inter.add(path(m[groups[b][i]], m[groups[(b + 1) % groups.size()][i]]));
+      p.intra_alpha_s = intra.alpha_s;
+      p.intra_bw_bytes_per_s = intra.any ? intra.bw : 1;
+    } else {
+      for (int i = 0; i < n; ++i) inter.add(path(m[i], m[(i + 1) % n]));
+      std::map<int, int> boxes;
+      for (int b : box_of) boxes[b]++;
+      p.boxes = static_cast<int>(boxes.size());
+    }
+    p.alpha_s = inter.alpha_s;
+    p.bw_bytes_per_s = inter.any ? inter.bw : 1;
+    seconds = collectives::alpha_beta_seconds(call.kind, algo, n, static_cast<double>(call.bytes), p);
+  }
+  sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
+  return std::string(collectives::to_string(algo));
+}
+
+void AnalyticalCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
+  Time t = Time::zero();
+  if (src != dst) {
+    auto p = path(src, dst);
+    t = p.latency + simcore::transfer_time(static_cast<double>(bytes),
+                                           simcore::Rate::bytes_per_s(p.bottleneck_bytes_per_s));
+  }
+  sim_.schedule_in(t, std::move(done));
+}
+
+}  // namespace dtsim::network

@@ -1,0 +1,35 @@
+#pragma once
+/**
+ * Communication model of the `analytical` back-end: each collective costs its alpha-beta closed
+ * form (models/collectives/alpha_beta.h), congestion-unaware, with alpha the largest path
+ * latency and B the smallest path bottleneck between neighbouring ranks of the group (between
+ * boxes and inside boxes separately for hierarchical algorithms). A point-to-point transfer costs
+ * L + S/B of its route. Fast, for huge sweeps; it does not account bytes per link.
+ *
+ * Errors: ConfigError when a rank has no route to its peer or the algorithm does not suit.
+ */
+#include "models/network/flow_comm_model.h"
+#include "simcore/interfaces.h"
+#include "simcore/simulator.h"
+#include "topologies/routing.h"
+
+namespace dtsim::network {
+
+class AnalyticalCommModel : public simcore::CommModel {
+ public:
+  AnalyticalCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
+                      const topologies::Router& router, CollectiveOptions options = {});
+  std::string start_collective(const simcore::CollectiveCall& call,
+                               std::function<void()> done) override;
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
+  std::vector<simcore::LinkClassUsage> link_usage() const override { return {}; }
+
+ private:
+  topologies::Path path(int src_rank, int dst_rank) const;
+  simcore::Simulator& sim_;
+  const topologies::Topology& topo_;
+  const topologies::Router& router_;
+  CollectiveOptions options_;
+};
+
+}  // namespace dtsim::network

@@ -1,0 +1,103 @@
+#include "models/network/flow_comm_model.h"
+
+#include <fmt/format.h>
+
+#include "simcore/rng.h"
+
+namespace dtsim::network {
+
+FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
+                             const topologies::Router& router, CollectiveOptions options)
+    : sim_(sim), topo_(topology), router_(router), options_(options), fabric_(sim, topology) {}
+
+topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) const {
+  const auto& ranks = topo_.ranks();
+  if (src < 0 || dst < 0 || src >= static_cast<int>(ranks.size()) ||
+      dst >= static_cast<int>(ranks.size()))
+    throw simcore::ConfigError(fmt::format("rank {} or {} is not in the cluster ({} ranks)", src,
+                                           dst, ranks.size()));
+  try {
+    return router_.route(ranks[src], ranks[dst], hash);
+  } catch (const simcore::ConfigError& e) {
+    throw simcore::ConfigError(fmt::format("rank {} has no route to its peer rank {}: {}", src,
+                                           dst, e.message()));
+  }
+}
+
+std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
+                                            std::function<void()> done) {
+  const auto& members = *call.ranks;
+  const int n = static_cast<int>(members.size());
+  std::vector<int> box_of(n);
+  for (int i = 0; i < n; ++i) {
+    if (members[i] < 0 || members[i] >= topo_.rank_count())
+      throw simcore::ConfigError(fmt::format(
+          "collective over rank {}, but the cluster has {} ranks", members[i], topo_.rank_count()));
+    box_of[i] = topo_.nodes()[topo_.ranks()[members[i]]].box;
+  }
+  auto hint = collectives::parse_algorithm(call.algorithm.empty() ? "auto" : call.algorithm);
+  if (!hint)
+    throw simcore::ConfigError(fmt::format("unknown collective algorithm '{}'", call.algorithm));
+  collectives::Algorithm algo = collectives::resolve(call.kind, *hint, n, box_of);
+  auto run = std::make_shared<Running>();
+  run->schedule = collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
+                                              call.root, options_.chunks, box_of);
+  run->ranks = members;
+  run->id = next_id_++;
+  run->done = std::move(done);
+  const auto& tr = run->schedule.transfers;
+  const size_t m = tr.size();
+  run->left = m;
+  run->pending.resize(m);
+  std::vector<uint32_t> count(m + 1, 0);
+  for (size_t t = 0; t < m; ++t) {
+    run->pending[t] = tr[t].dep_end - tr[t].dep_begin;
+    for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k) ++count[run->schedule.deps[k] + 1];
+  }
+  run->dep_begin.assign(m + 1, 0);
+  for (size_t t = 0; t < m; ++t) run->dep_begin[t + 1] = run->dep_begin[t] + count[t + 1];
+  run->dependents.resize(run->dep_begin[m]);
+  std::vector<uint32_t> fill(run->dep_begin.begin(), run->dep_begin.end() - 1);
+  for (size_t t = 0; t < m; ++t)
+    for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k)
+      run->dependents[fill[run->schedule.deps[k]]++] = static_cast<uint32_t>(t);
+  if (m == 0) {
+    sim_.schedule_in(simcore::Time::zero(), [run] { run->done(); });
+  } else {
+    // Validate every route before the first flow starts, so a missing route is a clean error.
+    for (size_t t = 0; t < m; ++t)
+      if (tr[t].src != tr[t].dst) route_ranks(members[tr[t].src], members[tr[t].dst], 0);
+    for (size_t t = 0; t < m; ++t)
+      if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
+  }
+  return std::string(collectives::to_string(algo));
+}
+
+void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
+  const auto& tr = run->schedule.transfers[t];
+  auto on_done = [this, run, t] {
+    for (uint32_t k = run->dep_begin[t]; k < run->dep_begin[t + 1]; ++k) {
+      uint32_t d = run->dependents[k];
+      if (--run->pending[d] == 0) launch(run, d);
+    }
+    if (--run->left == 0) run->done();
+  };
+  int src = run->ranks[tr.src], dst = run->ranks[tr.dst];
+  if (src == dst) {
+    sim_.schedule_in(simcore::Time::zero(), std::move(on_done));
+    return;
+  }
+  uint64_t hash = simcore::mix64((run->id << 24) ^ t);
+  fabric_.start_flow(route_ranks(src, dst, hash), tr.bytes, std::move(on_done));
+}
+
+void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
+  if (src == dst) {
+    sim_.schedule_in(simcore::Time::zero(), std::move(done));
+    return;
+  }
+  uint64_t hash = simcore::mix64((next_id_++ << 24) ^ 0xffffff);
+  fabric_.start_flow(route_ranks(src, dst, hash), static_cast<double>(bytes), std::move(done));
+}
+
+}  // namespace dtsim::network

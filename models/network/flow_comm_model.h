@@ -1,0 +1,59 @@
+#pragma once
+/**
+ * Communication model of the `flow` back-end: expands each collective into its algorithm's
+ * schedule of point-to-point transfers (models/collectives) and runs every transfer as a flow on
+ * the FlowFabric, starting each one as soon as the transfers it depends on have finished.
+ *
+ * Units: bytes; times in simulated Time. Errors: ConfigError when a rank has no route to its
+ * peer or the algorithm does not suit the collective or the group.
+ */
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/collectives/algorithm.h"
+#include "models/collectives/schedule.h"
+#include "models/network/flow_fabric.h"
+#include "simcore/interfaces.h"
+#include "simcore/simulator.h"
+#include "topologies/routing.h"
+
+namespace dtsim::network {
+
+struct CollectiveOptions {
+  int chunks = 1;  ///< pipelining chunks for ring/chain/tree algorithms (1 = none)
+};
+
+class FlowCommModel : public simcore::CommModel {
+ public:
+  FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
+                const topologies::Router& router, CollectiveOptions options = {});
+  std::string start_collective(const simcore::CollectiveCall& call,
+                               std::function<void()> done) override;
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
+  std::vector<simcore::LinkClassUsage> link_usage() const override { return fabric_.usage(); }
+  const FlowFabric& fabric() const { return fabric_; }
+
+ private:
+  struct Running {
+    collectives::Schedule schedule;
+    std::vector<int> ranks;
+    std::vector<uint32_t> pending;       // unfinished deps per transfer
+    std::vector<uint32_t> dep_begin;     // CSR of dependents
+    std::vector<uint32_t> dependents;
+    size_t left = 0;
+    uint64_t id = 0;
+    std::function<void()> done;
+  };
+  void launch(const std::shared_ptr<Running>& run, uint32_t t);
+  topologies::Path route_ranks(int src, int dst, uint64_t hash) const;
+
+  simcore::Simulator& sim_;
+  const topologies::Topology& topo_;
+  const topologies::Router& router_;
+  CollectiveOptions options_;
+  FlowFabric fabric_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace dtsim::network

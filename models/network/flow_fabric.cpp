@@ -1,0 +1,235 @@
+#include "models/network/flow_fabric.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dtsim::network {
+
+using simcore::Time;
+
+FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topology)
+    : sim_(sim), topo_(topology) {
+  const size_t nch = topology.channel_count();
+  capacity_.resize(nch);
+  for (uint32_t c = 0; c < nch; ++c) capacity_[c] = topology.channel_capacity(c);
+  on_channel_.resize(nch);
+  carried_.assign(nch, 0.0);
+  channel_stamp_.assign(nch, 0);
+  rem_.assign(nch, 0.0);
+  cnt_.assign(nch, 0);
+}
+
+uint32_t FlowFabric::alloc_flow() {
+  if (!free_flows_.empty()) {
+    uint32_t f = free_flows_.back();
+    free_flows_.pop_back();
+    return f;
+  }
+  flows_.emplace_back();
+  return static_cast<uint32_t>(flows_.size() - 1);
+}
+
+void FlowFabric::start_flow(const topologies::Path& path, double bytes,
+                            std::function<void()> done) {
+  DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
+  ++flows_started_;
+  uint32_t f = alloc_flow();
+  Flow& fl = flows_[f];
+  fl.path.assign(path.channels.begin(), path.channels.end());
+  fl.pos.assign(path.channels.size(), 0);
+  fl.bytes = bytes;
+  fl.remaining = bytes;
+  fl.rate = 0;
+  fl.active = false;
+  fl.done = std::move(done);
+  int64_t at = (sim_.now() + path.latency).count_ps();
+  auto [it, fresh] = arrivals_.try_emplace(at);
+  it->second.push_back(f);
+  if (fresh) sim_.schedule_at(Time::ps(at), [this, at] { on_arrivals(at); });
+}
+
+void FlowFabric::on_arrivals(int64_t time_ps) {
+  auto node = arrivals_.extract(time_ps);
+  std::vector<std::function<void()>> instant;
+  for (uint32_t f : node.mapped()) {
+    Flow& fl = flows_[f];
+    if (fl.remaining <= 0 || fl.path.empty()) {  // zero bytes: latency only
+      instant.push_back(std::move(fl.done));
+      fl.done = nullptr;
+      free_flows_.push_back(f);
+      continue;
+    }
+    activate(f);
+  }
+  solve();
+  arm_completion_event();
+  for (auto& cb : instant) cb();
+}
+
+void FlowFabric::activate(uint32_t f) {
+  Flow& fl = flows_[f];
+  fl.active = true;
+  fl.updated_ps = sim_.now().count_ps();
+  fl.rate = 0;
+  ++active_;
+  for (size_t h = 0; h < fl.path.size(); ++h) {
+    uint32_t c = fl.path[h];
+    fl.pos[h] = static_cast<uint32_t>(on_channel_[c].size());
+    on_channel_[c].push_back(f);
+    dirty_.push_back(c);
+  }
+}
+
+void FlowFabric::deactivate(uint32_t f) {
+  Flow& fl = flows_[f];
+  fl.active = false;
+  ++fl.version;
+  --active_;
+  for (size_t h = 0; h < fl.path.size(); ++h) {
+    uint32_t c = fl.path[h];
+    auto& list = on_channel_[c];
+    uint32_t p = fl.pos[h];
+    uint32_t moved = list.back();
+    list[p] = moved;
+    list.pop_back();
+    if (moved != f) {
+      Flow& m = flows_[moved];
+      for (size_t k = 0; k < m.path.size(); ++k)
+        if (m.path[k] == c) {
+          m.pos[k] = p;
+          break;
+        }
+    }
+    carried_[c] += fl.bytes;
+    dirty_.push_back(c);
+  }
+}
+
+void FlowFabric::solve() {
+  if (dirty_.empty()) return;
+  ++solves_;
+  ++epoch_;
+  const int64_t now_ps = sim_.now().count_ps();
+  comp_flows_.clear();
+  comp_channels_.clear();
+  // Component discovery (BFS over channels and flows).
+  for (uint32_t c : dirty_)
+    if (channel_stamp_[c] != epoch_) {
+      channel_stamp_[c] = epoch_;
+      comp_channels_.push_back(c);
+    }
+  dirty_.clear();
+  for (size_t i = 0; i < comp_channels_.size(); ++i) {
+    uint32_t c = comp_channels_[i];
+    for (uint32_t f : on_channel_[c]) {
+      Flow& fl = flows_[f];
+      if (fl.stamp == epoch_) continue;
+      fl.stamp = epoch_;
+      comp_flows_.push_back(f);
+      for (uint32_t c2 : fl.path)
+        if (channel_stamp_[c2] != epoch_) {
+          channel_stamp_[c2] = epoch_;
+          comp_channels_.push_back(c2);
+        }
+    }
+  }
+  // Progressive filling: repeatedly saturate the channel with the smallest fair share.
+  using Entry = std::pair<double, uint32_t>;
+  std::vector<Entry> heap;
+  heap.reserve(comp_channels_.size());
+  for (uint32_t c : comp_channels_) {
+    rem_[c] = capacity_[c];
+    cnt_[c] = static_cast<uint32_t>(on_channel_[c].size());
+    if (cnt_[c]) heap.emplace_back(rem_[c] / cnt_[c], c);
+  }
+  auto cmp = [](const Entry& a, const Entry& b) { return a.first > b.first || (a.first == b.first && a.second > b.second); };
+  std::make_heap(heap.begin(), heap.end(), cmp);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), cmp);
+    auto [share, c] = heap.back();
+    heap.pop_back();
+    if (cnt_[c] == 0 || share != rem_[c] / cnt_[c]) continue;  // stale entry
+    for (uint32_t f : on_channel_[c]) {
+      Flow& fl = flows_[f];
+      if (fl.stamp != epoch_) continue;  // already fixed in this solve
+      fl.stamp = epoch_ - 1;             // mark fixed (any value != epoch_)
+      // Guard against a share driven to zero by rounding (capacity is never really exhausted).
+      double r = std::max(share, capacity_[c] * 1e-12);
+      // Lazy update: bring remaining bytes to now under the old rate, then apply the new one.
+      if (r != fl.rate) {
+        if (fl.rate > 0) {
+          fl.remaining -= fl.rate * (now_ps - fl.updated_ps) * 1e-12;
+          if (fl.remaining < 0) fl.remaining = 0;
+        }
+        fl.updated_ps = now_ps;
+        fl.rate = r;
+        ++fl.version;
+        Time left = fl.remaining > 0 ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
+                                     : Time::zero();
+        completions_.push(Completion{now_ps + left.count_ps(), f, fl.version});
+      }
+      for (uint32_t c2 : fl.path) {
+        rem_[c2] -= r;
+        if (rem_[c2] < 0) rem_[c2] = 0;
+        --cnt_[c2];
+        if (c2 != c && cnt_[c2] > 0) {
+          heap.emplace_back(rem_[c2] / cnt_[c2], c2);
+          std::push_heap(heap.begin(), heap.end(), cmp);
+        }
+      }
+    }
+  }
+}
+
+void FlowFabric::arm_completion_event() {
+  while (!completions_.empty()) {
+    const Completion& top = completions_.top();
+    const Flow& fl = flows_[top.flow];
+    if (fl.active && fl.version == top.version) break;
+    completions_.pop();  // stale
+  }
+  if (completions_.empty()) return;
+  int64_t t = completions_.top().time_ps;
+  if (t == completion_event_ps_) return;
+  if (completion_event_.valid()) sim_.cancel(completion_event_);
+  completion_event_ps_ = t;
+  completion_event_ = sim_.schedule_at(Time::ps(t), [this] {
+    completion_event_ = {};
+    completion_event_ps_ = -1;
+    on_completions();
+  });
+}
+
+void FlowFabric::on_completions() {
+  const int64_t now_ps = sim_.now().count_ps();
+  std::vector<std::function<void()>> callbacks;
+  while (!completions_.empty() && completions_.top().time_ps <= now_ps) {
+    Completion c = completions_.top();
+    completions_.pop();
+    Flow& fl = flows_[c.flow];
+    if (!fl.active || fl.version != c.version) continue;
+    deactivate(c.flow);
+    callbacks.push_back(std::move(fl.done));
+    fl.done = nullptr;
+    free_flows_.push_back(c.flow);
+  }
+  solve();
+  arm_completion_event();
+  for (auto& cb : callbacks) cb();
+}
+
+std::vector<simcore::LinkClassUsage> FlowFabric::usage() const {
+  std::map<std::string, simcore::LinkClassUsage> by_class;
+  for (uint32_t c = 0; c < capacity_.size(); ++c) {
+    if (!topo_.channel_exists(c)) continue;
+    auto& u = by_class[topo_.channel_class(c)];
+    u.link_class = topo_.channel_class(c);
+    u.bytes += carried_[c];
+    u.capacity_bytes_per_s += capacity_[c];
+  }
+  std::vector<simcore::LinkClassUsage> out;
+  for (auto& [k, v] : by_class) out.push_back(v);
+  return out;
+}
+
+}  // namespace dtsim::network

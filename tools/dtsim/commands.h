@@ -1,0 +1,29 @@
+#pragma once
+/** The dtsim subcommands; each returns the process exit status (0 ok, 1 failure, 2 bad input). */
+#include <string>
+#include <vector>
+
+namespace dtsim::cli {
+
+struct RunOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::string report, trace;
+  bool reproducible = false;
+  bool quiet = false;
+};
+int run_command(const RunOptions& o);
+
+struct InspectOptions {
+  std::string file;
+  std::string dot;
+};
+int inspect_topology_command(const InspectOptions& o);
+
+struct ValidateOptions {
+  std::string dir;
+  std::string filter;
+};
+int validate_command(const ValidateOptions& o);
+
+}  // namespace dtsim::cli

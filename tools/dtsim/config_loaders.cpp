@@ -1,0 +1,179 @@
+#include "tools/dtsim/config_loaders.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "topologies/builders.h"
+
+namespace dtsim::cli {
+
+using simcore::ConfigError;
+using topologies::LinkSpec;
+using topologies::NodeKind;
+using topologies::Topology;
+
+ConfigNode load_ref(const ConfigNode& n) {
+  if (n.is_map()) return n;
+  if (!n.is_scalar()) n.expected("a path to a YAML file or an inline map");
+  std::string path = n.resolve_path(n.str());
+  if (!std::filesystem::is_regular_file(path)) n.fail(fmt::format("cannot read file '{}'", path));
+  return ConfigNode::load_file(path);
+}
+
+namespace {
+
+LinkSpec load_link_spec(const ConfigNode& n, bool need_bandwidth = true) {
+  n.check_keys({"class", "bandwidth", "latency", "full_duplex"});
+  LinkSpec s;
+  s.link_class = n["class"].str();
+  if (need_bandwidth) s.bw_bytes_per_s = n["bandwidth"].rate();
+  s.latency = n["latency"].time();
+  if (auto d = n.get("full_duplex")) s.full_duplex = d->boolean();
+  return s;
+}
+
+Topology load_explicit(const ConfigNode& n) {
+  n.check_keys({"name", "description", "nodes", "links"});
+  Topology t;
+  for (const auto& nn : n["nodes"].items()) {
+    nn.check_keys({"name", "kind", "forwards", "box"});
+    auto kind_node = nn["kind"];
+    auto kind = topologies::parse_node_kind(kind_node.choice({"accelerator", "nic", "switch", "host"}));
+    std::optional<bool> fwd;
+    if (auto f = nn.get("forwards")) fwd = f->boolean();
+    int box = -1;
+    if (auto b = nn.get("box")) box = static_cast<int>(b->integer(0, 1 << 30));
+    std::string name = nn["name"].str();
+    if (t.find_node(name)) nn["name"].fail(fmt::format("duplicate node name '{}'", name));
+    t.add_node(name, *kind, fwd, box);
+  }
+  for (const auto& ln : n["links"].items()) {
+    ln.check_keys({"a", "b", "class", "bandwidth", "bandwidth_ba", "latency", "full_duplex"});
+    auto endpoint = [&](const char* key) {
+      ConfigNode e = ln[key];
+      auto id = t.find_node(e.str());
+      if (!id) {
+        std::vector<std::string> names;
+        for (const auto& node : t.nodes()) names.push_back(node.name);
+        std::string msg = fmt::format("link to undefined node '{}'", e.str());
+        if (auto d = did_you_mean(e.str(), names)) msg += fmt::format("; did you mean '{}'?", *d);
+        e.fail(msg);
+      }
+      return *id;
+    };
+    topologies::Link l;
+    l.a = endpoint("a");
+    l.b = endpoint("b");
+    if (l.a == l.b) ln["b"].fail("a link must join two different nodes");
+    l.link_class = ln["class"].str();
+    l.bw_ab_bytes_per_s = ln["bandwidth"].rate();
+    l.bw_ba_bytes_per_s = ln.has("bandwidth_ba") ? ln["bandwidth_ba"].rate() : l.bw_ab_bytes_per_s;
+    l.latency = ln["latency"].time();
+    if (auto d = ln.get("full_duplex")) l.full_duplex = d->boolean();
+    t.add_link(std::move(l));
+  }
+  if (t.rank_count() == 0) n["nodes"].fail("the topology has no accelerator (no rank)");
+  return t;
+}
+
+}  // namespace
+
+Topology load_topology(const ConfigNode& ref) {
+  ConfigNode n = load_ref(ref);
+  if (!n.has("builder")) return load_explicit(n);
+  std::string b = n["builder"].choice({"switch", "ring", "fully_connected", "torus",
+                                       "nvswitch_node", "rail_optimized_fat_tree"});
+  try {
+    if (b == "switch" || b == "ring" || b == "fully_connected") {
+      n.check_keys({"builder", "name", "description", "endpoints", "link"});
+      int count = static_cast<int>(n["endpoints"].integer(1, 1 << 20));
+      LinkSpec link = load_link_spec(n["link"]);
+      if (b == "switch") return topologies::build_switch(count, link);
+      if (b == "ring") return topologies::build_ring(count, link);
+      return topologies::build_fully_connected(count, link);
+    }
+    if (b == "torus") {
+      n.check_keys({"builder", "name", "description", "dims", "link"});
+      std::vector<int> dims;
+      for (const auto& d : n["dims"].items()) dims.push_back(static_cast<int>(d.integer(1, 1 << 16)));
+      if (dims.size() != 2 && dims.size() != 3) n["dims"].expected("2 or 3 dimensions");
+      return topologies::build_torus(dims, load_link_spec(n["link"]));
+    }
+    if (b == "nvswitch_node") {
+      n.check_keys({"builder", "name", "description", "gpus", "nvlink"});
+      topologies::NvswitchNodeParams p;
+      if (auto g = n.get("gpus")) p.gpus = static_cast<int>(g->integer(1, 1 << 16));
+      p.nvlink = load_link_spec(n["nvlink"]);
+      return topologies::build_nvswitch_node(p);
+    }
+    n.check_keys({"builder", "name", "description", "nodes", "gpus_per_node", "nvlink", "pcie",
+                  "nic", "spine", "spines", "oversubscription", "nodes_per_leaf"});
+    topologies::RailFatTreeParams p;
+    p.nodes = static_cast<int>(n["nodes"].integer(1, 1 << 16));
+    if (auto g = n.get("gpus_per_node")) p.gpus_per_node = static_cast<int>(g->integer(1, 1 << 10));
+    p.nvlink = load_link_spec(n["nvlink"]);
+    p.pcie = load_link_spec(n["pcie"]);
+    p.nic = load_link_spec(n["nic"]);
+    p.spine = load_link_spec(n["spine"], /*need_bandwidth=*/false);
+    if (auto s = n.get("spines")) p.spines = static_cast<int>(s->integer(1, 1 << 16));
+    if (auto o = n.get("oversubscription")) {
+      p.oversubscription = o->number();
+      if (!(p.oversubscription >= 1)) o->expected("a ratio >= 1");
+    }
+    if (auto s = n.get("nodes_per_leaf")) p.nodes_per_leaf = static_cast<int>(s->integer(0, 1 << 16));
+    return topologies::build_rail_optimized_fat_tree(p);
+  } catch (const ConfigError& e) {
+    if (!e.where().str().empty()) throw;
+    n.fail(e.message());  // builder parameter errors point at the topology
+  }
+}
+
+compute::DeviceSpec load_device(const ConfigNode& ref) {
+  ConfigNode n = load_ref(ref);
+  n.check_keys({"name", "peak_flops", "hbm_capacity", "hbm_bandwidth", "launch_overhead",
+                "efficiency"});
+  compute::DeviceSpec d;
+  d.name = n["name"].str();
+  for (auto& [dtype, v] : n["peak_flops"].entries()) {
+    if (dtype != "fp32" && dtype != "tf32" && dtype != "bf16" && dtype != "fp16" && dtype != "fp8" &&
+        dtype != "fp64" && dtype != "int8")
+      v.fail(fmt::format("unknown dtype '{}' (expected fp64, fp32, tf32, bf16, fp16, fp8 or int8)", dtype));
+    d.peak_flops_per_s[dtype] = v.flops();
+  }
+  d.hbm_capacity_bytes = n["hbm_capacity"].bytes();
+  d.hbm_bw_bytes_per_s = n["hbm_bandwidth"].rate();
+  d.launch_overhead = n["launch_overhead"].time();
+  auto eff = n["efficiency"];
+  eff.check_keys({"compute", "memory"});
+  auto frac = [](const ConfigNode& x) {
+    double v = x.number();
+    if (!(v > 0 && v <= 1)) x.expected("a fraction in (0, 1]");
+    return v;
+  };
+  d.compute_efficiency = frac(eff["compute"]);
+  d.memory_efficiency = frac(eff["memory"]);
+  return d;
+}
+
+workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
+  ConfigNode n = load_ref(ref);
+  n.check_keys({"name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads", "vocab",
+                "tied_embeddings", "source"});
+  workloads::TransformerConfig m;
+  m.name = n["name"].str();
+  m.layers = static_cast<int>(n["layers"].integer(1, 100000));
+  m.hidden = n["hidden"].integer(1, INT64_MAX);
+  m.ffn_hidden = n["ffn_hidden"].integer(1, INT64_MAX);
+  m.heads = static_cast<int>(n["heads"].integer(1, 1 << 20));
+  m.kv_heads = n.has("kv_heads") ? static_cast<int>(n["kv_heads"].integer(1, m.heads)) : m.heads;
+  m.vocab = n["vocab"].integer(1, INT64_MAX);
+  if (auto t = n.get("tied_embeddings")) m.tied_embeddings = t->boolean();
+  if (m.hidden % m.heads != 0)
+    n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));
+  if (m.heads % m.kv_heads != 0)
+    n["kv_heads"].fail(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
+  return m;
+}
+
+}  // namespace dtsim::cli

@@ -1,0 +1,24 @@
+#pragma once
+/**
+ * Loaders from YAML (ConfigNode) into the plain structs of the models: topology, device spec and
+ * transformer config. A value may be given inline (a map) or as a path to a YAML file (relative
+ * to the file that names it).
+ *
+ * Errors: ConfigError at the offending key (unknown key with "did you mean", missing key, a
+ * quantity without a unit, a non-positive bandwidth, a link to an undefined node, ...).
+ */
+#include "models/compute/device_spec.h"
+#include "models/workloads/transformer_config.h"
+#include "tools/dtsim/config_node.h"
+#include "topologies/topology.h"
+
+namespace dtsim::cli {
+
+/** `n` itself when it is a map, else the YAML file its string names. */
+ConfigNode load_ref(const ConfigNode& n);
+
+topologies::Topology load_topology(const ConfigNode& n);
+compute::DeviceSpec load_device(const ConfigNode& n);
+workloads::TransformerConfig load_transformer(const ConfigNode& n);
+
+}  // namespace dtsim::cli

@@ -1,0 +1,301 @@
+#include "tools/dtsim/config_node.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "simcore/units.h"
+
+namespace dtsim::cli {
+
+using simcore::ConfigError;
+using simcore::SourceLocation;
+
+ConfigNode ConfigNode::load_string(const std::string& text, const std::string& file) {
+  try {
+    YAML::Node n = YAML::Load(text);
+    return ConfigNode(n, file, "", std::make_shared<Overrides>(), SourceLocation{file, 1, 1});
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{file, e.mark.line + 1, e.mark.column + 1},
+                      "invalid YAML: " + e.msg);
+  }
+}
+
+ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read file (does it exist?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read file");
+  return load_string(ss.str(), path);
+}
+
+ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path,
+                       std::shared_ptr<const Overrides> overrides, SourceLocation parent_loc)
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      overrides_(std::move(overrides)),
+      parent_loc_(std::move(parent_loc)) {}
+
+SourceLocation ConfigNode::location() const {
+  if (overrides_) {
+    auto it = overrides_->find(path_);
+    if (it != overrides_->end()) return SourceLocation{"<" + it->second + ">", 0, 0};
+  }
+  YAML::Mark m = node_.Mark();
+  if (m.line < 0 || m.is_null()) return parent_loc_;
+  return SourceLocation{file_, m.line + 1, m.column + 1};
+}
+
+void ConfigNode::fail(const std::string& message) const {
+  std::string where = path_.empty() ? "" : path_ + ": ";
+  throw ConfigError(location(), where + message);
+}
+
+void ConfigNode::expected(const std::string& what) const {
+  std::string got;
+  if (!node_.IsDefined() || node_.IsNull())
+    got = "nothing";
+  else if (node_.IsScalar())
+    got = "\"" + node_.Scalar() + "\"";
+  else if (node_.IsSequence())
+    got = "a list";
+  else
+    got = "a map";
+  fail("expected " + what + "; got " + got);
+}
+
+ConfigNode ConfigNode::child(YAML::Node n, const std::string& sub) const {
+  return ConfigNode(n, file_, sub, overrides_, location());
+}
+
+ConfigNode ConfigNode::operator[](const std::string& key) const {
+  std::string sub = path_.empty() ? key : path_ + "." + key;
+  if (!node_.IsMap()) expected(fmt::format("a map with key '{}'", key));
+  YAML::Node n = node_[key];
+  if (!n.IsDefined() || n.IsNull())
+    throw ConfigError(location(), fmt::format("{}: missing key '{}'", path_.empty() ? "(top level)" : path_, key));
+  return child(n, sub);
+}
+
+std::optional<ConfigNode> ConfigNode::get(const std::string& key) const {
+  if (!node_.IsMap()) return std::nullopt;
+  YAML::Node n = node_[key];
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  return child(n, path_.empty() ? key : path_ + "." + key);
+}
+
+bool ConfigNode::has(const std::string& key) const { return get(key).has_value(); }
+
+std::vector<ConfigNode> ConfigNode::items() const {
+  if (!node_.IsSequence()) expected("a list");
+  std::vector<ConfigNode> out;
+  size_t i = 0;
+  for (const auto& n : node_) out.push_back(child(n, fmt::format("{}[{}]", path_, i++)));
+  return out;
+}
+
+std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
+  if (!node_.IsMap()) expected("a map");
+  std::vector<std::pair<std::string, ConfigNode>> out;
+  for (const auto& kv : node_) {
+    std::string k = kv.first.as<std::string>();
+    out.emplace_back(k, child(kv.second, path_.empty() ? k : path_ + "." + k));
+  }
+  return out;
+}
+
+void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
+  if (!node_.IsMap()) expected("a map");
+  for (const auto& kv : node_) {
+    std::string k = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+    std::string sub = path_.empty() ? k : path_ + "." + k;
+    YAML::Mark m = kv.first.Mark();
+    SourceLocation loc{file_, m.line + 1, m.column + 1};
+    std::string msg = fmt::format("{}: unknown key '{}'", sub, k);
+    if (auto s = did_you_mean(k, allowed)) msg += fmt::format("; did you mean '{}'?", *s);
+    else msg += fmt::format(" (allowed: {})", fmt::join(allowed, ", "));
+    throw ConfigError(loc, msg);
+  }
+}
+
+std::string ConfigNode::str() const {
+  if (!node_.IsScalar()) expected("a string");
+  return node_.Scalar();
+}
+
+int64_t ConfigNode::integer() const {
+  if (!node_.IsScalar()) expected("an integer");
+  const std::string& s = node_.Scalar();
+  try {
+    size_t used = 0;
+    long long v = std::stoll(s, &used);
+    if (used == s.size()) return v;
+  } catch (...) {
+  }
+  expected("an integer");
+}
+
+int64_t ConfigNode::integer(int64_t lo, int64_t hi) const {
+  int64_t v = integer();
+  if (v < lo || v > hi) {
+    if (hi == INT64_MAX) expected(fmt::format("an integer >= {}", lo));
+    expected(fmt::format("an integer in [{}, {}]", lo, hi));
+  }
+  return v;
+}
+
+double ConfigNode::number() const {
+  if (!node_.IsScalar()) expected("a number");
+  const std::string& s = node_.Scalar();
+  try {
+    size_t used = 0;
+    double v = std::stod(s, &used);
+    if (used == s.size() && std::isfinite(v)) return v;
+  } catch (...) {
+  }
+  expected("a number");
+}
+
+bool ConfigNode::boolean() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  expected("true or false");
+}
+
+double ConfigNode::seconds() const {
+  if (node_.IsScalar())
+    if (auto v = simcore::parse_time_seconds(node_.Scalar())) {
+      if (*v >= 0) return *v;
+      expected("a non-negative time");
+    }
+  expected("a time with a unit, e.g. \"1.5us\"");
+}
+
+simcore::Time ConfigNode::time() const {
+  double s = seconds();
+  try {
+    return simcore::Time::from_seconds(s);
+  } catch (const ConfigError& e) {
+    fail(e.message());
+  }
+}
+
+double ConfigNode::bytes() const {
+  if (node_.IsScalar())
+    if (auto v = simcore::parse_bytes(node_.Scalar())) {
+      if (*v >= 0) return *v;
+      expected("a non-negative size");
+    }
+  expected("a size with a unit, e.g. \"25MiB\"");
+}
+
+double ConfigNode::rate() const {
+  if (node_.IsScalar())
+    if (auto v = simcore::parse_rate_bytes_per_s(node_.Scalar())) {
+      if (*v > 0) return *v;
+      expected("a positive rate");
+    }
+  expected("a rate with a unit, e.g. \"400Gbps\"");
+}
+
+double ConfigNode::flops() const {
+  if (node_.IsScalar())
+    if (auto v = simcore::parse_flops_per_s(node_.Scalar())) {
+      if (*v > 0) return *v;
+      expected("a positive compute rate");
+    }
+  expected("a compute rate with a unit, e.g. \"989TFLOPS\"");
+}
+
+std::string ConfigNode::choice(const std::vector<std::string>& choices) const {
+  std::string s = node_.IsScalar() ? node_.Scalar() : "";
+  if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
+  std::string msg = fmt::format("expected one of {}", fmt::join(choices, ", "));
+  if (auto d = did_you_mean(s, choices)) msg = fmt::format("{}; did you mean '{}'", msg, *d);
+  expected(msg);
+}
+
+std::string ConfigNode::resolve_path(const std::string& p) const {
+  namespace fs = std::filesystem;
+  fs::path q(p);
+  if (q.is_absolute()) return q.string();
+  fs::path base = fs::path(file_).parent_path();
+  if (file_.empty() || file_.front() == '<') base = fs::current_path();
+  return (base / q).lexically_normal().string();
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string> did_you_mean(const std::string& word,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  if (best && best_d <= std::max<size_t>(2, word.size() / 3)) return best;
+  return std::nullopt;
+}
+
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& sets, Overrides& record) {
+  for (const auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0},
+                        "expected key.path=value; got \"" + s + "\"");
+    std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    std::vector<std::string> parts;
+    std::stringstream ss(key);
+    for (std::string p; std::getline(ss, p, '.');) {
+      if (p.empty())
+        throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0}, "empty key in \"" + key + "\"");
+      parts.push_back(p);
+    }
+    YAML::Node v;
+    try {
+      v = YAML::Load(value);
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0}, "invalid YAML value: " + e.msg);
+    }
+    // Walk down, creating maps as needed (yaml-cpp nodes are references).
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node next = chain.back()[parts[i]];
+      if (!next.IsDefined() || next.IsNull()) {
+        chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next = chain.back()[parts[i]];
+      }
+      if (!next.IsMap())
+        throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0},
+                          fmt::format("'{}' is not a map, cannot set '{}'", parts[i], key));
+      chain.push_back(next);
+    }
+    chain.back()[parts.back()] = v;
+    record[key] = "--set " + s;
+  }
+}
+
+}  // namespace dtsim::cli

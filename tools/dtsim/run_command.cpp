@@ -1,0 +1,95 @@
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "simcore/trace.h"
+#include "tools/dtsim/commands.h"
+#include "tools/dtsim/output_file.h"
+#include "tools/dtsim/runner.h"
+
+namespace dtsim::cli {
+
+namespace {
+
+void print_sweep_table(const nlohmann::ordered_json& rows, const Scenario& s) {
+  fmt::print("# collective_sweep: {} over {} ranks ({} back-end)\n",
+             simcore::to_string(s.sweep->kind), s.sweep->ranks, s.network_model);
+  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "size", "count", "type",
+             "redop", "root", "time", "algbw", "busbw");
+  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "(B)", "(elements)", "", "",
+             "", "(us)", "(GB/s)", "(GB/s)");
+  bool rooted = s.sweep->kind == simcore::CollectiveKind::kBroadcast ||
+                s.sweep->kind == simcore::CollectiveKind::kReduce;
+  for (const auto& row : rows) {
+    int64_t b = row["bytes"].get<int64_t>();
+    fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12.2f} {:>9.2f} {:>9.2f}\n", b, b / 4, "float",
+               "sum", rooted ? s.sweep->root : -1, row["time_s"].get<double>() * 1e6,
+               row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>());
+  }
+}
+
+void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
+  fmt::print("scenario      {} ({}, {} ranks, {} back-end)\n", s.name, s.workload_kind,
+             j["ranks"].get<size_t>(), s.network_model);
+  fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
+  const auto& b = j["breakdown"];
+  fmt::print("compute       {:.6f} ms   communication {:.6f} ms   exposed communication {:.6f} ms\n",
+             b["compute_s"].get<double>() * 1e3, b["communication_s"].get<double>() * 1e3,
+             b["exposed_communication_s"].get<double>() * 1e3);
+  if (j.contains("model")) {
+    const auto& m = j["model"];
+    fmt::print("model         {:.3f} B params, {:.0f} tokens/s, MFU {:.1f}%\n",
+               m["params"].get<double>() / 1e9, m["tokens_per_s"].get<double>(),
+               m["mfu"].get<double>() * 100);
+  }
+  if (!s.sweep && !j["collectives"].empty()) {
+    const auto& cs = j["collectives"];
+    double bytes = 0, time = 0;
+    for (const auto& c : cs) {
+      bytes += c["bytes"].get<double>();
+      time += c["time_s"].get<double>();
+    }
+    fmt::print("collectives   {} ({:.3f} GB, {:.6f} ms summed)\n", cs.size(), bytes / 1e9, time * 1e3);
+  }
+  for (const auto& [cls, u] : j["links"].items())
+    fmt::print("link {:<9} {:.3f} GB carried, utilization {:.1f}%\n", cls,
+               u["bytes"].get<double>() / 1e9, u["utilization"].get<double>() * 100);
+  fmt::print("simulated in  {:.3f} s wall, {} events\n",
+             j["wall_time_s"].is_null() ? 0.0 : j["wall_time_s"].get<double>(),
+             j["events"].get<uint64_t>());
+}
+
+}  // namespace
+
+int run_command(const RunOptions& opt) {
+  Scenario s = load_scenario(opt.scenario, opt.sets);
+  std::string report = opt.report.empty() ? s.report_path : opt.report;
+  std::string trace = opt.trace.empty() ? s.trace_path : opt.trace;
+  if (!report.empty()) check_writable(report, "the report");
+  if (!trace.empty()) check_writable(trace, "the trace");
+  RunOutcome o;
+  try {
+    o = simulate(s, !trace.empty());
+  } catch (const simcore::ConfigError& e) {
+    if (!e.where().str().empty()) throw;
+    throw simcore::ConfigError(simcore::SourceLocation{s.file, 0, 0}, e.message());
+  }
+  auto j = make_report(s, o, opt.reproducible);
+  if (!report.empty())
+    write_atomically(report, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+  if (!trace.empty())
+    write_atomically(trace, [&](std::ostream& out) {
+      simcore::write_chrome_trace(out, s.workload, o.result);
+    });
+  if (!opt.quiet) {
+    if (s.sweep) print_sweep_table(j["sweep"], s);
+    print_summary(j, s);
+    if (!report.empty()) fmt::print("report        {}\n", report);
+    if (!trace.empty()) fmt::print("trace         {} (open in https://ui.perfetto.dev)\n", trace);
+  }
+  return 0;
+}
+
+}  // namespace dtsim::cli

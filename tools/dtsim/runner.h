@@ -1,0 +1,28 @@
+#pragma once
+/**
+ * Wires a loaded Scenario together (router, compute model, communication back-end, executor)
+ * and runs it on a fresh Simulator. The only place that knows every layer.
+ */
+#include <nlohmann/json.hpp>
+
+#include "simcore/executor.h"
+#include "tools/dtsim/scenario.h"
+
+namespace dtsim::cli {
+
+struct RunOutcome {
+  simcore::ExecutionResult result;
+  std::vector<simcore::LinkClassUsage> links;
+  uint64_t events = 0;
+  double wall_time_s = 0;
+};
+
+/** Runs the scenario. `record_ops` keeps every op's interval (needed for a trace).
+ *  Errors: ConfigError (deadlock, no route, bad algorithm, time overflow). */
+RunOutcome simulate(const Scenario& s, bool record_ops);
+
+/** The report (schema in README.md). `reproducible` writes wall_time_s as null so that two runs
+ *  of one scenario and seed give byte-identical files. */
+nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible);
+
+}  // namespace dtsim::cli

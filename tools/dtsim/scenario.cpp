@@ -1,0 +1,148 @@
+#include "tools/dtsim/scenario.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/graph_json_loader.h"
+
+namespace dtsim::cli {
+
+using simcore::ConfigError;
+using simcore::SourceLocation;
+
+namespace {
+
+void load_collective_sweep(Scenario& s, const ConfigNode& w) {
+  w.check_keys({"kind", "collective", "algorithm", "ranks", "sizes", "iterations", "root"});
+  workloads::CollectiveSweepParams p;
+  p.kind = *simcore::parse_collective_kind(w["collective"].choice(
+      {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}));
+  if (auto a = w.get("algorithm"))
+    p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "direct", "pairwise",
+                             "halving_doubling", "double_binary_tree", "hierarchical"});
+  p.ranks = s.topology.rank_count();
+  if (auto r = w.get("ranks")) {
+    int64_t v = r->integer(1, INT32_MAX);
+    if (v > s.topology.rank_count())
+      r->fail(fmt::format("a collective over {} ranks, but the cluster has only {}", v,
+                          s.topology.rank_count()));
+    p.ranks = static_cast<int>(v);
+  }
+  auto sizes = w["sizes"];
+  sizes.check_keys({"min", "max", "factor"});
+  p.min_bytes = sizes["min"].bytes();
+  p.max_bytes = sizes.has("max") ? sizes["max"].bytes() : p.min_bytes;
+  if (p.max_bytes < p.min_bytes)
+    sizes["max"].fail(fmt::format("max ({} B) is below min ({} B)", p.max_bytes, p.min_bytes));
+  if (auto f = sizes.get("factor")) {
+    p.factor = f->number();
+    if (!(p.factor > 1)) f->expected("a factor > 1");
+  }
+  if (auto i = w.get("iterations")) p.iterations = static_cast<int>(i->integer(1, 1 << 20));
+  if (auto r = w.get("root")) p.root = static_cast<int>(r->integer(0, p.ranks - 1));
+  s.workload = workloads::make_collective_sweep(p);
+  s.sweep = p;
+}
+
+void load_data_parallel(Scenario& s, const ConfigNode& w) {
+  w.check_keys({"kind", "model", "ranks", "batch", "dtype", "grad_dtype", "bucket_size",
+                "algorithm"});
+  workloads::DataParallelParams p;
+  p.model = load_transformer(w["model"]);
+  p.ranks = s.topology.rank_count();
+  if (auto r = w.get("ranks")) {
+    int64_t v = r->integer(1, INT32_MAX);
+    if (v > s.topology.rank_count())
+      r->fail(fmt::format("data parallel over {} ranks, but the cluster has only {}", v,
+                          s.topology.rank_count()));
+    p.ranks = static_cast<int>(v);
+  }
+  auto b = w["batch"];
+  b.check_keys({"seq_len", "micro_batch", "grad_accumulation"});
+  p.seq_len = b["seq_len"].integer(1, 1 << 24);
+  if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
+  if (auto g = b.get("grad_accumulation")) p.grad_accumulation = static_cast<int>(g->integer(1, 1 << 20));
+  if (auto d = w.get("dtype")) p.dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
+  if (!s.device.peak_flops_per_s.count(p.dtype))
+    (w.has("dtype") ? w["dtype"] : w).fail(
+        fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, p.dtype));
+  if (auto g = w.get("grad_dtype")) p.grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
+  if (auto bs = w.get("bucket_size")) {
+    p.bucket_bytes = bs->bytes();
+    if (!(p.bucket_bytes >= 1)) bs->expected("a bucket size of at least 1B");
+  }
+  if (auto a = w.get("algorithm"))
+    p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "halving_doubling",
+                             "double_binary_tree", "hierarchical"});
+  workloads::DataParallelInfo info;
+  s.workload = workloads::make_data_parallel(p, &info);
+  s.data_parallel = info;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read scenario file (does it exist?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(ss.str());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1},
+                      "invalid YAML: " + e.msg);
+  }
+  if (!doc.IsMap()) throw ConfigError(SourceLocation{path, 1, 1}, "expected a scenario (a YAML map)");
+  auto overrides = std::make_shared<Overrides>();
+  apply_overrides(doc, sets, *overrides);
+  ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
+  root.check_keys({"name", "description", "cluster", "workload", "network", "run", "outputs"});
+
+  Scenario s;
+  s.file = path;
+  s.name = root.has("name") ? root["name"].str()
+                            : std::filesystem::path(path).stem().string();
+  auto cluster = root["cluster"];
+  cluster.check_keys({"topology", "device"});
+  s.topology = load_topology(cluster["topology"]);
+  s.device = load_device(cluster["device"]);
+
+  if (auto net = root.get("network")) {
+    net->check_keys({"model", "chunks"});
+    if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
+    if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
+  }
+  if (auto run = root.get("run")) {
+    run->check_keys({"seed"});
+    if (auto sd = run->get("seed")) s.seed = static_cast<uint64_t>(sd->integer(0, INT64_MAX));
+  }
+  if (auto out = root.get("outputs")) {
+    out->check_keys({"report", "trace"});
+    if (auto r = out->get("report")) s.report_path = r->resolve_path(r->str());
+    if (auto t = out->get("trace")) s.trace_path = t->resolve_path(t->str());
+  }
+
+  auto w = root["workload"];
+  s.workload_kind = w["kind"].choice({"collective_sweep", "data_parallel", "graph_json"});
+  try {
+    if (s.workload_kind == "collective_sweep") {
+      load_collective_sweep(s, w);
+    } else if (s.workload_kind == "data_parallel") {
+      load_data_parallel(s, w);
+    } else {
+      w.check_keys({"kind", "file"});
+      s.workload = load_graph_json(w["file"], s.topology.rank_count());
+    }
+  } catch (const ConfigError& e) {
+    if (!e.where().str().empty()) throw;
+    w.fail(e.message());
+  }
+  return s;
+}
+
+}  // namespace dtsim::cli

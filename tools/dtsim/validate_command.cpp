@@ -1,0 +1,90 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "tools/dtsim/commands.h"
+#include "tools/dtsim/config_node.h"
+#include "tools/dtsim/runner.h"
+
+namespace dtsim::cli {
+
+namespace {
+
+struct CaseResult {
+  std::string name;
+  bool pass = false;
+  double expected = 0, actual = 0, error = 0;
+  std::string note;
+};
+
+CaseResult run_case(const std::string& file) {
+  ConfigNode c = ConfigNode::load_file(file);
+  c.check_keys({"name", "scenario", "set", "pointer", "expected", "tolerance", "source"});
+  CaseResult r;
+  r.name = c["name"].str();
+  c["source"].str();  // required: where the expected value comes from
+  std::string scenario = c.resolve_path(c["scenario"].str());
+  std::vector<std::string> sets;
+  if (auto s = c.get("set"))
+    for (const auto& x : s->items()) sets.push_back(x.str());
+  std::string pointer = c["pointer"].str();
+  r.expected = c["expected"].number();
+  auto tol = c["tolerance"];
+  tol.check_keys({"absolute", "relative"});
+  double abs_tol = tol.has("absolute") ? tol["absolute"].number() : 0.0;
+  double rel_tol = tol.has("relative") ? tol["relative"].number() : 0.0;
+  if (!tol.has("absolute") && !tol.has("relative")) tol.expected("absolute and/or relative");
+  Scenario s = load_scenario(scenario, sets);
+  RunOutcome o = simulate(s, false);
+  auto j = make_report(s, o, true);
+  nlohmann::ordered_json::json_pointer ptr;
+  try {
+    ptr = nlohmann::ordered_json::json_pointer(pointer);
+  } catch (const std::exception& e) {
+    c["pointer"].fail(fmt::format("invalid JSON pointer: {}", e.what()));
+  }
+  if (!j.contains(ptr) || !j.at(ptr).is_number())
+    c["pointer"].fail(fmt::format("'{}' is not a number in the report", pointer));
+  r.actual = j.at(ptr).get<double>();
+  r.error = std::fabs(r.actual - r.expected);
+  double allowed = std::max(abs_tol, rel_tol * std::fabs(r.expected));
+  r.pass = r.error <= allowed;
+  r.note = fmt::format("tol {:.3g}", allowed);
+  return r;
+}
+
+}  // namespace
+
+int validate_command(const ValidateOptions& o) {
+  namespace fs = std::filesystem;
+  std::string dir = o.dir.empty() ? "validation/cases" : o.dir;
+  if (!fs::is_directory(dir))
+    throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0}, "not a folder of validation cases");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  int failed = 0, ran = 0;
+  fmt::print("{:<44} {:>16} {:>16} {:>11}  {}\n", "case", "expected", "simulated", "rel.error", "");
+  for (const auto& f : files) {
+    if (!o.filter.empty() && f.find(o.filter) == std::string::npos) continue;
+    ++ran;
+    try {
+      CaseResult r = run_case(f);
+      double rel = r.expected != 0 ? r.error / std::fabs(r.expected) : r.error;
+      fmt::print("{:<44} {:>16.10g} {:>16.10g} {:>11.3e}  {} ({})\n", r.name, r.expected, r.actual,
+                 rel, r.pass ? "PASS" : "FAIL", r.note);
+      if (!r.pass) ++failed;
+    } catch (const std::exception& e) {
+      fmt::print("{:<44} ERROR {}\n", fs::path(f).filename().string(), e.what());
+      ++failed;
+    }
+  }
+  fmt::print("{} cases, {} passed, {} failed\n", ran, ran - failed, failed);
+  if (ran == 0) return 1;
+  return failed ? 1 : 0;
+}
+
+}  // namespace dtsim::cli
