@@ -84,12 +84,16 @@ Algorithm parse_algorithm_or_throw(std::string_view s) {
 
 std::span<const Algorithm> supported_algorithms(CollectiveKind kind) {
   switch (kind) {
-    case CollectiveKind::kAllReduce: return kAllReduceAlgos;
+    case CollectiveKind::kAllReduce:
+      return kAllReduceAlgos;
     case CollectiveKind::kReduceScatter:
-    case CollectiveKind::kAllGather: return kScatterGatherAlgos;
-    case CollectiveKind::kAllToAll: return kAllToAllAlgos;
+    case CollectiveKind::kAllGather:
+      return kScatterGatherAlgos;
+    case CollectiveKind::kAllToAll:
+      return kAllToAllAlgos;
     case CollectiveKind::kBroadcast:
-    case CollectiveKind::kReduce: return kRootedAlgos;
+    case CollectiveKind::kReduce:
+      return kRootedAlgos;
   }
   return {};
 }
@@ -103,8 +107,7 @@ std::vector<std::vector<int32_t>> members_by_box(int n, const std::vector<int>& 
     return one;
   }
   if (box_of.size() != static_cast<size_t>(n))
-    throw ConfigError(
-        fmt::format("box_of has {} entries for a group of {}", box_of.size(), n));
+    throw ConfigError(fmt::format("box_of has {} entries for a group of {}", box_of.size(), n));
   // Sort (box, position) pairs to find each box's first position, then order boxes by it.
   std::vector<std::pair<int, int32_t>> by_box(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) by_box[i] = {box_of[i], i};
@@ -123,24 +126,25 @@ Algorithm resolve(CollectiveKind kind, Algorithm hint, int n, const std::vector<
   const std::string_view kind_name = simcore::to_string(kind);
   if (n < 1) throw ConfigError(fmt::format("{}: group size must be >= 1; got {}", kind_name, n));
   if (!box_of.empty() && box_of.size() != static_cast<size_t>(n))
-    throw ConfigError(fmt::format("{}: box_of has {} entries for a group of {}", kind_name,
-                                  box_of.size(), n));
+    throw ConfigError(
+        fmt::format("{}: box_of has {} entries for a group of {}", kind_name, box_of.size(), n));
 
   if (hint == Algorithm::kAuto) {
     switch (kind) {
       case CollectiveKind::kAllReduce: {
         auto boxes = members_by_box(n, box_of);
-        bool equal = std::all_of(boxes.begin(), boxes.end(), [&](const auto& b) {
-          return b.size() == boxes.front().size();
-        });
+        bool equal = std::all_of(boxes.begin(), boxes.end(),
+                                 [&](const auto& b) { return b.size() == boxes.front().size(); });
         return boxes.size() > 1 && equal && boxes.front().size() > 1 ? Algorithm::kHierarchical
                                                                      : Algorithm::kRing;
       }
       case CollectiveKind::kReduceScatter:
       case CollectiveKind::kAllGather:
       case CollectiveKind::kBroadcast:
-      case CollectiveKind::kReduce: return Algorithm::kRing;
-      case CollectiveKind::kAllToAll: return Algorithm::kDirect;
+      case CollectiveKind::kReduce:
+        return Algorithm::kRing;
+      case CollectiveKind::kAllToAll:
+        return Algorithm::kDirect;
     }
     return Algorithm::kRing;
   }

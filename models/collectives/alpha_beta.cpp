@@ -63,13 +63,11 @@ double alpha_beta_seconds(CollectiveKind kind, Algorithm algorithm, int n, doubl
   if (p.chunks < 1)
     throw ConfigError(fmt::format("{}: chunks must be >= 1; got {}", kind_name, p.chunks));
   if (p.boxes < 1 || p.boxes > n)
-    throw ConfigError(
-        fmt::format("{}: boxes must be in [1, {}]; got {}", kind_name, n, p.boxes));
+    throw ConfigError(fmt::format("{}: boxes must be in [1, {}]; got {}", kind_name, n, p.boxes));
 
   // Ranks spread over the boxes in contiguous blocks, as equal as n allows (for auto).
   std::vector<int> box_of(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i)
-    box_of[i] = static_cast<int>(static_cast<int64_t>(i) * p.boxes / n);
+  for (int i = 0; i < n; ++i) box_of[i] = static_cast<int>(static_cast<int64_t>(i) * p.boxes / n);
   if (algorithm == Algorithm::kHierarchical && n % p.boxes != 0)
     throw ConfigError(fmt::format(
         "{} with algorithm \"hierarchical\" needs n to be a multiple of boxes; got n = {}, "
@@ -91,8 +89,10 @@ double alpha_beta_seconds(CollectiveKind kind, Algorithm algorithm, int n, doubl
       const double rounds = all_reduce ? 2 : 1;
       return rounds * (std::log2(N) * alpha + (N - 1) / N * S / B);
     }
-    case Algorithm::kDirect: return alpha + (N - 1) * S / (N * B);
-    case Algorithm::kPairwise: return pipelined(N - 1, c, alpha, S / N, B);
+    case Algorithm::kDirect:
+      return alpha + (N - 1) * S / (N * B);
+    case Algorithm::kPairwise:
+      return pipelined(N - 1, c, alpha, S / N, B);
     case Algorithm::kDoubleBinaryTree: {
       const TreeFactors f = double_binary_tree_factors(n);
       const double piece = S / (2 * c);
@@ -104,12 +104,12 @@ double alpha_beta_seconds(CollectiveKind kind, Algorithm algorithm, int n, doubl
         check_latency(kind_name, "intra_alpha_s", p.intra_alpha_s);
         check_bandwidth(kind_name, "intra_bw_bytes_per_s", p.intra_bw_bytes_per_s);
       }
-      const double intra = m > 1 ? pipelined(m - 1, c, p.intra_alpha_s, S / m,
-                                             p.intra_bw_bytes_per_s)
-                                 : 0.0;
+      const double intra =
+          m > 1 ? pipelined(m - 1, c, p.intra_alpha_s, S / m, p.intra_bw_bytes_per_s) : 0.0;
       return intra + pipelined(2 * (b - 1), c, alpha, S / m / b, B) + intra;
     }
-    case Algorithm::kAuto: break;
+    case Algorithm::kAuto:
+      break;
   }
   throw simcore::InternalError("alpha_beta_seconds: auto survived resolve");
 }

@@ -53,11 +53,11 @@
 namespace dtsim::collectives {
 
 struct AlphaBetaParams {
-  double alpha_s = 0;         ///< per-message latency (between boxes for hierarchical)
-  double bw_bytes_per_s = 0;  ///< per-rank link bandwidth, each direction
-  int chunks = 1;             ///< pipelining chunks (1 = none)
-  int boxes = 1;              ///< boxes the group spans (hierarchical; auto resolution)
-  double intra_alpha_s = 0;   ///< per-message latency inside a box (hierarchical)
+  double alpha_s = 0;               ///< per-message latency (between boxes for hierarchical)
+  double bw_bytes_per_s = 0;        ///< per-rank link bandwidth, each direction
+  int chunks = 1;                   ///< pipelining chunks (1 = none)
+  int boxes = 1;                    ///< boxes the group spans (hierarchical; auto resolution)
+  double intra_alpha_s = 0;         ///< per-message latency inside a box (hierarchical)
   double intra_bw_bytes_per_s = 0;  ///< per-rank bandwidth inside a box (hierarchical)
 };
 

@@ -267,21 +267,24 @@ double transfer_count(CollectiveKind kind, Algorithm a, double n, double c,
   const bool all_reduce = kind == CollectiveKind::kAllReduce;
   switch (a) {
     case Algorithm::kRing:
-      if (kind == CollectiveKind::kBroadcast || kind == CollectiveKind::kReduce)
-        return (n - 1) * c;
+      if (kind == CollectiveKind::kBroadcast || kind == CollectiveKind::kReduce) return (n - 1) * c;
       return (all_reduce ? 2 : 1) * (n - 1) * n * c;
-    case Algorithm::kRingBidirectional: return 2 * (all_reduce ? 2 : 1) * (n - 1) * n * c;
+    case Algorithm::kRingBidirectional:
+      return 2 * (all_reduce ? 2 : 1) * (n - 1) * n * c;
     case Algorithm::kDirect:
-    case Algorithm::kPairwise: return n * (n - 1) * c;
+    case Algorithm::kPairwise:
+      return n * (n - 1) * c;
     case Algorithm::kHalvingDoubling:
       return (all_reduce ? 2 : 1) * log2_exact(static_cast<int>(n)) * n * c;
-    case Algorithm::kDoubleBinaryTree: return 4 * (n - 1) * c;
+    case Algorithm::kDoubleBinaryTree:
+      return 4 * (n - 1) * c;
     case Algorithm::kHierarchical: {
       const double m = static_cast<double>(boxes.front().size());
       const double nb = static_cast<double>(boxes.size());
       return (2 * (m - 1) + 2 * (nb - 1)) * n * c;
     }
-    case Algorithm::kAuto: break;
+    case Algorithm::kAuto:
+      break;
   }
   return 0;
 }
@@ -289,7 +292,8 @@ double transfer_count(CollectiveKind kind, Algorithm a, double n, double c,
 }  // namespace
 
 std::array<Tree, 2> double_binary_tree(int n) {
-  if (n < 1) throw ConfigError(fmt::format("double binary tree: group size must be >= 1; got {}", n));
+  if (n < 1)
+    throw ConfigError(fmt::format("double binary tree: group size must be >= 1; got {}", n));
   auto btree_parent = [n](int v) {
     if (v == 0) return -1;
     int bit = v & -v;  // lowest set bit
@@ -341,9 +345,8 @@ Schedule build_schedule(CollectiveKind kind, Algorithm algorithm, int n, double 
     throw ConfigError(fmt::format("{}: root must be in [0, {}); got {}", kind_name, n, root));
   if (n == 1) return s;
 
-  const auto boxes = s.algorithm == Algorithm::kHierarchical
-                         ? members_by_box(n, box_of)
-                         : std::vector<std::vector<int32_t>>{};
+  const auto boxes = s.algorithm == Algorithm::kHierarchical ? members_by_box(n, box_of)
+                                                             : std::vector<std::vector<int32_t>>{};
   const double count = transfer_count(kind, s.algorithm, n, chunks, boxes);
   if (count > kMaxTransfers)
     throw ConfigError(fmt::format(
@@ -351,7 +354,8 @@ Schedule build_schedule(CollectiveKind kind, Algorithm algorithm, int n, double 
         "2^32-1 fit in a schedule",
         kind_name, to_string(s.algorithm), n, chunks, count));
   s.transfers.reserve(static_cast<size_t>(count));
-  if (s.algorithm != Algorithm::kDirect || chunks > 1) s.deps.reserve(static_cast<size_t>(count) * 2);
+  if (s.algorithm != Algorithm::kDirect || chunks > 1)
+    s.deps.reserve(static_cast<size_t>(count) * 2);
 
   Builder b(s);
   std::vector<int32_t> all(n);
@@ -375,21 +379,31 @@ Schedule build_schedule(CollectiveKind kind, Algorithm algorithm, int n, double 
       add_ring(b, all, -1, ring_steps, bytes / 2 / n, chunks, none2);
       break;
     }
-    case Algorithm::kDirect: add_direct(b, n, bytes, chunks); break;
-    case Algorithm::kPairwise: add_pairwise(b, n, bytes, chunks); break;
+    case Algorithm::kDirect:
+      add_direct(b, n, bytes, chunks);
+      break;
+    case Algorithm::kPairwise:
+      add_pairwise(b, n, bytes, chunks);
+      break;
     case Algorithm::kHalvingDoubling: {
       const int levels = log2_exact(n);
       std::vector<HdStep> steps;
       if (kind != CollectiveKind::kAllGather)  // recursive halving
-        for (int k = 0; k < levels; ++k) steps.push_back({n >> (k + 1), std::ldexp(bytes, -(k + 1))});
+        for (int k = 0; k < levels; ++k)
+          steps.push_back({n >> (k + 1), std::ldexp(bytes, -(k + 1))});
       if (kind != CollectiveKind::kReduceScatter)  // recursive doubling
         for (int k = 0; k < levels; ++k) steps.push_back({1 << k, std::ldexp(bytes, k) / n});
       add_halving_doubling(b, n, chunks, steps);
       break;
     }
-    case Algorithm::kDoubleBinaryTree: add_double_binary_tree(b, n, bytes, chunks); break;
-    case Algorithm::kHierarchical: add_hierarchical(b, n, bytes, chunks, boxes); break;
-    case Algorithm::kAuto: DTSIM_ASSERT(false, "build_schedule: auto survived resolve");
+    case Algorithm::kDoubleBinaryTree:
+      add_double_binary_tree(b, n, bytes, chunks);
+      break;
+    case Algorithm::kHierarchical:
+      add_hierarchical(b, n, bytes, chunks, boxes);
+      break;
+    case Algorithm::kAuto:
+      DTSIM_ASSERT(false, "build_schedule: auto survived resolve");
   }
   DTSIM_ASSERT(static_cast<double>(s.transfers.size()) == count,
                "build_schedule: transfer count differs from its estimate");

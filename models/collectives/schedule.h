@@ -3,7 +3,8 @@
  * A collective expanded into a schedule of point-to-point transfers with dependencies.
  *
  *     // all-reduce of 1 GiB over 8 positions; root 0 (unused), 1 chunk, all in one box
- *     Schedule s = build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 1 << 30, 0, 1, {});
+ *     Schedule s =
+ *         build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 1 << 30, 0, 1, {});
  *     // 2(n-1) = 14 steps x 8 transfers of 2^30/8 bytes; transfer (s, i) waits for (s-1, i-1)
  *     // and (s-1, i).
  *     for (size_t t = 0; t < s.transfers.size(); ++t)
@@ -47,7 +48,8 @@
  *   it has piece k from all its children) and then down (the root forwards piece k once it has it
  *   from all its children; an inner node forwards once it received it from its parent). Up and
  *   down overlap across pieces. Source: Sanders, Speck and Traeff, "Two-tree algorithms for full
- *   bandwidth broadcast, reduction and scan", Parallel Computing 2009; NCCL 2.4 (src/graph/trees.cc).
+ *   bandwidth broadcast, reduction and scan", Parallel Computing 2009; NCCL 2.4
+ *   (src/graph/trees.cc).
  * - broadcast (ring): a chain root -> root+1 -> ... -> root+n-1 (mod n) of n-1 hops moving S in c
  *   pieces; piece k on hop h depends on piece k on hop h-1 and piece k-1 on hop h.
  *   reduce (ring): the same chain reversed, ending at the root (root+n-1 -> ... -> root+1 -> root).

@@ -45,9 +45,8 @@ TEST(AlphaBeta, RingAllReduce) {
   expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiB, params()),
              4.189662648888889e-3);
   // Same algorithm with 4 chunks: (14 + 3)(alpha + S/(32B)) = 17 * 75.5654e-6.
-  expect_rel(
-      alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiB, params(4)),
-      17 * (1e-6 + kGiB / (32 * 450e9)));
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiB, params(4)),
+             17 * (1e-6 + kGiB / (32 * 450e9)));
 }
 
 TEST(AlphaBeta, RingReduceScatterAllGatherAndBidirectional) {
@@ -56,8 +55,8 @@ TEST(AlphaBeta, RingReduceScatterAllGatherAndBidirectional) {
     expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiB, params()),
                2.0948313244444445e-3);
   // One link per rank: the bidirectional ring costs what the ring costs.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, 8,
-                                kGiB, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, 8, kGiB,
+                                params()),
              4.189662648888889e-3);
 }
 
@@ -74,13 +73,11 @@ TEST(AlphaBeta, HalvingDoubling) {
 
 TEST(AlphaBeta, AllToAll) {
   // Direct: alpha + (n-1) S/(nB) = 1e-6 + 0.875 * 2.386092942e-3 = 2.088831324e-3 s.
-  expect_rel(
-      alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 8, kGiB, params()),
-      2.0888313244444446e-3);
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 8, kGiB, params()),
+             2.0888313244444446e-3);
   // Pairwise: (n-1)(alpha + S/(nB)), one alpha per step: 6 us more than direct.
-  expect_rel(
-      alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 8, kGiB, params()),
-      2.0948313244444445e-3);
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 8, kGiB, params()),
+             2.0948313244444445e-3);
 }
 
 TEST(AlphaBeta, ChainBroadcastAndReduce) {
@@ -95,19 +92,19 @@ TEST(AlphaBeta, DoubleBinaryTree) {
   // pieces per piece index. c = 1: 2D (alpha + S/(2B)) = 8 * 1.194046471e-3 = 9.552371769e-3 s.
   EXPECT_EQ(double_binary_tree_factors(16).depth, 4);
   EXPECT_EQ(double_binary_tree_factors(16).link_pieces, 4);
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16,
-                                kGiB, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB,
+                                params()),
              9.552371768888889e-3);
   // c = 8: 2D (alpha + S/(16B)) + 7 (alpha + 4 S/(16B)) = 5.38370912e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16,
-                                kGiB, params(8)),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB,
+                                params(8)),
              5.38370912e-3);
   // Deep pipelines tend to NCCL's tree model 2 S/B + 2D alpha (alpha -> 0 to isolate S/B).
   AlphaBetaParams deep = params(4096);
   deep.alpha_s = 0;
-  EXPECT_NEAR(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16,
-                                 kGiB, deep),
-              2 * kGiB / 450e9, 2 * kGiB / 450e9 * 1e-2);
+  EXPECT_NEAR(
+      alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB, deep),
+      2 * kGiB / 450e9, 2 * kGiB / 450e9 * 1e-2);
   // n = 2: each rank sends one piece up one tree and one down the other: f = 2.
   EXPECT_EQ(double_binary_tree_factors(2).depth, 1);
   EXPECT_EQ(double_binary_tree_factors(2).link_pieces, 2);
@@ -165,7 +162,11 @@ TEST(AlphaBeta, AgreesWithScheduleReplay) {
       {CollectiveKind::kReduce, Algorithm::kRing, 3, 1, {}},
       {CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 16, 1, {}},
       {CollectiveKind::kAllGather, Algorithm::kHalvingDoubling, 8, 1, {}},
-      {CollectiveKind::kAllReduce, Algorithm::kHierarchical, 12, 2, {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2}},
+      {CollectiveKind::kAllReduce,
+       Algorithm::kHierarchical,
+       12,
+       2,
+       {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2}},
   };
   const double S = 3e8, alpha = 2e-6, B = 100e9;
   for (const Case& c : cases) {
@@ -211,21 +212,18 @@ TEST(AlphaBeta, RejectsBadInput) {
   EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
             "error: all_reduce: boxes must be in [1, 4]; got 5");
   p.boxes = 4;
-  EXPECT_EQ(config_error([&] {
-              alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p);
-            }),
-            "error: all_reduce with algorithm \"hierarchical\" needs n to be a multiple of boxes; "
-            "got n = 6, boxes = 4");
+  EXPECT_EQ(
+      config_error([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      "error: all_reduce with algorithm \"hierarchical\" needs n to be a multiple of boxes; "
+      "got n = 6, boxes = 4");
   p.boxes = 2;  // m = 3 > 1 but no intra bandwidth given
-  EXPECT_EQ(config_error([&] {
-              alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p);
-            }),
-            "error: all_reduce: intra_bw_bytes_per_s must be a finite number > 0; got 0");
-  EXPECT_EQ(config_error([&] {
-              alpha_beta_seconds(K::kAllToAll, Algorithm::kRing, 4, 1, params());
-            }),
-            "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
-            "pairwise");
+  EXPECT_EQ(
+      config_error([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      "error: all_reduce: intra_bw_bytes_per_s must be a finite number > 0; got 0");
+  EXPECT_EQ(
+      config_error([&] { alpha_beta_seconds(K::kAllToAll, Algorithm::kRing, 4, 1, params()); }),
+      "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
+      "pairwise");
   EXPECT_EQ(config_error([&] {
               alpha_beta_seconds(K::kAllReduce, Algorithm::kHalvingDoubling, 12, 1, params());
             }),

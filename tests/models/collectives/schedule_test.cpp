@@ -167,9 +167,12 @@ TEST(RingSchedule, BidirectionalSplitsTheData) {
   std::vector<double> forward(n, 0), backward(n, 0);
   for (const Transfer& t : s.transfers) {
     EXPECT_EQ(t.bytes, S / 2 / n);
-    if (t.dst == (t.src + 1) % n) forward[t.src] += t.bytes;
-    else if (t.dst == (t.src + n - 1) % n) backward[t.src] += t.bytes;
-    else ADD_FAILURE() << t.src << " -> " << t.dst;
+    if (t.dst == (t.src + 1) % n)
+      forward[t.src] += t.bytes;
+    else if (t.dst == (t.src + n - 1) % n)
+      backward[t.src] += t.bytes;
+    else
+      ADD_FAILURE() << t.src << " -> " << t.dst;
   }
   for (int i = 0; i < n; ++i) {
     EXPECT_NEAR(forward[i], (n - 1.0) / n * S, 1e-6);
@@ -189,9 +192,9 @@ TEST(RingSchedule, TwoRanksAndZeroBytes) {
 }
 
 TEST(Schedule, OneRankIsEmpty) {
-  for (auto kind : {CollectiveKind::kAllReduce, CollectiveKind::kReduceScatter,
-                    CollectiveKind::kAllGather, CollectiveKind::kAllToAll,
-                    CollectiveKind::kBroadcast, CollectiveKind::kReduce}) {
+  for (auto kind :
+       {CollectiveKind::kAllReduce, CollectiveKind::kReduceScatter, CollectiveKind::kAllGather,
+        CollectiveKind::kAllToAll, CollectiveKind::kBroadcast, CollectiveKind::kReduce}) {
     Schedule s = build_schedule(kind, Algorithm::kAuto, 1, 1e6, 0, 1, {});
     EXPECT_TRUE(s.transfers.empty());
     EXPECT_TRUE(s.deps.empty());
@@ -226,8 +229,8 @@ TEST(AllToAllSchedule, DirectIsEveryPairAtOnce) {
 TEST(AllToAllSchedule, DirectAt1024RanksIsCompact) {
   // 1024 * 1023 = 1,047,552 transfers of 24 bytes each and no deps at all.
   static_assert(sizeof(Transfer) == 24);
-  Schedule s = build_schedule(CollectiveKind::kAllToAll, Algorithm::kDirect, 1024, 1 << 20, 0, 1,
-                              {});
+  Schedule s =
+      build_schedule(CollectiveKind::kAllToAll, Algorithm::kDirect, 1024, 1 << 20, 0, 1, {});
   EXPECT_EQ(s.transfers.size(), 1'047'552u);
   EXPECT_TRUE(s.deps.empty());
 }
@@ -301,12 +304,11 @@ TEST(HalvingDoublingSchedule, ReduceScatterAndAllGather) {
     EXPECT_EQ(critical_steps(s), 3);
   }
   // Reduce-scatter halves: first S/2 to i^4; all-gather doubles: first S/8 to i^1.
-  auto rs = build_schedule(CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, n, S, 0, 1,
-                           {});
+  auto rs =
+      build_schedule(CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
   EXPECT_EQ(rs.transfers[0].dst, 4);
   EXPECT_EQ(rs.transfers[0].bytes, S / 2);
-  auto ag =
-      build_schedule(CollectiveKind::kAllGather, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
+  auto ag = build_schedule(CollectiveKind::kAllGather, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
   EXPECT_EQ(ag.transfers[0].dst, 1);
   EXPECT_EQ(ag.transfers[0].bytes, S / 8);
 }
@@ -508,8 +510,8 @@ TEST(HierarchicalSchedule, OneBoxOrOnePerBox) {
   EXPECT_EQ(one_box.transfers.size(), 2u * 3u * 4u);
   expect_every_rank_moves(one_box, 4, 6);
   EXPECT_EQ(critical_steps(one_box), 6);
-  Schedule spread = build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 4, 4, 0,
-                                   1, {0, 1, 2, 3});
+  Schedule spread = build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 4, 4, 0, 1,
+                                   {0, 1, 2, 3});
   EXPECT_EQ(spread.transfers.size(), 2u * 3u * 4u);
   EXPECT_EQ(critical_steps(spread), 6);
 }
@@ -533,8 +535,8 @@ TEST(Schedule, SweepInvariants) {
   const double S = 1e6;
   for (int n = 1; n <= 24; ++n)
     for (int c = 1; c <= 3; ++c)
-      for (K kind : {K::kAllReduce, K::kReduceScatter, K::kAllGather, K::kAllToAll,
-                     K::kBroadcast, K::kReduce})
+      for (K kind : {K::kAllReduce, K::kReduceScatter, K::kAllGather, K::kAllToAll, K::kBroadcast,
+                     K::kReduce})
         for (Algorithm a : supported_algorithms(kind)) {
           if (a == Algorithm::kHalvingDoubling && (n & (n - 1)) != 0) continue;
           std::vector<int> box_of;
@@ -542,8 +544,8 @@ TEST(Schedule, SweepInvariants) {
             const int m = n % 4 == 0 ? 4 : n % 3 == 0 ? 3 : 1;
             for (int i = 0; i < n; ++i) box_of.push_back(i / m);
           }
-          SCOPED_TRACE(fmt::format("{} {} n={} c={}", simcore::to_string(kind), to_string(a), n,
-                                   c));
+          SCOPED_TRACE(
+              fmt::format("{} {} n={} c={}", simcore::to_string(kind), to_string(a), n, c));
           Schedule s = build_schedule(kind, a, n, S, n / 2, c, box_of);
           EXPECT_EQ(s.algorithm, a);
           expect_deps_earlier(s);
@@ -555,8 +557,8 @@ TEST(Schedule, SweepInvariants) {
           if (a == Algorithm::kDoubleBinaryTree || kind == K::kBroadcast || kind == K::kReduce) {
             double total = 0;
             for (const Transfer& t : s.transfers) total += t.bytes;
-            const double expected = a == Algorithm::kDoubleBinaryTree ? 2.0 * (n - 1) * S
-                                                                      : (n - 1.0) * S;
+            const double expected =
+                a == Algorithm::kDoubleBinaryTree ? 2.0 * (n - 1) * S : (n - 1.0) * S;
             EXPECT_NEAR(total, expected, expected * 1e-12);
           } else {
             expect_every_rank_moves(s, n, factor * S);
@@ -634,13 +636,14 @@ TEST(BuildSchedule, RejectsBadInput) {
             "error: all_reduce: chunks must be >= 1; got 0");
   EXPECT_EQ(config_error([&] { build_schedule(K::kReduce, ring, 4, 1, -1, 1, {}); }),
             "error: reduce: root must be in [0, 4); got -1");
-  EXPECT_EQ(config_error([&] { build_schedule(K::kAllReduce, ring, 4, 1, 0, 1, {0, 0, 1}); }),
-            "error: all_reduce: box_of has 3 entries for a group of 4");
   EXPECT_EQ(config_error([&] {
-              build_schedule(K::kAllToAll, Algorithm::kDirect, 70000, 1, 0, 1, {});
+              build_schedule(K::kAllReduce, ring, 4, 1, 0, 1, {0, 0, 1});
             }),
-            "error: all_to_all with algorithm \"direct\" over 70000 positions in 1 chunks needs "
-            "4899930000 transfers; at most 2^32-1 fit in a schedule");
+            "error: all_reduce: box_of has 3 entries for a group of 4");
+  EXPECT_EQ(
+      config_error([&] { build_schedule(K::kAllToAll, Algorithm::kDirect, 70000, 1, 0, 1, {}); }),
+      "error: all_to_all with algorithm \"direct\" over 70000 positions in 1 chunks needs "
+      "4899930000 transfers; at most 2^32-1 fit in a schedule");
 }
 
 }  // namespace
