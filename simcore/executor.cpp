@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace dtsim::simcore {
 
@@ -32,6 +33,13 @@ Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel&
           throw ConfigError(fmt::format("rank {} op {} ('{}') depends on op {}, which is not an earlier op",
                                         r, i, w_.str(ops[i].name), d));
         fn(d, i);
+      }
+      if (ops[i].kind == OpKind::kCollective) {
+        const auto& g = w_.groups.at(ops[i].group);
+        if (std::find(g.begin(), g.end(), r) == g.end())
+          throw ConfigError(fmt::format(
+              "rank {} op {} ('{}') issues a collective on group [{}], which it is not a member of",
+              r, i, w_.str(ops[i].name), fmt::join(g, ", ")));
       }
       int64_t& prev = last[ops[i].stream];
       if (prev >= 0) fn(static_cast<uint32_t>(prev), i);
@@ -89,10 +97,11 @@ void Executor::join_collective(int rank, uint32_t i) {
     const Op& first = w_.ranks[r0].ops[i0];
     if (first.collective != op.collective || first.bytes != op.bytes || first.root != op.root)
       throw ConfigError(fmt::format(
-          "collective #{} on group {} disagrees between ranks: rank {} op {} ('{}') is {} of {} "
-          "bytes, rank {} op {} ('{}') is {} of {} bytes",
-          k, op.group, r0, i0, w_.str(first.name), to_string(first.collective), first.bytes, rank,
-          i, w_.str(op.name), to_string(op.collective), op.bytes));
+          "collective #{} on group [{}] disagrees between ranks: rank {} op {} ('{}') is {} of {} "
+          "bytes (root {}), rank {} op {} ('{}') is {} of {} bytes (root {})",
+          k, fmt::join(members, ", "), r0, i0, w_.str(first.name), to_string(first.collective),
+          first.bytes, first.root, rank, i, w_.str(op.name), to_string(op.collective), op.bytes,
+          op.root));
   }
   inst.joined.emplace_back(rank, i);
   inst.last_join = sim_.now();
@@ -154,7 +163,7 @@ void Executor::complete_op(int rank, uint32_t i) {
   if (op.kind == OpKind::kCompute) compute_iv_[rank].emplace_back(start, end);
   if (op.kind == OpKind::kCollective || op.kind == OpKind::kSend || op.kind == OpKind::kRecv)
     comm_iv_[rank].emplace_back(start, end);
-  if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end, 0});
+  if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end});
   for (uint32_t k = dep_begin_[g]; k < dep_begin_[g + 1]; ++k) {
     uint32_t d = dependents_[k];
     if (--pending_[gid(rank, d)] == 0) start_op(rank, d);
@@ -209,7 +218,8 @@ ExecutionResult Executor::finish() {
         const Op& op = w_.ranks[r].ops[i];
         std::string why = pending_[gid(r, i)] > 0 ? "waits for an earlier op" : "never matched";
         if (op.kind == OpKind::kCollective && pending_[gid(r, i)] == 0)
-          why = fmt::format("waits for the other members of group {}", op.group);
+          why = fmt::format("waits for the other members of group [{}]",
+                            fmt::join(w_.groups.at(op.group), ", "));
         if ((op.kind == OpKind::kSend || op.kind == OpKind::kRecv) && pending_[gid(r, i)] == 0)
           why = fmt::format("has no matching {} (peer {}, tag {})",
                             op.kind == OpKind::kSend ? "recv" : "send", op.peer, op.tag);

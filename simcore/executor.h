@@ -28,7 +28,6 @@ struct OpRecord {
   OpKind kind;
   uint32_t name;
   Time start, end;
-  uint32_t detail;  ///< collective index (collectives) or compute-model string id
 };
 
 struct CollectiveRecord {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace dtsim::simcore {
 
 namespace {
@@ -15,8 +17,19 @@ Time Time::from_seconds(double seconds) {
   return Time(static_cast<int64_t>(ps));
 }
 
+namespace {
+/** ceil() that ignores floating-point noise: a value within a few ulp of a whole picosecond
+ *  (e.g. 1e-9 * 1e12 = 1000.0000000000001) counts as that picosecond. */
+double ceil_whole(double ps) {
+  constexpr double kNoise = 8 * std::numeric_limits<double>::epsilon();
+  double whole = std::nearbyint(ps);
+  if (std::fabs(ps - whole) <= kNoise * std::fabs(whole)) return whole;
+  return std::ceil(ps);
+}
+}  // namespace
+
 Time Time::from_seconds_ceil(double seconds) {
-  double ps = std::ceil(seconds * 1e12);
+  double ps = ceil_whole(seconds * 1e12);
   if (!std::isfinite(ps) || ps > kMaxPs || ps < -kMaxPs)
     throw TimeOverflow(fmt::format("{} s", seconds));
   return Time(static_cast<int64_t>(ps));
@@ -36,7 +49,7 @@ Time transfer_time(double bytes, Rate rate) {
   DTSIM_ASSERT(rate.bytes_per_second() > 0, "transfer at a non-positive rate");
   // ps = ceil(bytes * 1e12 / rate); computed as bytes / (rate / 1e12) to keep exactness for
   // rates that are whole bytes per picosecond multiples.
-  double ps = std::ceil(bytes * 1e12 / rate.bytes_per_second());
+  double ps = ceil_whole(bytes * 1e12 / rate.bytes_per_second());
   if (ps < 1) ps = 1;
   if (!std::isfinite(ps) || ps > kMaxPs)
     throw TimeOverflow(fmt::format("{} bytes at {} B/s", bytes, rate.bytes_per_second()));

@@ -11,7 +11,7 @@
  * Source: integer picosecond time follows htsim (Raiciu et al., NSDI 2011 tooling).
  *
  *     Time t = Time::us(1) + Time::ns(500);   // 1.5 us
- *     Time x = transfer_time(Bytes(1 << 30), Rate::gigabytes_per_s(450));  // rounded up to 1 ps
+ *     Time x = transfer_time(1 << 30, Rate::gigabytes_per_s(450));  // 2386092943 ps (rounded up)
  */
 #include <cmath>
 #include <compare>
@@ -43,7 +43,8 @@ class Time {
   static Time s(int64_t v) { return Time(mul(v, 1'000'000'000'000)); }
   /** Nearest picosecond to `seconds`. Errors: TimeOverflow when out of range or not finite. */
   static Time from_seconds(double seconds);
-  /** Smallest whole picosecond count >= `seconds` (used for bytes over a rate). */
+  /** Smallest whole picosecond count >= `seconds`, ignoring floating-point noise of a few ulp
+   *  (1e-9 s is 1000 ps, not 1001). */
   static Time from_seconds_ceil(double seconds);
 
   constexpr int64_t count_ps() const { return ps_; }
@@ -108,7 +109,8 @@ class Rate {
 };
 
 /**
- * Time to move `bytes` at `rate`, rounded *up* to the next picosecond, so a non-empty transfer
+ * Time to move `bytes` at `rate`, rounded *up* to the next picosecond (a result within a few ulp
+ * of a whole picosecond counts as that picosecond), so a non-empty transfer
  * never takes zero time. Errors: TimeOverflow when the result is beyond the range of Time;
  * InternalError for a non-positive rate.
  */

@@ -20,14 +20,7 @@ bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
 /** `seconds` rounded up to the next picosecond, except that a value within a few ulp of a whole
  *  picosecond is that picosecond: 0.002001 s is 2,001,000,000 ps although the double arithmetic
  *  that produced it may read 2,001,000,000.0000002. Errors: TimeOverflow. */
-simcore::Time ceil_ps(double seconds) {
-  constexpr double kNoise = 8 * std::numeric_limits<double>::epsilon();
-  double ps = seconds * 1e12;
-  double whole = std::nearbyint(ps);
-  if (std::isfinite(ps) && std::fabs(ps - whole) <= kNoise * whole)
-    return simcore::Time::from_seconds(seconds);  // nearest: the whole picosecond
-  return simcore::Time::from_seconds_ceil(seconds);
-}
+simcore::Time ceil_ps(double seconds) { return simcore::Time::from_seconds_ceil(seconds); }
 
 }  // namespace
 

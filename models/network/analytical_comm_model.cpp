@@ -56,9 +56,8 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
       throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks", r,
                                     topo_.rank_count()));
   for (int i = 0; i < n; ++i) box_of[i] = topo_.nodes()[topo_.ranks()[m[i]]].box;
-  auto hint = collectives::parse_algorithm(call.algorithm.empty() ? "auto" : call.algorithm);
-  if (!hint) throw ConfigError(fmt::format("unknown collective algorithm '{}'", call.algorithm));
-  collectives::Algorithm algo = collectives::resolve(call.kind, *hint, n, box_of);
+  auto hint = collectives::parse_algorithm_or_throw(call.algorithm.empty() ? "auto" : call.algorithm);
+  collectives::Algorithm algo = collectives::resolve(call.kind, hint, n, box_of);
   double seconds = 0;
   if (n > 1) {
     collectives::AlphaBetaParams p;

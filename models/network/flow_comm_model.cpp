@@ -35,10 +35,8 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
           "collective over rank {}, but the cluster has {} ranks", members[i], topo_.rank_count()));
     box_of[i] = topo_.nodes()[topo_.ranks()[members[i]]].box;
   }
-  auto hint = collectives::parse_algorithm(call.algorithm.empty() ? "auto" : call.algorithm);
-  if (!hint)
-    throw simcore::ConfigError(fmt::format("unknown collective algorithm '{}'", call.algorithm));
-  collectives::Algorithm algo = collectives::resolve(call.kind, *hint, n, box_of);
+  auto hint = collectives::parse_algorithm_or_throw(call.algorithm.empty() ? "auto" : call.algorithm);
+  collectives::Algorithm algo = collectives::resolve(call.kind, hint, n, box_of);
   auto run = std::make_shared<Running>();
   run->schedule = collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
                                               call.root, options_.chunks, box_of);

@@ -19,8 +19,7 @@ std::vector<int64_t> sweep_sizes(const CollectiveSweepParams& p) {
   double s = p.min_bytes;
   while (s <= p.max_bytes * (1 + 1e-12)) {
     out.push_back(static_cast<int64_t>(std::floor(s)));
-    if (s == 0) s = 1;
-    s *= p.factor;
+    s = (s == 0) ? 1 : s * p.factor;
   }
   return out;
 }

@@ -28,6 +28,9 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
   if (m.layers < 1 || m.hidden < 1 || m.heads < 1 || m.hidden % m.heads != 0)
     throw ConfigError(fmt::format("model '{}': hidden ({}) must be a positive multiple of heads ({})",
                                   m.name, m.hidden, m.heads));
+  if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
+    throw ConfigError(fmt::format("model '{}': heads ({}) must be a multiple of kv_heads ({})",
+                                  m.name, m.heads, m.kv_heads));
   if (!(p.bucket_bytes > 0)) throw ConfigError("data_parallel: bucket size must be positive");
   const int eb = dtype_bytes(p.dtype);
   const double tokens = static_cast<double>(p.seq_len) * p.micro_batch;

@@ -117,6 +117,10 @@ void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
     std::string sub = path_.empty() ? k : path_ + "." + k;
     YAML::Mark m = kv.first.Mark();
     SourceLocation loc{file_, m.line + 1, m.column + 1};
+    if (overrides_) {
+      auto it = overrides_->find(sub);
+      if (it != overrides_->end()) loc = SourceLocation{"<" + it->second + ">", 0, 0};
+    }
     std::string msg = fmt::format("{}: unknown key '{}'", sub, k);
     if (auto s = did_you_mean(k, allowed)) msg += fmt::format("; did you mean '{}'?", *s);
     else msg += fmt::format(" (allowed: {})", fmt::join(allowed, ", "));

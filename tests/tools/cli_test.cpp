@@ -1,0 +1,537 @@
+// End-to-end tests of the dtsim command line: they run the real binary (DTSIM_BINARY) on
+// scenario files written into a fresh temporary folder and pin its exit status, its one-line
+// compiler-style error messages and its output files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace dtsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kBinary = DTSIM_BINARY;
+const std::string kSource = DTSIM_SOURCE_DIR;
+// Paths inside a scenario are relative to the scenario file; the scenarios below live in a
+// temporary folder, so they name configs by absolute path.
+const std::string kDevice = kSource + "/configs/devices/h100_sxm.yaml";
+
+struct Result {
+  int status = -1;  ///< exit status
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << p;
+}
+
+/** A fresh folder per test, removed afterwards. */
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("dtsim_cli_test." + std::to_string(::getpid()) + "." + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /** Writes `text` to `name` in the test folder; returns its absolute path. */
+  std::string file(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    write(p, text);
+    return p.string();
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  /** Runs `dtsim <args>` (args already shell-quoted where needed). */
+  Result dtsim(const std::string& args) {
+    fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
+    std::string cmd =
+        "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+    int raw = std::system(cmd.c_str());
+    Result r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+
+  /** Files in the test folder (names), for "nothing was left behind" checks. */
+  std::vector<std::string> listing(const std::string& sub = "") const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_ / sub))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  fs::path dir_;
+};
+
+/**
+ * The closed-form ring scenario (scenarios/ring_allreduce_closed_form.yaml) with a chosen
+ * bandwidth and size. Line numbers, for the positions pinned below:
+ *    1 name          5 endpoints        9 kind             13 network
+ *    2 cluster       6 link             10 collective      14 run
+ *    3 topology      7 device           11 algorithm
+ *    4 builder       8 workload         12 sizes
+ * On line 6, `    link: {class: nvlink, bandwidth: ` is 37 characters: the value is column 38.
+ */
+std::string ring_scenario(const std::string& bandwidth = "450GB/s",
+                          const std::string& size = "1GiB") {
+  return "name: ring\n"
+         "cluster:\n"
+         "  topology:\n"
+         "    builder: switch\n"
+         "    endpoints: 8\n"
+         "    link: {class: nvlink, bandwidth: " +
+         bandwidth +
+         ", latency: 1us}\n"
+         "  device: " +
+         kDevice +
+         "\n"
+         "workload:\n"
+         "  kind: collective_sweep\n"
+         "  collective: all_reduce\n"
+         "  algorithm: ring\n"
+         "  sizes: {min: " +
+         size + ", max: " + size +
+         "}\n"
+         "network: {model: flow, chunks: 1}\n"
+         "run: {seed: 1}\n";
+}
+
+/** A scenario on a switch of `ranks` GPUs whose workload is the graph JSON file `json`. */
+std::string graph_scenario(const std::string& json, int ranks = 2) {
+  return "name: graph\n"
+         "cluster:\n"
+         "  topology:\n"
+         "    builder: switch\n"
+         "    endpoints: " +
+         std::to_string(ranks) +
+         "\n"
+         "    link: {class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+         "  device: " +
+         kDevice +
+         "\n"
+         "workload:\n"
+         "  kind: graph_json\n"
+         "  file: " +
+         json + "\n";
+}
+
+TEST_F(CliTest, ClosedFormScenarioRuns) {
+  // 14 x (2 us + 2^27 B / 450e9 B/s) = 4.203662649 ms (see the scenario's comment); the report
+  // holds it within 1 ns.
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_NEAR(j["step_time_s"].get<double>(), 4.203662649e-3, 1e-9);
+  EXPECT_EQ(j["seed"], 1);
+  EXPECT_EQ(j["ranks"], 8);
+  EXPECT_NE(r.out.find("step time     4.203663 ms"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, QuantityWithoutAUnit) {
+  std::string s = file("s.yaml", ring_scenario("400"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:38: error: cluster.topology.link.bandwidth: expected a rate with a "
+                       "unit, e.g. \"400Gbps\"; got \"400\"\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, UnknownKeyWithDidYouMean) {
+  std::string text = ring_scenario();
+  text.replace(text.find("workload:"), 9, "workloadd:");
+  std::string s = file("s.yaml", text);
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            s + ":8:1: error: workloadd: unknown key 'workloadd'; did you mean 'workload'?\n");
+}
+
+TEST_F(CliTest, ZeroBandwidth) {
+  std::string s = file("s.yaml", ring_scenario("0GB/s"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:38: error: cluster.topology.link.bandwidth: expected a positive rate; "
+                       "got \"0GB/s\"\n");
+}
+
+TEST_F(CliTest, NegativeBandwidth) {
+  std::string s = file("s.yaml", ring_scenario("-5GB/s"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:38: error: cluster.topology.link.bandwidth: expected a positive rate; "
+                       "got \"-5GB/s\"\n");
+}
+
+TEST_F(CliTest, LinkToAnUndefinedNode) {
+  // Line 10 is the second link; `      - {a: gpu1, b: ` is 21 characters: 'swx' is column 22.
+  std::string s =
+      file("s.yaml",
+           "name: undefined-node\n"
+           "cluster:\n"
+           "  topology:\n"
+           "    nodes:\n"
+           "      - {name: gpu0, kind: accelerator}\n"
+           "      - {name: gpu1, kind: accelerator}\n"
+           "      - {name: sw, kind: switch}\n"
+           "    links:\n"
+           "      - {a: gpu0, b: sw, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+           "      - {a: gpu1, b: swx, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+           "  device: " +
+               kDevice +
+               "\n"
+               "workload:\n"
+               "  kind: collective_sweep\n"
+               "  collective: all_reduce\n"
+               "  sizes: {min: 1MiB}\n");
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":10:22: error: cluster.topology.links[1].b: link to undefined node 'swx'; "
+                       "did you mean 'sw'?\n");
+}
+
+TEST_F(CliTest, CollectiveOverMoreRanksThanTheCluster) {
+  // `ranks: 9` goes in as line 12, after `algorithm: ring`; the value is column 10.
+  std::string text = ring_scenario();
+  text.replace(text.find("  sizes:"), 0, "  ranks: 9\n");
+  std::string s = file("s.yaml", text);
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(
+      r.err,
+      s + ":12:10: error: workload.ranks: a collective over 9 ranks, but the cluster has only "
+          "8\n");
+}
+
+TEST_F(CliTest, GraphWithMoreRanksThanTheCluster) {
+  std::string g = file("g.json",
+                       "{\"ranks\": 3, \"programs\": [\n"
+                       " {\"rank\": 0, \"ops\": []}, {\"rank\": 1, \"ops\": []}, {\"rank\": 2, "
+                       "\"ops\": []}]}\n");
+  std::string s = file("s.yaml", graph_scenario("g.json"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            g + ":1:11: error: ranks: the workload has 3 ranks but the cluster has only 2\n");
+}
+
+TEST_F(CliTest, UnreadableScenario) {
+  std::string missing = path("missing.yaml");
+  Result r = dtsim("run '" + missing + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, missing + ": error: cannot read scenario file (does it exist?)\n");
+}
+
+TEST_F(CliTest, UnwritableReportPathFailsBeforeRunningAndLeavesNothing) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' --report /nonexistent/dir/r.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "error: cannot write the report to '/nonexistent/dir/r.json': folder "
+            "'/nonexistent/dir' does not exist\n");
+  EXPECT_EQ(r.out, "");  // it failed before simulating: no summary
+  EXPECT_FALSE(fs::exists("/nonexistent/dir/r.json"));
+  EXPECT_EQ(listing(), (std::vector<std::string>{"s.yaml"}));
+}
+
+TEST_F(CliTest, FailedRunLeavesNoPartialReportOrTrace) {
+  // The run fails after the output paths were checked (a recv no send answers): neither the
+  // report nor the trace, nor a temporary file, may be left in the output folder.
+  fs::create_directories(dir_ / "out");
+  file("g.json",
+       "{\"ranks\": 2, \"programs\": [\n"
+       " {\"rank\": 0, \"ops\": [{\"kind\": \"recv\", \"peer\": 1, \"bytes\": 1024}]},\n"
+       " {\"rank\": 1, \"ops\": []}]}\n");
+  std::string s = file("s.yaml", graph_scenario("g.json"));
+  Result r = dtsim("run '" + s + "' --report '" + path("out/r.json") + "' --trace '" +
+                   path("out/t.json") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            s + ": error: deadlock: the workload ended with ops that can never run: rank 0 op 0 "
+                "('recv', recv) has no matching send (peer 1, tag 0)\n");
+  EXPECT_TRUE(listing("out").empty());
+}
+
+TEST_F(CliTest, DelayBeyondTheRangeOfTime) {
+  // 3000 h = 1.08e7 s > INT64_MAX ps = 9.22e6 s (about 2562 h). There is no 'd' unit.
+  // On line 2, ` {"rank": 0, "ops": [{"kind": "delay", "duration": ` is 51 characters.
+  std::string g =
+      file("g.json",
+           "{\"ranks\": 2, \"programs\": [\n"
+           " {\"rank\": 0, \"ops\": [{\"kind\": \"delay\", \"duration\": \"3000h\"}]},\n"
+           " {\"rank\": 1, \"ops\": []}]}\n");
+  std::string s = file("s.yaml", graph_scenario("g.json"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, g + ":2:52: error: programs[0].ops[0].duration: simulated time beyond the range "
+                       "of Time (about +-106 days at 1 ps): 10800000 s\n");
+}
+
+TEST_F(CliTest, DelaysThatAddUpBeyondTheRangeOfTime) {
+  // Each 1500 h delay fits; their sum, 3000 h, does not: the engine's addition overflows during
+  // the run, a user error (exit 2), never a wrapped time.
+  file("g.json",
+       "{\"ranks\": 2, \"programs\": [\n"
+       " {\"rank\": 0, \"ops\": [{\"kind\": \"delay\", \"duration\": \"1500h\"},\n"
+       "                     {\"kind\": \"delay\", \"duration\": \"1500h\"}]},\n"
+       " {\"rank\": 1, \"ops\": []}]}\n");
+  std::string s = file("s.yaml", graph_scenario("g.json"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  // The message has no line:column (the overflow happens inside the engine); see the report to
+  // the lead. Pinned: the file and the substance.
+  EXPECT_EQ(r.err, s + ": error: simulated time beyond the range of Time (about +-106 days at 1 "
+                       "ps): addition overflowed\n");
+}
+
+/** Two disconnected switches: gpu0, gpu1 on swa and gpu2, gpu3 on swb. */
+std::string split_cluster_scenario(const std::string& json) {
+  return "name: no-route\n"
+         "cluster:\n"
+         "  topology:\n"
+         "    nodes:\n"
+         "      - {name: gpu0, kind: accelerator}\n"
+         "      - {name: gpu1, kind: accelerator}\n"
+         "      - {name: gpu2, kind: accelerator}\n"
+         "      - {name: gpu3, kind: accelerator}\n"
+         "      - {name: swa, kind: switch}\n"
+         "      - {name: swb, kind: switch}\n"
+         "    links:\n"
+         "      - {a: gpu0, b: swa, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+         "      - {a: gpu1, b: swa, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+         "      - {a: gpu2, b: swb, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+         "      - {a: gpu3, b: swb, class: nvlink, bandwidth: 450GB/s, latency: 1us}\n"
+         "  device: " +
+         kDevice +
+         "\n"
+         "workload:\n"
+         "  kind: graph_json\n"
+         "  file: " +
+         json + "\n";
+}
+
+TEST_F(CliTest, RankWithNoRouteToItsPeer) {
+  file("g.json",
+       "{\"ranks\": 4, \"programs\": [\n"
+       " {\"rank\": 0, \"ops\": [{\"kind\": \"send\", \"peer\": 2, \"bytes\": 1024}]},\n"
+       " {\"rank\": 1, \"ops\": []},\n"
+       " {\"rank\": 2, \"ops\": [{\"kind\": \"recv\", \"peer\": 0, \"bytes\": 1024}]},\n"
+       " {\"rank\": 3, \"ops\": []}]}\n");
+  std::string s = file("s.yaml", split_cluster_scenario("g.json"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  // No line:column: the route is found at run time (see the report to the lead).
+  EXPECT_EQ(r.err, s + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
+                       "'gpu2'\n");
+  // The analytical back-end says the same.
+  std::string a =
+      file("a.yaml", split_cluster_scenario("g.json") + "network: {model: analytical}\n");
+  Result ra = dtsim("run '" + a + "'");
+  EXPECT_EQ(ra.status, 2);
+  EXPECT_EQ(ra.err, a + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
+                        "'gpu2'\n");
+}
+
+TEST_F(CliTest, MismatchedCollectiveSizesInAGraph) {
+  file("g.json",
+       "{\"ranks\": 2, \"programs\": [\n"
+       " {\"rank\": 0, \"ops\": [{\"id\": \"ar\", \"kind\": \"collective\", \"collective\": "
+       "\"all_reduce\", \"bytes\": 1024}]},\n"
+       " {\"rank\": 1, \"ops\": [{\"id\": \"ar\", \"kind\": \"collective\", \"collective\": "
+       "\"all_reduce\", \"bytes\": 2048}]}]}\n");
+  std::string s = file("s.yaml", graph_scenario("g.json"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ": error: collective #0 on group [0, 1] disagrees between ranks: rank 0 "
+                       "op 0 ('ar') is all_reduce of 1024 bytes (root 0), rank 1 op 0 ('ar') is "
+                       "all_reduce of 2048 bytes (root 0)\n");
+}
+
+TEST_F(CliTest, ZeroByteCollectiveIsAllowedAndCostsLatencyOnly) {
+  // 2(n-1) = 14 ring steps, each a 0-byte flow over 2 hops of 1 us: 28 us; no hang, exit 0.
+  std::string s = file("s.yaml", ring_scenario("450GB/s", "0B"));
+  Result r = dtsim("run '" + s + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");  // --quiet
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_DOUBLE_EQ(j["step_time_s"].get<double>(), 28e-6);
+  ASSERT_EQ(j["collectives"].size(), 1u);
+  EXPECT_EQ(j["collectives"][0]["bytes"], 0);
+  EXPECT_EQ(j["links"]["nvlink"]["bytes"], 0.0);
+}
+
+TEST_F(CliTest, SetOverridesAKey) {
+  std::string s = file("s.yaml", ring_scenario("450GB/s", "1MiB"));
+  Result r = dtsim("run '" + s + "' -q --set run.seed=2 --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(slurp(path("r.json")))["seed"], 2);
+  // Overrides reach any key, e.g. the link bandwidth: halving it doubles the bandwidth term.
+  Result half =
+      dtsim("run '" + s + "' -q --set cluster.topology.link.bandwidth=225GB/s --report '" +
+            path("h.json") + "'");
+  ASSERT_EQ(half.status, 0) << half.err;
+  double t450 = nlohmann::json::parse(slurp(path("r.json")))["step_time_s"].get<double>();
+  double t225 = nlohmann::json::parse(slurp(path("h.json")))["step_time_s"].get<double>();
+  // 14 x (2 us + 2^17 B / B): at 450e9, 14 x 2.291271 us; at 225e9, 14 x 2.582542 us.
+  EXPECT_NEAR(t450, 14 * (2e-6 + 131072 / 450e9), 1e-9);
+  EXPECT_NEAR(t225, 14 * (2e-6 + 131072 / 225e9), 1e-9);
+}
+
+TEST_F(CliTest, SetWithAnUnknownKey) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' --set run.sed=2");
+  EXPECT_EQ(r.status, 2);
+  // The substance is pinned; the position is not (see the DISABLED test below).
+  const std::string tail = "error: run.sed: unknown key 'sed'; did you mean 'seed'?\n";
+  ASSERT_GE(r.err.size(), tail.size());
+  EXPECT_EQ(r.err.substr(r.err.size() - tail.size()), tail) << r.err;
+}
+
+// POOR MESSAGE: an unknown key that came from --set is reported at the scenario file without a
+// line ("s.yaml: error: run.sed: unknown key ..."), pointing the user at a file that does not
+// contain the typo. Other --set errors name the override ("<--set run.seed=abc>: error: ...").
+// Fix: in ConfigNode::check_keys, look the key's path up in overrides_ (as location() does) and
+// report SourceLocation{"<--set run.sed=2>", 0, 0} when it came from --set.
+TEST_F(CliTest, SetWithAnUnknownKeyNamesTheOverride) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' --set run.sed=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set run.sed=2>: error: run.sed: unknown key 'sed'; did you mean 'seed'?\n");
+}
+
+TEST_F(CliTest, SetWithABadValueOrForm) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result bad_value = dtsim("run '" + s + "' --set run.seed=abc");
+  EXPECT_EQ(bad_value.status, 2);
+  EXPECT_EQ(bad_value.err,
+            "<--set run.seed=abc>: error: run.seed: expected an integer; got \"abc\"\n");
+  Result no_equals = dtsim("run '" + s + "' --set run.seed");
+  EXPECT_EQ(no_equals.status, 2);
+  EXPECT_EQ(no_equals.err, "<--set run.seed>: error: expected key.path=value; got \"run.seed\"\n");
+}
+
+TEST_F(CliTest, ReproducibleRunsAreByteIdentical) {
+  // DESIGN.md: same scenario + same seed => byte-identical report and trace.
+  std::string s = file("s.yaml", ring_scenario("450GB/s", "64MiB"));
+  for (const char* k : {"1", "2"}) {
+    Result r = dtsim("run '" + s + "' -q --reproducible --report '" +
+                     path(std::string("r") + k + ".json") + "' --trace '" +
+                     path(std::string("t") + k + ".json") + "'");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  std::string r1 = slurp(path("r1.json")), r2 = slurp(path("r2.json"));
+  std::string t1 = slurp(path("t1.json")), t2 = slurp(path("t2.json"));
+  ASSERT_FALSE(r1.empty());
+  ASSERT_FALSE(t1.empty());
+  EXPECT_EQ(r1, r2);
+  EXPECT_EQ(t1, t2);
+  EXPECT_TRUE(nlohmann::json::parse(r1)["wall_time_s"].is_null());
+}
+
+TEST_F(CliTest, TraceIsChromeTraceEventJson) {
+  // One all-reduce over 8 ranks on the comm stream: 8 complete ("X") events, one per rank, each
+  // as long as the collective; metadata names each rank's process and its "comm" thread.
+  std::string s = file("s.yaml", ring_scenario("450GB/s", "1MiB"));
+  Result r = dtsim("run '" + s + "' -q --trace '" + path("t.json") + "' --report '" +
+                   path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json t = nlohmann::json::parse(slurp(path("t.json")));  // throws if not JSON
+  ASSERT_TRUE(t.contains("traceEvents"));
+  ASSERT_TRUE(t["traceEvents"].is_array());
+  double step_us = nlohmann::json::parse(slurp(path("r.json")))["step_time_s"].get<double>() * 1e6;
+  int complete = 0, process_names = 0;
+  for (const auto& e : t["traceEvents"]) {
+    ASSERT_TRUE(e.contains("ph"));
+    if (e["ph"] == "X") {
+      ++complete;
+      EXPECT_EQ(e["tid"], 1);  // the comm stream
+      EXPECT_EQ(e["cat"], "collective");
+      EXPECT_EQ(e["name"], "all_reduce 1048576B");
+      EXPECT_DOUBLE_EQ(e["ts"].get<double>(), 0.0);
+      EXPECT_NEAR(e["dur"].get<double>(), step_us, 1e-6);  // 6 decimals of us = 1 ps
+    }
+    if (e["ph"] == "M" && e["name"] == "process_name") ++process_names;
+  }
+  EXPECT_EQ(complete, 8);
+  EXPECT_EQ(process_names, 8);
+}
+
+TEST_F(CliTest, InspectTopologyPrintsCounts) {
+  // configs/topologies/hgx_h100_node.yaml: 8 GPUs and one logical NVSwitch, 8 NVLink links of
+  // 450 GB/s per direction: 8 x 2 x 450 = 7200 GB/s in all directions.
+  Result r = dtsim("inspect topology '" + kSource + "/configs/topologies/hgx_h100_node.yaml'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ranks         8\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nodes         accelerator  8\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nodes         switch       1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("links         nvlink            8   capacity 7200.0 GB/s (all "
+                       "directions)\n"),
+            std::string::npos)
+      << r.out;
+  // A scenario file is inspected through its cluster.topology.
+  std::string s = file("s.yaml", ring_scenario());
+  Result rs = dtsim("inspect topology '" + s + "'");
+  ASSERT_EQ(rs.status, 0) << rs.err;
+  EXPECT_NE(rs.out.find("ranks         8\n"), std::string::npos) << rs.out;
+  EXPECT_NE(rs.out.find("diameter      2 hops (max rank-to-rank path latency 2.000000 us)\n"),
+            std::string::npos)
+      << rs.out;
+}
+
+TEST_F(CliTest, InspectTopologyWritesDot) {
+  Result r = dtsim("inspect topology '" + kSource +
+                   "/configs/topologies/hgx_h100_node.yaml' --dot '" + path("t.dot") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string dot = slurp(path("t.dot"));
+  EXPECT_EQ(dot.rfind("graph topology {\n", 0), 0u) << dot;  // undirected Graphviz graph
+}
+
+TEST_F(CliTest, ValidatePassesOnTheValidationCases) {
+  Result r = dtsim("validate '" + kSource + "/validation/cases'");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" passed, 0 failed\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ERROR"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, ValidateOnAMissingFolder) {
+  Result r = dtsim("validate '" + path("nope") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("nope") + ": error: not a folder of validation cases\n");
+}
+
+TEST_F(CliTest, BadCommandLineExitsTwo) {
+  EXPECT_EQ(dtsim("frobnicate").status, 2);
+  EXPECT_EQ(dtsim("run").status, 2);  // the scenario is required
+}
+
+}  // namespace
+}  // namespace dtsim::cli
