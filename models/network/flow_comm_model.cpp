@@ -8,7 +8,7 @@ namespace dtsim::network {
 
 FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
                              const topologies::Router& router, CollectiveOptions options)
-    : sim_(sim), topo_(topology), router_(router), options_(options), fabric_(sim, topology) {}
+    : sim_(sim), topo_(topology), router_(router), options_(options), fabric_(sim, topology, options.batch_tolerance) {}
 
 topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) const {
   const auto& ranks = topo_.ranks();

@@ -22,6 +22,7 @@ namespace dtsim::network {
 
 struct CollectiveOptions {
   int chunks = 1;  ///< pipelining chunks for ring/chain/tree algorithms (1 = none)
+  double batch_tolerance = 1e-4;  ///< flow back-end completion batching (see FlowFabric)
 };
 
 class FlowCommModel : public simcore::CommModel {

@@ -7,8 +7,10 @@ namespace dtsim::network {
 
 using simcore::Time;
 
-FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topology)
-    : sim_(sim), topo_(topology) {
+FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topology,
+                       double batch_tolerance)
+    : sim_(sim), topo_(topology), batch_tolerance_(batch_tolerance) {
+  DTSIM_ASSERT(batch_tolerance >= 0 && batch_tolerance < 1, "batch tolerance outside [0, 1)");
   const size_t nch = topology.channel_count();
   capacity_.resize(nch);
   for (uint32_t c = 0; c < nch; ++c) capacity_[c] = topology.channel_capacity(c);
@@ -26,6 +28,7 @@ uint32_t FlowFabric::alloc_flow() {
     return f;
   }
   flows_.emplace_back();
+  done_.emplace_back();
   return static_cast<uint32_t>(flows_.size() - 1);
 }
 
@@ -35,13 +38,20 @@ void FlowFabric::start_flow(const topologies::Path& path, double bytes,
   ++flows_started_;
   uint32_t f = alloc_flow();
   Flow& fl = flows_[f];
-  fl.path.assign(path.channels.begin(), path.channels.end());
-  fl.pos.assign(path.channels.size(), 0);
+  const uint32_t len = static_cast<uint32_t>(path.channels.size());
+  if (len > fl.path_cap) {  // reserve room in the pool (old room, if any, is left unused)
+    fl.path_off = static_cast<uint32_t>(path_pool_.size());
+    fl.path_cap = len;
+    path_pool_.resize(path_pool_.size() + len);
+    pos_pool_.resize(pos_pool_.size() + len);
+  }
+  fl.path_len = len;
+  std::copy(path.channels.begin(), path.channels.end(), path_pool_.begin() + fl.path_off);
   fl.bytes = bytes;
   fl.remaining = bytes;
   fl.rate = 0;
   fl.active = false;
-  fl.done = std::move(done);
+  done_[f] = std::move(done);
   int64_t at = (sim_.now() + path.latency).count_ps();
   auto [it, fresh] = arrivals_.try_emplace(at);
   it->second.push_back(f);
@@ -53,9 +63,9 @@ void FlowFabric::on_arrivals(int64_t time_ps) {
   std::vector<std::function<void()>> instant;
   for (uint32_t f : node.mapped()) {
     Flow& fl = flows_[f];
-    if (fl.remaining <= 0 || fl.path.empty()) {  // zero bytes: latency only
-      instant.push_back(std::move(fl.done));
-      fl.done = nullptr;
+    if (fl.remaining <= 0 || fl.path_len == 0) {  // zero bytes: latency only
+      instant.push_back(std::move(done_[f]));
+      done_[f] = nullptr;
       free_flows_.push_back(f);
       continue;
     }
@@ -69,12 +79,12 @@ void FlowFabric::on_arrivals(int64_t time_ps) {
 void FlowFabric::activate(uint32_t f) {
   Flow& fl = flows_[f];
   fl.active = true;
-  fl.updated_ps = sim_.now().count_ps();
+  fl.updated_ps = fl.start_ps = sim_.now().count_ps();
   fl.rate = 0;
   ++active_;
-  for (size_t h = 0; h < fl.path.size(); ++h) {
-    uint32_t c = fl.path[h];
-    fl.pos[h] = static_cast<uint32_t>(on_channel_[c].size());
+  for (uint32_t h = 0; h < fl.path_len; ++h) {
+    uint32_t c = path_pool_[fl.path_off + h];
+    pos_pool_[fl.path_off + h] = static_cast<uint32_t>(on_channel_[c].size());
     on_channel_[c].push_back(f);
     dirty_.push_back(c);
   }
@@ -85,18 +95,18 @@ void FlowFabric::deactivate(uint32_t f) {
   fl.active = false;
   ++fl.version;
   --active_;
-  for (size_t h = 0; h < fl.path.size(); ++h) {
-    uint32_t c = fl.path[h];
+  for (uint32_t h = 0; h < fl.path_len; ++h) {
+    uint32_t c = path_pool_[fl.path_off + h];
     auto& list = on_channel_[c];
-    uint32_t p = fl.pos[h];
+    uint32_t p = pos_pool_[fl.path_off + h];
     uint32_t moved = list.back();
     list[p] = moved;
     list.pop_back();
     if (moved != f) {
-      Flow& m = flows_[moved];
-      for (size_t k = 0; k < m.path.size(); ++k)
-        if (m.path[k] == c) {
-          m.pos[k] = p;
+      const Flow& m = flows_[moved];
+      for (uint32_t k = 0; k < m.path_len; ++k)
+        if (path_pool_[m.path_off + k] == c) {
+          pos_pool_[m.path_off + k] = p;
           break;
         }
     }
@@ -110,9 +120,8 @@ void FlowFabric::solve() {
   ++solves_;
   ++epoch_;
   const int64_t now_ps = sim_.now().count_ps();
-  comp_flows_.clear();
   comp_channels_.clear();
-  // Component discovery (BFS over channels and flows).
+  // Component discovery: channels reachable from the dirty ones through shared flows.
   for (uint32_t c : dirty_)
     if (channel_stamp_[c] != epoch_) {
       channel_stamp_[c] = epoch_;
@@ -120,62 +129,68 @@ void FlowFabric::solve() {
     }
   dirty_.clear();
   for (size_t i = 0; i < comp_channels_.size(); ++i) {
-    uint32_t c = comp_channels_[i];
-    for (uint32_t f : on_channel_[c]) {
+    for (uint32_t f : on_channel_[comp_channels_[i]]) {
       Flow& fl = flows_[f];
       if (fl.stamp == epoch_) continue;
       fl.stamp = epoch_;
-      comp_flows_.push_back(f);
-      for (uint32_t c2 : fl.path)
-        if (channel_stamp_[c2] != epoch_) {
-          channel_stamp_[c2] = epoch_;
-          comp_channels_.push_back(c2);
+      const uint32_t* path = path_pool_.data() + fl.path_off;
+      for (uint32_t h = 0; h < fl.path_len; ++h)
+        if (channel_stamp_[path[h]] != epoch_) {
+          channel_stamp_[path[h]] = epoch_;
+          comp_channels_.push_back(path[h]);
         }
     }
   }
-  // Progressive filling: repeatedly saturate the channel with the smallest fair share.
-  using Entry = std::pair<double, uint32_t>;
-  std::vector<Entry> heap;
-  heap.reserve(comp_channels_.size());
+  // Progressive filling: repeatedly saturate the channel with the smallest fair share. A
+  // channel's share only grows while flows elsewhere are fixed, so the heap keeps one entry per
+  // channel and re-keys it lazily: a popped entry whose share has grown goes back in.
+  heap_.clear();
   for (uint32_t c : comp_channels_) {
     rem_[c] = capacity_[c];
     cnt_[c] = static_cast<uint32_t>(on_channel_[c].size());
-    if (cnt_[c]) heap.emplace_back(rem_[c] / cnt_[c], c);
+    if (cnt_[c]) heap_.emplace_back(rem_[c] / cnt_[c], c);
   }
-  auto cmp = [](const Entry& a, const Entry& b) { return a.first > b.first || (a.first == b.first && a.second > b.second); };
-  std::make_heap(heap.begin(), heap.end(), cmp);
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), cmp);
-    auto [share, c] = heap.back();
-    heap.pop_back();
-    if (cnt_[c] == 0 || share != rem_[c] / cnt_[c]) continue;  // stale entry
+  auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    return a.first > b.first || (a.first == b.first && a.second > b.second);
+  };
+  std::make_heap(heap_.begin(), heap_.end(), cmp);
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), cmp);
+    auto [key, c] = heap_.back();
+    heap_.pop_back();
+    if (cnt_[c] == 0) continue;
+    double share = rem_[c] / cnt_[c];
+    if (share > key) {  // grew since it was keyed: re-key
+      heap_.emplace_back(share, c);
+      std::push_heap(heap_.begin(), heap_.end(), cmp);
+      continue;
+    }
+    // Guard against a share driven to zero by rounding (capacity is never really exhausted).
+    const double r = std::max(share, capacity_[c] * 1e-12);
     for (uint32_t f : on_channel_[c]) {
       Flow& fl = flows_[f];
       if (fl.stamp != epoch_) continue;  // already fixed in this solve
       fl.stamp = epoch_ - 1;             // mark fixed (any value != epoch_)
-      // Guard against a share driven to zero by rounding (capacity is never really exhausted).
-      double r = std::max(share, capacity_[c] * 1e-12);
-      // Lazy update: bring remaining bytes to now under the old rate, then apply the new one.
-      if (r != fl.rate) {
+      // Lazy update: only a real rate change touches the flow's bytes and finish time.
+      if (std::fabs(r - fl.rate) > 1e-9 * r) {
         if (fl.rate > 0) {
-          fl.remaining -= fl.rate * (now_ps - fl.updated_ps) * 1e-12;
+          fl.remaining -= fl.rate * static_cast<double>(now_ps - fl.updated_ps) * 1e-12;
           if (fl.remaining < 0) fl.remaining = 0;
         }
         fl.updated_ps = now_ps;
         fl.rate = r;
         ++fl.version;
-        Time left = fl.remaining > 0 ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
-                                     : Time::zero();
+        Time left = fl.remaining > 0
+                        ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
+                        : Time::zero();
         completions_.push(Completion{now_ps + left.count_ps(), f, fl.version});
       }
-      for (uint32_t c2 : fl.path) {
-        rem_[c2] -= r;
+      const uint32_t* path = path_pool_.data() + fl.path_off;
+      for (uint32_t h = 0; h < fl.path_len; ++h) {
+        uint32_t c2 = path[h];
+        rem_[c2] -= fl.rate;
         if (rem_[c2] < 0) rem_[c2] = 0;
         --cnt_[c2];
-        if (c2 != c && cnt_[c2] > 0) {
-          heap.emplace_back(rem_[c2] / cnt_[c2], c2);
-          std::push_heap(heap.begin(), heap.end(), cmp);
-        }
       }
     }
   }
@@ -203,14 +218,23 @@ void FlowFabric::arm_completion_event() {
 void FlowFabric::on_completions() {
   const int64_t now_ps = sim_.now().count_ps();
   std::vector<std::function<void()>> callbacks;
-  while (!completions_.empty() && completions_.top().time_ps <= now_ps) {
+  while (!completions_.empty()) {
     Completion c = completions_.top();
+    if (c.time_ps > now_ps) {
+      const Flow& fl = flows_[c.flow];
+      if (!fl.active || fl.version != c.version) {
+        completions_.pop();
+        continue;
+      }
+      double slack = batch_tolerance_ * static_cast<double>(c.time_ps - fl.start_ps);
+      if (static_cast<double>(c.time_ps - now_ps) > slack) break;
+    }
     completions_.pop();
     Flow& fl = flows_[c.flow];
     if (!fl.active || fl.version != c.version) continue;
     deactivate(c.flow);
-    callbacks.push_back(std::move(fl.done));
-    fl.done = nullptr;
+    callbacks.push_back(std::move(done_[c.flow]));
+    done_[c.flow] = nullptr;
     free_flows_.push_back(c.flow);
   }
   solve();

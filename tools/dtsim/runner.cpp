@@ -20,6 +20,7 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
   std::unique_ptr<simcore::CommModel> comm;
   network::CollectiveOptions opts;
   opts.chunks = s.chunks;
+  opts.batch_tolerance = s.batch_tolerance;
   if (s.network_model == "analytical")
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts);
   else

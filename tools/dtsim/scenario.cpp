@@ -113,7 +113,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.device = load_device(cluster["device"]);
 
   if (auto net = root.get("network")) {
-    net->check_keys({"model", "chunks"});
+    net->check_keys({"model", "chunks", "batch_tolerance"});
+    if (auto b = net->get("batch_tolerance")) {
+      s.batch_tolerance = b->number();
+      if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01)) b->expected("a fraction in [0, 0.01]");
+    }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
   }

@@ -29,6 +29,7 @@ struct Scenario {
   std::optional<workloads::DataParallelInfo> data_parallel;
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
+  double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
 };

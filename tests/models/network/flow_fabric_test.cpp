@@ -47,7 +47,8 @@ struct Harness {
   FlowFabric fabric;
   std::vector<int64_t> done_ps;
 
-  explicit Harness(const Topology& t) : topo(t), router(t), fabric(sim, t) {}
+  explicit Harness(const Topology& t, double batch_tolerance = 1e-4)
+      : topo(t), router(t), fabric(sim, t, batch_tolerance) {}
 
   /** Starts a flow of `bytes` from node `a` to node `b` at absolute time `at`; returns its index.
    */
@@ -87,6 +88,53 @@ TEST(FlowFabricTest, LoneFlowTakesLatencyPlusCeilBytesOverBottleneck) {
   EXPECT_EQ(h.done_ps[0], 333'336'333'334);
   EXPECT_EQ(h.fabric.flows_started(), 1u);
   EXPECT_EQ(h.fabric.active_flows(), 0u);
+}
+
+// Two disjoint flows gpu0->gpu1 and gpu2->gpu3 over their own 1e9 B/s links (no latency):
+// 1e9 B ends at exactly 1 s, 1e9 + 5e4 B at 1.00005 s. The second is due within 1e-4 of its
+// 1.00005 s duration (100.005 us) of the first completion, so with the default tolerance both end
+// at 1 s in one event and one re-solve; with tolerance 0 each ends at its exact picosecond.
+struct TwoPairs {
+  Topology t;
+  uint32_t g[4];
+  TwoPairs() {
+    for (int i = 0; i < 4; ++i) g[i] = t.add_node(name("gpu", i), NodeKind::kAccelerator);
+    t.add_link(link(g[0], g[1], 1e9, Time::zero()));
+    t.add_link(link(g[2], g[3], 1e9, Time::zero()));
+  }
+};
+
+TEST(FlowFabricTest, CompletionsWithinTheBatchToleranceEndTogether) {
+  TwoPairs n;
+  Harness h(n.t);
+  h.flow(n.g[0], n.g[1], 1e9);
+  h.flow(n.g[2], n.g[3], 1e9 + 5e4);
+  h.run();
+  EXPECT_EQ(h.done_ps[0], 1'000'000'000'000);
+  EXPECT_EQ(h.done_ps[1], 1'000'000'000'000);
+  EXPECT_EQ(h.fabric.solves(), 2u);  // the arrival, and one batch of completions
+}
+
+TEST(FlowFabricTest, ZeroBatchToleranceMakesEveryCompletionExact) {
+  TwoPairs n;
+  Harness h(n.t, 0.0);
+  h.flow(n.g[0], n.g[1], 1e9);
+  h.flow(n.g[2], n.g[3], 1e9 + 5e4);
+  h.run();
+  EXPECT_EQ(h.done_ps[0], 1'000'000'000'000);
+  EXPECT_EQ(h.done_ps[1], 1'000'050'000'000);
+  EXPECT_EQ(h.fabric.solves(), 3u);
+}
+
+// A flow due just beyond the window is not pulled in: 1e9 + 2e5 B would end 200 us later, more
+// than 1e-4 of its 1.0002 s duration (100.02 us).
+TEST(FlowFabricTest, CompletionsBeyondTheBatchToleranceStayExact) {
+  TwoPairs n;
+  Harness h(n.t);
+  h.flow(n.g[0], n.g[1], 1e9);
+  h.flow(n.g[2], n.g[3], 1e9 + 2e5);
+  h.run();
+  EXPECT_EQ(h.done_ps[1], 1'000'200'000'000);
 }
 
 TEST(FlowFabricTest, LoneFlowInTheReverseDirectionUsesTheOtherChannel) {
