@@ -9,22 +9,23 @@ EventId Simulator::schedule_at(Time t, Callback cb) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
+    DTSIM_ASSERT(slots_.size() <= EventQueue<uint32_t>::kMaxPayload,
+                 "more than 16.7 million events pending at once");
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
   s.armed = true;
   s.cb = std::move(cb);
-  EventId id{slot, s.generation};
-  queue_.push(t, id);
+  s.seq = queue_.push(t, slot);
   ++live_;
-  return id;
+  return EventId{slot, s.seq};
 }
 
 bool Simulator::cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
-  if (!s.armed || s.generation != id.generation) return false;
+  if (!s.armed || s.seq != id.seq) return false;
   s.armed = false;
   s.cb = nullptr;
   --live_;
@@ -34,15 +35,14 @@ bool Simulator::cancel(EventId id) {
 
 bool Simulator::step(Time limit) {
   while (!queue_.empty()) {
-    if (queue_.top().time_ps > limit.count_ps()) return false;
+    if (queue_.top_time_ps() > limit.count_ps()) return false;
     auto e = queue_.pop();
-    Slot& s = slots_[e.payload.slot];
-    bool live = s.armed && s.generation == e.payload.generation;
+    Slot& s = slots_[e.payload];
+    bool live = s.armed && s.seq == e.seq;
     Callback cb = live ? std::move(s.cb) : nullptr;
     s.armed = false;
     s.cb = nullptr;
-    ++s.generation;
-    free_slots_.push_back(e.payload.slot);
+    free_slots_.push_back(e.payload);
     if (!live) continue;
     --live_;
     now_ = Time::ps(e.time_ps);

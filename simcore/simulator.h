@@ -25,7 +25,7 @@ namespace dtsim::simcore {
 /** Handle to a scheduled event, for cancel(). A default EventId refers to nothing. */
 struct EventId {
   uint32_t slot = UINT32_MAX;
-  uint32_t generation = 0;
+  uint64_t seq = 0;  ///< the queue's insertion counter: tells a recycled slot's events apart
   bool valid() const { return slot != UINT32_MAX; }
 };
 
@@ -55,14 +55,14 @@ class Simulator {
 
  private:
   struct Slot {
-    uint32_t generation = 0;
+    uint64_t seq = 0;  // seq of the event that holds this slot
     bool armed = false;
     Callback cb;
   };
   bool step(Time limit);
 
   Time now_ = Time::zero();
-  EventQueue<EventId> queue_;
+  EventQueue<uint32_t> queue_;  // payload: slot index
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   uint64_t processed_ = 0;

@@ -49,7 +49,7 @@ TEST(EventQueueTest, EqualTimesPopInInsertionOrder) {
   for (int i = 0; i < 100; ++i) {
     q.push(Time::us(1), i);
     if (i % 7 == 0) q.push(Time::us(2), 1000 + i);
-    if (i % 11 == 0) q.push(Time::ns(1), -1);
+    if (i % 11 == 0) q.push(Time::ns(1), 9999);
   }
   std::vector<int> at_1us;
   while (!q.empty()) {
@@ -111,6 +111,15 @@ TEST(EventQueueTest, InterleavedPushAndPopMatchesAReferenceModel) {
   }
   EXPECT_TRUE(q.empty());
   EXPECT_TRUE(model.empty());
+}
+
+TEST(EventQueueTest, PayloadsOutsideTwentyFourBitsAreRejected) {
+  // Payloads are packed into the low 24 bits of the key (see event_queue.h): [0, 2^24).
+  EventQueue<int> q;
+  EXPECT_THROW(q.push(Time::ns(1), -1), InternalError);
+  EXPECT_THROW(q.push(Time::ns(1), 1 << 24), InternalError);
+  q.push(Time::ns(1), (1 << 24) - 1);
+  EXPECT_EQ(q.pop().payload, (1 << 24) - 1);
 }
 
 TEST(EventQueueTest, SizeAndReserve) {
