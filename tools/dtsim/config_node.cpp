@@ -223,7 +223,7 @@ double ConfigNode::flops() const {
 std::string ConfigNode::choice(const std::vector<std::string>& choices) const {
   std::string s = node_.IsScalar() ? node_.Scalar() : "";
   if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
-  std::string msg = fmt::format("expected one of {}", fmt::join(choices, ", "));
+  std::string msg = fmt::format("one of {}", fmt::join(choices, ", "));
   if (auto d = did_you_mean(s, choices)) msg = fmt::format("{}; did you mean '{}'", msg, *d);
   expected(msg);
 }

@@ -110,6 +110,14 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                   {"tokens_per_s", t > 0 ? d.tokens_per_rank * s.workload.ranks.size() / t : 0.0},
                   {"mfu", t > 0 && peak > 0 ? d.model_flops_per_rank / t / peak : 0.0}};
   }
+  if (s.chakra) {
+    json by_type = json::object(), skipped = json::object();
+    for (const auto& [k, v] : s.chakra->nodes_by_type) by_type[k] = v;
+    for (const auto& [k, v] : s.chakra->skipped) skipped[k] = v;
+    j["chakra"] = {{"nodes_by_type", by_type},
+                   {"skipped_nodes", skipped},
+                   {"unknown_attributes", s.chakra->unknown_attributes}};
+  }
   json priced = json::object();
   for (const auto& [k, v] : r.ops_priced_by) priced[k] = v;
   j["compute_models"] = priced;

@@ -83,6 +83,34 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   s.data_parallel = info;
 }
 
+void load_chakra(Scenario& s, const ConfigNode& w) {
+  w.check_keys({"kind", "trace", "compute", "comm_groups"});
+  auto trace = w["trace"];
+  std::string prefix = trace.resolve_path(trace.str());
+  workloads::chakra::ImportOptions opt;
+  if (auto c = w.get("compute")) opt.replay_durations = c->choice({"trace", "model"}) == "trace";
+  if (auto g = w.get("comm_groups"))
+    for (auto& [name, members] : g->entries()) {
+      std::vector<int> ranks;
+      for (const auto& m : members.items())
+        ranks.push_back(static_cast<int>(m.integer(0, s.topology.rank_count() - 1)));
+      opt.comm_groups[name] = ranks;
+    }
+  std::vector<workloads::chakra::RankTrace> traces;
+  try {
+    traces = workloads::chakra::read_et_ranks(prefix);
+  } catch (const ConfigError& e) {
+    if (e.where().file == prefix + ".0.et") trace.fail(e.message() + fmt::format(" ('{}')", prefix));
+    throw;
+  }
+  if (static_cast<int>(traces.size()) > s.topology.rank_count())
+    trace.fail(fmt::format("the trace has {} ranks but the cluster has only {}", traces.size(),
+                           s.topology.rank_count()));
+  workloads::chakra::ImportStats stats;
+  s.workload = workloads::chakra::import_chakra(traces, opt, &stats);
+  s.chakra = stats;
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
@@ -132,12 +160,14 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
 
   auto w = root["workload"];
-  s.workload_kind = w["kind"].choice({"collective_sweep", "data_parallel", "graph_json"});
+  s.workload_kind = w["kind"].choice({"collective_sweep", "data_parallel", "graph_json", "chakra"});
   try {
     if (s.workload_kind == "collective_sweep") {
       load_collective_sweep(s, w);
     } else if (s.workload_kind == "data_parallel") {
       load_data_parallel(s, w);
+    } else if (s.workload_kind == "chakra") {
+      load_chakra(s, w);
     } else {
       w.check_keys({"kind", "file"});
       s.workload = load_graph_json(w["file"], s.topology.rank_count());

@@ -12,6 +12,7 @@
 
 #include "models/compute/device_spec.h"
 #include "models/workloads/collective_sweep.h"
+#include "models/workloads/chakra/chakra_import.h"
 #include "models/workloads/data_parallel.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"
@@ -23,10 +24,11 @@ struct Scenario {
   std::string name;
   topologies::Topology topology;
   compute::DeviceSpec device;
-  std::string workload_kind;  ///< collective_sweep | data_parallel | graph_json
+  std::string workload_kind;  ///< collective_sweep | data_parallel | graph_json | chakra
   simcore::Workload workload;
   std::optional<workloads::CollectiveSweepParams> sweep;
   std::optional<workloads::DataParallelInfo> data_parallel;
+  std::optional<workloads::chakra::ImportStats> chakra;
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)

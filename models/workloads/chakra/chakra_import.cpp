@@ -1,0 +1,270 @@
+#include "models/workloads/chakra/chakra_import.h"
+
+#include <algorithm>
+#include <optional>
+#include <queue>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "simcore/error.h"
+
+namespace dtsim::workloads::chakra {
+
+using namespace dtsim::simcore;
+
+namespace {
+
+const std::vector<std::string> kUsedAttributes = {
+    "num_ops", "tensor_size", "comm_type", "comm_size", "comm_src", "comm_dst", "comm_tag",
+    "is_cpu_op", "pg_name", "comm_priority", "involved_dim", "op_type"};
+
+std::string type_name(int t) {
+  switch (t) {
+    case pb::INVALID_NODE: return "INVALID_NODE";
+    case pb::METADATA_NODE: return "METADATA_NODE";
+    case pb::MEM_LOAD_NODE: return "MEM_LOAD_NODE";
+    case pb::MEM_STORE_NODE: return "MEM_STORE_NODE";
+    case pb::COMP_NODE: return "COMP_NODE";
+    case pb::COMM_SEND_NODE: return "COMM_SEND_NODE";
+    case pb::COMM_RECV_NODE: return "COMM_RECV_NODE";
+    case pb::COMM_COLL_NODE: return "COMM_COLL_NODE";
+  }
+  return fmt::format("node type {}", t);
+}
+
+/** Typed access to a node's attributes with errors naming file and node. */
+struct NodeView {
+  const pb::Node& n;
+  const std::string& file;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ConfigError(SourceLocation{file, 0, 0},
+                      fmt::format("node {} ('{}'): {}", n.id(), n.name(), what));
+  }
+  const pb::AttributeProto* find(const std::string& name) const {
+    for (const auto& a : n.attr())
+      if (a.name() == name) return &a;
+    return nullptr;
+  }
+  std::optional<int64_t> integer(const std::string& name) const {
+    const pb::AttributeProto* a = find(name);
+    if (!a) return std::nullopt;
+    switch (a->value_case()) {
+      case pb::AttributeProto::kInt32Val: return a->int32_val();
+      case pb::AttributeProto::kInt64Val: return a->int64_val();
+      case pb::AttributeProto::kUint32Val: return a->uint32_val();
+      case pb::AttributeProto::kUint64Val:
+        if (a->uint64_val() > static_cast<uint64_t>(INT64_MAX)) fail(fmt::format("attribute '{}' is too large", name));
+        return static_cast<int64_t>(a->uint64_val());
+      case pb::AttributeProto::kSint32Val: return a->sint32_val();
+      case pb::AttributeProto::kSint64Val: return a->sint64_val();
+      case pb::AttributeProto::kFixed32Val: return a->fixed32_val();
+      case pb::AttributeProto::kFixed64Val: return static_cast<int64_t>(a->fixed64_val());
+      case pb::AttributeProto::kSfixed32Val: return a->sfixed32_val();
+      case pb::AttributeProto::kSfixed64Val: return a->sfixed64_val();
+      default: fail(fmt::format("attribute '{}' should be an integer", name));
+    }
+  }
+  int64_t required_integer(const std::string& name) const {
+    auto v = integer(name);
+    if (!v) fail(fmt::format("missing attribute '{}'", name));
+    return *v;
+  }
+  std::optional<double> number(const std::string& name) const {
+    const pb::AttributeProto* a = find(name);
+    if (!a) return std::nullopt;
+    if (a->value_case() == pb::AttributeProto::kDoubleVal) return a->double_val();
+    if (a->value_case() == pb::AttributeProto::kFloatVal) return a->float_val();
+    return static_cast<double>(*integer(name));
+  }
+  bool flag(const std::string& name) const {
+    const pb::AttributeProto* a = find(name);
+    if (!a) return false;
+    if (a->value_case() == pb::AttributeProto::kBoolVal) return a->bool_val();
+    return *integer(name) != 0;
+  }
+  std::optional<std::string> text(const std::string& name) const {
+    const pb::AttributeProto* a = find(name);
+    if (!a) return std::nullopt;
+    if (a->value_case() != pb::AttributeProto::kStringVal)
+      fail(fmt::format("attribute '{}' should be a string", name));
+    return a->string_val();
+  }
+};
+
+/** Topological order of one rank's nodes (Kahn, ties by node id). */
+std::vector<uint32_t> topo_order(const RankTrace& t) {
+  const size_t n = t.nodes.size();
+  std::unordered_map<uint64_t, uint32_t> index;
+  index.reserve(n * 2);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto [it, fresh] = index.emplace(t.nodes[i].id(), i);
+    if (!fresh)
+      throw ConfigError(SourceLocation{t.file, 0, 0},
+                        fmt::format("duplicate node id {} ('{}' and '{}')", t.nodes[i].id(),
+                                    t.nodes[it->second].name(), t.nodes[i].name()));
+  }
+  std::vector<std::vector<uint32_t>> succ(n);
+  std::vector<uint32_t> indeg(n, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    const pb::Node& node = t.nodes[i];
+    auto add = [&](uint64_t dep, const char* kind) {
+      auto it = index.find(dep);
+      if (it == index.end())
+        throw ConfigError(SourceLocation{t.file, 0, 0},
+                          fmt::format("node {} ('{}'): {} dependency on node {}, which is not in the trace",
+                                      node.id(), node.name(), kind, dep));
+      succ[it->second].push_back(i);
+      ++indeg[i];
+    };
+    for (uint64_t d : node.data_deps()) add(d, "data");
+    for (uint64_t d : node.ctrl_deps()) add(d, "control");
+  }
+  using Item = std::pair<uint64_t, uint32_t>;  // (node id, index)
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> ready;
+  for (uint32_t i = 0; i < n; ++i)
+    if (indeg[i] == 0) ready.emplace(t.nodes[i].id(), i);
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    uint32_t i = ready.top().second;
+    ready.pop();
+    order.push_back(i);
+    for (uint32_t s : succ[i])
+      if (--indeg[s] == 0) ready.emplace(t.nodes[s].id(), s);
+  }
+  if (order.size() != n) {
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < n && names.size() < 5; ++i)
+      if (indeg[i] > 0) names.push_back(fmt::format("{} ('{}')", t.nodes[i].id(), t.nodes[i].name()));
+    throw ConfigError(SourceLocation{t.file, 0, 0},
+                      fmt::format("dependency cycle: {} nodes can never run, among them {}",
+                                  n - order.size(), fmt::join(names, ", ")));
+  }
+  return order;
+}
+
+}  // namespace
+
+Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions& options,
+                       ImportStats* stats) {
+  ImportStats local;
+  ImportStats& st = stats ? *stats : local;
+  const int nranks = static_cast<int>(traces.size());
+  Workload w;
+  w.ranks.resize(nranks);
+  std::vector<int> all(nranks);
+  for (int i = 0; i < nranks; ++i) all[i] = i;
+  const uint8_t cpu_stream = w.stream_of("cpu");
+  const uint32_t bf16 = w.intern("bf16");
+  const uint32_t auto_algo = w.intern("auto");
+  auto skip = [&](Op& op, const std::string& why) {
+    op.kind = OpKind::kDelay;
+    op.delay = Time::zero();
+    ++st.skipped[why];
+  };
+
+  for (int r = 0; r < nranks; ++r) {
+    const RankTrace& t = traces[r];
+    std::vector<uint32_t> order = topo_order(t);
+    std::vector<uint32_t> position(t.nodes.size());
+    for (uint32_t k = 0; k < order.size(); ++k) position[order[k]] = k;
+    std::unordered_map<uint64_t, uint32_t> index;
+    index.reserve(t.nodes.size() * 2);
+    for (uint32_t i = 0; i < t.nodes.size(); ++i) index.emplace(t.nodes[i].id(), i);
+    auto& ops = w.ranks[r].ops;
+    ops.reserve(order.size());
+    for (uint32_t i : order) {
+      const pb::Node& node = t.nodes[i];
+      NodeView v{node, t.file};
+      ++st.nodes_by_type[type_name(node.type())];
+      for (const auto& a : node.attr())
+        if (std::find(kUsedAttributes.begin(), kUsedAttributes.end(), a.name()) == kUsedAttributes.end())
+          ++st.unknown_attributes;
+      Op op;
+      op.name = w.intern(node.name());
+      op.dtype = bf16;
+      op.stream = v.flag("is_cpu_op") ? cpu_stream : kComputeStream;
+      switch (node.type()) {
+        case pb::COMP_NODE:
+        case pb::MEM_LOAD_NODE:
+        case pb::MEM_STORE_NODE: {
+          op.kind = OpKind::kCompute;
+          bool mem = node.type() != pb::COMP_NODE;
+          if (options.replay_durations) {
+            op.duration = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+          } else {
+            op.flops = mem ? 0.0 : v.number("num_ops").value_or(0.0);
+            op.mem_bytes = v.number("tensor_size").value_or(0.0);
+            if (op.flops < 0 || op.mem_bytes < 0) v.fail("negative num_ops or tensor_size");
+          }
+          break;
+        }
+        case pb::COMM_COLL_NODE: {
+          op.kind = OpKind::kCollective;
+          op.stream = kCommStream;
+          int64_t type = v.required_integer("comm_type");
+          int64_t size = v.integer("comm_size").value_or(0);
+          if (size < 0) v.fail(fmt::format("negative comm_size {}", size));
+          op.bytes = size;
+          op.algorithm = auto_algo;
+          std::vector<int> members = all;
+          if (auto pg = v.text("pg_name")) {
+            auto it = options.comm_groups.find(*pg);
+            if (it != options.comm_groups.end()) members = it->second;
+          }
+          for (int m : members)
+            if (m < 0 || m >= nranks) v.fail(fmt::format("group member {} is not a rank of the trace (0..{})", m, nranks - 1));
+          if (std::find(members.begin(), members.end(), r) == members.end())
+            v.fail(fmt::format("rank {} is not in the collective's group [{}]", r, fmt::join(members, ", ")));
+          op.group = w.group_of(members);
+          switch (type) {
+            case pb::ALL_REDUCE: op.collective = CollectiveKind::kAllReduce; break;
+            case pb::REDUCE: op.collective = CollectiveKind::kReduce; break;
+            case pb::ALL_GATHER: op.collective = CollectiveKind::kAllGather; break;
+            case pb::BROADCAST: op.collective = CollectiveKind::kBroadcast; break;
+            case pb::ALL_TO_ALL: op.collective = CollectiveKind::kAllToAll; break;
+            case pb::REDUCE_SCATTER:
+            case pb::REDUCE_SCATTER_BLOCK: op.collective = CollectiveKind::kReduceScatter; break;
+            case pb::BARRIER:
+              op.collective = CollectiveKind::kAllReduce;
+              op.bytes = 0;
+              break;
+            case pb::GATHER: skip(op, "GATHER collective (not modelled)"); break;
+            case pb::SCATTER: skip(op, "SCATTER collective (not modelled)"); break;
+            default: skip(op, fmt::format("unknown comm_type {}", type)); break;
+          }
+          break;
+        }
+        case pb::COMM_SEND_NODE:
+        case pb::COMM_RECV_NODE: {
+          bool send = node.type() == pb::COMM_SEND_NODE;
+          op.kind = send ? OpKind::kSend : OpKind::kRecv;
+          op.stream = kCommStream;
+          int64_t peer = v.required_integer(send ? "comm_dst" : "comm_src");
+          if (peer < 0 || peer >= nranks || peer == r)
+            v.fail(fmt::format("{} {} is not another rank of the trace (0..{})",
+                               send ? "comm_dst" : "comm_src", peer, nranks - 1));
+          op.peer = static_cast<int32_t>(peer);
+          op.bytes = v.integer("comm_size").value_or(0);
+          if (op.bytes < 0) v.fail(fmt::format("negative comm_size {}", op.bytes));
+          op.tag = static_cast<int32_t>(v.integer("comm_tag").value_or(0));
+          break;
+        }
+        case pb::METADATA_NODE: skip(op, "METADATA_NODE"); break;
+        default: skip(op, type_name(node.type())); break;
+      }
+      if (op.kind == OpKind::kDelay) op.stream = kComputeStream;
+      for (uint64_t d : node.data_deps()) op.deps.push_back(position[index.at(d)]);
+      for (uint64_t d : node.ctrl_deps()) op.deps.push_back(position[index.at(d)]);
+      std::sort(op.deps.begin(), op.deps.end());
+      op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+      ops.push_back(std::move(op));
+    }
+  }
+  return w;
+}
+
+}  // namespace dtsim::workloads::chakra

@@ -1,0 +1,54 @@
+#pragma once
+/**
+ * Maps Chakra execution traces (one per rank) onto dtsim's workload graph.
+ *
+ * Per node type:
+ * | Chakra                     | dtsim op                                                     |
+ * |----------------------------|--------------------------------------------------------------|
+ * | COMP_NODE                  | compute: `duration_micros` (replay) or `num_ops` FLOPs and    |
+ * |                            | `tensor_size` bytes through the compute model (`model` mode)  |
+ * | MEM_LOAD/MEM_STORE_NODE    | compute of `tensor_size` bytes, 0 FLOPs (or its duration)     |
+ * | COMM_COLL_NODE             | collective: `comm_type`, `comm_size` bytes (nccl-tests size), |
+ * |                            | group from `pg_name` via the comm-group map, else all ranks   |
+ * | COMM_SEND/COMM_RECV_NODE   | send/recv: `comm_dst`/`comm_src`, `comm_size`, `comm_tag`      |
+ * | METADATA, unknown types,   | a zero-length delay that keeps the dependencies; counted in   |
+ * | GATHER/SCATTER collectives | the import statistics as skipped (never silently)              |
+ *
+ * Dependencies are `data_deps` and `ctrl_deps`. Ops are put in a topological order (Kahn's
+ * algorithm, ties by node id) and issued on per-rank streams in that order: GPU compute on
+ * "compute", CPU ops (`is_cpu_op`) on "cpu", communication on "comm". BARRIER is an all-reduce
+ * of 0 bytes (latency only); REDUCE_SCATTER_BLOCK is a reduce-scatter.
+ *
+ * Errors: ConfigError naming the file and node: a dependency on a node not in the trace, a
+ * dependency cycle (naming up to five nodes on it), an attribute of the wrong type (e.g. a
+ * string `comm_size`), a missing required attribute, a send/recv peer or group member that is
+ * not a rank, a duplicate node id.
+ */
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/workloads/chakra/et_reader.h"
+#include "simcore/workload.h"
+
+namespace dtsim::workloads::chakra {
+
+struct ImportOptions {
+  /** true: compute nodes last their traced `duration_micros`; false: priced by the compute model
+   *  from `num_ops` and `tensor_size`. */
+  bool replay_durations = true;
+  /** Process-group name -> member ranks (a comm-group file); unknown names mean all ranks. */
+  std::map<std::string, std::vector<int>> comm_groups;
+};
+
+struct ImportStats {
+  std::map<std::string, uint64_t> nodes_by_type;  ///< "COMP_NODE" -> count, over all ranks
+  std::map<std::string, uint64_t> skipped;        ///< why -> count
+  uint64_t unknown_attributes = 0;                ///< attributes dtsim does not use
+};
+
+simcore::Workload import_chakra(const std::vector<RankTrace>& ranks, const ImportOptions& options,
+                                ImportStats* stats);
+
+}  // namespace dtsim::workloads::chakra

@@ -1,0 +1,142 @@
+#include "models/workloads/chakra/et_reader.h"
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+
+#include "simcore/error.h"
+
+namespace dtsim::workloads::chakra {
+
+using simcore::ConfigError;
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(simcore::SourceLocation{path, 0, 0}, "cannot read trace file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/** gunzips `data` (a whole gzip stream). */
+std::string gunzip(const std::string& data, const std::string& file) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    throw ConfigError(simcore::SourceLocation{file, 0, 0}, "cannot start gzip decompression");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[1 << 16];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      size_t at = zs.total_in;
+      inflateEnd(&zs);
+      throw ConfigError(simcore::SourceLocation{file, 0, 0},
+                        fmt::format("corrupt gzip stream near compressed byte offset {}", at));
+    }
+    out.append(buf, sizeof(buf) - zs.avail_out);
+    if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
+      inflateEnd(&zs);
+      throw ConfigError(simcore::SourceLocation{file, 0, 0},
+                        fmt::format("truncated gzip stream ({} compressed bytes)", data.size()));
+    }
+  }
+  inflateEnd(&zs);
+  return out;
+}
+
+}  // namespace
+
+RankTrace parse_et(const std::string& bytes, const std::string& file) {
+  RankTrace t;
+  t.file = file;
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  size_t offset = 0;
+  bool first = true;
+  auto fail = [&](size_t at, const std::string& what) {
+    throw ConfigError(simcore::SourceLocation{file, 0, 0}, fmt::format("byte offset {}: {}", at, what));
+  };
+  while (offset < size) {
+    google::protobuf::io::CodedInputStream in(data + offset, static_cast<int>(std::min<size_t>(size - offset, 1u << 30)));
+    uint32_t len = 0;
+    if (!in.ReadVarint32(&len)) fail(offset, "truncated or malformed length prefix");
+    size_t header = static_cast<size_t>(in.CurrentPosition());
+    if (len > size - offset - header)
+      fail(offset, fmt::format("length prefix {} runs beyond the end of the file ({} bytes left)",
+                               len, size - offset - header));
+    const uint8_t* msg = data + offset + header;
+    if (first) {
+      pb::GlobalMetadata meta;
+      if (!meta.ParseFromArray(msg, static_cast<int>(len)))
+        fail(offset, "the global-metadata message does not parse");
+      t.version = meta.version();
+      first = false;
+    } else {
+      pb::Node node;
+      if (!node.ParseFromArray(msg, static_cast<int>(len)))
+        fail(offset, fmt::format("node message #{} does not parse", t.nodes.size()));
+      t.nodes.push_back(std::move(node));
+    }
+    offset += header + len;
+  }
+  if (first) fail(0, "empty trace: no global-metadata message");
+  return t;
+}
+
+RankTrace read_et_file(const std::string& path) {
+  std::string bytes = read_all(path);
+  if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
+      static_cast<uint8_t>(bytes[1]) == 0x8b)
+    bytes = gunzip(bytes, path);
+  return parse_et(bytes, path);
+}
+
+std::vector<RankTrace> read_et_ranks(const std::string& prefix) {
+  namespace fs = std::filesystem;
+  std::vector<RankTrace> out;
+  for (int r = 0;; ++r) {
+    std::string plain = fmt::format("{}.{}.et", prefix, r);
+    std::string gz = plain + ".gz";
+    if (fs::is_regular_file(plain))
+      out.push_back(read_et_file(plain));
+    else if (fs::is_regular_file(gz))
+      out.push_back(read_et_file(gz));
+    else
+      break;
+  }
+  if (out.empty())
+    throw ConfigError(simcore::SourceLocation{prefix + ".0.et", 0, 0},
+                      "no Chakra trace for rank 0 (expected <prefix>.<rank>.et)");
+  return out;
+}
+
+std::string serialize_et(const std::string& version, const std::vector<pb::Node>& nodes) {
+  std::string out;
+  auto append = [&](const google::protobuf::MessageLite& m) {
+    std::string body = m.SerializeAsString();
+    uint8_t hdr[10];
+    uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+        static_cast<uint32_t>(body.size()), hdr);
+    out.append(reinterpret_cast<char*>(hdr), end - hdr);
+    out += body;
+  };
+  pb::GlobalMetadata meta;
+  meta.set_version(version);
+  append(meta);
+  for (const auto& n : nodes) append(n);
+  return out;
+}
+
+}  // namespace dtsim::workloads::chakra
