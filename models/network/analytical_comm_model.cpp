@@ -28,8 +28,9 @@ topologies::Path AnalyticalCommModel::path(int src, int dst) const {
   try {
     return router_.route(ranks[src], ranks[dst], 0);
   } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format("rank {} has no route to its peer rank {}: {}", src, dst,
-                                  e.message()));
+    throw ConfigError(fmt::format(
+        "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "
+        "traffic only with forwards: true)", src, dst, e.message()));
   }
 }
 

@@ -19,8 +19,9 @@ topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) con
   try {
     return router_.route(ranks[src], ranks[dst], hash);
   } catch (const simcore::ConfigError& e) {
-    throw simcore::ConfigError(fmt::format("rank {} has no route to its peer rank {}: {}", src,
-                                           dst, e.message()));
+    throw simcore::ConfigError(fmt::format(
+        "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "
+        "traffic only with forwards: true)", src, dst, e.message()));
   }
 }
 

@@ -350,14 +350,16 @@ TEST_F(CliTest, RankWithNoRouteToItsPeer) {
   EXPECT_EQ(r.status, 2);
   // No line:column: the route is found at run time (see the report to the lead).
   EXPECT_EQ(r.err, s + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
-                       "'gpu2'\n");
+                       "'gpu2' (accelerators and hosts carry transit traffic only with "
+                       "forwards: true)\n");
   // The analytical back-end says the same.
   std::string a =
       file("a.yaml", split_cluster_scenario("g.json") + "network: {model: analytical}\n");
   Result ra = dtsim("run '" + a + "'");
   EXPECT_EQ(ra.status, 2);
   EXPECT_EQ(ra.err, a + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
-                        "'gpu2'\n");
+                        "'gpu2' (accelerators and hosts carry transit traffic only with "
+                        "forwards: true)\n");
 }
 
 TEST_F(CliTest, MismatchedCollectiveSizesInAGraph) {

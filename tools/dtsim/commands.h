@@ -20,6 +20,14 @@ struct InspectOptions {
 };
 int inspect_topology_command(const InspectOptions& o);
 
+struct ExportOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::string out;  ///< DIR/prefix: writes prefix.<rank>.et and prefix.comm_groups.json
+  bool quiet = false;
+};
+int export_chakra_command(const ExportOptions& o);
+
 struct ValidateOptions {
   std::string dir;
   std::string filter;

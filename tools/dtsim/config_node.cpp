@@ -42,10 +42,11 @@ ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path,
       parent_loc_(std::move(parent_loc)) {}
 
 SourceLocation ConfigNode::location() const {
-  if (overrides_) {
-    auto it = overrides_->find(path_);
-    if (it != overrides_->end()) return SourceLocation{"<" + it->second + ">", 0, 0};
-  }
+  if (overrides_)
+    for (const auto& [key, text] : *overrides_)  // the override itself, or a node inside it
+      if (path_ == key || (path_.size() > key.size() && path_.compare(0, key.size(), key) == 0 &&
+                           (path_[key.size()] == '.' || path_[key.size()] == '[')))
+        return SourceLocation{"<" + text + ">", 0, 0};
   YAML::Mark m = node_.Mark();
   if (m.line < 0 || m.is_null()) return parent_loc_;
   return SourceLocation{file_, m.line + 1, m.column + 1};
@@ -111,8 +112,15 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
 
 void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
   if (!node_.IsMap()) expected("a map");
+  std::vector<std::string> seen;
   for (const auto& kv : node_) {
     std::string k = kv.first.Scalar();
+    if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+      YAML::Mark m = kv.first.Mark();
+      throw ConfigError(SourceLocation{file_, m.line + 1, m.column + 1},
+                        fmt::format("{}: duplicate key '{}'", path_.empty() ? k : path_ + "." + k, k));
+    }
+    seen.push_back(k);
     if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
     std::string sub = path_.empty() ? k : path_ + "." + k;
     YAML::Mark m = kv.first.Mark();
@@ -271,6 +279,9 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& sets, Ove
       throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0},
                         "expected key.path=value; got \"" + s + "\"");
     std::string key = s.substr(0, eq), value = s.substr(eq + 1);
+    if (value.empty())
+      throw ConfigError(SourceLocation{"<--set " + s + ">", 0, 0},
+                        "expected a value after '='; got nothing");
     std::vector<std::string> parts;
     std::stringstream ss(key);
     for (std::string p; std::getline(ss, p, '.');) {

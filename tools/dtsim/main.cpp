@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <new>
 
 #include "simcore/error.h"
 #include "tools/dtsim/commands.h"
@@ -28,6 +29,15 @@ int main(int argc, char** argv) {
   inspect_topo->add_option("file", inspect.file, "topology YAML (or a scenario naming one)")->required();
   inspect_topo->add_option("--dot", inspect.dot, "write Graphviz DOT here");
 
+  ExportOptions exp;
+  auto* export_cmd = app.add_subcommand("export", "write a scenario's workload in another format");
+  export_cmd->require_subcommand(1);
+  auto* export_chakra = export_cmd->add_subcommand("chakra", "Chakra execution traces, one .et per rank");
+  export_chakra->add_option("scenario", exp.scenario, "scenario YAML file")->required();
+  export_chakra->add_option("--out", exp.out, "DIR/prefix of the files to write")->required();
+  export_chakra->add_option("--set", exp.sets, "override a scenario key (repeatable)");
+  export_chakra->add_flag("-q,--quiet", exp.quiet, "print nothing on success");
+
   ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
   validate_cmd->add_option("dir", validate.dir, "folder of validation cases (default validation/cases)");
@@ -43,9 +53,13 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run);
     if (*inspect_topo) return inspect_topology_command(inspect);
     if (*validate_cmd) return validate_command(validate);
+    if (*export_chakra) return export_chakra_command(exp);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory: the topology or workload is too large for this machine\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";
     return 1;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,6 +37,21 @@ void check_writable(const std::string& path, const std::string& what) {
           fmt::format("cannot write {} to '{}': folder '{}' is not writable", what, path, dir.string()));
   }
   std::remove(tmp.c_str());
+}
+
+void check_distinct_outputs(const std::string& input, const std::vector<std::string>& outputs) {
+  namespace fs = std::filesystem;
+  auto canon = [](const std::string& p) { return fs::weakly_canonical(fs::path(p)).string(); };
+  std::vector<std::string> seen{canon(input)};
+  for (const auto& o : outputs) {
+    if (o.empty()) continue;
+    std::string c = canon(o);
+    if (c == seen.front())
+      throw simcore::ConfigError(fmt::format("refusing to write over the input scenario '{}'", o));
+    if (std::find(seen.begin() + 1, seen.end(), c) != seen.end())
+      throw simcore::ConfigError(fmt::format("two outputs would be written to the same file '{}'", o));
+    seen.push_back(c);
+  }
 }
 
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill) {

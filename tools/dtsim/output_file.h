@@ -8,11 +8,15 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace dtsim::cli {
 
 /** Fails early (before a long run) when `path` cannot be written. */
 void check_writable(const std::string& path, const std::string& what);
+/** Refuses outputs that are the input or each other (same file after resolving links).
+ *  Empty paths are ignored. */
+void check_distinct_outputs(const std::string& input, const std::vector<std::string>& outputs);
 /** Writes `path` atomically with what `fill` streams. */
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
 

@@ -64,11 +64,15 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
 }  // namespace
 
 int run_command(const RunOptions& opt) {
+  // Paths given on the command line are checked before the (possibly long) load and run.
+  if (!opt.report.empty()) check_writable(opt.report, "the report");
+  if (!opt.trace.empty()) check_writable(opt.trace, "the trace");
   Scenario s = load_scenario(opt.scenario, opt.sets);
   std::string report = opt.report.empty() ? s.report_path : opt.report;
   std::string trace = opt.trace.empty() ? s.trace_path : opt.trace;
   if (!report.empty()) check_writable(report, "the report");
   if (!trace.empty()) check_writable(trace, "the trace");
+  check_distinct_outputs(opt.scenario, {report, trace});
   RunOutcome o;
   try {
     o = simulate(s, !trace.empty());

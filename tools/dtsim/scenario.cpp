@@ -1,5 +1,6 @@
 #include "tools/dtsim/scenario.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "tools/dtsim/config_loaders.h"
+#include "models/workloads/chakra/trace_files.h"
 #include "tools/dtsim/graph_json_loader.h"
 
 namespace dtsim::cli {
@@ -34,8 +36,13 @@ void load_collective_sweep(Scenario& s, const ConfigNode& w) {
   }
   auto sizes = w["sizes"];
   sizes.check_keys({"min", "max", "factor"});
-  p.min_bytes = sizes["min"].bytes();
-  p.max_bytes = sizes.has("max") ? sizes["max"].bytes() : p.min_bytes;
+  auto size_of = [](const ConfigNode& n) {
+    double b = n.bytes();
+    if (b > 4e18) n.expected("a size below 4 EB (the byte counter is 64-bit)");
+    return b;
+  };
+  p.min_bytes = size_of(sizes["min"]);
+  p.max_bytes = sizes.has("max") ? size_of(sizes["max"]) : p.min_bytes;
   if (p.max_bytes < p.min_bytes)
     sizes["max"].fail(fmt::format("max ({} B) is below min ({} B)", p.max_bytes, p.min_bytes));
   if (auto f = sizes.get("factor")) {
@@ -78,19 +85,41 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   if (auto a = w.get("algorithm"))
     p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "halving_doubling",
                              "double_binary_tree", "hierarchical"});
+  {
+    double grads = static_cast<double>(p.model.total_params()) * p.grad_bytes;
+    double buckets = std::ceil(grads / p.bucket_bytes);
+    if (buckets > 1e5)
+      (w.has("bucket_size") ? w["bucket_size"] : w)
+          .fail(fmt::format("{:.0f} B of gradients in buckets of {:.0f} B make {:.0f} all-reduces per "
+                            "rank; at most 100000 (use a larger bucket_size)",
+                            grads, p.bucket_bytes, buckets));
+  }
   workloads::DataParallelInfo info;
   s.workload = workloads::make_data_parallel(p, &info);
   s.data_parallel = info;
 }
 
 void load_chakra(Scenario& s, const ConfigNode& w) {
-  w.check_keys({"kind", "trace", "compute", "comm_groups"});
+  w.check_keys({"kind", "trace", "archive", "compute", "comm_groups"});
   auto trace = w["trace"];
-  std::string prefix = trace.resolve_path(trace.str());
+  std::string archive;
+  if (auto a = w.get("archive")) {
+    archive = a->resolve_path(a->str());
+    if (!std::filesystem::is_regular_file(archive)) a->fail(fmt::format("cannot read archive '{}'", archive));
+  }
+  // Inside an archive the prefix is a member path; otherwise a path relative to the scenario.
+  std::string prefix = archive.empty() ? trace.resolve_path(trace.str()) : trace.str();
   workloads::chakra::ImportOptions opt;
   if (auto c = w.get("compute")) opt.replay_durations = c->choice({"trace", "model"}) == "trace";
-  if (auto g = w.get("comm_groups"))
-    for (auto& [name, members] : g->entries()) {
+  // Process groups: a map here, a JSON/YAML file named here, or <prefix>.comm_groups.json next to
+  // the trace (what `dtsim export chakra` writes).
+  std::optional<ConfigNode> groups = w.get("comm_groups");
+  if (groups && groups->is_scalar()) groups = load_ref(*groups);
+  std::string beside = prefix + ".comm_groups.json";
+  if (!groups && archive.empty() && std::filesystem::is_regular_file(beside))
+    groups = ConfigNode::load_file(beside);
+  if (groups)
+    for (auto& [name, members] : groups->entries()) {
       std::vector<int> ranks;
       for (const auto& m : members.items())
         ranks.push_back(static_cast<int>(m.integer(0, s.topology.rank_count() - 1)));
@@ -98,9 +127,9 @@ void load_chakra(Scenario& s, const ConfigNode& w) {
     }
   std::vector<workloads::chakra::RankTrace> traces;
   try {
-    traces = workloads::chakra::read_et_ranks(prefix);
+    traces = workloads::chakra::read_trace_ranks(prefix, archive);
   } catch (const ConfigError& e) {
-    if (e.where().file == prefix + ".0.et") trace.fail(e.message() + fmt::format(" ('{}')", prefix));
+    if (e.message().rfind("no Chakra trace for rank 0", 0) == 0) trace.fail(e.message());
     throw;
   }
   if (static_cast<int>(traces.size()) > s.topology.rank_count())
@@ -114,6 +143,8 @@ void load_chakra(Scenario& s, const ConfigNode& w) {
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  if (std::filesystem::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, 0}, "is a folder, not a scenario file");
   std::ifstream in(path);
   if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read scenario file (does it exist?)");
   std::stringstream ss;

@@ -13,6 +13,7 @@
 #include "models/compute/device_spec.h"
 #include "models/workloads/collective_sweep.h"
 #include "models/workloads/chakra/chakra_import.h"
+#include "models/workloads/chakra/trace_files.h"
 #include "models/workloads/data_parallel.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"

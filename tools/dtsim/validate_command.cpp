@@ -60,13 +60,21 @@ CaseResult run_case(const std::string& file) {
 int validate_command(const ValidateOptions& o) {
   namespace fs = std::filesystem;
   std::string dir = o.dir.empty() ? "validation/cases" : o.dir;
-  if (!fs::is_directory(dir))
-    throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0}, "not a folder of validation cases");
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  if (fs::is_regular_file(dir)) {
+    files.push_back(dir);  // one case file
+  } else if (fs::is_directory(dir)) {
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  } else {
+    throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
+                               "no such validation case file or folder");
+  }
   std::sort(files.begin(), files.end());
-  int failed = 0, ran = 0;
+  if (files.empty())
+    throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
+                               "no validation cases (*.yaml) in this folder");
+  int failed = 0, ran = 0, bad_input = 0;
   fmt::print("{:<44} {:>16} {:>16} {:>11}  {}\n", "case", "expected", "simulated", "rel.error", "");
   for (const auto& f : files) {
     if (!o.filter.empty() && f.find(o.filter) == std::string::npos) continue;
@@ -77,13 +85,21 @@ int validate_command(const ValidateOptions& o) {
       fmt::print("{:<44} {:>16.10g} {:>16.10g} {:>11.3e}  {} ({})\n", r.name, r.expected, r.actual,
                  rel, r.pass ? "PASS" : "FAIL", r.note);
       if (!r.pass) ++failed;
+    } catch (const simcore::ConfigError& e) {
+      fmt::print("{:<44} ERROR (bad case or scenario)\n", fs::path(f).filename().string());
+      fmt::print(stderr, "{}\n", e.what());
+      ++bad_input;
     } catch (const std::exception& e) {
       fmt::print("{:<44} ERROR {}\n", fs::path(f).filename().string(), e.what());
       ++failed;
     }
   }
-  fmt::print("{} cases, {} passed, {} failed\n", ran, ran - failed, failed);
-  if (ran == 0) return 1;
+  fmt::print("{} cases, {} passed, {} failed, {} with bad input\n", ran, ran - failed - bad_input,
+             failed, bad_input);
+  if (ran == 0)
+    throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
+                               "no validation case matches the filter '" + o.filter + "'");
+  if (bad_input) return 2;
   return failed ? 1 : 0;
 }
 

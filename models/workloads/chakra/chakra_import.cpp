@@ -1,6 +1,7 @@
 #include "models/workloads/chakra/chakra_import.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <queue>
 #include <unordered_map>
@@ -18,7 +19,9 @@ namespace {
 
 const std::vector<std::string> kUsedAttributes = {
     "num_ops", "tensor_size", "comm_type", "comm_size", "comm_src", "comm_dst", "comm_tag",
-    "is_cpu_op", "pg_name", "comm_priority", "involved_dim", "op_type"};
+    "is_cpu_op", "pg_name", "comm_priority", "involved_dim", "op_type",
+    // written by dtsim's exporter (chakra_export.h)
+    "duration_ps", "delay_ps", "dtype", "algorithm", "root", "stream"};
 
 std::string type_name(int t) {
   switch (t) {
@@ -94,6 +97,22 @@ struct NodeView {
   }
 };
 
+/** comm_type guessed from a collective's name (c10d::allreduce_, ncclKernel_AllGather_...), or
+ *  -1 when the name says nothing. */
+int64_t kind_from_name(const std::string& name) {
+  std::string s;
+  for (char c : name)
+    if (std::isalpha(static_cast<unsigned char>(c))) s += static_cast<char>(std::tolower(c));
+  if (s.find("allreduce") != std::string::npos) return pb::ALL_REDUCE;
+  if (s.find("reducescatter") != std::string::npos) return pb::REDUCE_SCATTER;
+  if (s.find("allgather") != std::string::npos) return pb::ALL_GATHER;
+  if (s.find("alltoall") != std::string::npos) return pb::ALL_TO_ALL;
+  if (s.find("broadcast") != std::string::npos) return pb::BROADCAST;
+  if (s.find("barrier") != std::string::npos) return pb::BARRIER;
+  if (s.find("reduce") != std::string::npos) return pb::REDUCE;
+  return -1;
+}
+
 /** Topological order of one rank's nodes (Kahn, ties by node id). */
 std::vector<uint32_t> topo_order(const RankTrace& t) {
   const size_t n = t.nodes.size();
@@ -158,7 +177,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
   std::vector<int> all(nranks);
   for (int i = 0; i < nranks; ++i) all[i] = i;
   const uint8_t cpu_stream = w.stream_of("cpu");
-  const uint32_t bf16 = w.intern("bf16");
+  const uint32_t bf16 = w.intern("");  // empty: the compute model's default (bf16)
   const uint32_t auto_algo = w.intern("auto");
   auto skip = [&](Op& op, const std::string& why) {
     op.kind = OpKind::kDelay;
@@ -191,25 +210,53 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
         case pb::COMP_NODE:
         case pb::MEM_LOAD_NODE:
         case pb::MEM_STORE_NODE: {
+          if (auto d = v.integer("delay_ps")) {  // a dtsim delay op
+            if (*d < 0) v.fail(fmt::format("negative delay_ps {}", *d));
+            op.kind = OpKind::kDelay;
+            op.delay = Time::ps(*d);
+            break;
+          }
           op.kind = OpKind::kCompute;
           bool mem = node.type() != pb::COMP_NODE;
-          if (options.replay_durations) {
-            op.duration = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+          std::optional<Time> traced;
+          if (auto ps = v.integer("duration_ps")) {
+            if (*ps < 0) v.fail(fmt::format("negative duration_ps {}", *ps));
+            traced = Time::ps(*ps);
+          } else if (node.duration_micros() > 0) {
+            traced = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+          }
+          bool has_work = v.find("num_ops") || v.find("tensor_size");
+          if (traced && (options.replay_durations || !has_work)) {
+            op.duration = traced;
           } else {
             op.flops = mem ? 0.0 : v.number("num_ops").value_or(0.0);
             op.mem_bytes = v.number("tensor_size").value_or(0.0);
             if (op.flops < 0 || op.mem_bytes < 0) v.fail("negative num_ops or tensor_size");
+            if (!traced && !has_work) op.duration = Time::zero();  // nothing to price: no time
           }
+          if (auto dt = v.text("dtype")) op.dtype = w.intern(*dt);
           break;
         }
         case pb::COMM_COLL_NODE: {
+          auto comm_size = v.integer("comm_size");
+          if (!comm_size) {
+            // Traces converted from PyTorch carry collectives without their size (the c10d call
+            // and the NCCL kernel, each with its measured duration): replay the duration.
+            op.kind = OpKind::kDelay;
+            op.delay = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+            if (!op.stream) op.stream = kCommStream;
+            ++st.skipped["COMM_COLL_NODE without comm_size (replayed from its duration)"];
+            break;
+          }
           op.kind = OpKind::kCollective;
           op.stream = kCommStream;
-          int64_t type = v.required_integer("comm_type");
-          int64_t size = v.integer("comm_size").value_or(0);
+          int64_t type = v.integer("comm_type").has_value() ? *v.integer("comm_type") : kind_from_name(node.name());
+          int64_t size = *comm_size;
           if (size < 0) v.fail(fmt::format("negative comm_size {}", size));
           op.bytes = size;
           op.algorithm = auto_algo;
+          if (auto al = v.text("algorithm")) op.algorithm = w.intern(*al);
+          if (auto rt = v.integer("root")) op.root = static_cast<int32_t>(*rt);
           std::vector<int> members = all;
           if (auto pg = v.text("pg_name")) {
             auto it = options.comm_groups.find(*pg);
@@ -234,7 +281,9 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
               break;
             case pb::GATHER: skip(op, "GATHER collective (not modelled)"); break;
             case pb::SCATTER: skip(op, "SCATTER collective (not modelled)"); break;
-            default: skip(op, fmt::format("unknown comm_type {}", type)); break;
+            default:
+              skip(op, type < 0 ? "COMM_COLL_NODE without comm_type" : fmt::format("unknown comm_type {}", type));
+              break;
           }
           break;
         }
@@ -256,7 +305,9 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
         case pb::METADATA_NODE: skip(op, "METADATA_NODE"); break;
         default: skip(op, type_name(node.type())); break;
       }
-      if (op.kind == OpKind::kDelay) op.stream = kComputeStream;
+      if (op.kind == OpKind::kDelay && op.delay == Time::zero() && !v.find("delay_ps"))
+        op.stream = kComputeStream;
+      if (auto sn = v.text("stream")) op.stream = w.stream_of(*sn);
       for (uint64_t d : node.data_deps()) op.deps.push_back(position[index.at(d)]);
       for (uint64_t d : node.ctrl_deps()) op.deps.push_back(position[index.at(d)]);
       std::sort(op.deps.begin(), op.deps.end());

@@ -11,13 +11,16 @@
  * | COMM_COLL_NODE             | collective: `comm_type`, `comm_size` bytes (nccl-tests size), |
  * |                            | group from `pg_name` via the comm-group map, else all ranks   |
  * | COMM_SEND/COMM_RECV_NODE   | send/recv: `comm_dst`/`comm_src`, `comm_size`, `comm_tag`      |
+ * | COMM_COLL without comm_size| a delay of its `duration_micros` (traces converted from       |
+ * |                            | PyTorch); counted in the statistics                           |
  * | METADATA, unknown types,   | a zero-length delay that keeps the dependencies; counted in   |
  * | GATHER/SCATTER collectives | the import statistics as skipped (never silently)              |
  *
  * Dependencies are `data_deps` and `ctrl_deps`. Ops are put in a topological order (Kahn's
  * algorithm, ties by node id) and issued on per-rank streams in that order: GPU compute on
  * "compute", CPU ops (`is_cpu_op`) on "cpu", communication on "comm". BARRIER is an all-reduce
- * of 0 bytes (latency only); REDUCE_SCATTER_BLOCK is a reduce-scatter.
+ * of 0 bytes (latency only); REDUCE_SCATTER_BLOCK is a reduce-scatter. A collective without
+ * `comm_type` gets its kind from its name (allreduce, allgather, ...) when the name tells.
  *
  * Errors: ConfigError naming the file and node: a dependency on a node not in the trace, a
  * dependency cycle (naming up to five nodes on it), an attribute of the wrong type (e.g. a
@@ -35,8 +38,9 @@
 namespace dtsim::workloads::chakra {
 
 struct ImportOptions {
-  /** true: compute nodes last their traced `duration_micros`; false: priced by the compute model
-   *  from `num_ops` and `tensor_size`. */
+  /** true: a compute node lasts its traced duration (`duration_ps`, else `duration_micros`) when
+   *  it has one, else the compute model prices its `num_ops` and `tensor_size`; false: the model
+   *  prices every node that has `num_ops` or `tensor_size`, the others last their duration. */
   bool replay_durations = true;
   /** Process-group name -> member ranks (a comm-group file); unknown names mean all ranks. */
   std::map<std::string, std::vector<int>> comm_groups;

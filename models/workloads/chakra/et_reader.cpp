@@ -95,13 +95,14 @@ RankTrace parse_et(const std::string& bytes, const std::string& file) {
   return t;
 }
 
-RankTrace read_et_file(const std::string& path) {
-  std::string bytes = read_all(path);
+RankTrace read_et_bytes(const std::string& bytes, const std::string& file) {
   if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
       static_cast<uint8_t>(bytes[1]) == 0x8b)
-    bytes = gunzip(bytes, path);
-  return parse_et(bytes, path);
+    return parse_et(gunzip(bytes, file), file);
+  return parse_et(bytes, file);
 }
+
+RankTrace read_et_file(const std::string& path) { return read_et_bytes(read_all(path), path); }
 
 std::vector<RankTrace> read_et_ranks(const std::string& prefix) {
   namespace fs = std::filesystem;

@@ -25,6 +25,8 @@ struct RankTrace {
 
 /** Parses one .et stream held in memory; `file` names it in errors. */
 RankTrace parse_et(const std::string& bytes, const std::string& file);
+/** Parses .et bytes, gunzipping them first when they start with the gzip magic. */
+RankTrace read_et_bytes(const std::string& bytes, const std::string& file);
 /** Reads (and gunzips when needed) one .et file. */
 RankTrace read_et_file(const std::string& path);
 /** Reads `<prefix>.0.et`, `<prefix>.1.et`, ... until the next rank's file is missing.

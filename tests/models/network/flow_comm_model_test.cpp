@@ -203,11 +203,13 @@ TEST(FlowCommModelTest, NoRouteIsAConfigErrorBeforeAnyFlowStarts) {
   EXPECT_EQ(config_error([&] {
               flow.start_collective({CollectiveKind::kAllReduce, "ring", &all, 1024, 0}, [] {});
             }),
-            "rank 1 has no route to its peer rank 2: no route from 'gpu1' to 'gpu2'");
+            "rank 1 has no route to its peer rank 2: no route from 'gpu1' to 'gpu2' (accelerators and "
+            "hosts carry transit traffic only with forwards: true)");
   EXPECT_EQ(flow.fabric().flows_started(), 0u);
   AnalyticalCommModel analytical(sim, t, router);
   EXPECT_EQ(config_error([&] { analytical.start_p2p(0, 3, 8, [] {}); }),
-            "rank 0 has no route to its peer rank 3: no route from 'gpu0' to 'gpu3'");
+            "rank 0 has no route to its peer rank 3: no route from 'gpu0' to 'gpu3' (accelerators and "
+            "hosts carry transit traffic only with forwards: true)");
 }
 
 // BUG (user-visible effect of Time::from_seconds_ceil, see time_test.cpp): a zero-byte ring

@@ -1,0 +1,146 @@
+// Chakra export -> serialize -> parse -> import gives back the same workload graph: the same ops
+// (kind, stream, name, FLOPs, bytes, durations to the picosecond, collective, group, algorithm,
+// root, peer, tag) and the same effective dependencies (explicit deps plus the previous op of the
+// stream, which dtsim runs in program order and the exporter writes as a control dependency).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "models/workloads/chakra/chakra_export.h"
+#include "models/workloads/chakra/chakra_import.h"
+#include "models/workloads/chakra/et_reader.h"
+#include "models/workloads/collective_sweep.h"
+#include "models/workloads/data_parallel.h"
+
+namespace dtsim::workloads::chakra {
+namespace {
+
+using namespace dtsim::simcore;
+
+/** Explicit deps plus the stream predecessor, per op. */
+std::vector<std::set<uint32_t>> effective_deps(const Workload& w, size_t r) {
+  const auto& ops = w.ranks[r].ops;
+  std::vector<std::set<uint32_t>> out(ops.size());
+  std::map<std::string, int64_t> last;
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    out[i].insert(ops[i].deps.begin(), ops[i].deps.end());
+    auto [it, fresh] = last.try_emplace(w.stream_names[ops[i].stream], -1);
+    if (it->second >= 0) out[i].insert(static_cast<uint32_t>(it->second));
+    it->second = i;
+  }
+  return out;
+}
+
+Workload round_trip(const Workload& w) {
+  auto ranks = export_chakra(w);
+  std::vector<RankTrace> traces;
+  for (size_t r = 0; r < ranks.size(); ++r)
+    traces.push_back(parse_et(serialize_et("0.0.4", ranks[r]), "rank" + std::to_string(r)));
+  ImportOptions opt;
+  opt.comm_groups = comm_groups(w);
+  ImportStats stats;
+  Workload back = import_chakra(traces, opt, &stats);
+  EXPECT_TRUE(stats.skipped.empty());
+  EXPECT_EQ(stats.unknown_attributes, 0u);
+  return back;
+}
+
+void expect_same(const Workload& a, const Workload& b) {
+  ASSERT_EQ(a.ranks.size(), b.ranks.size());
+  for (size_t r = 0; r < a.ranks.size(); ++r) {
+    const auto& x = a.ranks[r].ops;
+    const auto& y = b.ranks[r].ops;
+    ASSERT_EQ(x.size(), y.size()) << "rank " << r;
+    auto dx = effective_deps(a, r), dy = effective_deps(b, r);
+    for (size_t i = 0; i < x.size(); ++i) {
+      SCOPED_TRACE(testing::Message() << "rank " << r << " op " << i << " " << a.str(x[i].name));
+      EXPECT_EQ(x[i].kind, y[i].kind);
+      EXPECT_EQ(a.stream_names[x[i].stream], b.stream_names[y[i].stream]);
+      EXPECT_EQ(a.str(x[i].name), b.str(y[i].name));
+      EXPECT_EQ(dx[i], dy[i]);
+      switch (x[i].kind) {
+        case OpKind::kCompute:
+          EXPECT_EQ(x[i].flops, y[i].flops);
+          EXPECT_EQ(x[i].mem_bytes, y[i].mem_bytes);
+          EXPECT_EQ(x[i].duration, y[i].duration);
+          EXPECT_EQ(a.str(x[i].dtype), b.str(y[i].dtype));
+          break;
+        case OpKind::kDelay: EXPECT_EQ(x[i].delay, y[i].delay); break;
+        case OpKind::kCollective:
+          EXPECT_EQ(x[i].collective, y[i].collective);
+          EXPECT_EQ(x[i].bytes, y[i].bytes);
+          EXPECT_EQ(a.groups[x[i].group], b.groups[y[i].group]);
+          EXPECT_EQ(a.str(x[i].algorithm), b.str(y[i].algorithm));
+          EXPECT_EQ(x[i].root, y[i].root);
+          break;
+        case OpKind::kSend:
+        case OpKind::kRecv:
+          EXPECT_EQ(x[i].peer, y[i].peer);
+          EXPECT_EQ(x[i].bytes, y[i].bytes);
+          EXPECT_EQ(x[i].tag, y[i].tag);
+          break;
+      }
+    }
+  }
+}
+
+TEST(ChakraExportTest, DataParallelStepRoundTrips) {
+  DataParallelParams p;
+  p.model = {"tiny", 2, 64, 256, 4, 2, 1000, false};
+  p.ranks = 4;
+  p.seq_len = 128;
+  p.bucket_bytes = 4096;
+  Workload w = make_data_parallel(p, nullptr);
+  expect_same(w, round_trip(w));
+}
+
+TEST(ChakraExportTest, CollectiveSweepRoundTrips) {
+  CollectiveSweepParams p;
+  p.kind = CollectiveKind::kBroadcast;
+  p.algorithm = "ring";
+  p.ranks = 3;
+  p.min_bytes = 0;
+  p.max_bytes = 1 << 20;
+  p.factor = 4;
+  p.root = 2;
+  Workload w = make_collective_sweep(p);
+  expect_same(w, round_trip(w));
+}
+
+TEST(ChakraExportTest, HandBuiltGraphWithDelaysP2pAndStreamsRoundTrips) {
+  // Durations that are not whole microseconds survive exactly (duration_ps / delay_ps).
+  Workload w;
+  w.ranks.resize(2);
+  uint8_t side = w.stream_of("side");
+  auto op = [&](int r, OpKind k, const char* name) {
+    Op o;
+    o.kind = k;
+    o.name = w.intern(name);
+    o.stream = (k == OpKind::kCompute || k == OpKind::kDelay) ? kComputeStream : kCommStream;
+    w.ranks[r].ops.push_back(o);
+    return &w.ranks[r].ops.back();
+  };
+  op(0, OpKind::kCompute, "traced")->duration = Time::ps(1'234'567);
+  auto* d = op(0, OpKind::kDelay, "wait");
+  d->delay = Time::ps(999);
+  d->deps = {0};
+  auto* s = op(0, OpKind::kSend, "send");
+  s->peer = 1;
+  s->bytes = 4096;
+  s->tag = 7;
+  s->stream = side;
+  auto* rv = op(1, OpKind::kRecv, "recv");
+  rv->peer = 0;
+  rv->bytes = 4096;
+  rv->tag = 7;
+  rv->stream = side;
+  auto* c = op(1, OpKind::kCompute, "mm");
+  c->flops = 1.5;  // fractional: written as a double
+  c->mem_bytes = 64;
+  c->dtype = w.intern("fp8");
+  c->deps = {0};
+  expect_same(w, round_trip(w));
+}
+
+}  // namespace
+}  // namespace dtsim::workloads::chakra
