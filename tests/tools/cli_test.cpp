@@ -519,7 +519,7 @@ TEST_F(CliTest, InspectTopologyWritesDot) {
 TEST_F(CliTest, ValidatePassesOnTheValidationCases) {
   Result r = dtsim("validate '" + kSource + "/validation/cases'");
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(" passed, 0 failed\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" passed, 0 failed, 0 with bad input\n"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("ERROR"), std::string::npos) << r.out;
 }
@@ -527,7 +527,42 @@ TEST_F(CliTest, ValidatePassesOnTheValidationCases) {
 TEST_F(CliTest, ValidateOnAMissingFolder) {
   Result r = dtsim("validate '" + path("nope") + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, path("nope") + ": error: not a folder of validation cases\n");
+  EXPECT_EQ(r.err, path("nope") + ": error: no such validation case file or folder\n");
+}
+
+TEST_F(CliTest, ValidateOnAnEmptyFolderIsBadInput) {
+  std::string dir = path("empty");
+  std::filesystem::create_directories(dir);
+  Result r = dtsim("validate '" + dir + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, dir + ": error: no validation cases (*.yaml) in this folder\n");
+}
+
+TEST_F(CliTest, DuplicateKeysAreRejected) {
+  std::string s = file("s.yaml", ring_scenario() + "run: {seed: 2}\n");
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(": error: run: duplicate key 'run'\n"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, OutputsMayNotOverwriteTheScenarioOrEachOther) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result self = dtsim("run '" + s + "' --report '" + s + "'");
+  EXPECT_EQ(self.status, 2);
+  EXPECT_EQ(self.err, "error: refusing to write over the input scenario '" + s + "'\n");
+  std::string x = path("x.json");
+  Result same = dtsim("run '" + s + "' --report '" + x + "' --trace '" + x + "'");
+  EXPECT_EQ(same.status, 2);
+  EXPECT_EQ(same.err, "error: two outputs would be written to the same file '" + x + "'\n");
+  EXPECT_FALSE(std::filesystem::exists(x));
+}
+
+TEST_F(CliTest, ErrorsInsideASetMapNameTheOverride) {
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' --set 'network={model: flow, chunkz: 2}'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set network={model: flow, chunkz: 2}>: error: network.chunkz: unknown key "
+                   "'chunkz'; did you mean 'chunks'?\n");
 }
 
 TEST_F(CliTest, BadCommandLineExitsTwo) {

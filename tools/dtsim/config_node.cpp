@@ -41,12 +41,17 @@ ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path,
       overrides_(std::move(overrides)),
       parent_loc_(std::move(parent_loc)) {}
 
-SourceLocation ConfigNode::location() const {
+std::optional<SourceLocation> ConfigNode::override_location(const std::string& path) const {
   if (overrides_)
     for (const auto& [key, text] : *overrides_)  // the override itself, or a node inside it
-      if (path_ == key || (path_.size() > key.size() && path_.compare(0, key.size(), key) == 0 &&
-                           (path_[key.size()] == '.' || path_[key.size()] == '[')))
+      if (path == key || (path.size() > key.size() && path.compare(0, key.size(), key) == 0 &&
+                          (path[key.size()] == '.' || path[key.size()] == '[')))
         return SourceLocation{"<" + text + ">", 0, 0};
+  return std::nullopt;
+}
+
+SourceLocation ConfigNode::location() const {
+  if (auto o = override_location(path_)) return *o;
   YAML::Mark m = node_.Mark();
   if (m.line < 0 || m.is_null()) return parent_loc_;
   return SourceLocation{file_, m.line + 1, m.column + 1};
@@ -117,18 +122,15 @@ void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
     std::string k = kv.first.Scalar();
     if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
       YAML::Mark m = kv.first.Mark();
-      throw ConfigError(SourceLocation{file_, m.line + 1, m.column + 1},
+      throw ConfigError(override_location(path_).value_or(SourceLocation{file_, m.line + 1, m.column + 1}),
                         fmt::format("{}: duplicate key '{}'", path_.empty() ? k : path_ + "." + k, k));
     }
     seen.push_back(k);
     if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
     std::string sub = path_.empty() ? k : path_ + "." + k;
     YAML::Mark m = kv.first.Mark();
-    SourceLocation loc{file_, m.line + 1, m.column + 1};
-    if (overrides_) {
-      auto it = overrides_->find(sub);
-      if (it != overrides_->end()) loc = SourceLocation{"<" + it->second + ">", 0, 0};
-    }
+    SourceLocation loc =
+        override_location(sub).value_or(SourceLocation{file_, m.line + 1, m.column + 1});
     std::string msg = fmt::format("{}: unknown key '{}'", sub, k);
     if (auto s = did_you_mean(k, allowed)) msg += fmt::format("; did you mean '{}'?", *s);
     else msg += fmt::format(" (allowed: {})", fmt::join(allowed, ", "));

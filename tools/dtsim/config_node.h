@@ -86,6 +86,8 @@ class ConfigNode {
 
  private:
   ConfigNode child(YAML::Node n, const std::string& sub_path) const;
+  /** `<--set ...>` when `path` or a parent of it was set on the command line. */
+  std::optional<simcore::SourceLocation> override_location(const std::string& path) const;
   YAML::Node node_;
   std::string file_;
   std::string path_;

@@ -282,25 +282,25 @@ TEST(ChakraReaderTest, RanksMayMixPlainAndGzippedFiles) {
 
 TEST(ChakraReaderTest, CorruptGzipIsAConfigError) {
   SKIP_WITHOUT_TRACES();
-  // all_reduce.0.et of the 8-rank trace, gzipped by zlib (level 9), then one byte in the middle
-  // of the deflate data flipped (x ^= 0xff). zlib then either hits an invalid code or, at the
-  // end, a CRC-32 mismatch; either way inflate returns Z_DATA_ERROR and the reader reports the
-  // compressed offset zlib had consumed.
+  // all_reduce.0.et of the 8-rank trace (81 bytes) gzipped by zlib at level 9 is 96 bytes: a
+  // 10-byte header, 78 bytes of deflate data (one fixed-Huffman block), CRC-32 and ISIZE (4 bytes
+  // each). Flipping byte 48 (x ^= 0xff) still decodes to valid codes, so inflate only notices at
+  // the CRC-32 check, with Z_DATA_ERROR after consuming 96 - 4 = 92 bytes (ISIZE not yet read).
   std::string dir = temp_dir("gzip_corrupt");
   std::string gz = gzip(slurp(file_of("all_reduce", 8, 0)));
+  ASSERT_EQ(gz.size(), 96u);
   std::string path = dir + "/flipped.et.gz";
   std::string bad = gz;
   bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0xff);
   write_file(path, bad);
   EXPECT_EQ(config_error([&] { read_et_file(path); }),
-            path + ": error: corrupt gzip stream near compressed byte offset 0");
+            path + ": error: corrupt gzip stream near compressed byte offset 92");
 }
 
 TEST(ChakraReaderTest, GzipWithABadChecksumIsAConfigError) {
   SKIP_WITHOUT_TRACES();
-  // A gzip member ends with CRC-32 and ISIZE (4 bytes each, little-endian). Flipping the CRC's
-  // first byte leaves the deflate data intact: inflate decodes all 81 bytes, then fails the
-  // check with Z_DATA_ERROR after consuming the data and the 4 CRC bytes.
+  // The same 96-byte stream with the first CRC-32 byte (offset 88) flipped: the deflate data is
+  // intact, the check fails after 92 bytes as above.
   std::string dir = temp_dir("gzip_crc");
   std::string gz = gzip(slurp(file_of("all_reduce", 8, 0)));
   std::string path = dir + "/crc.et.gz";
@@ -308,7 +308,23 @@ TEST(ChakraReaderTest, GzipWithABadChecksumIsAConfigError) {
   bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0xff);
   write_file(path, bad);
   EXPECT_EQ(config_error([&] { read_et_file(path); }),
-            path + ": error: corrupt gzip stream near compressed byte offset 0");
+            path + ": error: corrupt gzip stream near compressed byte offset 92");
+}
+
+TEST(ChakraReaderTest, GzipWithAnInvalidBlockTypeIsAConfigError) {
+  SKIP_WITHOUT_TRACES();
+  // Byte 10, the first deflate byte, is 0x63: BFINAL = 1, BTYPE = 01 (fixed Huffman) in bits
+  // 1-2. Setting both BTYPE bits (0x67) asks for the reserved block type 3: inflate stops at
+  // once ("invalid block type"), having consumed the 10-byte header and that byte.
+  std::string dir = temp_dir("gzip_btype");
+  std::string gz = gzip(slurp(file_of("all_reduce", 8, 0)));
+  ASSERT_EQ(static_cast<uint8_t>(gz[10]), 0x63);
+  std::string path = dir + "/btype.et.gz";
+  std::string bad = gz;
+  bad[10] = static_cast<char>(0x67);
+  write_file(path, bad);
+  EXPECT_EQ(config_error([&] { read_et_file(path); }),
+            path + ": error: corrupt gzip stream near compressed byte offset 11");
 }
 
 TEST(ChakraReaderTest, TruncatedGzipIsAConfigError) {
