@@ -28,6 +28,9 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
   if (m.layers < 1 || m.hidden < 1 || m.heads < 1 || m.hidden % m.heads != 0)
     throw ConfigError(fmt::format("model '{}': hidden ({}) must be a positive multiple of heads ({})",
                                   m.name, m.hidden, m.heads));
+  if (m.moe)
+    throw ConfigError(fmt::format("model '{}' has mixture-of-experts layers, which data_parallel "
+                                  "does not model", m.name));
   if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
     throw ConfigError(fmt::format("model '{}': heads ({}) must be a multiple of kv_heads ({})",
                                   m.name, m.heads, m.kv_heads));

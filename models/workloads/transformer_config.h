@@ -7,7 +7,8 @@
  * Units: counts (parameters, FLOPs per token).
  * Source: parameter and FLOP accounting after Narayanan et al., "Efficient Large-Scale Language
  * Model Training on GPU Clusters Using Megatron-LM", SC 2021 (arXiv 2104.04473), section 5.1, with
- * the SwiGLU MLP (3 matrices of hidden x ffn_hidden) and GQA (K, V of kv_heads x head_dim).
+ * the SwiGLU MLP (3 matrices of hidden x ffn_hidden; GeLU: 2) and GQA (K, V of kv_heads x
+ * head_dim). Biases are not counted.
  */
 #include <cstdint>
 #include <string>
@@ -23,14 +24,22 @@ struct TransformerConfig {
   int kv_heads = 0;
   int64_t vocab = 0;
   bool tied_embeddings = false;
+  /** MLP matrices: 3 for SwiGLU (Llama: gate, up, down), 2 for GeLU (GPT: up, down). */
+  int mlp_matrices = 3;
+  /** The config has mixture-of-experts layers (not modelled by the dense generators: they
+   *  refuse such a model rather than price it as dense). */
+  bool moe = false;
 
   int64_t head_dim() const { return hidden / heads; }
-  /** Parameters of one layer: Q, O (h x h), K, V (h x kv_heads*head_dim), MLP 3 x h x ffn
-   *  (norm weights are negligible and counted: 2h). */
-  int64_t params_per_layer() const {
+  /** Attention weights of one layer: Q and O (h x h), K and V (h x kv_heads*head_dim). */
+  int64_t attention_params() const {
     int64_t kv = static_cast<int64_t>(kv_heads) * head_dim();
-    return 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * ffn_hidden + 2 * hidden;
+    return 2 * hidden * hidden + 2 * hidden * kv;
   }
+  /** MLP weights of one layer. */
+  int64_t mlp_params() const { return mlp_matrices * hidden * ffn_hidden; }
+  /** Parameters of one layer: attention, MLP and the two norm weight vectors (2h). */
+  int64_t params_per_layer() const { return attention_params() + mlp_params() + 2 * hidden; }
   int64_t embedding_params() const { return vocab * hidden; }
   /** LM head parameters (0 when tied to the embedding). */
   int64_t lm_head_params() const { return tied_embeddings ? 0 : vocab * hidden; }

@@ -159,7 +159,7 @@ compute::DeviceSpec load_device(const ConfigNode& ref) {
 workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   n.check_keys({"name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads", "vocab",
-                "tied_embeddings", "source"});
+                "tied_embeddings", "mlp", "moe", "source"});
   workloads::TransformerConfig m;
   m.name = n["name"].str();
   m.layers = static_cast<int>(n["layers"].integer(1, 100000));
@@ -169,6 +169,12 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   m.kv_heads = n.has("kv_heads") ? static_cast<int>(n["kv_heads"].integer(1, m.heads)) : m.heads;
   m.vocab = n["vocab"].integer(1, INT64_MAX);
   if (auto t = n.get("tied_embeddings")) m.tied_embeddings = t->boolean();
+  if (auto mlp = n.get("mlp")) m.mlp_matrices = mlp->choice({"swiglu", "gelu"}) == "swiglu" ? 3 : 2;
+  if (auto moe = n.get("moe")) {
+    moe->check_keys({"routed_experts", "shared_experts", "top_k", "expert_ffn_hidden",
+                     "first_dense_layers"});
+    m.moe = true;
+  }
   if (m.hidden % m.heads != 0)
     n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));
   if (m.heads % m.kv_heads != 0)

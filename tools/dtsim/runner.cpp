@@ -101,7 +101,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
     const auto& d = *s.data_parallel;
     double t = r.makespan.seconds();
     double peak = 0;
-    auto it = s.device.peak_flops_per_s.find("bf16");
+    auto it = s.device.peak_flops_per_s.find(s.compute_dtype);
     if (it != s.device.peak_flops_per_s.end()) peak = it->second;
     j["model"] = {{"params", d.params},
                   {"gradient_buckets", d.buckets},
@@ -109,6 +109,30 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                   {"model_flops_per_rank", d.model_flops_per_rank},
                   {"tokens_per_s", t > 0 ? d.tokens_per_rank * s.workload.ranks.size() / t : 0.0},
                   {"mfu", t > 0 && peak > 0 ? d.model_flops_per_rank / t / peak : 0.0}};
+  }
+  if (s.transformer) {
+    const auto& d = *s.transformer;
+    double t = r.makespan.seconds();
+    double n = static_cast<double>(s.workload.ranks.size());
+    auto it = s.device.peak_flops_per_s.find(s.compute_dtype);
+    double peak = it == s.device.peak_flops_per_s.end() ? 0.0 : it->second;
+    j["model"] = {{"params", d.params},
+                  {"micro_batches", d.micro_batches},
+                  {"tokens_per_step", d.tokens},
+                  {"model_flops", d.model_flops},
+                  {"tokens_per_s", t > 0 ? d.tokens / t : 0.0},
+                  {"model_tflops_per_gpu", t > 0 ? d.model_flops / t / n / 1e12 : 0.0},
+                  {"mfu", t > 0 && peak > 0 ? d.model_flops / t / n / peak : 0.0}};
+    const auto& m = d.memory_first_stage;
+    const double gib = 1073741824.0;
+    j["memory"] = {{"rank", "pipeline stage 0 (most activations)"},
+                   {"weights_GiB", m.params / gib},
+                   {"gradients_GiB", m.grads / gib},
+                   {"optimizer_GiB", m.optimizer / gib},
+                   {"activations_GiB", m.activations / gib},
+                   {"total_GiB", m.total() / gib},
+                   {"capacity_GiB", s.device.hbm_capacity_bytes / gib},
+                   {"fits", !s.memory_overflow}};
   }
   if (s.chakra) {
     json by_type = json::object(), skipped = json::object();

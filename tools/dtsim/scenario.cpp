@@ -77,6 +77,7 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   if (!s.device.peak_flops_per_s.count(p.dtype))
     (w.has("dtype") ? w["dtype"] : w).fail(
         fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, p.dtype));
+  s.compute_dtype = p.dtype;
   if (auto g = w.get("grad_dtype")) p.grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
   if (auto bs = w.get("bucket_size")) {
     p.bucket_bytes = bs->bytes();
@@ -97,6 +98,86 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   workloads::DataParallelInfo info;
   s.workload = workloads::make_data_parallel(p, &info);
   s.data_parallel = info;
+}
+
+void load_transformer_workload(Scenario& s, const ConfigNode& w) {
+  w.check_keys({"kind", "model", "parallelism", "batch", "recompute", "dtype", "grad_dtype",
+                "bucket_size", "algorithms", "memory"});
+  workloads::TransformerParams p;
+  p.model = load_transformer(w["model"]);
+  auto par = w["parallelism"];
+  par.check_keys({"dp", "tp", "pp", "sequence_parallel", "zero", "schedule"});
+  if (auto v = par.get("dp")) p.dp = static_cast<int>(v->integer(1, 1 << 20));
+  if (auto v = par.get("tp")) p.tp = static_cast<int>(v->integer(1, 1 << 20));
+  if (auto v = par.get("pp")) p.pp = static_cast<int>(v->integer(1, 1 << 20));
+  if (auto v = par.get("sequence_parallel")) p.sequence_parallel = v->boolean();
+  if (auto v = par.get("zero")) p.zero_stage = static_cast<int>(v->integer(0, 3));
+  if (auto v = par.get("schedule"))
+    p.schedule = v->choice({"1f1b", "gpipe"}) == "gpipe" ? workloads::PipelineSchedule::kGpipe
+                                                          : workloads::PipelineSchedule::kOneFOneB;
+  int64_t world = static_cast<int64_t>(p.dp) * p.tp * p.pp;
+  if (world > s.topology.rank_count())
+    par.fail(fmt::format("dp x tp x pp = {} x {} x {} = {} ranks, but the cluster has only {}", p.dp,
+                         p.tp, p.pp, world, s.topology.rank_count()));
+  if (p.model.layers % p.pp != 0)
+    par.fail(fmt::format("pp ({}) must divide the model's layers ({})", p.pp, p.model.layers));
+  if (p.model.heads % p.tp != 0)
+    par.fail(fmt::format("tp ({}) must divide the model's attention heads ({})", p.tp, p.model.heads));
+  auto b = w["batch"];
+  b.check_keys({"global_batch", "micro_batch", "seq_len"});
+  p.seq_len = b["seq_len"].integer(1, 1 << 24);
+  if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
+  auto gb = b["global_batch"];
+  p.global_batch = gb.integer(1, INT64_MAX / 2);
+  if (p.global_batch % (static_cast<int64_t>(p.dp) * p.micro_batch) != 0)
+    gb.fail(fmt::format("global_batch ({}) must be a multiple of dp x micro_batch ({} x {} = {})",
+                        p.global_batch, p.dp, p.micro_batch, static_cast<int64_t>(p.dp) * p.micro_batch));
+  if (p.global_batch / (p.dp * p.micro_batch) > 100000)
+    gb.fail("more than 100000 micro-batches per step");
+  if (auto r = w.get("recompute")) {
+    std::string v = r->choice({"none", "selective", "full"});
+    p.recompute = v == "full" ? workloads::Recompute::kFull
+                              : v == "selective" ? workloads::Recompute::kSelective
+                                                 : workloads::Recompute::kNone;
+  }
+  if (auto d = w.get("dtype")) p.dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
+  if (!s.device.peak_flops_per_s.count(p.dtype))
+    (w.has("dtype") ? w["dtype"] : w).fail(
+        fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, p.dtype));
+  s.compute_dtype = p.dtype;
+  if (auto g = w.get("grad_dtype")) p.grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
+  if (auto bs = w.get("bucket_size")) {
+    p.bucket_bytes = bs->bytes();
+    if (!(p.bucket_bytes >= 1 << 16)) bs->expected("a bucket size of at least 64KiB");
+  }
+  if (auto a = w.get("algorithms")) {
+    a->check_keys({"tp", "dp"});
+    std::vector<std::string> algos{"auto", "ring", "ring_bidirectional", "halving_doubling",
+                                   "double_binary_tree", "hierarchical"};
+    if (auto t = a->get("tp")) p.tp_algorithm = t->choice(algos);
+    if (auto d = a->get("dp")) p.dp_algorithm = d->choice(algos);
+  }
+  bool warn = false;
+  if (auto mem = w.get("memory")) {
+    mem->check_keys({"on_overflow"});
+    warn = (*mem)["on_overflow"].choice({"error", "warn"}) == "warn";
+  }
+  workloads::TransformerInfo info;
+  s.workload = workloads::make_transformer(p, &info);
+  s.transformer = info;
+  const auto& m = info.memory_first_stage;
+  if (m.total() > s.device.hbm_capacity_bytes) {
+    std::string msg = fmt::format(
+        "the most loaded rank (pipeline stage 0) needs {:.1f} GiB but '{}' has {:.1f} GiB: "
+        "weights {:.1f}, gradients {:.1f}, optimizer states {:.1f}, activations {:.1f} GiB "
+        "({:.0f} micro-batches in flight); raise tp/pp/zero or use recompute",
+        m.total() / 1073741824.0, s.device.name, s.device.hbm_capacity_bytes / 1073741824.0,
+        m.params / 1073741824.0, m.grads / 1073741824.0, m.optimizer / 1073741824.0,
+        m.activations / 1073741824.0, info.activations_in_flight);
+    if (!warn) par.fail(msg + " (or set memory.on_overflow: warn)");
+    fmt::print(stderr, "{}: warning: {}\n", par.location().str(), msg);
+    s.memory_overflow = true;
+  }
 }
 
 void load_chakra(Scenario& s, const ConfigNode& w) {
@@ -191,12 +272,15 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   }
 
   auto w = root["workload"];
-  s.workload_kind = w["kind"].choice({"collective_sweep", "data_parallel", "graph_json", "chakra"});
+  s.workload_kind =
+      w["kind"].choice({"collective_sweep", "data_parallel", "transformer", "graph_json", "chakra"});
   try {
     if (s.workload_kind == "collective_sweep") {
       load_collective_sweep(s, w);
     } else if (s.workload_kind == "data_parallel") {
       load_data_parallel(s, w);
+    } else if (s.workload_kind == "transformer") {
+      load_transformer_workload(s, w);
     } else if (s.workload_kind == "chakra") {
       load_chakra(s, w);
     } else {

@@ -15,6 +15,7 @@
 #include "models/workloads/chakra/chakra_import.h"
 #include "models/workloads/chakra/trace_files.h"
 #include "models/workloads/data_parallel.h"
+#include "models/workloads/transformer_parallel.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"
 
@@ -25,11 +26,14 @@ struct Scenario {
   std::string name;
   topologies::Topology topology;
   compute::DeviceSpec device;
-  std::string workload_kind;  ///< collective_sweep | data_parallel | graph_json | chakra
+  std::string workload_kind;  ///< collective_sweep | data_parallel | transformer | graph_json | chakra
   simcore::Workload workload;
   std::optional<workloads::CollectiveSweepParams> sweep;
   std::optional<workloads::DataParallelInfo> data_parallel;
   std::optional<workloads::chakra::ImportStats> chakra;
+  std::optional<workloads::TransformerInfo> transformer;
+  std::string compute_dtype = "bf16";  ///< for MFU
+  bool memory_overflow = false;        ///< the model does not fit (on_overflow: warn)
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)

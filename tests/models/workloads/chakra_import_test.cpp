@@ -401,6 +401,21 @@ TEST(ChakraImportTest, DISABLED_OversizedFixed64IsTooLargeNotNegative) {
             "r0.et: error: node 1 ('ar'): attribute 'comm_size' is too large");
 }
 
+// BUG: `root` and `comm_tag` are int64 in the trace but cast to int32 without a range check, so
+// a root of 2^32 + 1 silently becomes root 1 (and tags 2^32 and 0 collide). A root outside the
+// group is only caught later, by the collective layer, in an error that names the scenario, not
+// the trace file and node ("broadcast: root must be in [0, 4); got 9"). Fix in import_chakra:
+// `if (*rt < 0 || *rt >= (int64_t)members.size()) v.fail(fmt::format("root {} is not a position
+// in the group (0..{})", *rt, members.size() - 1));` and the same int32 range check for comm_tag.
+TEST(ChakraImportTest, DISABLED_RootOutsideTheGroupIsRejectedAtImport) {
+  pb::Node c = coll(1, "bc", 5, 64);
+  set_int(c, "root", (int64_t{1} << 32) + 1);
+  std::vector<RankTrace> ts;
+  for (int r = 0; r < 4; ++r) ts.push_back(trace("r" + std::to_string(r) + ".et", {c}));
+  EXPECT_EQ(config_error([&] { import_chakra(ts, {}, nullptr); }),
+            "r0.et: error: node 1 ('bc'): root 4294967297 is not a position in the group (0..3)");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Point-to-point, streams, groups
 

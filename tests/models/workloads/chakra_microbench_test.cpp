@@ -51,9 +51,9 @@ constexpr int64_t kCommSize = 1 << 20;  // every trace's comm_size (1 MiB)
 // per direction and a = 1 us, so every GPU-to-GPU path has 2 hops (latency 2a) and bottleneck B.
 constexpr double kLinkBytesPerS = 450e9;
 constexpr double kLinkLatencyS = 1e-6;
-// Each flow's transfer is rounded up to a whole picosecond (< 1 ps per step, 30 steps at most
-// here); 1 ns bounds that with room to spare.
-constexpr double kClosedFormTolPs = 1000.0;
+// Each step's transfer is rounded up to a whole picosecond (< 1 ps per step; 2(n-1) = 30 steps at
+// most here, the 16-rank all-reduce).
+constexpr double kClosedFormTolPs = 30.0;
 
 struct Microbench {
   const char* kind;
@@ -146,6 +146,30 @@ TEST(ChakraMicrobenchTest, ReplayMatchesTheClosedForms) {
       SCOPED_TRACE(std::string(b.kind) + " x " + std::to_string(n));
       double expected = closed_form_ps(b.collective, n, nccl_bytes(b.collective, kCommSize, n));
       EXPECT_NEAR(replay_ps(b.kind, n), expected, kClosedFormTolPs);
+    }
+  }
+}
+
+TEST(ChakraMicrobenchTest, ReplayIsTheClosedFormWithEachStepRoundedUpToAPicosecond) {
+  SKIP_WITHOUT_TRACES();
+  // Exactly: the flow back-end rounds each flow's transfer time up to a whole picosecond, and
+  // the 2-hop latency 2a = 2,000,000 ps is exact. In ps, S/(nB) = 1,048,576 x 1e12 / (n x 450e9)
+  // = 20,971,520 / (9n), so with ceil(x / d) = (x + d - 1) / d in integers:
+  //   ring, `steps` steps:  steps x (2,000,000 + ceil(20,971,520 / (9n)))
+  //   direct all-to-all:    2,000,000 + ceil((n-1) x 20,971,520 / (9n))
+  // e.g. the 4-rank all-reduce: 6 x (2,000,000 + 582,543) = 15,495,258 ps.
+  auto ceil_div = [](int64_t x, int64_t d) { return (x + d - 1) / d; };
+  const int64_t two_a = 2'000'000, x = 20'971'520;
+  for (const auto& b : kBenches) {
+    for (int n : kRankCounts) {
+      SCOPED_TRACE(std::string(b.kind) + " x " + std::to_string(n));
+      int64_t expected = 0;
+      switch (b.collective) {
+        case CollectiveKind::kAllReduce: expected = 2 * (n - 1) * (two_a + ceil_div(x, 9 * n)); break;
+        case CollectiveKind::kAllToAll: expected = two_a + ceil_div((n - 1) * x, 9 * n); break;
+        default: expected = (n - 1) * (two_a + ceil_div(x, 9 * n)); break;
+      }
+      EXPECT_EQ(replay_ps(b.kind, n), expected);
     }
   }
 }

@@ -419,6 +419,13 @@ TEST(ChakraReaderTest, GarbageBytes) {
             "wt.et: error: byte offset 1: node message #0 does not parse");
 }
 
+TEST(ChakraReaderTest, NodeNameThatIsNotUtf8DoesNotParse) {
+  // proto3 `string` fields must hold UTF-8: a node whose name is the single byte 0xff (field 2,
+  // length 1) is rejected by protobuf's parser, and with it the whole trace.
+  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\x03\x12\x01\xff", 5), "utf8.et"); }),
+            "utf8.et: error: byte offset 1: node message #0 does not parse");
+}
+
 TEST(ChakraReaderTest, MissingFiles) {
   std::string dir = temp_dir("missing");
   EXPECT_EQ(config_error([&] { read_et_file(dir + "/nope.et"); }),

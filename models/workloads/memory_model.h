@@ -1,0 +1,39 @@
+#pragma once
+/**
+ * Device memory per rank of mixed-precision training with Adam: model states by ZeRO stage and
+ * activations by recomputation mode.
+ *
+ * Units: bytes.
+ * Model states (Rajbhandari et al., "ZeRO: Memory Optimizations Toward Training Trillion
+ * Parameter Models", SC20, section 3.1 and Figure 1): per parameter 2 B of 16-bit weights, 2 B of
+ * 16-bit gradients and K = 12 B of fp32 optimizer state (master weights, momentum, variance).
+ * With N data-parallel ranks: stage 0: 16; stage 1 (optimizer states partitioned): 4 + 12/N;
+ * stage 2 (+ gradients): 2 + 14/N; stage 3 (+ weights): 16/N bytes per parameter.
+ * Activations per layer and micro-batch (Korthikanti et al., "Reducing Activation Recomputation
+ * in Large Transformer Models", MLSys 2023, Table 2; s sequence, b micro-batch, h hidden, a heads,
+ * t tensor-parallel size, 16-bit activations):
+ *   none:      s b h (10 + 24/t + 5 a s / (h t))     sequence parallel: s b h / t (34 + 5 a s / h)
+ *   selective: s b h (10 + 24/t)                     sequence parallel: 34 s b h / t
+ *   full:      2 s b h (the layer input only)        sequence parallel: 2 s b h / t
+ * These are derived for GPT layers (MHA, 4h GeLU MLP); for GQA/SwiGLU layers they approximate.
+ * Errors: ConfigError on a ZeRO stage outside 0..3 or a non-positive size.
+ */
+#include <string>
+
+namespace dtsim::workloads {
+
+enum class Recompute { kNone, kSelective, kFull };
+
+struct MemoryBreakdown {
+  double params = 0, grads = 0, optimizer = 0, activations = 0;
+  double total() const { return params + grads + optimizer + activations; }
+};
+
+/** Model-state bytes for `params` parameters held by a rank, ZeRO `stage`, `dp` ranks. */
+MemoryBreakdown model_state_bytes(double params, int stage, int dp);
+
+/** Activation bytes of one layer for one micro-batch on one rank. */
+double activation_bytes_per_layer(double seq, double micro_batch, double hidden, double heads,
+                                  int tp, bool sequence_parallel, Recompute recompute);
+
+}  // namespace dtsim::workloads

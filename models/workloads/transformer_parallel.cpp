@@ -1,0 +1,337 @@
+#include "models/workloads/transformer_parallel.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "simcore/error.h"
+
+namespace dtsim::workloads {
+
+using namespace dtsim::simcore;
+
+namespace {
+
+struct Coord {
+  int t, d, p;
+};
+
+class Builder {
+ public:
+  Builder(const TransformerParams& p, Workload& w) : p_(p), w_(w) {}
+
+  int rank(int t, int d, int pp) const { return t + p_.tp * (d + p_.dp * pp); }
+
+  void build_rank(const Coord& c);
+
+ private:
+  uint32_t add(int r, Op op) {
+    auto& ops = w_.ranks[r].ops;
+    ops.push_back(std::move(op));
+    return static_cast<uint32_t>(ops.size() - 1);
+  }
+  uint32_t compute(int r, const std::string& name, double flops, double bytes,
+                   std::vector<uint32_t> deps) {
+    Op op;
+    op.kind = OpKind::kCompute;
+    op.stream = kComputeStream;
+    op.name = w_.intern(name);
+    op.dtype = w_.intern(p_.dtype);
+    op.flops = flops;
+    op.mem_bytes = bytes;
+    op.deps = std::move(deps);
+    return add(r, std::move(op));
+  }
+  uint32_t collective(int r, const std::string& name, CollectiveKind kind, double bytes,
+                      uint32_t group, uint8_t stream, const std::string& algo,
+                      std::vector<uint32_t> deps) {
+    Op op;
+    op.kind = OpKind::kCollective;
+    op.stream = stream;
+    op.name = w_.intern(name);
+    op.collective = kind;
+    op.bytes = static_cast<int64_t>(bytes);
+    op.group = group;
+    op.algorithm = w_.intern(algo);
+    op.deps = std::move(deps);
+    return add(r, std::move(op));
+  }
+  uint32_t p2p(int r, OpKind kind, const std::string& name, int peer, double bytes, int tag,
+               uint8_t stream, std::vector<uint32_t> deps) {
+    Op op;
+    op.kind = kind;
+    op.stream = stream;
+    op.name = w_.intern(name);
+    op.peer = peer;
+    op.bytes = static_cast<int64_t>(bytes);
+    op.tag = tag;
+    op.deps = std::move(deps);
+    return add(r, std::move(op));
+  }
+
+  const TransformerParams& p_;
+  Workload& w_;
+};
+
+void Builder::build_rank(const Coord& c) {
+  const TransformerConfig& m = p_.model;
+  const int r = rank(c.t, c.d, c.p);
+  const int tp = p_.tp, pp = p_.pp;
+  const int layers = m.layers / pp;
+  const int first = c.p * layers;
+  const bool first_stage = c.p == 0, last_stage = c.p == pp - 1;
+  const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
+  const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch;
+  const double act_bytes = tokens * m.hidden * 2;  // one b x s x h 16-bit tensor
+  const double attn_flops = (2.0 * m.attention_params() + 2.0 * p_.seq_len * m.hidden) * tokens / tp;
+  const double mlp_flops = 2.0 * m.mlp_params() * tokens / tp;
+  const double score_flops = 2.0 * p_.seq_len * m.hidden * tokens / tp;  // selective recompute
+  const double attn_w = 2.0 * m.attention_params() / tp, mlp_w = 2.0 * m.mlp_params() / tp;
+  const double act_io = 4.0 * act_bytes / (p_.sequence_parallel ? tp : 1);
+  const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
+  const double layer_params = static_cast<double>(m.params_per_layer()) / tp;
+
+  std::vector<int> tp_members, dp_members;
+  for (int t = 0; t < tp; ++t) tp_members.push_back(rank(t, c.d, c.p));
+  for (int d = 0; d < p_.dp; ++d) dp_members.push_back(rank(c.t, d, c.p));
+  const uint32_t tp_group = w_.group_of(tp_members), dp_group = w_.group_of(dp_members);
+  const uint8_t tp_s = w_.stream_of("tp_comm"), dp_s = w_.stream_of("dp_comm");
+  const uint8_t send_next = w_.stream_of("pp_send_next"), send_prev = w_.stream_of("pp_send_prev");
+  const uint8_t recv_prev = w_.stream_of("pp_recv_prev"), recv_next = w_.stream_of("pp_recv_next");
+  const int zero = p_.zero_stage;
+
+  uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank
+  auto dep = [&]() { return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last}; };
+  // TP collective of the activations (or its SP pair) around a compute op.
+  auto tp_comm = [&](const std::string& what, CollectiveKind kind) {
+    if (tp == 1) return;
+    last = collective(r, what, kind, act_bytes, tp_group, tp_s, p_.tp_algorithm, dep());
+  };
+  auto tp_after = [&](const std::string& what) {
+    tp_comm(what + (p_.sequence_parallel ? " reduce_scatter" : " all_reduce"),
+            p_.sequence_parallel ? CollectiveKind::kReduceScatter : CollectiveKind::kAllReduce);
+  };
+  auto tp_before = [&](const std::string& what) {
+    if (p_.sequence_parallel) tp_comm(what + " all_gather", CollectiveKind::kAllGather);
+  };
+  // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
+  std::vector<uint32_t> zero3_gather_chain;
+  auto zero3_gather = [&](int l, const char* pass) -> uint32_t {
+    if (zero != 3 || p_.dp == 1) return UINT32_MAX;
+    std::vector<uint32_t> d;
+    if (!zero3_gather_chain.empty()) d.push_back(zero3_gather_chain.back());
+    uint32_t g = collective(r, fmt::format("layer {} {} weights all_gather", l, pass),
+                            CollectiveKind::kAllGather, layer_params * 2, dp_group, dp_s,
+                            p_.dp_algorithm, d);
+    zero3_gather_chain.push_back(g);
+    return g;
+  };
+  auto with = [&](uint32_t extra) {
+    auto d = dep();
+    if (extra != UINT32_MAX) d.push_back(extra);
+    return d;
+  };
+
+  auto forward = [&](int mb) {
+    std::string sfx = fmt::format(" mb{}", mb);
+    if (!first_stage) {
+      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, rank(c.t, c.d, c.p - 1),
+                        act_bytes / tp, 0, recv_prev, dep());
+      last = rv;
+    } else {
+      last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2, dep());
+    }
+    for (int l = first; l < first + layers; ++l) {
+      std::string L = fmt::format("layer {}", l);
+      uint32_t g = zero3_gather(l, "fwd");
+      tp_before(L + " attn fwd");
+      last = compute(r, L + " attn fwd" + sfx, attn_flops, attn_w + act_io, with(g));
+      tp_after(L + " attn fwd");
+      tp_before(L + " mlp fwd");
+      last = compute(r, L + " mlp fwd" + sfx, mlp_flops, mlp_w + act_io, dep());
+      tp_after(L + " mlp fwd");
+    }
+    if (last_stage)
+      last = compute(r, "lm_head fwd" + sfx, head_flops, 2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp, dep());
+    else
+      p2p(r, OpKind::kSend, "send activations" + sfx, rank(c.t, c.d, c.p + 1), act_bytes / tp, 0,
+          send_next, dep());
+  };
+
+  // Per layer, the backward op of the last micro-batch (gradients final): DP buckets hang on it.
+  std::vector<uint32_t> final_bwd(layers + 2, UINT32_MAX);
+  std::vector<uint32_t> zero3_scatters;
+  auto backward = [&](int mb) {
+    std::string sfx = fmt::format(" mb{}", mb);
+    const bool final_mb = mb == mbs - 1;
+    if (!last_stage) {
+      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, rank(c.t, c.d, c.p + 1),
+                 act_bytes / tp, 1, recv_next, dep());
+    } else {
+      last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp), dep());
+      if (final_mb) final_bwd[layers + 1] = last;
+    }
+    for (int l = first + layers - 1; l >= first; --l) {
+      std::string L = fmt::format("layer {}", l);
+      uint32_t g = zero3_gather(l, "bwd");
+      if (p_.recompute == Recompute::kFull) {
+        tp_before(L + " attn recompute");
+        last = compute(r, L + " attn recompute" + sfx, attn_flops, attn_w + act_io, with(g));
+        tp_after(L + " attn recompute");
+        tp_before(L + " mlp recompute");
+        last = compute(r, L + " mlp recompute" + sfx, mlp_flops, mlp_w + act_io, dep());
+        tp_after(L + " mlp recompute");
+        g = UINT32_MAX;
+      }
+      tp_before(L + " mlp bwd");
+      last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), with(g));
+      tp_after(L + " mlp bwd");
+      tp_before(L + " attn bwd");
+      double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
+      last = compute(r, L + " attn bwd" + sfx, 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
+      tp_after(L + " attn bwd");
+      if (zero == 3 && p_.dp > 1)
+        zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
+                                            CollectiveKind::kReduceScatter, layer_params * p_.grad_bytes,
+                                            dp_group, dp_s, p_.dp_algorithm, {last}));
+      if (final_mb) final_bwd[l - first + 1] = last;
+    }
+    if (first_stage) {
+      last = compute(r, "embedding bwd" + sfx, 0, act_bytes * 2, dep());
+      if (final_mb) final_bwd[0] = last;
+    } else {
+      p2p(r, OpKind::kSend, "send gradients" + sfx, rank(c.t, c.d, c.p - 1), act_bytes / tp, 1,
+          send_prev, dep());
+    }
+  };
+
+  if (p_.schedule == PipelineSchedule::kGpipe) {
+    for (int i = 0; i < mbs; ++i) forward(i);
+    for (int i = 0; i < mbs; ++i) backward(i);
+  } else {
+    int warmup = std::min(pp - c.p - 1, mbs);
+    for (int i = 0; i < warmup; ++i) forward(i);
+    for (int i = 0; i < mbs - warmup; ++i) {
+      forward(warmup + i);
+      backward(i);
+    }
+    for (int i = mbs - warmup; i < mbs; ++i) backward(i);
+  }
+  const uint32_t last_compute = last;
+
+  // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order.
+  std::vector<uint32_t> grad_colls;
+  double stage_params = layers * layer_params;
+  double emb = static_cast<double>(m.embedding_params()) / tp;
+  double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;
+  if (first_stage) stage_params += emb;
+  if (last_stage) stage_params += head;
+  if (p_.dp > 1 && zero < 3) {
+    struct Source {
+      double params;
+      uint32_t op;
+    };
+    std::vector<Source> order;
+    if (last_stage) order.push_back({head, final_bwd[layers + 1]});
+    for (int k = layers; k >= 1; --k) order.push_back({layer_params, final_bwd[k]});
+    if (first_stage) order.push_back({emb, final_bwd[0]});
+    double cur = 0;
+    int k = 0;
+    auto flush = [&](uint32_t op) {
+      CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
+      grad_colls.push_back(collective(r, fmt::format("grad {} bucket {}", to_string(kind), k++), kind,
+                                      cur, dp_group, dp_s, p_.dp_algorithm, {op}));
+      cur = 0;
+    };
+    for (size_t i = 0; i < order.size(); ++i) {
+      double b = order[i].params * p_.grad_bytes;
+      while (b > 0) {
+        double take = std::min(b, p_.bucket_bytes - cur);
+        cur += take;
+        b -= take;
+        if (cur >= p_.bucket_bytes) flush(order[i].op);
+      }
+      if (i + 1 == order.size() && cur > 0) flush(order[i].op);
+    }
+  }
+  // Optimizer step over this rank's shard.
+  double shard = zero >= 1 ? stage_params / p_.dp : stage_params;
+  std::vector<uint32_t> opt_deps = grad_colls;
+  opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
+  opt_deps.push_back(last_compute);
+  Op opt;
+  opt.kind = OpKind::kCompute;
+  opt.stream = kComputeStream;
+  opt.name = w_.intern("optimizer step");
+  opt.dtype = w_.intern("fp32");
+  opt.flops = p_.optimizer_flops_per_param * shard;
+  opt.mem_bytes = p_.optimizer_bytes_per_param * shard;
+  opt.deps = opt_deps;
+  uint32_t opt_op = add(r, std::move(opt));
+  // ZeRO-1/2: gather the updated 16-bit weights.
+  if (p_.dp > 1 && (zero == 1 || zero == 2))
+    collective(r, "weights all_gather", CollectiveKind::kAllGather, stage_params * 2, dp_group, dp_s,
+               p_.dp_algorithm, {opt_op});
+}
+
+}  // namespace
+
+Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
+  const TransformerConfig& m = p.model;
+  if (m.moe)
+    throw ConfigError(fmt::format("model '{}' has mixture-of-experts layers, which the transformer "
+                                  "workload does not model yet", m.name));
+  if (p.tp < 1 || p.dp < 1 || p.pp < 1)
+    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}", p.dp, p.tp, p.pp));
+  if (m.layers % p.pp != 0)
+    throw ConfigError(fmt::format("layers ({}) must be a multiple of pp ({})", m.layers, p.pp));
+  if (m.heads % p.tp != 0)
+    throw ConfigError(fmt::format("heads ({}) must be a multiple of tp ({})", m.heads, p.tp));
+  if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
+    throw ConfigError(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
+  if (p.seq_len < 1 || p.micro_batch < 1)
+    throw ConfigError("seq_len and micro_batch must be >= 1");
+  if (p.global_batch < 1 || p.global_batch % (static_cast<int64_t>(p.dp) * p.micro_batch) != 0)
+    throw ConfigError(fmt::format("global_batch ({}) must be a positive multiple of dp x micro_batch "
+                                  "({} x {} = {})", p.global_batch, p.dp, p.micro_batch,
+                                  static_cast<int64_t>(p.dp) * p.micro_batch));
+  if (p.sequence_parallel && p.seq_len % p.tp != 0)
+    throw ConfigError(fmt::format("sequence parallelism: seq_len ({}) must be a multiple of tp ({})",
+                                  p.seq_len, p.tp));
+  if (p.zero_stage < 0 || p.zero_stage > 3)
+    throw ConfigError(fmt::format("ZeRO stage must be 0, 1, 2 or 3; got {}", p.zero_stage));
+  if (!(p.bucket_bytes > 0)) throw ConfigError("bucket size must be positive");
+
+  Workload w;
+  w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.pp);
+  Builder b(p, w);
+  for (int pp = 0; pp < p.pp; ++pp)
+    for (int d = 0; d < p.dp; ++d)
+      for (int t = 0; t < p.tp; ++t) b.build_rank({t, d, pp});
+
+  if (info) {
+    const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
+    info->params = m.total_params();
+    info->micro_batches = mbs;
+    info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
+    info->model_flops = 3.0 * info->tokens *
+                        (m.layers * m.layer_forward_flops_per_token(p.seq_len) +
+                         m.lm_head_forward_flops_per_token());
+    // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight.
+    double stage_params = static_cast<double>(m.params_per_layer()) * (m.layers / p.pp) / p.tp +
+                          static_cast<double>(m.embedding_params()) / p.tp +
+                          (p.pp == 1 ? static_cast<double>(m.lm_head_params()) / p.tp : 0.0);
+    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp);
+    double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
+    info->activations_in_flight = in_flight;
+    info->memory_first_stage.activations =
+        activation_bytes_per_layer(static_cast<double>(p.seq_len), p.micro_batch,
+                                   static_cast<double>(m.hidden), m.heads, p.tp,
+                                   p.sequence_parallel, p.recompute) *
+        (m.layers / p.pp) * in_flight;
+  }
+  return w;
+}
+
+}  // namespace dtsim::workloads

@@ -1,0 +1,72 @@
+#pragma once
+/**
+ * `transformer`: one training step of a dense decoder-only transformer under 3D parallelism:
+ * data (DP, with ZeRO-0/1/2/3), tensor (TP, Megatron-style, optionally with sequence
+ * parallelism) and pipeline (PP, GPipe or 1F1B) parallelism, as Megatron-LM runs it.
+ *
+ * Rank placement: `tp-dp-pp` (TP innermost, so a TP group sits inside a node when tp divides the
+ * GPUs per node): rank = t + tp * (d + dp * p).
+ * Per layer and micro-batch, on each rank of a TP group: attention and MLP compute (1/tp of the
+ * FLOPs each); without sequence parallelism an all-reduce of the activations (b s h 16-bit values)
+ * after each of them, forward and backward; with it an all-gather before and a reduce-scatter
+ * after each. TP communication is on the critical path. Backward costs twice the forward FLOPs;
+ * recomputation adds the forward again (full) or the attention scores (selective).
+ * Pipeline stages hold layers/pp layers (embedding on the first, LM head on the last) and pass
+ * activations (b s h / tp 16-bit values per TP rank, Megatron's scatter-gather) forward and
+ * gradients backward with send/recv; the schedule orders each stage's forward and backward
+ * micro-batches (GPipe: all forward then all backward; 1F1B: pp - stage - 1 warm-up forwards,
+ * then one forward one backward), and the bubbles show in the timeline.
+ * Data parallelism: gradients of each stage's layers are bucketed (bucket_bytes) and reduced
+ * over the DP group after the last micro-batch's backward of the layer holding the bucket's last
+ * byte (all-reduce for ZeRO-0; reduce-scatter, then an all-gather of the updated 16-bit weights
+ * after the optimizer, for ZeRO-1/2); ZeRO-3 all-gathers each layer's weights before its forward
+ * and its backward and reduce-scatters its gradients after every backward.
+ *
+ * Units: FLOPs, bytes. Streams: compute, tp_comm, dp_comm, pp_send_next, pp_send_prev,
+ * pp_recv_prev, pp_recv_next.
+ * Errors: ConfigError naming the key and the numbers when tp*dp*pp != ranks, layers % pp != 0,
+ * heads % tp != 0, global_batch % (dp * micro_batch) != 0, a MoE model, or a bad stage/schedule.
+ * Source: Shoeybi et al., Megatron-LM (arXiv 1909.08053); Narayanan et al., SC21 (arXiv
+ * 2104.04473) for PP schedules and the FLOP count; Korthikanti et al. (arXiv 2205.05198) for
+ * sequence parallelism and selective recomputation; Rajbhandari et al., ZeRO (SC20).
+ */
+#include <string>
+
+#include "models/workloads/memory_model.h"
+#include "models/workloads/transformer_config.h"
+#include "simcore/workload.h"
+
+namespace dtsim::workloads {
+
+enum class PipelineSchedule { kGpipe, kOneFOneB };
+
+struct TransformerParams {
+  TransformerConfig model;
+  int dp = 1, tp = 1, pp = 1;
+  bool sequence_parallel = false;
+  PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
+  int zero_stage = 0;
+  Recompute recompute = Recompute::kNone;
+  int64_t seq_len = 0;
+  int micro_batch = 1;
+  int64_t global_batch = 0;  ///< sequences per step over all DP replicas
+  std::string dtype = "bf16";
+  int grad_bytes = 4;  ///< bytes per gradient element reduced over DP (fp32 main grads)
+  double bucket_bytes = 25.0 * 1024 * 1024;
+  std::string tp_algorithm = "auto", dp_algorithm = "auto";
+  double optimizer_bytes_per_param = 30;  ///< see DataParallelParams
+  double optimizer_flops_per_param = 12;
+};
+
+struct TransformerInfo {
+  int64_t params = 0;
+  int micro_batches = 0;              ///< per DP replica per step
+  double model_flops = 0;             ///< forward + backward FLOPs of the step, all ranks, no recompute
+  double tokens = 0;                  ///< per step, all replicas
+  MemoryBreakdown memory_first_stage;  ///< the most loaded rank (stage 0 holds the most activations)
+  double activations_in_flight = 0;   ///< micro-batches stage 0 holds at its peak
+};
+
+simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);
+
+}  // namespace dtsim::workloads
