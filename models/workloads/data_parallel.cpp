@@ -1,5 +1,7 @@
 #include "models/workloads/data_parallel.h"
 
+#include "models/workloads/gradient_buckets.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -53,36 +55,14 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
   const uint32_t dtype = w.intern(p.dtype);
   const uint32_t algo = w.intern(p.algorithm);
 
-  // Gradient byte stream in the order backward produces it: LM head, layers L-1..0, embedding.
-  struct GradSource {
-    int64_t params;
-    int index;  // position in backward order
-  };
-  std::vector<GradSource> order;
-  order.push_back({m.lm_head_params() + m.hidden, 0});
-  for (int l = m.layers - 1; l >= 0; --l) order.push_back({m.params_per_layer(), m.layers - l});
-  order.push_back({m.embedding_params(), m.layers + 1});
-  // Buckets: consecutive gradients up to bucket_bytes; a bucket is ready when the backward op
-  // holding its last byte has run.
-  struct Bucket {
-    double bytes;
-    int ready_after;  // backward-order index
-  };
-  std::vector<Bucket> buckets;
-  double cur = 0;
-  for (const auto& g : order) {
-    double b = static_cast<double>(g.params) * p.grad_bytes;
-    while (b > 0) {
-      double take = std::min(b, p.bucket_bytes - cur);
-      cur += take;
-      b -= take;
-      if (cur >= p.bucket_bytes) {
-        buckets.push_back({cur, g.index});
-        cur = 0;
-      }
-    }
-    if (g.index == m.layers + 1 && cur > 0) buckets.push_back({cur, g.index});
-  }
+  // Gradient bytes in the order backward produces them: LM head (+ final norm), layers L-1..0,
+  // embedding; source i is the backward op bwd_op[i] below.
+  std::vector<double> sources;
+  sources.push_back(static_cast<double>(m.lm_head_params() + m.hidden) * p.grad_bytes);
+  for (int l = m.layers - 1; l >= 0; --l)
+    sources.push_back(static_cast<double>(m.params_per_layer()) * p.grad_bytes);
+  sources.push_back(static_cast<double>(m.embedding_params()) * p.grad_bytes);
+  const std::vector<Bucket> buckets = assign_buckets(sources, p.bucket_bytes);
 
   for (int r = 0; r < p.ranks; ++r) {
     auto& ops = w.ranks[r].ops;

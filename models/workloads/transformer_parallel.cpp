@@ -1,5 +1,7 @@
 #include "models/workloads/transformer_parallel.h"
 
+#include "models/workloads/gradient_buckets.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -228,32 +230,22 @@ void Builder::build_rank(const Coord& c) {
   if (first_stage) stage_params += emb;
   if (last_stage) stage_params += head;
   if (p_.dp > 1 && zero < 3) {
-    struct Source {
-      double params;
-      uint32_t op;
+    // Gradients in backward order: LM head, layers (last first), embedding.
+    std::vector<double> bytes;
+    std::vector<uint32_t> producer;
+    auto source = [&](double params, uint32_t op) {
+      bytes.push_back(params * p_.grad_bytes);
+      producer.push_back(op);
     };
-    std::vector<Source> order;
-    if (last_stage) order.push_back({head, final_bwd[layers + 1]});
-    for (int k = layers; k >= 1; --k) order.push_back({layer_params, final_bwd[k]});
-    if (first_stage) order.push_back({emb, final_bwd[0]});
-    double cur = 0;
+    if (last_stage) source(head, final_bwd[layers + 1]);
+    for (int k = layers; k >= 1; --k) source(layer_params, final_bwd[k]);
+    if (first_stage) source(emb, final_bwd[0]);
+    CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
     int k = 0;
-    auto flush = [&](uint32_t op) {
-      CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
+    for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
       grad_colls.push_back(collective(r, fmt::format("grad {} bucket {}", to_string(kind), k++), kind,
-                                      cur, dp_group, dp_s, p_.dp_algorithm, {op}));
-      cur = 0;
-    };
-    for (size_t i = 0; i < order.size(); ++i) {
-      double b = order[i].params * p_.grad_bytes;
-      while (b > 0) {
-        double take = std::min(b, p_.bucket_bytes - cur);
-        cur += take;
-        b -= take;
-        if (cur >= p_.bucket_bytes) flush(order[i].op);
-      }
-      if (i + 1 == order.size() && cur > 0) flush(order[i].op);
-    }
+                                      b.bytes, dp_group, dp_s, p_.dp_algorithm,
+                                      {producer[b.ready_after]}));
   }
   // Optimizer step over this rank's shard.
   double shard = zero >= 1 ? stage_params / p_.dp : stage_params;

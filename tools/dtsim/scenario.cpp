@@ -18,6 +18,17 @@ using simcore::SourceLocation;
 
 namespace {
 
+/** `workload.ranks` (default: every rank of the cluster), at most the cluster's ranks. */
+int ranks_in_cluster(const Scenario& s, const ConfigNode& w, const char* what) {
+  auto r = w.get("ranks");
+  if (!r) return s.topology.rank_count();
+  int64_t v = r->integer(1, INT32_MAX);
+  if (v > s.topology.rank_count())
+    r->fail(fmt::format("{} over {} ranks, but the cluster has only {}", what, v,
+                        s.topology.rank_count()));
+  return static_cast<int>(v);
+}
+
 void load_collective_sweep(Scenario& s, const ConfigNode& w) {
   w.check_keys({"kind", "collective", "algorithm", "ranks", "sizes", "iterations", "root"});
   workloads::CollectiveSweepParams p;
@@ -26,14 +37,7 @@ void load_collective_sweep(Scenario& s, const ConfigNode& w) {
   if (auto a = w.get("algorithm"))
     p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "direct", "pairwise",
                              "halving_doubling", "double_binary_tree", "hierarchical"});
-  p.ranks = s.topology.rank_count();
-  if (auto r = w.get("ranks")) {
-    int64_t v = r->integer(1, INT32_MAX);
-    if (v > s.topology.rank_count())
-      r->fail(fmt::format("a collective over {} ranks, but the cluster has only {}", v,
-                          s.topology.rank_count()));
-    p.ranks = static_cast<int>(v);
-  }
+  p.ranks = ranks_in_cluster(s, w, "a collective");
   auto sizes = w["sizes"];
   sizes.check_keys({"min", "max", "factor"});
   auto size_of = [](const ConfigNode& n) {
@@ -60,14 +64,7 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
                 "algorithm"});
   workloads::DataParallelParams p;
   p.model = load_transformer(w["model"]);
-  p.ranks = s.topology.rank_count();
-  if (auto r = w.get("ranks")) {
-    int64_t v = r->integer(1, INT32_MAX);
-    if (v > s.topology.rank_count())
-      r->fail(fmt::format("data parallel over {} ranks, but the cluster has only {}", v,
-                          s.topology.rank_count()));
-    p.ranks = static_cast<int>(v);
-  }
+  p.ranks = ranks_in_cluster(s, w, "data parallel");
   auto b = w["batch"];
   b.check_keys({"seq_len", "micro_batch", "grad_accumulation"});
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
