@@ -28,6 +28,17 @@ struct ExportOptions {
 };
 int export_chakra_command(const ExportOptions& o);
 
+struct SweepOptions {
+  std::string scenario;
+  std::vector<std::string> grid;  ///< key=v1,v2,... (product of all axes)
+  std::vector<std::string> sets;  ///< fixed overrides
+  std::string out = "sweep";      ///< writes out.csv and out.json
+  int jobs = 0;                   ///< threads (0 = all cores)
+  std::string shard;              ///< I/N: run points i with i % N == I
+  bool quiet = false;
+};
+int sweep_command(const SweepOptions& o);
+
 struct ValidateOptions {
   std::string dir;
   std::string filter;

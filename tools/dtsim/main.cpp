@@ -38,6 +38,16 @@ int main(int argc, char** argv) {
   export_chakra->add_option("--set", exp.sets, "override a scenario key (repeatable)");
   export_chakra->add_flag("-q,--quiet", exp.quiet, "print nothing on success");
 
+  SweepOptions sweep;
+  auto* sweep_cmd = app.add_subcommand("sweep", "run a scenario over a grid of overrides, on all cores");
+  sweep_cmd->add_option("scenario", sweep.scenario, "scenario YAML file (its sweep: block adds axes)")->required();
+  sweep_cmd->add_option("--grid", sweep.grid, "an axis key.path=v1,v2,... (repeatable; axes cross)");
+  sweep_cmd->add_option("--set", sweep.sets, "a fixed override (repeatable)");
+  sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep)");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)");
+  sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I");
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "print nothing on success");
+
   ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
   validate_cmd->add_option("dir", validate.dir, "folder of validation cases (default validation/cases)");
@@ -54,6 +64,7 @@ int main(int argc, char** argv) {
     if (*inspect_topo) return inspect_topology_command(inspect);
     if (*validate_cmd) return validate_command(validate);
     if (*export_chakra) return export_chakra_command(exp);
+    if (*sweep_cmd) return sweep_command(sweep);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

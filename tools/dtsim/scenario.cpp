@@ -238,7 +238,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   auto overrides = std::make_shared<Overrides>();
   apply_overrides(doc, sets, *overrides);
   ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
-  root.check_keys({"name", "description", "cluster", "workload", "network", "run", "outputs"});
+  root.check_keys({"name", "description", "cluster", "workload", "network", "run", "outputs", "sweep"});
 
   Scenario s;
   s.file = path;
