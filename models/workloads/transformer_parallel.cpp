@@ -91,6 +91,18 @@ void Builder::build_rank(const Coord& c) {
   const double score_flops = 2.0 * p_.seq_len * m.hidden * tokens / tp;  // selective recompute
   const double attn_w = 2.0 * m.attention_params() / tp, mlp_w = 2.0 * m.mlp_params() / tp;
   const double act_io = 4.0 * act_bytes / (p_.sequence_parallel ? tp : 1);
+  // Memory-bound kernels of a layer's forward (bytes moved; backward moves twice as much):
+  //  - unfused attention (before FlashAttention): per score element QK^T writes 2 B, the fused
+  //    scale-mask-softmax reads and writes 4 B, dropout reads, writes and keeps a 1 B mask (5 B),
+  //    and the AV product reads 2 B: 13 B x heads x s^2 x b / tp;
+  //  - elementwise kernels (2 layer norms 8, 2 dropouts 10, 2 residual adds 12 = 30 s b h bytes,
+  //    replicated over TP unless sequence parallel; GeLU/SwiGLU on the 4h intermediate, 16 s b h
+  //    bytes, split by TP). Counts of 16-bit reads and writes per kernel, after Korthikanti et al.
+  //    (arXiv 2205.05198) section 4.1's activation inventory.
+  const bool unfused = p_.attention == AttentionKernel::kUnfused;
+  const double softmax_bytes = 13.0 * m.heads * static_cast<double>(p_.seq_len) * tokens / tp;
+  const double elementwise_bytes =
+      (30.0 / (p_.sequence_parallel ? tp : 1) + 16.0 / tp) * tokens * m.hidden;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
   const double layer_params = static_cast<double>(m.params_per_layer()) / tp;
 
@@ -135,6 +147,19 @@ void Builder::build_rank(const Coord& c) {
     return d;
   };
 
+  // One layer's forward kernels and TP communication ("fwd", or "recompute" before backward).
+  auto layer_forward = [&](const std::string& L, const std::string& pass, const std::string& sfx,
+                           uint32_t gathered) {
+    tp_before(L + " attn " + pass);
+    last = compute(r, L + " attn " + pass + sfx, attn_flops, attn_w + act_io, with(gathered));
+    if (unfused) last = compute(r, L + " attn softmax " + pass + sfx, 0, softmax_bytes, dep());
+    tp_after(L + " attn " + pass);
+    tp_before(L + " mlp " + pass);
+    last = compute(r, L + " mlp " + pass + sfx, mlp_flops, mlp_w + act_io, dep());
+    tp_after(L + " mlp " + pass);
+    last = compute(r, L + " elementwise " + pass + sfx, 0, elementwise_bytes, dep());
+  };
+
   auto forward = [&](int mb) {
     std::string sfx = fmt::format(" mb{}", mb);
     if (!first_stage) {
@@ -146,13 +171,7 @@ void Builder::build_rank(const Coord& c) {
     }
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
-      uint32_t g = zero3_gather(l, "fwd");
-      tp_before(L + " attn fwd");
-      last = compute(r, L + " attn fwd" + sfx, attn_flops, attn_w + act_io, with(g));
-      tp_after(L + " attn fwd");
-      tp_before(L + " mlp fwd");
-      last = compute(r, L + " mlp fwd" + sfx, mlp_flops, mlp_w + act_io, dep());
-      tp_after(L + " mlp fwd");
+      layer_forward(L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
     if (last_stage)
       last = compute(r, "lm_head fwd" + sfx, head_flops, 2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp, dep());
@@ -178,18 +197,15 @@ void Builder::build_rank(const Coord& c) {
       std::string L = fmt::format("layer {}", l);
       uint32_t g = zero3_gather(l, "bwd");
       if (p_.recompute == Recompute::kFull) {
-        tp_before(L + " attn recompute");
-        last = compute(r, L + " attn recompute" + sfx, attn_flops, attn_w + act_io, with(g));
-        tp_after(L + " attn recompute");
-        tp_before(L + " mlp recompute");
-        last = compute(r, L + " mlp recompute" + sfx, mlp_flops, mlp_w + act_io, dep());
-        tp_after(L + " mlp recompute");
+        layer_forward(L, "recompute", sfx, g);
         g = UINT32_MAX;
       }
+      last = compute(r, L + " elementwise bwd" + sfx, 0, 2 * elementwise_bytes, with(g));
       tp_before(L + " mlp bwd");
-      last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), with(g));
+      last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
       tp_after(L + " mlp bwd");
       tp_before(L + " attn bwd");
+      if (unfused) last = compute(r, L + " attn softmax bwd" + sfx, 0, 2 * softmax_bytes, dep());
       double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
       last = compute(r, L + " attn bwd" + sfx, 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
       tp_after(L + " attn bwd");

@@ -10,7 +10,9 @@
  * FLOPs each); without sequence parallelism an all-reduce of the activations (b s h 16-bit values)
  * after each of them, forward and backward; with it an all-gather before and a reduce-scatter
  * after each. TP communication is on the critical path. Backward costs twice the forward FLOPs;
- * recomputation adds the forward again (full) or the attention scores (selective).
+ * recomputation adds the forward again (full) or the attention scores (selective). Memory-bound
+ * kernels are ops of their own: the layer's elementwise kernels (norms, dropouts, residuals,
+ * activation) and, with unfused attention, the softmax/dropout passes over the score matrices.
  * Pipeline stages hold layers/pp layers (embedding on the first, LM head on the last) and pass
  * activations (b s h / tp 16-bit values per TP rank, Megatron's scatter-gather) forward and
  * gradients backward with send/recv; the schedule orders each stage's forward and backward
@@ -39,6 +41,9 @@
 namespace dtsim::workloads {
 
 enum class PipelineSchedule { kGpipe, kOneFOneB };
+/** Attention kernels: fused (FlashAttention: no s x s tensor in memory) or unfused (separate
+ *  QK^T, softmax, dropout and AV kernels that stream the score matrices through HBM). */
+enum class AttentionKernel { kFlash, kUnfused };
 
 struct TransformerParams {
   TransformerConfig model;
@@ -47,6 +52,7 @@ struct TransformerParams {
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
   int zero_stage = 0;
   Recompute recompute = Recompute::kNone;
+  AttentionKernel attention = AttentionKernel::kFlash;
   int64_t seq_len = 0;
   int micro_batch = 1;
   int64_t global_batch = 0;  ///< sequences per step over all DP replicas

@@ -98,8 +98,8 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
 }
 
 void load_transformer_workload(Scenario& s, const ConfigNode& w) {
-  w.check_keys({"kind", "model", "parallelism", "batch", "recompute", "dtype", "grad_dtype",
-                "bucket_size", "algorithms", "memory"});
+  w.check_keys({"kind", "model", "parallelism", "batch", "recompute", "attention", "dtype",
+                "grad_dtype", "bucket_size", "algorithms", "memory"});
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
@@ -137,6 +137,9 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
                               : v == "selective" ? workloads::Recompute::kSelective
                                                  : workloads::Recompute::kNone;
   }
+  if (auto at = w.get("attention"))
+    p.attention = at->choice({"flash", "unfused"}) == "unfused" ? workloads::AttentionKernel::kUnfused
+                                                                : workloads::AttentionKernel::kFlash;
   if (auto d = w.get("dtype")) p.dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
   if (!s.device.peak_flops_per_s.count(p.dtype))
     (w.has("dtype") ? w["dtype"] : w).fail(

@@ -17,11 +17,13 @@ struct CaseResult {
   bool pass = false;
   double expected = 0, actual = 0, error = 0;
   std::string note;
+  std::string known_gap;  ///< non-empty: a tracked gap (reported, does not fail the run)
 };
 
 CaseResult run_case(const std::string& file) {
   ConfigNode c = ConfigNode::load_file(file);
-  c.check_keys({"name", "scenario", "set", "pointer", "expected", "tolerance", "source"});
+  c.check_keys({"name", "scenario", "set", "pointer", "expected", "tolerance", "source",
+                "known_gap"});
   CaseResult r;
   r.name = c["name"].str();
   c["source"].str();  // required: where the expected value comes from
@@ -52,6 +54,12 @@ CaseResult run_case(const std::string& file) {
   double allowed = std::max(abs_tol, rel_tol * std::fabs(r.expected));
   r.pass = r.error <= allowed;
   r.note = fmt::format("tol {:.3g}", allowed);
+  // A known gap: a published number the model does not reach yet, kept in the table (with its
+  // error) rather than dropped; it does not fail the run, and says so when it starts to pass.
+  if (auto gap = c.get("known_gap")) {
+    r.known_gap = gap->str();
+    if (r.known_gap.empty()) gap->expected("the reason for the gap");
+  }
   return r;
 }
 
@@ -74,7 +82,7 @@ int validate_command(const ValidateOptions& o) {
   if (files.empty())
     throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
                                "no validation cases (*.yaml) in this folder");
-  int failed = 0, ran = 0, bad_input = 0;
+  int failed = 0, ran = 0, bad_input = 0, gaps = 0;
   fmt::print("{:<44} {:>16} {:>16} {:>11}  {}\n", "case", "expected", "simulated", "rel.error", "");
   for (const auto& f : files) {
     if (!o.filter.empty() && f.find(o.filter) == std::string::npos) continue;
@@ -82,9 +90,12 @@ int validate_command(const ValidateOptions& o) {
     try {
       CaseResult r = run_case(f);
       double rel = r.expected != 0 ? r.error / std::fabs(r.expected) : r.error;
+      const char* verdict = r.pass ? (r.known_gap.empty() ? "PASS" : "PASS (gap closed: drop known_gap)")
+                                   : (r.known_gap.empty() ? "FAIL" : "KNOWN GAP");
       fmt::print("{:<44} {:>16.10g} {:>16.10g} {:>11.3e}  {} ({})\n", r.name, r.expected, r.actual,
-                 rel, r.pass ? "PASS" : "FAIL", r.note);
-      if (!r.pass) ++failed;
+                 rel, verdict, r.note);
+      if (!r.pass && r.known_gap.empty()) ++failed;
+      if (!r.pass && !r.known_gap.empty()) ++gaps;
     } catch (const simcore::ConfigError& e) {
       fmt::print("{:<44} ERROR (bad case or scenario)\n", fs::path(f).filename().string());
       fmt::print(stderr, "{}\n", e.what());
@@ -94,8 +105,8 @@ int validate_command(const ValidateOptions& o) {
       ++failed;
     }
   }
-  fmt::print("{} cases, {} passed, {} failed, {} with bad input\n", ran, ran - failed - bad_input,
-             failed, bad_input);
+  fmt::print("{} cases, {} passed, {} failed, {} with bad input, {} known gaps\n", ran,
+             ran - failed - bad_input - gaps, failed, bad_input, gaps);
   if (ran == 0)
     throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
                                "no validation case matches the filter '" + o.filter + "'");
