@@ -20,6 +20,10 @@ MemoryBreakdown model_state_bytes(double params, int stage, int dp) {
 
 double activation_bytes_per_layer(double s, double b, double h, double a, int tp, bool sp,
                                   Recompute recompute) {
+  if (!(s > 0 && b > 0 && h > 0 && a > 0) || tp < 1)
+    throw simcore::ConfigError(fmt::format(
+        "activation memory needs positive sizes; got seq {}, micro-batch {}, hidden {}, heads {}, "
+        "tp {}", s, b, h, a, tp));
   const double t = tp;
   switch (recompute) {
     case Recompute::kFull: return 2 * s * b * h / (sp ? t : 1);

@@ -105,6 +105,8 @@ void Builder::build_rank(const Coord& c) {
       (30.0 / (p_.sequence_parallel ? tp : 1) + 16.0 / tp) * tokens * m.hidden;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
   const double layer_params = static_cast<double>(m.params_per_layer()) / tp;
+  const double emb = static_cast<double>(m.embedding_params()) / tp;
+  const double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;  // + final norm
 
   std::vector<int> tp_members, dp_members;
   for (int t = 0; t < tp; ++t) tp_members.push_back(rank(t, c.d, c.p));
@@ -131,15 +133,17 @@ void Builder::build_rank(const Coord& c) {
   };
   // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
   std::vector<uint32_t> zero3_gather_chain;
-  auto zero3_gather = [&](int l, const char* pass) -> uint32_t {
+  auto zero3_gather_block = [&](const std::string& what, double params) -> uint32_t {
     if (zero != 3 || p_.dp == 1) return UINT32_MAX;
     std::vector<uint32_t> d;
     if (!zero3_gather_chain.empty()) d.push_back(zero3_gather_chain.back());
-    uint32_t g = collective(r, fmt::format("layer {} {} weights all_gather", l, pass),
-                            CollectiveKind::kAllGather, layer_params * 2, dp_group, dp_s,
-                            p_.dp_algorithm, d);
+    uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather,
+                            params * 2, dp_group, dp_s, p_.dp_algorithm, d);
     zero3_gather_chain.push_back(g);
     return g;
+  };
+  auto zero3_gather = [&](int l, const char* pass) {
+    return zero3_gather_block(fmt::format("layer {} {}", l, pass), layer_params);
   };
   auto with = [&](uint32_t extra) {
     auto d = dep();
@@ -167,14 +171,17 @@ void Builder::build_rank(const Coord& c) {
                         act_bytes / tp, 0, recv_prev, dep());
       last = rv;
     } else {
-      last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2, dep());
+      last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2,
+                     with(zero3_gather_block("embedding fwd", emb)));
     }
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
       layer_forward(L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
     if (last_stage)
-      last = compute(r, "lm_head fwd" + sfx, head_flops, 2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp, dep());
+      last = compute(r, "lm_head fwd" + sfx, head_flops,
+                     2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp,
+                     with(zero3_gather_block("lm_head fwd", head)));
     else
       p2p(r, OpKind::kSend, "send activations" + sfx, rank(c.t, c.d, c.p + 1), act_bytes / tp, 0,
           send_next, dep());
@@ -190,7 +197,8 @@ void Builder::build_rank(const Coord& c) {
       last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, rank(c.t, c.d, c.p + 1),
                  act_bytes / tp, 1, recv_next, dep());
     } else {
-      last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp), dep());
+      last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
+                     with(zero3_gather_block("lm_head bwd", head)));
       if (final_mb) final_bwd[layers + 1] = last;
     }
     for (int l = first + layers - 1; l >= first; --l) {
@@ -241,11 +249,9 @@ void Builder::build_rank(const Coord& c) {
   // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order.
   std::vector<uint32_t> grad_colls;
   double stage_params = layers * layer_params;
-  double emb = static_cast<double>(m.embedding_params()) / tp;
-  double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;
   if (first_stage) stage_params += emb;
   if (last_stage) stage_params += head;
-  if (p_.dp > 1 && zero < 3) {
+  if (p_.dp > 1) {
     // Gradients in backward order: LM head, layers (last first), embedding.
     std::vector<double> bytes;
     std::vector<uint32_t> producer;
@@ -253,8 +259,11 @@ void Builder::build_rank(const Coord& c) {
       bytes.push_back(params * p_.grad_bytes);
       producer.push_back(op);
     };
+    // (ZeRO-3 reduce-scatters each layer's gradients after every backward, above; the embedding
+    // and LM head are reduced here, once.)
     if (last_stage) source(head, final_bwd[layers + 1]);
-    for (int k = layers; k >= 1; --k) source(layer_params, final_bwd[k]);
+    if (zero < 3)
+      for (int k = layers; k >= 1; --k) source(layer_params, final_bwd[k]);
     if (first_stage) source(emb, final_bwd[0]);
     CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
     int k = 0;
@@ -329,7 +338,8 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight.
     double stage_params = static_cast<double>(m.params_per_layer()) * (m.layers / p.pp) / p.tp +
                           static_cast<double>(m.embedding_params()) / p.tp +
-                          (p.pp == 1 ? static_cast<double>(m.lm_head_params()) / p.tp : 0.0);
+                          (p.pp == 1 ? static_cast<double>(m.lm_head_params() + m.hidden) / p.tp
+                                     : 0.0);
     info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp);
     double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
     info->activations_in_flight = in_flight;

@@ -156,7 +156,7 @@ TEST(MemoryModelTest, KorthikantiScalesLinearlyInMicroBatch) {
 // activation_bytes_per_layer,
 //   if (!(s > 0 && b > 0 && h > 0 && a > 0) || tp < 1) throw simcore::ConfigError(...)
 // and pin the message here.
-TEST(MemoryModelTest, DISABLED_ActivationsRejectNonPositiveSizes) {
+TEST(MemoryModelTest, ActivationsRejectNonPositiveSizes) {
   EXPECT_THROW(activation_bytes_per_layer(kS, kB, kH, kA, 0, false, Recompute::kNone),
                ConfigError);
   EXPECT_THROW(activation_bytes_per_layer(-kS, kB, kH, kA, kT, false, Recompute::kNone),

@@ -30,8 +30,9 @@ using simcore::Time;
 using simcore::Workload;
 
 // The unit of compute time: every attention or MLP forward op of a layer takes kA, every
-// backward op 2 kA (backward costs twice the forward); embedding and LM head ops take 0, so all
-// pipeline stages are equal; the optimizer step takes kOpt.
+// backward op 2 kA (backward costs twice the forward); embedding, LM head and memory-bound
+// kernels (elementwise, softmax) take 0, so all pipeline stages are equal; the optimizer step
+// takes kOpt.
 const Time kA = Time::us(1);
 const Time kOpt = Time::us(1);
 
@@ -42,9 +43,9 @@ class FixedCompute : public ComputeModel {
   ComputeCost cost(const Workload& w, const Op& op, int) const override {
     const std::string& n = w.str(op.name);
     if (n == "optimizer step") return {kOpt, "fixed"};
-    if (has(n, "layer ") && has(n, " fwd")) return {kA, "fixed"};
-    if (has(n, "layer ") && has(n, " bwd")) return {kA * 2, "fixed"};
-    return {Time::zero(), "fixed"};  // embedding, LM head
+    if (has(n, " attn fwd mb") || has(n, " mlp fwd mb")) return {kA, "fixed"};
+    if (has(n, " attn bwd mb") || has(n, " mlp bwd mb")) return {kA * 2, "fixed"};
+    return {Time::zero(), "fixed"};  // embedding, LM head, memory-bound kernels
   }
 };
 
