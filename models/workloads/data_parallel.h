@@ -1,7 +1,9 @@
 #pragma once
 /**
  * `data_parallel`: one training step of a dense decoder-only transformer under data parallelism,
- * as PyTorch DDP runs it.
+ * as PyTorch DDP runs it: the `transformer` generator (transformer_parallel.h) with tp = pp = 1,
+ * ZeRO-0 and gradient all-reduce buckets; this header keeps DDP's own parameters
+ * (ranks, grad_accumulation).
  *
  * Per rank: forward (embedding, each layer, LM head), backward in reverse (2x the forward
  * FLOPs), gradient all-reduce in buckets of `bucket_bytes` issued on the comm stream as soon as

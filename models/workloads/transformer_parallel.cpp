@@ -111,10 +111,16 @@ void Builder::build_rank(const Coord& c) {
   std::vector<int> tp_members, dp_members;
   for (int t = 0; t < tp; ++t) tp_members.push_back(rank(t, c.d, c.p));
   for (int d = 0; d < p_.dp; ++d) dp_members.push_back(rank(c.t, d, c.p));
-  const uint32_t tp_group = w_.group_of(tp_members), dp_group = w_.group_of(dp_members);
-  const uint8_t tp_s = w_.stream_of("tp_comm"), dp_s = w_.stream_of("dp_comm");
-  const uint8_t send_next = w_.stream_of("pp_send_next"), send_prev = w_.stream_of("pp_send_prev");
-  const uint8_t recv_prev = w_.stream_of("pp_recv_prev"), recv_next = w_.stream_of("pp_recv_next");
+  // Groups and streams exist only where there is communication (tp = 1: no TP group).
+  const uint32_t tp_group = tp > 1 ? w_.group_of(tp_members) : 0;
+  const uint32_t dp_group = p_.dp > 1 ? w_.group_of(dp_members) : 0;
+  const uint8_t tp_s = tp > 1 ? w_.stream_of("tp_comm") : kCommStream;
+  const uint8_t dp_s = kCommStream;  // DP gradient/weight collectives: the "comm" stream
+  const bool piped = pp > 1;
+  const uint8_t send_next = piped ? w_.stream_of("pp_send_next") : kCommStream;
+  const uint8_t send_prev = piped ? w_.stream_of("pp_send_prev") : kCommStream;
+  const uint8_t recv_prev = piped ? w_.stream_of("pp_recv_prev") : kCommStream;
+  const uint8_t recv_next = piped ? w_.stream_of("pp_recv_next") : kCommStream;
   const int zero = p_.zero_stage;
 
   uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank

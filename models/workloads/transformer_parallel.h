@@ -24,8 +24,8 @@
  * after the optimizer, for ZeRO-1/2); ZeRO-3 all-gathers each layer's weights before its forward
  * and its backward and reduce-scatters its gradients after every backward.
  *
- * Units: FLOPs, bytes. Streams: compute, tp_comm, dp_comm, pp_send_next, pp_send_prev,
- * pp_recv_prev, pp_recv_next.
+ * Units: FLOPs, bytes. Streams: compute, comm (DP collectives), tp_comm, pp_send_next,
+ * pp_send_prev, pp_recv_prev, pp_recv_next (each only when used).
  * Errors: ConfigError naming the key and the numbers when tp*dp*pp != ranks, layers % pp != 0,
  * heads % tp != 0, global_batch % (dp * micro_batch) != 0, a MoE model, or a bad stage/schedule.
  * Source: Shoeybi et al., Megatron-LM (arXiv 1909.08053); Narayanan et al., SC21 (arXiv

@@ -88,7 +88,13 @@ std::vector<std::vector<pb::Node>> export_chakra(const Workload& w) {
           n.set_type(pb::COMM_COLL_NODE);
           default_stream = kCommStream;
           attr_int(n, "comm_type", comm_type(op.collective));
-          attr_int(n, "comm_size", op.bytes);
+          if (op.collective == CollectiveKind::kAllGather) {
+            // Chakra's all-gather size is the per-rank input; keep the exact total for dtsim.
+            attr_int(n, "comm_size", op.bytes / static_cast<int64_t>(w.groups[op.group].size()));
+            attr_int(n, "nccl_bytes", op.bytes);
+          } else {
+            attr_int(n, "comm_size", op.bytes);
+          }
           attr_str(n, "pg_name", fmt::format("group{}", op.group));
           attr_str(n, "algorithm", w.str(op.algorithm));
           attr_int(n, "root", op.root);

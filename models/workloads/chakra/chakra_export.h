@@ -9,7 +9,8 @@
  * | compute    | COMP_NODE: `num_ops` (FLOPs), `tensor_size` (bytes), `dtype`; a fixed       |
  * |            | duration as `duration_micros` and, exactly, `duration_ps`                  |
  * | delay      | COMP_NODE with `delay_ps` (and `duration_micros`)                          |
- * | collective | COMM_COLL_NODE: `comm_type`, `comm_size`, `pg_name` ("group<k>"),          |
+ * | collective | COMM_COLL_NODE: `comm_type`, `comm_size` (per-rank input for all-gather,   |
+ * |            | with the exact total in `nccl_bytes`), `pg_name` ("group<k>"),            |
  * |            | `algorithm`, `root`                                                        |
  * | send/recv  | COMM_SEND_NODE / COMM_RECV_NODE: `comm_dst` / `comm_src`, `comm_size`,     |
  * |            | `comm_tag`                                                                 |

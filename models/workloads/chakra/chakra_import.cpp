@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <optional>
 #include <queue>
 #include <unordered_map>
@@ -21,7 +22,7 @@ const std::vector<std::string> kUsedAttributes = {
     "num_ops", "tensor_size", "comm_type", "comm_size", "comm_src", "comm_dst", "comm_tag",
     "is_cpu_op", "pg_name", "comm_priority", "involved_dim", "op_type",
     // written by dtsim's exporter (chakra_export.h)
-    "duration_ps", "delay_ps", "dtype", "algorithm", "root", "stream"};
+    "duration_ps", "delay_ps", "dtype", "algorithm", "root", "stream", "nccl_bytes"};
 
 std::string type_name(int t) {
   switch (t) {
@@ -64,7 +65,9 @@ struct NodeView {
       case pb::AttributeProto::kSint32Val: return a->sint32_val();
       case pb::AttributeProto::kSint64Val: return a->sint64_val();
       case pb::AttributeProto::kFixed32Val: return a->fixed32_val();
-      case pb::AttributeProto::kFixed64Val: return static_cast<int64_t>(a->fixed64_val());
+      case pb::AttributeProto::kFixed64Val:
+        if (a->fixed64_val() > static_cast<uint64_t>(INT64_MAX)) fail(fmt::format("attribute '{}' is too large", name));
+        return static_cast<int64_t>(a->fixed64_val());
       case pb::AttributeProto::kSfixed32Val: return a->sfixed32_val();
       case pb::AttributeProto::kSfixed64Val: return a->sfixed64_val();
       default: fail(fmt::format("attribute '{}' should be an integer", name));
@@ -231,7 +234,9 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           } else {
             op.flops = mem ? 0.0 : v.number("num_ops").value_or(0.0);
             op.mem_bytes = v.number("tensor_size").value_or(0.0);
-            if (op.flops < 0 || op.mem_bytes < 0) v.fail("negative num_ops or tensor_size");
+            if (!(op.flops >= 0 && std::isfinite(op.flops)) || !(op.mem_bytes >= 0 && std::isfinite(op.mem_bytes)))
+              v.fail(fmt::format("num_ops ({}) and tensor_size ({}) must be finite and >= 0", op.flops,
+                                 op.mem_bytes));
             if (!traced && !has_work) op.duration = Time::zero();  // nothing to price: no time
           }
           if (auto dt = v.text("dtype")) op.dtype = w.intern(*dt);
@@ -256,7 +261,6 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           op.bytes = size;
           op.algorithm = auto_algo;
           if (auto al = v.text("algorithm")) op.algorithm = w.intern(*al);
-          if (auto rt = v.integer("root")) op.root = static_cast<int32_t>(*rt);
           std::vector<int> members = all;
           if (auto pg = v.text("pg_name")) {
             auto it = options.comm_groups.find(*pg);
@@ -267,10 +271,26 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           if (std::find(members.begin(), members.end(), r) == members.end())
             v.fail(fmt::format("rank {} is not in the collective's group [{}]", r, fmt::join(members, ", ")));
           op.group = w.group_of(members);
+          if (auto rt = v.integer("root")) {
+            if (*rt < 0 || *rt >= static_cast<int64_t>(members.size()))
+              v.fail(fmt::format("root {} is not a position in the group of {} ranks", *rt, members.size()));
+            op.root = static_cast<int32_t>(*rt);
+          }
           switch (type) {
             case pb::ALL_REDUCE: op.collective = CollectiveKind::kAllReduce; break;
             case pb::REDUCE: op.collective = CollectiveKind::kReduce; break;
-            case pb::ALL_GATHER: op.collective = CollectiveKind::kAllGather; break;
+            case pb::ALL_GATHER:
+              // Chakra/ASTRA-sim give an all-gather's per-rank input; dtsim's size is the output
+              // (nccl-tests): n x comm_size, unless dtsim's exporter wrote the exact nccl_bytes.
+              op.collective = CollectiveKind::kAllGather;
+              if (auto nb = v.integer("nccl_bytes")) {
+                op.bytes = *nb;
+              } else {
+                if (size > INT64_MAX / static_cast<int64_t>(members.size()))
+                  v.fail(fmt::format("comm_size {} x {} ranks overflows", size, members.size()));
+                op.bytes = size * static_cast<int64_t>(members.size());
+              }
+              break;
             case pb::BROADCAST: op.collective = CollectiveKind::kBroadcast; break;
             case pb::ALL_TO_ALL: op.collective = CollectiveKind::kAllToAll; break;
             case pb::REDUCE_SCATTER:
@@ -299,7 +319,9 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           op.peer = static_cast<int32_t>(peer);
           op.bytes = v.integer("comm_size").value_or(0);
           if (op.bytes < 0) v.fail(fmt::format("negative comm_size {}", op.bytes));
-          op.tag = static_cast<int32_t>(v.integer("comm_tag").value_or(0));
+          int64_t tag = v.integer("comm_tag").value_or(0);
+          if (tag < INT32_MIN || tag > INT32_MAX) v.fail(fmt::format("comm_tag {} is outside the 32-bit range", tag));
+          op.tag = static_cast<int32_t>(tag);
           break;
         }
         case pb::METADATA_NODE: skip(op, "METADATA_NODE"); break;

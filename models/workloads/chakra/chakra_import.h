@@ -8,7 +8,9 @@
  * | COMP_NODE                  | compute: `duration_micros` (replay) or `num_ops` FLOPs and    |
  * |                            | `tensor_size` bytes through the compute model (`model` mode)  |
  * | MEM_LOAD/MEM_STORE_NODE    | compute of `tensor_size` bytes, 0 FLOPs (or its duration)     |
- * | COMM_COLL_NODE             | collective: `comm_type`, `comm_size` bytes (nccl-tests size), |
+ * | COMM_COLL_NODE             | collective: `comm_type`, `comm_size` bytes: the per-rank      |
+ * |                            | buffer, as ASTRA-sim reads it (an all-gather's input: its     |
+ * |                            | nccl-tests size is n x comm_size),                            |
  * |                            | group from `pg_name` via the comm-group map, else all ranks   |
  * | COMM_SEND/COMM_RECV_NODE   | send/recv: `comm_dst`/`comm_src`, `comm_size`, `comm_tag`      |
  * | COMM_COLL without comm_size| a delay of its `duration_micros` (traces converted from       |

@@ -6,13 +6,11 @@
 //
 // Size convention. Every trace holds comm_size = 1,048,576 B for all four kinds, so the values
 // alone cannot say whether an all-gather's comm_size is its input or its output. dtsim maps
-// comm_size onto the nccl-tests size unchanged (chakra_import.h): the all-reduce buffer, the
-// all-gather OUTPUT, the reduce-scatter input, the all-to-all send buffer. The tests below pin
-// that mapping (S = comm_size in every closed form). ASTRA-sim, which wrote these traces, reads
-// an all-gather's comm_size as the per-rank INPUT (its Ring: msg_size = data_size and
-// final_data_size = data_size * nodes_in_ring for All_Gather; Workload::issue_comm passes
-// comm_size straight to generate_all_gather), so the nccl-tests size of the all-gather is
-// n * comm_size; see the DISABLED_ test at the end and nccl_bytes() below.
+// comm_size as ASTRA-sim, which wrote these traces, reads it (chakra_import.h): the all-reduce
+// buffer, the reduce-scatter input, the all-to-all send buffer, and an all-gather's per-rank
+// INPUT (ASTRA-sim's Ring: msg_size = data_size and final_data_size = data_size * nodes_in_ring
+// for All_Gather; Workload::issue_comm passes comm_size straight to generate_all_gather), so the
+// nccl-tests size of the all-gather is n * comm_size (nccl_bytes() below).
 
 #include <gtest/gtest.h>
 
@@ -71,7 +69,11 @@ std::string prefix_of(const std::string& kind, int n) {
 
 /** The nccl-tests size dtsim gives a trace's collective: comm_size for every kind today. If the
  *  importer adopts ASTRA-sim's all-gather convention, the all-gather line becomes n * comm_size. */
-int64_t nccl_bytes(CollectiveKind, int64_t comm_size, int /*n*/) { return comm_size; }
+/** The nccl-tests size of a traced collective: an all-gather's comm_size is its per-rank input
+ *  (ASTRA-sim's convention, see the file comment), so its output is n x comm_size. */
+int64_t nccl_bytes(CollectiveKind k, int64_t comm_size, int n) {
+  return k == CollectiveKind::kAllGather ? comm_size * n : comm_size;
+}
 
 cli::Scenario cluster(int n, simcore::Workload w) {
   cli::Scenario s;
@@ -157,6 +159,8 @@ TEST(ChakraMicrobenchTest, ReplayIsTheClosedFormWithEachStepRoundedUpToAPicoseco
   // = 20,971,520 / (9n), so with ceil(x / d) = (x + d - 1) / d in integers:
   //   ring, `steps` steps:  steps x (2,000,000 + ceil(20,971,520 / (9n)))
   //   direct all-to-all:    2,000,000 + ceil((n-1) x 20,971,520 / (9n))
+  //   ring all-gather, S = n x 1 MiB (comm_size is the per-rank input): each of the n-1 steps
+  //   moves S/n = 1 MiB: (n-1) x (2,000,000 + ceil(20,971,520 / 9))
   // e.g. the 4-rank all-reduce: 6 x (2,000,000 + 582,543) = 15,495,258 ps.
   auto ceil_div = [](int64_t x, int64_t d) { return (x + d - 1) / d; };
   const int64_t two_a = 2'000'000, x = 20'971'520;
@@ -167,6 +171,7 @@ TEST(ChakraMicrobenchTest, ReplayIsTheClosedFormWithEachStepRoundedUpToAPicoseco
       switch (b.collective) {
         case CollectiveKind::kAllReduce: expected = 2 * (n - 1) * (two_a + ceil_div(x, 9 * n)); break;
         case CollectiveKind::kAllToAll: expected = two_a + ceil_div((n - 1) * x, 9 * n); break;
+        case CollectiveKind::kAllGather: expected = (n - 1) * (two_a + ceil_div(x, 9)); break;
         default: expected = (n - 1) * (two_a + ceil_div(x, 9 * n)); break;
       }
       EXPECT_EQ(replay_ps(b.kind, n), expected);
@@ -188,19 +193,10 @@ TEST(ChakraMicrobenchTest, ReportRecordsOneCollectivePerTraceWithItsSize) {
   EXPECT_EQ(c.end - c.start, o.result.makespan);
 }
 
-// BUG (size convention): ASTRA-sim, which wrote these traces, reads an all-gather's comm_size as
-// the per-rank input: Ring (astra-sim/system/collective/Ring.cc) sets msg_size = data_size and
-// final_data_size = data_size * nodes_in_ring for All_Gather, and Workload::issue_comm passes
-// comm_size to Sys::generate_all_gather unchanged (for reduce-scatter, all-reduce and
-// all-to-all, msg_size = data_size / nodes_in_ring: comm_size is the input/buffer, as in
-// nccl-tests). dtsim takes comm_size as the all-gather's nccl-tests size (the output), so it
-// simulates n times less traffic than ASTRA-sim for the same trace. Fix in import_chakra: for
-// ALL_GATHER set `op.bytes = size * members.size()` (with an overflow check) and say so in the
-// mapping table; then change nccl_bytes() above for kAllGather to n * comm_size.
-//
-// Expected under ASTRA-sim's convention, 8 ranks: nccl-tests size S = 8 x 1 MiB, ring
-// all-gather (n-1)(2a + S/(nB)) = 7 x (2 us + 1,048,576 / 450e9 s) = 30,311,182.2 ps.
-TEST(ChakraMicrobenchTest, DISABLED_AllGatherCommSizeIsThePerRankInputAsInAstraSim) {
+// ASTRA-sim reads an all-gather's comm_size as the per-rank input (see the file comment).
+// Expected, 8 ranks: nccl-tests size S = 8 x 1 MiB, ring all-gather (n-1)(2a + S/(nB)) =
+// 7 x (2 us + 1,048,576 / 450e9 s) = 30,311,182.2 ps.
+TEST(ChakraMicrobenchTest, AllGatherCommSizeIsThePerRankInputAsInAstraSim) {
   SKIP_WITHOUT_TRACES();
   simcore::Workload w = import_chakra(read_et_ranks(prefix_of("all_gather", 8)), {}, nullptr);
   ASSERT_EQ(w.ranks.size(), 8u);

@@ -169,7 +169,8 @@ TEST(ChakraReaderTest, MicrobenchmarkImportCountsOneCollectivePerRank) {
       for (const auto& rank : w.ranks) {
         ASSERT_EQ(rank.ops.size(), 1u);
         EXPECT_EQ(rank.ops[0].kind, simcore::OpKind::kCollective);
-        EXPECT_EQ(rank.ops[0].bytes, 1 << 20);
+        // An all-gather's comm_size is its per-rank input: n x 1 MiB out (chakra_import.h).
+        EXPECT_EQ(rank.ops[0].bytes, std::string(b.kind) == "all_gather" ? n << 20 : 1 << 20);
       }
     }
   }

@@ -349,7 +349,7 @@ TEST(TransformerParallelTest, GpipeOrder) {
 TEST(TransformerParallelTest, DataParallelBuckets) {
   // dp = 4, tp = pp = 1, ZeRO-0, m = 2. Gradients: 276,032 parameters x 4 B = 1,104,128 B; in
   // buckets of 102,400 B: 10 full buckets and one of 1,104,128 - 1,024,000 = 80,128 B: 11
-  // all-reduces over {0, 1, 2, 3} on dp_comm. Ops per rank: 41 compute + 11 = 52.
+  // all-reduces over {0, 1, 2, 3} on the comm stream. Ops per rank: 41 compute + 11 = 52.
   Workload w = make_transformer(params(4, 1, 1, 2), nullptr);
   for (int r = 0; r < 4; ++r) {
     Counts c = count(w, r);
@@ -361,7 +361,7 @@ TEST(TransformerParallelTest, DataParallelBuckets) {
     for (size_t k = 0; k < ar.size(); ++k) {
       EXPECT_EQ(ar[k]->bytes, k < 10 ? 102'400 : 80'128) << k;
       EXPECT_EQ(w.groups[ar[k]->group], (std::vector<int>{0, 1, 2, 3}));
-      EXPECT_EQ(w.stream_names[ar[k]->stream], "dp_comm");
+      EXPECT_EQ(w.stream_names[ar[k]->stream], "comm");  // DP collectives: the comm stream
       sum += ar[k]->bytes;
     }
     EXPECT_EQ(sum, 1'104'128);
