@@ -18,6 +18,7 @@
  *     auto e = q.pop();   // e.time_ps == 5000, e.payload == 7
  */
 #include <cstdint>
+#include <new>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +26,19 @@
 #include "simcore/time.h"
 
 namespace dtsim::simcore {
+
+/** Allocator that aligns blocks to 64 bytes (a cache line), for the heap's sibling groups. */
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+};
 
 template <typename Payload>
 class EventQueue {
@@ -41,12 +55,13 @@ class EventQueue {
     Payload payload;
   };
 
-  bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
-  void reserve(size_t n) { heap_.reserve(n); }
-  Entry top() const { return unpack(heap_.front()); }
+  EventQueue() : heap_(kPad) {}
+  bool empty() const { return heap_.size() == kPad; }
+  size_t size() const { return heap_.size() - kPad; }
+  void reserve(size_t n) { heap_.reserve(n + kPad); }
+  Entry top() const { return unpack(heap_[kPad]); }
   /** Time of the earliest event, without unpacking it. Precondition: !empty(). */
-  int64_t top_time_ps() const { return unbias(static_cast<uint64_t>(heap_.front() >> 64)); }
+  int64_t top_time_ps() const { return unbias(static_cast<uint64_t>(heap_[kPad] >> 64)); }
 
   /** Inserts an event; returns its sequence number. */
   uint64_t push(Time t, Payload p) {
@@ -56,22 +71,25 @@ class EventQueue {
     Key k = (static_cast<Key>(bias(t.count_ps())) << 64) |
             (s << kPayloadBits) | static_cast<uint64_t>(p);
     heap_.push_back(k);
-    sift_up(heap_.size() - 1);
+    sift_up(size() - 1);
     return s;
   }
 
   /** Removes and returns the earliest event. Precondition: !empty(). */
   Entry pop() {
-    Entry out = unpack(heap_.front());
+    Entry out = unpack(heap_[kPad]);
     Key last = heap_.back();
     heap_.pop_back();
-    if (!heap_.empty()) sift_down(last);
+    if (!empty()) sift_down(last);
     return out;
   }
 
  private:
   using Key = unsigned __int128;
   static constexpr size_t kArity = 4;
+  // Logical node i lives at heap_[i + kPad]: with 16-byte keys and a 64-byte aligned block, the
+  // four children of a node (logical 4i+1 .. 4i+4, physical 4(i+1) ..) fill one cache line.
+  static constexpr size_t kPad = 3;
   static constexpr uint64_t kSign = uint64_t{1} << 63;
 
   static uint64_t bias(int64_t t) { return static_cast<uint64_t>(t) ^ kSign; }
@@ -83,43 +101,8 @@ class EventQueue {
   }
 
   void sift_up(size_t i) {
-    Key e = heap_[i];
-    while (i > 0) {
-      size_t parent = (i - 1) / kArity;
-      if (!(e < heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
-    }
-    heap_[i] = e;
-  }
-
-  /** Places `e` starting from the root. Bottom-up (Floyd): the hole first walks down to a leaf
-   *  along the smallest children, without comparing with `e` (the entry taken from the back is
-   *  usually large and belongs near the bottom), then `e` climbs back up from there. */
-  void sift_down(Key e) {
-    const size_t n = heap_.size();
-    Key* h = heap_.data();
-    size_t i = 0;
-    while (true) {
-      size_t first = i * kArity + 1;
-      if (first + kArity <= n) {  // full sibling group: minimum of four without data branches
-        size_t b01 = first + (h[first + 1] < h[first]);
-        size_t b23 = first + 2 + (h[first + 3] < h[first + 2]);
-        size_t best = h[b23] < h[b01] ? b23 : b01;
-        h[i] = h[best];
-        i = best;
-        continue;
-      }
-      if (first < n) {
-        size_t best = first;
-        for (size_t c = first + 1; c < n; ++c)
-          if (h[c] < h[best]) best = c;
-        h[i] = h[best];
-        i = best;
-      }
-      break;
-    }
-    // Climb: move parents down while they are larger than `e`.
+    Key* h = heap_.data() + kPad;
+    Key e = h[i];
     while (i > 0) {
       size_t parent = (i - 1) / kArity;
       if (!(e < h[parent])) break;
@@ -129,7 +112,31 @@ class EventQueue {
     h[i] = e;
   }
 
-  std::vector<Key> heap_;
+  /** Places `e` starting from the root (hole method: moves, no swaps). */
+  void sift_down(Key e) {
+    const size_t n = size();
+    Key* h = heap_.data() + kPad;
+    size_t i = 0;
+    while (true) {
+      size_t first = i * kArity + 1;
+      if (first >= n) break;
+      size_t best = first;
+      if (first + kArity <= n) {  // full sibling group (one cache line): minimum of four
+        size_t b01 = first + (h[first + 1] < h[first]);
+        size_t b23 = first + 2 + (h[first + 3] < h[first + 2]);
+        best = h[b23] < h[b01] ? b23 : b01;
+      } else {
+        for (size_t c = first + 1; c < n; ++c)
+          if (h[c] < h[best]) best = c;
+      }
+      if (!(h[best] < e)) break;
+      h[i] = h[best];
+      i = best;
+    }
+    h[i] = e;
+  }
+
+  std::vector<Key, CacheLineAllocator<Key>> heap_;
   uint64_t next_seq_ = 0;
 };
 
