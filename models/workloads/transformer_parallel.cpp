@@ -23,7 +23,9 @@ class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w) : p_(p), w_(w) {}
 
-  int rank(int t, int d, int pp) const { return t + p_.tp * (d + p_.dp * pp); }
+  /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
+  int rank(int t, int d, int pp) const { return t + inner() * (d + p_.dp * pp); }
+  int inner() const { return p_.tp * p_.sp; }
 
   void build_rank(const Coord& c);
 
@@ -84,7 +86,9 @@ void Builder::build_rank(const Coord& c) {
   const int first = c.p * layers;
   const bool first_stage = c.p == 0, last_stage = c.p == pp - 1;
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
-  const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch;
+  // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
+  const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch / p_.sp;
+  const int sp = p_.sp;
   const double act_bytes = tokens * m.hidden * 2;  // one b x s x h 16-bit tensor
   const double attn_flops = (2.0 * m.attention_params() + 2.0 * p_.seq_len * m.hidden) * tokens / tp;
   const double mlp_flops = 2.0 * m.mlp_params() * tokens / tp;
@@ -109,12 +113,16 @@ void Builder::build_rank(const Coord& c) {
   const double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;  // + final norm
 
   std::vector<int> tp_members, dp_members;
-  for (int t = 0; t < tp; ++t) tp_members.push_back(rank(t, c.d, c.p));
-  for (int d = 0; d < p_.dp; ++d) dp_members.push_back(rank(c.t, d, c.p));
+  for (int t = 0; t < inner(); ++t) tp_members.push_back(rank(t, c.d, c.p));  // TP or SP group
+  // Gradients are reduced over the DP replicas; Ulysses SP ranks hold full weights too, so with
+  // sp > 1 the reduction spans every rank of the stage (DeepSpeed-Ulysses with ZeRO).
+  for (int d = 0; d < p_.dp; ++d)
+    for (int u = 0; u < sp; ++u) dp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
+  const int dp_size = static_cast<int>(dp_members.size());
   // Groups and streams exist only where there is communication (tp = 1: no TP group).
-  const uint32_t tp_group = tp > 1 ? w_.group_of(tp_members) : 0;
-  const uint32_t dp_group = p_.dp > 1 ? w_.group_of(dp_members) : 0;
-  const uint8_t tp_s = tp > 1 ? w_.stream_of("tp_comm") : kCommStream;
+  const uint32_t tp_group = inner() > 1 ? w_.group_of(tp_members) : 0;
+  const uint32_t dp_group = dp_size > 1 ? w_.group_of(dp_members) : 0;
+  const uint8_t tp_s = tp > 1 ? w_.stream_of("tp_comm") : sp > 1 ? w_.stream_of("sp_comm") : kCommStream;
   const uint8_t dp_s = kCommStream;  // DP gradient/weight collectives: the "comm" stream
   const bool piped = pp > 1;
   const uint8_t send_next = piped ? w_.stream_of("pp_send_next") : kCommStream;
@@ -140,7 +148,7 @@ void Builder::build_rank(const Coord& c) {
   // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
   std::vector<uint32_t> zero3_gather_chain;
   auto zero3_gather_block = [&](const std::string& what, double params) -> uint32_t {
-    if (zero != 3 || p_.dp == 1) return UINT32_MAX;
+    if (zero != 3 || dp_size == 1) return UINT32_MAX;
     std::vector<uint32_t> d;
     if (!zero3_gather_chain.empty()) d.push_back(zero3_gather_chain.back());
     uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather,
@@ -158,11 +166,20 @@ void Builder::build_rank(const Coord& c) {
   };
 
   // One layer's forward kernels and TP communication ("fwd", or "recompute" before backward).
+  // DeepSpeed-Ulysses: all-to-all of Q, K, V (3 N h / sp values per rank) before attention,
+  // which then runs on all N tokens for heads/sp heads, and of its output (N h / sp) after.
+  auto ulysses = [&](const std::string& what, double tensors) {
+    if (sp == 1) return;
+    last = collective(r, what, CollectiveKind::kAllToAll, tensors * act_bytes, tp_group, tp_s,
+                      "auto", dep());
+  };
   auto layer_forward = [&](const std::string& L, const std::string& pass, const std::string& sfx,
                            uint32_t gathered) {
     tp_before(L + " attn " + pass);
+    ulysses(L + " attn " + pass + " qkv all_to_all" + sfx, 3);
     last = compute(r, L + " attn " + pass + sfx, attn_flops, attn_w + act_io, with(gathered));
     if (unfused) last = compute(r, L + " attn softmax " + pass + sfx, 0, softmax_bytes, dep());
+    ulysses(L + " attn " + pass + " output all_to_all" + sfx, 1);
     tp_after(L + " attn " + pass);
     tp_before(L + " mlp " + pass);
     last = compute(r, L + " mlp " + pass + sfx, mlp_flops, mlp_w + act_io, dep());
@@ -219,11 +236,13 @@ void Builder::build_rank(const Coord& c) {
       last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
       tp_after(L + " mlp bwd");
       tp_before(L + " attn bwd");
+      ulysses(L + " attn bwd output all_to_all" + sfx, 1);
       if (unfused) last = compute(r, L + " attn softmax bwd" + sfx, 0, 2 * softmax_bytes, dep());
       double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
       last = compute(r, L + " attn bwd" + sfx, 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
+      ulysses(L + " attn bwd qkv all_to_all" + sfx, 3);
       tp_after(L + " attn bwd");
-      if (zero == 3 && p_.dp > 1)
+      if (zero == 3 && dp_size > 1)
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
                                             CollectiveKind::kReduceScatter, layer_params * p_.grad_bytes,
                                             dp_group, dp_s, p_.dp_algorithm, {last}));
@@ -257,7 +276,7 @@ void Builder::build_rank(const Coord& c) {
   double stage_params = layers * layer_params;
   if (first_stage) stage_params += emb;
   if (last_stage) stage_params += head;
-  if (p_.dp > 1) {
+  if (dp_size > 1) {
     // Gradients in backward order: LM head, layers (last first), embedding.
     std::vector<double> bytes;
     std::vector<uint32_t> producer;
@@ -279,7 +298,7 @@ void Builder::build_rank(const Coord& c) {
                                       {producer[b.ready_after]}));
   }
   // Optimizer step over this rank's shard.
-  double shard = zero >= 1 ? stage_params / p_.dp : stage_params;
+  double shard = zero >= 1 ? stage_params / dp_size : stage_params;
   std::vector<uint32_t> opt_deps = grad_colls;
   opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
   opt_deps.push_back(last_compute);
@@ -293,7 +312,7 @@ void Builder::build_rank(const Coord& c) {
   opt.deps = opt_deps;
   uint32_t opt_op = add(r, std::move(opt));
   // ZeRO-1/2: gather the updated 16-bit weights.
-  if (p_.dp > 1 && (zero == 1 || zero == 2))
+  if (dp_size > 1 && (zero == 1 || zero == 2))
     collective(r, "weights all_gather", CollectiveKind::kAllGather, stage_params * 2, dp_group, dp_s,
                p_.dp_algorithm, {opt_op});
 }
@@ -305,8 +324,15 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   if (m.moe)
     throw ConfigError(fmt::format("model '{}' has mixture-of-experts layers, which the transformer "
                                   "workload does not model yet", m.name));
-  if (p.tp < 1 || p.dp < 1 || p.pp < 1)
-    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}", p.dp, p.tp, p.pp));
+  if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1)
+    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}",
+                                  p.dp, p.tp, p.pp, p.sp));
+  if (p.sp > 1 && p.tp > 1)
+    throw ConfigError(fmt::format("Ulysses sequence parallelism (sp {}) with tensor parallelism (tp {}) "
+                                  "is not modelled; use one of them", p.sp, p.tp));
+  if (p.sp > 1 && (m.heads % p.sp != 0 || p.seq_len % p.sp != 0))
+    throw ConfigError(fmt::format("Ulysses: sp ({}) must divide the heads ({}) and seq_len ({})",
+                                  p.sp, m.heads, p.seq_len));
   if (m.layers % p.pp != 0)
     throw ConfigError(fmt::format("layers ({}) must be a multiple of pp ({})", m.layers, p.pp));
   if (m.heads % p.tp != 0)
@@ -327,11 +353,11 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   if (!(p.bucket_bytes > 0)) throw ConfigError("bucket size must be positive");
 
   Workload w;
-  w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.pp);
+  w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
   Builder b(p, w);
   for (int pp = 0; pp < p.pp; ++pp)
     for (int d = 0; d < p.dp; ++d)
-      for (int t = 0; t < p.tp; ++t) b.build_rank({t, d, pp});
+      for (int t = 0; t < p.tp * p.sp; ++t) b.build_rank({t, d, pp});
 
   if (info) {
     const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
@@ -346,14 +372,19 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
                           static_cast<double>(m.embedding_params()) / p.tp +
                           (p.pp == 1 ? static_cast<double>(m.lm_head_params() + m.hidden) / p.tp
                                      : 0.0);
-    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp);
+    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp * p.sp);
     double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
     info->activations_in_flight = in_flight;
-    info->memory_first_stage.activations =
-        activation_bytes_per_layer(static_cast<double>(p.seq_len), p.micro_batch,
-                                   static_cast<double>(m.hidden), m.heads, p.tp,
-                                   p.sequence_parallel, p.recompute) *
-        (m.layers / p.pp) * in_flight;
+    // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
+    // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
+    const double s_local = static_cast<double>(p.seq_len) / p.sp;
+    double per_layer = activation_bytes_per_layer(s_local, p.micro_batch, static_cast<double>(m.hidden),
+                                                  m.heads, p.tp, p.sequence_parallel, p.recompute);
+    if (p.sp > 1 && p.recompute == Recompute::kNone) {
+      const double n = static_cast<double>(p.seq_len);
+      per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
+    }
+    info->memory_first_stage.activations = per_layer * (m.layers / p.pp) * in_flight;
   }
   return w;
 }

@@ -5,7 +5,7 @@
  * parallelism) and pipeline (PP, GPipe or 1F1B) parallelism, as Megatron-LM runs it.
  *
  * Rank placement: `tp-dp-pp` (TP innermost, so a TP group sits inside a node when tp divides the
- * GPUs per node): rank = t + tp * (d + dp * p).
+ * GPUs per node): rank = t + tp * (d + dp * p); with Ulysses the SP rank takes t's place.
  * Per layer and micro-batch, on each rank of a TP group: attention and MLP compute (1/tp of the
  * FLOPs each); without sequence parallelism an all-reduce of the activations (b s h 16-bit values)
  * after each of them, forward and backward; with it an all-gather before and a reduce-scatter
@@ -18,6 +18,11 @@
  * gradients backward with send/recv; the schedule orders each stage's forward and backward
  * micro-batches (GPipe: all forward then all backward; 1F1B: pp - stage - 1 warm-up forwards,
  * then one forward one backward), and the bubbles show in the timeline.
+ * DeepSpeed-Ulysses (sp > 1, with tp = 1): each rank holds seq/sp tokens; before attention an
+ * all-to-all over the SP group exchanges Q, K and V (3 N h / sp 16-bit values per rank) so that
+ * attention runs on all N tokens for heads/sp heads, and after it an all-to-all returns the
+ * output (N h / sp): 4 N h / sp values per rank and layer forward, as many backward; SP ranks
+ * join the gradient reduction (Jacobs et al., arXiv 2309.14509).
  * Data parallelism: gradients of each stage's layers are bucketed (bucket_bytes) and reduced
  * over the DP group after the last micro-batch's backward of the layer holding the bucket's last
  * byte (all-reduce for ZeRO-0; reduce-scatter, then an all-gather of the updated 16-bit weights
@@ -48,6 +53,7 @@ enum class AttentionKernel { kFlash, kUnfused };
 struct TransformerParams {
   TransformerConfig model;
   int dp = 1, tp = 1, pp = 1;
+  int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp = 1)
   bool sequence_parallel = false;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
   int zero_stage = 0;

@@ -103,7 +103,8 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
-  par.check_keys({"dp", "tp", "pp", "sequence_parallel", "zero", "schedule"});
+  par.check_keys({"dp", "tp", "pp", "sp", "sequence_parallel", "zero", "schedule"});
+  if (auto v = par.get("sp")) p.sp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("dp")) p.dp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("tp")) p.tp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("pp")) p.pp = static_cast<int>(v->integer(1, 1 << 20));
@@ -112,10 +113,10 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   if (auto v = par.get("schedule"))
     p.schedule = v->choice({"1f1b", "gpipe"}) == "gpipe" ? workloads::PipelineSchedule::kGpipe
                                                           : workloads::PipelineSchedule::kOneFOneB;
-  int64_t world = static_cast<int64_t>(p.dp) * p.tp * p.pp;
+  int64_t world = static_cast<int64_t>(p.dp) * p.tp * p.pp * p.sp;
   if (world > s.topology.rank_count())
-    par.fail(fmt::format("dp x tp x pp = {} x {} x {} = {} ranks, but the cluster has only {}", p.dp,
-                         p.tp, p.pp, world, s.topology.rank_count()));
+    par.fail(fmt::format("dp x tp x pp x sp = {} x {} x {} x {} = {} ranks, but the cluster has only {}",
+                         p.dp, p.tp, p.pp, p.sp, world, s.topology.rank_count()));
   if (p.model.layers % p.pp != 0)
     par.fail(fmt::format("pp ({}) must divide the model's layers ({})", p.pp, p.model.layers));
   if (p.model.heads % p.tp != 0)

@@ -579,7 +579,7 @@ TEST(TransformerParallelTest, RejectsBadZeroStage) {
 
 TEST(TransformerParallelTest, RejectsOtherMisuse) {
   EXPECT_EQ(build_error(with([](auto& p) { p.dp = 0; })),
-            "parallel degrees must be >= 1; got dp 0, tp 1, pp 1");
+            "parallel degrees must be >= 1; got dp 0, tp 1, pp 1, sp 1");
   EXPECT_EQ(build_error(with([](auto& p) {
               p.tp = 4;
               p.sequence_parallel = true;
