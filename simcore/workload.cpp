@@ -74,6 +74,30 @@ uint8_t Workload::stream_of(std::string_view s) {
   return static_cast<uint8_t>(stream_names.size() - 1);
 }
 
+Workload Workload::placed(const std::vector<int>& placement, int cluster_ranks) const {
+  if (placement.size() != ranks.size())
+    throw ConfigError("rank placement lists " + std::to_string(placement.size()) +
+                      " ranks for a workload of " + std::to_string(ranks.size()));
+  std::vector<bool> used(cluster_ranks, false);
+  for (int c : placement) {
+    if (c < 0 || c >= cluster_ranks)
+      throw ConfigError("rank placement names rank " + std::to_string(c) + ", outside 0.." +
+                        std::to_string(cluster_ranks - 1));
+    if (used[c]) throw ConfigError("rank placement names rank " + std::to_string(c) + " twice");
+    used[c] = true;
+  }
+  Workload out = *this;
+  out.ranks.assign(cluster_ranks, RankProgram{});
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    out.ranks[placement[r]] = ranks[r];
+    for (Op& op : out.ranks[placement[r]].ops)
+      if (op.kind == OpKind::kSend || op.kind == OpKind::kRecv) op.peer = placement.at(op.peer);
+  }
+  for (auto& g : out.groups)
+    for (int& m : g) m = placement.at(m);
+  return out;
+}
+
 size_t Workload::op_count() const {
   size_t n = 0;
   for (auto& r : ranks) n += r.ops.size();

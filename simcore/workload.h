@@ -86,6 +86,13 @@ class Workload {
   const std::string& str(uint32_t id) const { return strings[id]; }
   size_t op_count() const;
 
+  /**
+   * The same workload placed on `cluster_ranks` ranks: rank r's program runs on rank
+   * `placement[r]`, groups and peers follow, and the other ranks get empty programs.
+   * Errors: ConfigError when placement has the wrong length, repeats a rank or leaves the range.
+   */
+  Workload placed(const std::vector<int>& placement, int cluster_ranks) const;
+
  private:
   std::unordered_map<std::string, uint32_t> string_index_;
 };

@@ -658,3 +658,38 @@ TEST_F(CliTest, SweepRejectsABadGridOrShard) {
 
 }  // namespace
 }  // namespace dtsim::cli
+
+namespace dtsim::cli {
+namespace {
+
+const std::string kTraces = kSource + "/../shared/data/chakra/astra-sim-microbenchmarks";
+
+std::string chakra_scenario(const std::string& extra) {
+  return "cluster:\n"
+         "  topology: {builder: switch, endpoints: 8, link: {class: nvlink, bandwidth: 450GB/s, "
+         "latency: 1us}}\n"
+         "  device: " + kDevice + "\n"
+         "workload:\n"
+         "  kind: chakra\n"
+         "  trace: " + kTraces + "/all_reduce/4npus_1MB/all_reduce\n" + extra;
+}
+
+TEST_F(CliTest, ChakraTraceWithFewerRanksNeedsAPlacement) {
+  if (!fs::exists(kTraces)) GTEST_SKIP() << "no shared trace data at " << kTraces;
+  std::string s = file("s.yaml", chakra_scenario(""));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:10: error: workload.trace: the trace has 4 ranks and the cluster 8; "
+                       "give workload.ranks: a list of 4 cluster ranks to run the trace's ranks on\n");
+  // Placed on ranks 1, 3, 5, 7 of the switch: the 4-rank ring all-reduce of 1 MiB,
+  // 6 x (2 us + ceil(2^20 / 4 / 450e9 s)) = 6 x (2,000,000 + 582,543) ps = 15,495,258 ps.
+  std::string placed = file("p.yaml", chakra_scenario("  ranks: [1, 3, 5, 7]\n"));
+  Result ok = dtsim("run '" + placed + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_NEAR(j["step_time_s"].get<double>(), 15'495'258e-12, 1e-15);
+  EXPECT_EQ(j["rank_finish_s"][0].get<double>(), 0.0);  // rank 0 runs nothing
+}
+
+}  // namespace
+}  // namespace dtsim::cli

@@ -1,5 +1,6 @@
 #include "tools/dtsim/scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -182,7 +183,7 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
 }
 
 void load_chakra(Scenario& s, const ConfigNode& w) {
-  w.check_keys({"kind", "trace", "archive", "compute", "comm_groups"});
+  w.check_keys({"kind", "trace", "archive", "compute", "comm_groups", "ranks"});
   auto trace = w["trace"];
   std::string archive;
   if (auto a = w.get("archive")) {
@@ -214,11 +215,24 @@ void load_chakra(Scenario& s, const ConfigNode& w) {
     if (e.message().rfind("no Chakra trace for rank 0", 0) == 0) trace.fail(e.message());
     throw;
   }
-  if (static_cast<int>(traces.size()) > s.topology.rank_count())
-    trace.fail(fmt::format("the trace has {} ranks but the cluster has only {}", traces.size(),
-                           s.topology.rank_count()));
+  const int n = static_cast<int>(traces.size()), cluster = s.topology.rank_count();
+  std::vector<int> placement;
+  if (auto rn = w.get("ranks")) {
+    for (const auto& x : rn->items()) placement.push_back(static_cast<int>(x.integer(0, cluster - 1)));
+    if (static_cast<int>(placement.size()) != n)
+      rn->fail(fmt::format("lists {} cluster ranks for a trace of {} ranks", placement.size(), n));
+    std::vector<int> sorted = placement;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      rn->fail("names a cluster rank twice");
+  } else if (n != cluster) {
+    trace.fail(fmt::format("the trace has {} ranks and the cluster {}; give workload.ranks: a list "
+                           "of {} cluster ranks to run the trace's ranks on",
+                           n, cluster, n));
+  }
   workloads::chakra::ImportStats stats;
   s.workload = workloads::chakra::import_chakra(traces, opt, &stats);
+  if (!placement.empty()) s.workload = s.workload.placed(placement, cluster);
   s.chakra = stats;
 }
 
