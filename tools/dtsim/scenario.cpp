@@ -30,6 +30,22 @@ int ranks_in_cluster(const Scenario& s, const ConfigNode& w, const char* what) {
   return static_cast<int>(v);
 }
 
+/** `dtype` (compute; the device must have a peak for it), `grad_dtype` and `bucket_size`. */
+void load_precision(Scenario& s, const ConfigNode& w, std::string& dtype, int& grad_bytes,
+                    double& bucket_bytes, double min_bucket) {
+  if (auto d = w.get("dtype")) dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
+  if (!s.device.peak_flops_per_s.count(dtype))
+    (w.has("dtype") ? w["dtype"] : w).fail(
+        fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, dtype));
+  s.compute_dtype = dtype;
+  if (auto g = w.get("grad_dtype")) grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
+  if (auto bs = w.get("bucket_size")) {
+    bucket_bytes = bs->bytes();
+    if (!(bucket_bytes >= min_bucket))
+      bs->expected(min_bucket > 1 ? "a bucket size of at least 64KiB" : "a bucket size of at least 1B");
+  }
+}
+
 void load_collective_sweep(Scenario& s, const ConfigNode& w) {
   w.check_keys({"kind", "collective", "algorithm", "ranks", "sizes", "iterations", "root"});
   workloads::CollectiveSweepParams p;
@@ -71,16 +87,7 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
   if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
   if (auto g = b.get("grad_accumulation")) p.grad_accumulation = static_cast<int>(g->integer(1, 1 << 20));
-  if (auto d = w.get("dtype")) p.dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
-  if (!s.device.peak_flops_per_s.count(p.dtype))
-    (w.has("dtype") ? w["dtype"] : w).fail(
-        fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, p.dtype));
-  s.compute_dtype = p.dtype;
-  if (auto g = w.get("grad_dtype")) p.grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
-  if (auto bs = w.get("bucket_size")) {
-    p.bucket_bytes = bs->bytes();
-    if (!(p.bucket_bytes >= 1)) bs->expected("a bucket size of at least 1B");
-  }
+  load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1);
   if (auto a = w.get("algorithm"))
     p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "halving_doubling",
                              "double_binary_tree", "hierarchical"});
@@ -142,16 +149,7 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   if (auto at = w.get("attention"))
     p.attention = at->choice({"flash", "unfused"}) == "unfused" ? workloads::AttentionKernel::kUnfused
                                                                 : workloads::AttentionKernel::kFlash;
-  if (auto d = w.get("dtype")) p.dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
-  if (!s.device.peak_flops_per_s.count(p.dtype))
-    (w.has("dtype") ? w["dtype"] : w).fail(
-        fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, p.dtype));
-  s.compute_dtype = p.dtype;
-  if (auto g = w.get("grad_dtype")) p.grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
-  if (auto bs = w.get("bucket_size")) {
-    p.bucket_bytes = bs->bytes();
-    if (!(p.bucket_bytes >= 1 << 16)) bs->expected("a bucket size of at least 64KiB");
-  }
+  load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1 << 16);
   if (auto a = w.get("algorithms")) {
     a->check_keys({"tp", "dp"});
     std::vector<std::string> algos{"auto", "ring", "ring_bidirectional", "halving_doubling",
