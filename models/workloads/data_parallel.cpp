@@ -58,6 +58,7 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
     info->params = ti.params;
     info->tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch * p.grad_accumulation;
     info->model_flops_per_rank = ti.model_flops / p.ranks;
+    info->memory = ti.memory_first_stage;
     info->buckets = 0;
     for (const Op& op : w.ranks[0].ops)
       if (op.kind == OpKind::kCollective) ++info->buckets;

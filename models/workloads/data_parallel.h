@@ -18,6 +18,7 @@
  */
 #include <string>
 
+#include "models/workloads/memory_model.h"
 #include "models/workloads/transformer_config.h"
 #include "simcore/workload.h"
 
@@ -44,6 +45,7 @@ struct DataParallelInfo {
   int64_t params = 0;
   int buckets = 0;
   double tokens_per_rank = 0;
+  MemoryBreakdown memory;  ///< per rank (all ranks alike), bytes
 };
 
 simcore::Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info);

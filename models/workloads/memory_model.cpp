@@ -6,25 +6,26 @@
 
 namespace dtsim::workloads {
 
-MemoryBreakdown model_state_bytes(double params, int stage, int dp) {
+MemoryBreakdown model_state_bytes(double params, int stage, int dp, int grad_bytes) {
   if (stage < 0 || stage > 3)
     throw simcore::ConfigError(fmt::format("ZeRO stage must be 0, 1, 2 or 3; got {}", stage));
   if (dp < 1) throw simcore::ConfigError(fmt::format("data-parallel size must be >= 1; got {}", dp));
   const double n = dp;
   MemoryBreakdown m;
   m.params = 2 * params / (stage >= 3 ? n : 1);
-  m.grads = 2 * params / (stage >= 2 ? n : 1);
+  m.grads = grad_bytes * params / (stage >= 2 ? n : 1);
   m.optimizer = 12 * params / (stage >= 1 ? n : 1);
   return m;
 }
 
 double activation_bytes_per_layer(double s, double b, double h, double a, int tp, bool sp,
-                                  Recompute recompute) {
+                                  Recompute recompute, bool flash) {
   if (!(s > 0 && b > 0 && h > 0 && a > 0) || tp < 1)
     throw simcore::ConfigError(fmt::format(
         "activation memory needs positive sizes; got seq {}, micro-batch {}, hidden {}, heads {}, "
         "tp {}", s, b, h, a, tp));
   const double t = tp;
+  if (flash && recompute == Recompute::kNone) recompute = Recompute::kSelective;
   switch (recompute) {
     case Recompute::kFull: return 2 * s * b * h / (sp ? t : 1);
     case Recompute::kSelective: return sp ? 34 * s * b * h / t : s * b * h * (10 + 24 / t);

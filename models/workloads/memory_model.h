@@ -29,11 +29,16 @@ struct MemoryBreakdown {
   double total() const { return params + grads + optimizer + activations; }
 };
 
-/** Model-state bytes for `params` parameters held by a rank, ZeRO `stage`, `dp` ranks. */
-MemoryBreakdown model_state_bytes(double params, int stage, int dp);
+/** Model-state bytes for `params` parameters held by a rank, ZeRO `stage`, `dp` ranks.
+ *  `grad_bytes` per gradient element: 2 as in the ZeRO paper; 4 for fp32 main gradients
+ *  (Megatron-LM's default), which makes stage 0 18 bytes per parameter. */
+MemoryBreakdown model_state_bytes(double params, int stage, int dp, int grad_bytes = 2);
 
-/** Activation bytes of one layer for one micro-batch on one rank. */
+/** Activation bytes of one layer for one micro-batch on one rank. With `flash_attention`
+ *  (FlashAttention keeps no s x s score tensors) the 5 a s / h score term is gone, as with
+ *  selective recomputation. */
 double activation_bytes_per_layer(double seq, double micro_batch, double hidden, double heads,
-                                  int tp, bool sequence_parallel, Recompute recompute);
+                                  int tp, bool sequence_parallel, Recompute recompute,
+                                  bool flash_attention = false);
 
 }  // namespace dtsim::workloads

@@ -372,15 +372,17 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
                           static_cast<double>(m.embedding_params()) / p.tp +
                           (p.pp == 1 ? static_cast<double>(m.lm_head_params() + m.hidden) / p.tp
                                      : 0.0);
-    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp * p.sp);
+    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp * p.sp, p.grad_bytes);
     double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
     info->activations_in_flight = in_flight;
     // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
     // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
     const double s_local = static_cast<double>(p.seq_len) / p.sp;
+    const bool flash = p.attention == AttentionKernel::kFlash;
     double per_layer = activation_bytes_per_layer(s_local, p.micro_batch, static_cast<double>(m.hidden),
-                                                  m.heads, p.tp, p.sequence_parallel, p.recompute);
-    if (p.sp > 1 && p.recompute == Recompute::kNone) {
+                                                  m.heads, p.tp, p.sequence_parallel, p.recompute,
+                                                  flash);
+    if (p.sp > 1 && p.recompute == Recompute::kNone && !flash) {
       const double n = static_cast<double>(p.seq_len);
       per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
     }

@@ -123,9 +123,11 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                   {"tokens_per_s", t > 0 ? d.tokens / t : 0.0},
                   {"model_tflops_per_gpu", t > 0 ? d.model_flops / t / n / 1e12 : 0.0},
                   {"mfu", t > 0 && peak > 0 ? d.model_flops / t / n / peak : 0.0}};
-    const auto& m = d.memory_first_stage;
+  }
+  if (s.memory) {
+    const auto& m = *s.memory;
     const double gib = 1073741824.0;
-    j["memory"] = {{"rank", "pipeline stage 0 (most activations)"},
+    j["memory"] = {{"rank", "the most loaded (pipeline stage 0)"},
                    {"weights_GiB", m.params / gib},
                    {"gradients_GiB", m.grads / gib},
                    {"optimizer_GiB", m.optimizer / gib},

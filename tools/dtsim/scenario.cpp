@@ -46,6 +46,28 @@ void load_precision(Scenario& s, const ConfigNode& w, std::string& dtype, int& g
   }
 }
 
+/** The most loaded rank's memory against the device's HBM: an error at `at`, or a warning with
+ *  `memory: {on_overflow: warn}`. Records the breakdown for the report. */
+void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
+                  const workloads::MemoryBreakdown& m, double in_flight) {
+  bool warn = false;
+  if (auto mem = w.get("memory")) {
+    mem->check_keys({"on_overflow"});
+    warn = (*mem)["on_overflow"].choice({"error", "warn"}) == "warn";
+  }
+  s.memory = m;
+  if (m.total() <= s.device.hbm_capacity_bytes) return;
+  std::string msg = fmt::format(
+      "the most loaded rank needs {:.1f} GiB but '{}' has {:.1f} GiB: weights {:.1f}, gradients "
+      "{:.1f}, optimizer states {:.1f}, activations {:.1f} GiB ({:.0f} micro-batches in flight)",
+      m.total() / 1073741824.0, s.device.name, s.device.hbm_capacity_bytes / 1073741824.0,
+      m.params / 1073741824.0, m.grads / 1073741824.0, m.optimizer / 1073741824.0,
+      m.activations / 1073741824.0, in_flight);
+  if (!warn) at.fail(msg + "; shard the model (tp, pp, zero) or recompute, or set memory.on_overflow: warn");
+  fmt::print(stderr, "{}: warning: {}\n", at.location().str(), msg);
+  s.memory_overflow = true;
+}
+
 void load_collective_sweep(Scenario& s, const ConfigNode& w) {
   w.check_keys({"kind", "collective", "algorithm", "ranks", "sizes", "iterations", "root"});
   workloads::CollectiveSweepParams p;
@@ -78,7 +100,7 @@ void load_collective_sweep(Scenario& s, const ConfigNode& w) {
 
 void load_data_parallel(Scenario& s, const ConfigNode& w) {
   w.check_keys({"kind", "model", "ranks", "batch", "dtype", "grad_dtype", "bucket_size",
-                "algorithm"});
+                "algorithm", "memory"});
   workloads::DataParallelParams p;
   p.model = load_transformer(w["model"]);
   p.ranks = ranks_in_cluster(s, w, "data parallel");
@@ -103,6 +125,7 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   workloads::DataParallelInfo info;
   s.workload = workloads::make_data_parallel(p, &info);
   s.data_parallel = info;
+  check_memory(s, w, w["model"], info.memory, 1);
 }
 
 void load_transformer_workload(Scenario& s, const ConfigNode& w) {
@@ -157,27 +180,10 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
     if (auto t = a->get("tp")) p.tp_algorithm = t->choice(algos);
     if (auto d = a->get("dp")) p.dp_algorithm = d->choice(algos);
   }
-  bool warn = false;
-  if (auto mem = w.get("memory")) {
-    mem->check_keys({"on_overflow"});
-    warn = (*mem)["on_overflow"].choice({"error", "warn"}) == "warn";
-  }
   workloads::TransformerInfo info;
   s.workload = workloads::make_transformer(p, &info);
   s.transformer = info;
-  const auto& m = info.memory_first_stage;
-  if (m.total() > s.device.hbm_capacity_bytes) {
-    std::string msg = fmt::format(
-        "the most loaded rank (pipeline stage 0) needs {:.1f} GiB but '{}' has {:.1f} GiB: "
-        "weights {:.1f}, gradients {:.1f}, optimizer states {:.1f}, activations {:.1f} GiB "
-        "({:.0f} micro-batches in flight); raise tp/pp/zero or use recompute",
-        m.total() / 1073741824.0, s.device.name, s.device.hbm_capacity_bytes / 1073741824.0,
-        m.params / 1073741824.0, m.grads / 1073741824.0, m.optimizer / 1073741824.0,
-        m.activations / 1073741824.0, info.activations_in_flight);
-    if (!warn) par.fail(msg + " (or set memory.on_overflow: warn)");
-    fmt::print(stderr, "{}: warning: {}\n", par.location().str(), msg);
-    s.memory_overflow = true;
-  }
+  check_memory(s, w, par, info.memory_first_stage, info.activations_in_flight);
 }
 
 void load_chakra(Scenario& s, const ConfigNode& w) {

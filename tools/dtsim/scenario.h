@@ -34,6 +34,7 @@ struct Scenario {
   std::optional<workloads::TransformerInfo> transformer;
   std::string compute_dtype = "bf16";  ///< for MFU
   bool memory_overflow = false;        ///< the model does not fit (on_overflow: warn)
+  std::optional<workloads::MemoryBreakdown> memory;  ///< the most loaded rank, bytes
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)

@@ -53,7 +53,7 @@ CaseResult run_case(const std::string& file) {
   r.error = std::fabs(r.actual - r.expected);
   double allowed = std::max(abs_tol, rel_tol * std::fabs(r.expected));
   r.pass = r.error <= allowed;
-  r.note = fmt::format("tol {:.3g}", allowed);
+  r.note = fmt::format("abs. tol {:.3g}", allowed);
   // A known gap: a published number the model does not reach yet, kept in the table (with its
   // error) rather than dropped; it does not fail the run, and says so when it starts to pass.
   if (auto gap = c.get("known_gap")) {
@@ -83,7 +83,7 @@ int validate_command(const ValidateOptions& o) {
     throw simcore::ConfigError(simcore::SourceLocation{dir, 0, 0},
                                "no validation cases (*.yaml) in this folder");
   int failed = 0, ran = 0, bad_input = 0, gaps = 0;
-  fmt::print("{:<44} {:>16} {:>16} {:>11}  {}\n", "case", "expected", "simulated", "rel.error", "");
+  fmt::print("{:<44} {:>16} {:>16} {:>11}  {}\n", "case", "expected", "simulated", "rel.error", "verdict (allowed abs. error)");
   for (const auto& f : files) {
     if (!o.filter.empty() && f.find(o.filter) == std::string::npos) continue;
     ++ran;

@@ -489,13 +489,20 @@ TEST(TransformerParallelTest, RankPlacementTpInnermost) {
 }
 
 TEST(TransformerParallelTest, MemoryOfFirstStage) {
+  // ZeRO-paper accounting (16-bit gradients) and the full Korthikanti activation formula
+  // (unfused attention keeps the scores): see memory_model.h.
+  auto zero_paper = [](TransformerParams q) {
+    q.grad_bytes = 2;
+    q.attention = AttentionKernel::kUnfused;
+    return q;
+  };
   // pp = 2, tp = 1, dp = 4, ZeRO-1, m = 2, no recomputation. Stage 0 holds layers 0-1 and the
   // embedding: 2 x 36,992 + 64,000 = 137,984 parameters; ZeRO-1 at N = 4: 4 + 12/4 = 7 B each
   // = 965,888 B (weights 2 x 137,984 = 275,968; gradients the same; optimizer 3 x 137,984).
   // Activations (Korthikanti Table 2, t = 1): s b h (34 + 5 a s / h) = 32 x 64 x (34 + 5 x 4 x
   // 32 / 64) = 2,048 x 44 = 90,112 B per layer and micro-batch; 2 layers; 1F1B keeps
   // min(pp, m) = 2 micro-batches in flight: 360,448 B.
-  TransformerParams p = params(4, 1, 2, 2);
+  TransformerParams p = zero_paper(params(4, 1, 2, 2));
   p.zero_stage = 1;
   TransformerInfo info;
   make_transformer(p, &info);
@@ -506,7 +513,7 @@ TEST(TransformerParallelTest, MemoryOfFirstStage) {
   EXPECT_EQ(info.memory_first_stage.activations, 360'448.0);
   EXPECT_EQ(info.memory_first_stage.total(), 965'888.0 + 360'448.0);
   // GPipe keeps all m micro-batches: with m = 4 (global batch 16), 90,112 x 2 x 4 = 720,896 B.
-  TransformerParams g = params(4, 1, 2, 4);
+  TransformerParams g = zero_paper(params(4, 1, 2, 4));
   g.schedule = PipelineSchedule::kGpipe;
   make_transformer(g, &info);
   EXPECT_EQ(info.activations_in_flight, 4.0);
@@ -514,10 +521,17 @@ TEST(TransformerParallelTest, MemoryOfFirstStage) {
 }
 
 TEST(TransformerParallelTest, MemoryOfFirstStageSplitsOverTensorParallel) {
+  // ZeRO-paper accounting (16-bit gradients) and the full Korthikanti activation formula
+  // (unfused attention keeps the scores): see memory_model.h.
+  auto zero_paper = [](TransformerParams q) {
+    q.grad_bytes = 2;
+    q.attention = AttentionKernel::kUnfused;
+    return q;
+  };
   // tp = 2, pp = 2, dp = 1, ZeRO-0: stage 0 holds (2 x 36,992 + 64,000) / 2 = 68,992 parameters
   // per rank, 16 B each = 1,103,872 B.
   TransformerInfo info;
-  make_transformer(params(1, 2, 2, 2), &info);
+  make_transformer(zero_paper(params(1, 2, 2, 2)), &info);
   EXPECT_EQ(info.memory_first_stage.params + info.memory_first_stage.grads +
                 info.memory_first_stage.optimizer,
             1'103'872.0);
@@ -529,8 +543,15 @@ TEST(TransformerParallelTest, MemoryOfFirstStageSplitsOverTensorParallel) {
 // 16 x 276,032 = 4,416,512 B; the report gives 16 x 275,968 = 4,415,488 B. Suggested fix in
 // make_transformer: `(p.pp == 1 ? static_cast<double>(m.lm_head_params() + m.hidden) / p.tp : 0.0)`.
 TEST(TransformerParallelTest, MemoryAtPp1CountsEveryParameter) {
+  // ZeRO-paper accounting (16-bit gradients) and the full Korthikanti activation formula
+  // (unfused attention keeps the scores): see memory_model.h.
+  auto zero_paper = [](TransformerParams q) {
+    q.grad_bytes = 2;
+    q.attention = AttentionKernel::kUnfused;
+    return q;
+  };
   TransformerInfo info;
-  make_transformer(params(1, 1, 1, 1), &info);
+  make_transformer(zero_paper(params(1, 1, 1, 1)), &info);
   const auto& m = info.memory_first_stage;
   EXPECT_EQ(m.params + m.grads + m.optimizer, 16.0 * kTotalParams);
 }
