@@ -180,4 +180,50 @@ Topology build_rail_optimized_fat_tree(const RailFatTreeParams& p) {
   return t;
 }
 
+Topology build_ub_supernode(const UbSupernodeParams& p) {
+  constexpr std::string_view kName = "ub_supernode";
+  check_at_least(kName, "supernodes", p.supernodes, 1);
+  check_at_least(kName, "nodes", p.nodes, 1);
+  check_at_least(kName, "npus_per_node", p.npus_per_node, 1);
+  check_at_least(kName, "l2_switches", p.l2_switches, 1);
+  check_link(kName, "ub", p.ub);
+  check_link(kName, "ub_l2", p.ub_l2, /*check_bw=*/false);
+  check_link(kName, "rdma", p.rdma);
+  check_link(kName, "rdma_uplink", p.rdma_uplink, /*check_bw=*/false);
+  const int P = p.npus_per_node;
+  Topology t;
+  std::vector<uint32_t> leaves;
+  for (int s = 0; s < p.supernodes; ++s) {
+    std::vector<uint32_t> node_switches, tors;
+    for (int n = 0; n < p.nodes; ++n) {
+      const int box = s * p.nodes + n;
+      std::vector<uint32_t> npus;
+      for (int i = 0; i < P; ++i)
+        npus.push_back(t.add_node(fmt::format("s{}.n{}.npu{}", s, n, i), NodeKind::kAccelerator,
+                                  std::nullopt, box));
+      uint32_t ub = t.add_node(fmt::format("s{}.n{}.ub", s, n), NodeKind::kSwitch, std::nullopt, box);
+      uint32_t tor = t.add_node(fmt::format("s{}.n{}.tor", s, n), NodeKind::kSwitch, std::nullopt, box);
+      for (int i = 0; i < P; ++i) {
+        connect(t, npus[i], ub, p.ub);
+        uint32_t nic = t.add_node(fmt::format("s{}.n{}.nic{}", s, n, i), NodeKind::kNic, true, box);
+        connect(t, npus[i], nic, p.rdma);
+        connect(t, nic, tor, p.rdma);
+      }
+      node_switches.push_back(ub);
+      tors.push_back(tor);
+    }
+    for (int k = 0; k < p.l2_switches; ++k) {
+      uint32_t l2 = t.add_node(fmt::format("s{}.ub_l2.{}", s, k), NodeKind::kSwitch);
+      for (uint32_t ub : node_switches) connect(t, ub, l2, p.ub_l2, P * p.ub.bw_bytes_per_s / p.l2_switches);
+    }
+    uint32_t leaf = t.add_node(fmt::format("s{}.roce_leaf", s), NodeKind::kSwitch);
+    for (uint32_t tor : tors) connect(t, tor, leaf, p.rdma_uplink, P * p.rdma.bw_bytes_per_s);
+    leaves.push_back(leaf);
+  }
+  uint32_t roce_spine = t.add_node("roce_spine", NodeKind::kSwitch);
+  for (uint32_t leaf : leaves)
+    connect(t, leaf, roce_spine, p.rdma_uplink, p.nodes * P * p.rdma.bw_bytes_per_s);
+  return t;
+}
+
 }  // namespace dtsim::topologies

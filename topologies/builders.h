@@ -143,4 +143,38 @@ struct RailFatTreeParams {
  */
 Topology build_rail_optimized_fat_tree(const RailFatTreeParams& params);
 
+/**
+ * Parameters of a Huawei CloudMatrix384-like supernode (or several, joined by RDMA).
+ * Units: see LinkSpec. `ub_l2` and the RDMA uplinks carry class and latency only: their bandwidth
+ * is computed so that both planes are non-blocking.
+ */
+struct UbSupernodeParams {
+  int supernodes = 1;
+  int nodes = 48;          ///< per supernode
+  int npus_per_node = 8;
+  int l2_switches = 7;     ///< UB second-tier switches (sub-planes)
+  LinkSpec ub;             ///< NPU <-> its node's UB switch (per NPU, per direction)
+  LinkSpec ub_l2;          ///< node UB switch <-> UB L2 switch: class and latency
+  LinkSpec rdma;           ///< NPU <-> its RDMA NIC, and NIC <-> the node's RoCE ToR
+  LinkSpec rdma_uplink;    ///< ToR <-> supernode RoCE leaf <-> RoCE spine: class and latency
+};
+
+/**
+ * A two-tier, non-blocking Unified Bus Clos inside each supernode, and a separate RDMA (RoCE)
+ * plane between supernodes. Per supernode s and node n: NPUs `s{s}.n{n}.npu{i}` (ranks, in that
+ * order; Node::box = global node index), a UB switch `s{s}.n{n}.ub` linked to each NPU by `ub`,
+ * and `l2_switches` UB L2 switches `s{s}.ub_l2.{k}` linked to every node switch with
+ * npus_per_node x ub / l2_switches each. RDMA: one NIC per NPU `s{s}.n{n}.nic{i}`, a RoCE ToR per
+ * node, a RoCE leaf per supernode and one spine, each uplink carrying all the NICs below it.
+ * Shortest paths keep traffic on UB inside a supernode (2 hops in a node, 4 across nodes; the
+ * RDMA plane needs 4 and 6) and use RDMA only between supernodes (8 hops).
+ * Counts per supernode, N nodes of P NPUs, L2 switches K: nodes N(2P + 2) + K + 1, links
+ * N(P + K) + N(2P + 1) + 1 (+ 1 spine node overall).
+ * Errors: ConfigError on counts < 1 or a bad link spec.
+ * Source: Zuo et al., "Serving Large Language Models on Huawei CloudMatrix384" (arXiv 2506.12708):
+ * 48 nodes x 8 Ascend 910C, UB ~392 GB/s per NPU per direction, two-tier non-blocking (7 L2
+ * sub-planes), RDMA plane up to 400 Gb/s per NPU.
+ */
+Topology build_ub_supernode(const UbSupernodeParams& params);
+
 }  // namespace dtsim::topologies

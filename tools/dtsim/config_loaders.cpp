@@ -83,7 +83,7 @@ Topology load_topology(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   if (!n.has("builder")) return load_explicit(n);
   std::string b = n["builder"].choice({"switch", "ring", "fully_connected", "torus",
-                                       "nvswitch_node", "rail_optimized_fat_tree"});
+                                       "nvswitch_node", "rail_optimized_fat_tree", "ub_supernode"});
   try {
     if (b == "switch" || b == "ring" || b == "fully_connected") {
       n.check_keys({"builder", "name", "description", "endpoints", "link"});
@@ -106,6 +106,20 @@ Topology load_topology(const ConfigNode& ref) {
       if (auto g = n.get("gpus")) p.gpus = static_cast<int>(g->integer(1, 1 << 16));
       p.nvlink = load_link_spec(n["nvlink"]);
       return topologies::build_nvswitch_node(p);
+    }
+    if (b == "ub_supernode") {
+      n.check_keys({"builder", "name", "description", "supernodes", "nodes", "npus_per_node",
+                    "l2_switches", "ub", "ub_l2", "rdma", "rdma_uplink"});
+      topologies::UbSupernodeParams u;
+      if (auto v = n.get("supernodes")) u.supernodes = static_cast<int>(v->integer(1, 1 << 12));
+      if (auto v = n.get("nodes")) u.nodes = static_cast<int>(v->integer(1, 1 << 12));
+      if (auto v = n.get("npus_per_node")) u.npus_per_node = static_cast<int>(v->integer(1, 1 << 10));
+      if (auto v = n.get("l2_switches")) u.l2_switches = static_cast<int>(v->integer(1, 1 << 10));
+      u.ub = load_link_spec(n["ub"]);
+      u.ub_l2 = load_link_spec(n["ub_l2"], /*need_bandwidth=*/false);
+      u.rdma = load_link_spec(n["rdma"]);
+      u.rdma_uplink = load_link_spec(n["rdma_uplink"], /*need_bandwidth=*/false);
+      return topologies::build_ub_supernode(u);
     }
     n.check_keys({"builder", "name", "description", "nodes", "gpus_per_node", "nvlink", "pcie",
                   "nic", "spine", "spines", "oversubscription", "nodes_per_leaf"});
