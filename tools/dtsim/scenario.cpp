@@ -109,6 +109,9 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
   if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
   if (auto g = b.get("grad_accumulation")) p.grad_accumulation = static_cast<int>(g->integer(1, 1 << 20));
+  if (static_cast<double>(p.ranks) * p.grad_accumulation * p.model.layers * 16.0 > 2e8)
+    (b.has("grad_accumulation") ? b["grad_accumulation"] : b)
+        .fail("this step would have more than 2e8 ops (ranks x micro-batches x layers x ~16)");
   load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1);
   if (auto a = w.get("algorithm"))
     p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "halving_doubling",
@@ -163,6 +166,15 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
                         p.global_batch, p.dp, p.micro_batch, static_cast<int64_t>(p.dp) * p.micro_batch));
   if (p.global_batch / (p.dp * p.micro_batch) > 100000)
     gb.fail("more than 100000 micro-batches per step");
+  {
+    // About 16 ops per layer and micro-batch per rank: refuse graphs that cannot fit in memory
+    // rather than fail on allocation half-way.
+    double ops = static_cast<double>(world) * (p.global_batch / (p.dp * p.micro_batch)) *
+                 (p.model.layers / p.pp) * 16.0;
+    if (ops > 2e8)
+      gb.fail(fmt::format("this step would have about {:.2g} ops (ranks x micro-batches x layers per "
+                          "stage x ~16); at most 2e8 are simulated", ops));
+  }
   if (auto r = w.get("recompute")) {
     std::string v = r->choice({"none", "selective", "full"});
     p.recompute = v == "full" ? workloads::Recompute::kFull
