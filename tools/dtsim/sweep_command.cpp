@@ -189,8 +189,8 @@ int sweep_command(const SweepOptions& o) {
   for (const auto& r : rows)
     if (!r["error"].template get<std::string>().empty()) ++failed;
   if (!o.quiet) {
-    fmt::print("{} points ({} in this shard) on {} threads; {} could not run\n", pts.size(),
-               mine.size(), jobs, failed);
+    fmt::print("{} points ({} in this shard) on {} thread{}; {} could not run\n", pts.size(),
+               mine.size(), jobs, jobs == 1 ? "" : "s", failed);
     fmt::print("results       {} and {}\n", csv, js);
   }
   return 0;

@@ -25,6 +25,9 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
+/** The most a gzip'd trace may inflate to (a guard against decompression bombs). */
+constexpr size_t kMaxInflatedBytes = size_t{8} << 30;
+
 /** gunzips `data` (a whole gzip stream). */
 std::string gunzip(const std::string& data, const std::string& file) {
   z_stream zs{};
@@ -46,6 +49,13 @@ std::string gunzip(const std::string& data, const std::string& file) {
                         fmt::format("corrupt gzip stream near compressed byte offset {}", at));
     }
     out.append(buf, sizeof(buf) - zs.avail_out);
+    if (out.size() > kMaxInflatedBytes) {
+      inflateEnd(&zs);
+      throw ConfigError(simcore::SourceLocation{file, 0, 0},
+                        fmt::format("the gzip stream inflates beyond {} GiB; refusing it (a trace "
+                                    "this large is read from an uncompressed file)",
+                                    kMaxInflatedBytes >> 30));
+    }
     if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
       inflateEnd(&zs);
       throw ConfigError(simcore::SourceLocation{file, 0, 0},
