@@ -25,13 +25,7 @@ topologies::Path AnalyticalCommModel::path(int src, int dst) const {
       dst >= static_cast<int>(ranks.size()))
     throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks",
                                   std::max(src, dst), ranks.size()));
-  try {
-    return router_.route(ranks[src], ranks[dst], 0);
-  } catch (const ConfigError& e) {
-    throw ConfigError(fmt::format(
-        "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "
-        "traffic only with forwards: true)", src, dst, e.message()));
-  }
+  return route_ranks(topo_, router_, src, dst, 0);
 }
 
 namespace {
@@ -51,14 +45,8 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
                                                   std::function<void()> done) {
   const auto& m = *call.ranks;
   const int n = static_cast<int>(m.size());
-  std::vector<int> box_of(n);
-  for (int r : m)
-    if (r < 0 || r >= topo_.rank_count())
-      throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks", r,
-                                    topo_.rank_count()));
-  for (int i = 0; i < n; ++i) box_of[i] = topo_.nodes()[topo_.ranks()[m[i]]].box;
-  auto hint = collectives::parse_algorithm_or_throw(call.algorithm.empty() ? "auto" : call.algorithm);
-  collectives::Algorithm algo = collectives::resolve(call.kind, hint, n, box_of);
+  const std::vector<int> box_of = member_boxes(topo_, m);
+  const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   double seconds = 0;
   if (n > 1) {
     collectives::AlphaBetaParams p;

@@ -9,6 +9,7 @@
  * Errors: ConfigError when a rank has no route to its peer or the algorithm does not suit.
  */
 #include "models/network/flow_comm_model.h"
+#include "models/network/rank_routes.h"
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
 #include "topologies/routing.h"

@@ -16,28 +16,15 @@ topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) con
       dst >= static_cast<int>(ranks.size()))
     throw simcore::ConfigError(fmt::format("rank {} or {} is not in the cluster ({} ranks)", src,
                                            dst, ranks.size()));
-  try {
-    return router_.route(ranks[src], ranks[dst], hash);
-  } catch (const simcore::ConfigError& e) {
-    throw simcore::ConfigError(fmt::format(
-        "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "
-        "traffic only with forwards: true)", src, dst, e.message()));
-  }
+  return network::route_ranks(topo_, router_, src, dst, hash);
 }
 
 std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
                                             std::function<void()> done) {
   const auto& members = *call.ranks;
   const int n = static_cast<int>(members.size());
-  std::vector<int> box_of(n);
-  for (int i = 0; i < n; ++i) {
-    if (members[i] < 0 || members[i] >= topo_.rank_count())
-      throw simcore::ConfigError(fmt::format(
-          "collective over rank {}, but the cluster has {} ranks", members[i], topo_.rank_count()));
-    box_of[i] = topo_.nodes()[topo_.ranks()[members[i]]].box;
-  }
-  auto hint = collectives::parse_algorithm_or_throw(call.algorithm.empty() ? "auto" : call.algorithm);
-  collectives::Algorithm algo = collectives::resolve(call.kind, hint, n, box_of);
+  const std::vector<int> box_of = member_boxes(topo_, members);
+  const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   auto run = std::make_shared<Running>();
   run->schedule = collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
                                               call.root, options_.chunks, box_of);
@@ -63,9 +50,10 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   if (m == 0) {
     sim_.schedule_in(simcore::Time::zero(), [run] { run->done(); });
   } else {
-    // Validate every route before the first flow starts, so a missing route is a clean error.
+    // Check every route before the first flow starts, so a missing route is a clean error
+    // (a hop-count lookup: the paths themselves are built as the transfers start).
     for (size_t t = 0; t < m; ++t)
-      if (tr[t].src != tr[t].dst) route_ranks(members[tr[t].src], members[tr[t].dst], 0);
+      if (tr[t].src != tr[t].dst) require_route(topo_, router_, members[tr[t].src], members[tr[t].dst]);
     for (size_t t = 0; t < m; ++t)
       if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
   }

@@ -14,6 +14,7 @@
 #include "models/collectives/algorithm.h"
 #include "models/collectives/schedule.h"
 #include "models/network/flow_fabric.h"
+#include "models/network/rank_routes.h"
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
 #include "topologies/routing.h"
