@@ -2,7 +2,6 @@
 
 #include <zlib.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -16,14 +15,6 @@ namespace dtsim::workloads::chakra {
 using simcore::ConfigError;
 
 namespace {
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(simcore::SourceLocation{path, 0, 0}, "cannot read trace file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 /** The most a gzip'd trace may inflate to (a guard against decompression bombs). */
 constexpr size_t kMaxInflatedBytes = size_t{8} << 30;
@@ -112,26 +103,15 @@ RankTrace read_et_bytes(const std::string& bytes, const std::string& file) {
   return parse_et(bytes, file);
 }
 
-RankTrace read_et_file(const std::string& path) { return read_et_bytes(read_all(path), path); }
-
-std::vector<RankTrace> read_et_ranks(const std::string& prefix) {
-  namespace fs = std::filesystem;
-  std::vector<RankTrace> out;
-  for (int r = 0;; ++r) {
-    std::string plain = fmt::format("{}.{}.et", prefix, r);
-    std::string gz = plain + ".gz";
-    if (fs::is_regular_file(plain))
-      out.push_back(read_et_file(plain));
-    else if (fs::is_regular_file(gz))
-      out.push_back(read_et_file(gz));
-    else
-      break;
-  }
-  if (out.empty())
-    throw ConfigError(simcore::SourceLocation{prefix + ".0.et", 0, 0},
-                      "no Chakra trace for rank 0 (expected <prefix>.<rank>.et)");
-  return out;
+std::string read_trace_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(simcore::SourceLocation{path, 0, 0}, "cannot read trace file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
+
+RankTrace read_et_file(const std::string& path) { return read_et_bytes(read_trace_file(path), path); }
 
 std::string serialize_et(const std::string& version, const std::vector<pb::Node>& nodes) {
   std::string out;

@@ -3,7 +3,7 @@
  * Reader of Chakra execution-trace files (`.et`): a stream of protobuf messages, each preceded
  * by its length as a base-128 varint: one GlobalMetadata, then one Node per operation. A file
  * may be gzip-compressed (detected from its magic bytes). One file per rank, named
- * `<prefix>.<rank>.et` (or `.et.gz`).
+ * `<prefix>.<rank>.et` (or `.et.gz`); trace_files.h finds and reads them.
  *
  * Errors: ConfigError naming the file and the byte offset: unreadable file, corrupt gzip
  * stream, a truncated length prefix, a length beyond the end of the file, a message that does
@@ -25,13 +25,12 @@ struct RankTrace {
 
 /** Parses one .et stream held in memory; `file` names it in errors. */
 RankTrace parse_et(const std::string& bytes, const std::string& file);
+/** The bytes of a trace file. Errors: ConfigError "cannot read trace file". */
+std::string read_trace_file(const std::string& path);
 /** Parses .et bytes, gunzipping them first when they start with the gzip magic. */
 RankTrace read_et_bytes(const std::string& bytes, const std::string& file);
 /** Reads (and gunzips when needed) one .et file. */
 RankTrace read_et_file(const std::string& path);
-/** Reads `<prefix>.0.et`, `<prefix>.1.et`, ... until the next rank's file is missing.
- *  Errors: ConfigError when there is no `<prefix>.0.et`. */
-std::vector<RankTrace> read_et_ranks(const std::string& prefix);
 /** Writes one .et stream (GlobalMetadata, then nodes) to `out` bytes. */
 std::string serialize_et(const std::string& version, const std::vector<pb::Node>& nodes);
 

@@ -4,10 +4,10 @@
 #include <archive_entry.h>
 
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
-#include <sstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -21,7 +21,11 @@ using simcore::SourceLocation;
 
 namespace {
 
-const char* const kSuffixes[] = {".et", ".et.gz", ".json"};
+const std::vector<std::string> kAllSuffixes = {".et", ".et.gz", ".json"};
+const std::vector<std::string> kEtSuffixes = {".et", ".et.gz"};
+
+/** The bytes of the file of that name, or nullopt when there is none. */
+using Fetch = std::function<std::optional<std::string>(const std::string& name)>;
 
 RankTrace parse_any(const std::string& bytes, const std::string& name) {
   if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".json") == 0)
@@ -29,12 +33,28 @@ RankTrace parse_any(const std::string& bytes, const std::string& name) {
   return read_et_bytes(bytes, name);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read trace file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+/** Ranks 0, 1, ... each from the first `<prefix>.<r><suffix>` that `fetch` finds, until a rank
+ *  has none; `shown` prefixes the names errors give (the archive). */
+std::vector<RankTrace> read_ranks(const std::string& prefix, const std::vector<std::string>& suffixes,
+                                  const Fetch& fetch, const std::string& shown) {
+  std::vector<RankTrace> out;
+  for (int r = 0;; ++r) {
+    bool found = false;
+    for (const auto& sfx : suffixes) {
+      std::string name = fmt::format("{}.{}{}", prefix, r, sfx);
+      if (auto bytes = fetch(name)) {
+        out.push_back(parse_any(*bytes, shown + name));
+        found = true;
+        break;
+      }
+    }
+    if (!found) return out;
+  }
+}
+
+std::optional<std::string> from_folder(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+  return read_trace_file(path);
 }
 
 /** Every regular member of a tar archive (any compression libarchive knows): name -> bytes. */
@@ -73,34 +93,27 @@ std::vector<RankTrace> read_trace_ranks(const std::string& prefix, const std::st
   std::vector<RankTrace> out;
   if (!archive.empty()) {
     auto members = read_archive(archive);
-    for (int r = 0;; ++r) {
-      bool found = false;
-      for (const char* sfx : kSuffixes) {
-        auto it = members.find(fmt::format("{}.{}{}", prefix, r, sfx));
-        if (it == members.end()) continue;
-        out.push_back(parse_any(it->second, archive + ":" + it->first));
-        found = true;
-        break;
-      }
-      if (!found) break;
-    }
+    auto in_archive = [&](const std::string& name) -> std::optional<std::string> {
+      auto it = members.find(name);
+      if (it == members.end()) return std::nullopt;
+      return it->second;
+    };
+    out = read_ranks(prefix, kAllSuffixes, in_archive, archive + ":");
   } else {
-    for (int r = 0;; ++r) {
-      bool found = false;
-      for (const char* sfx : kSuffixes) {
-        std::string path = fmt::format("{}.{}{}", prefix, r, sfx);
-        if (!std::filesystem::is_regular_file(path)) continue;
-        out.push_back(parse_any(read_file(path), path));
-        found = true;
-        break;
-      }
-      if (!found) break;
-    }
+    out = read_ranks(prefix, kAllSuffixes, from_folder, "");
   }
   if (out.empty())
     throw ConfigError(SourceLocation{archive.empty() ? prefix : archive, 0, 0},
                       fmt::format("no Chakra trace for rank 0: expected {}.0.et, {}.0.et.gz or {}.0.json{}",
                                   prefix, prefix, prefix, archive.empty() ? "" : " in the archive"));
+  return out;
+}
+
+std::vector<RankTrace> read_et_ranks(const std::string& prefix) {
+  std::vector<RankTrace> out = read_ranks(prefix, kEtSuffixes, from_folder, "");
+  if (out.empty())
+    throw ConfigError(SourceLocation{prefix + ".0.et", 0, 0},
+                      "no Chakra trace for rank 0 (expected <prefix>.<rank>.et)");
   return out;
 }
 

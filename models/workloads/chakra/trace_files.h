@@ -19,4 +19,8 @@ namespace dtsim::workloads::chakra {
 
 std::vector<RankTrace> read_trace_ranks(const std::string& prefix, const std::string& archive = "");
 
+/** Reads `<prefix>.0.et`, `<prefix>.1.et`, ... (or `.et.gz`) from a folder until the next rank's
+ *  file is missing. Errors: ConfigError when there is no `<prefix>.0.et`. */
+std::vector<RankTrace> read_et_ranks(const std::string& prefix);
+
 }  // namespace dtsim::workloads::chakra

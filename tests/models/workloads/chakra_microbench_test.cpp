@@ -21,6 +21,7 @@
 
 #include "models/workloads/chakra/chakra_import.h"
 #include "models/workloads/chakra/et_reader.h"
+#include "models/workloads/chakra/trace_files.h"
 #include "models/workloads/collective_sweep.h"
 #include "simcore/workload.h"
 #include "tools/dtsim/runner.h"

@@ -1,4 +1,5 @@
 #include "models/workloads/chakra/et_reader.h"
+#include "models/workloads/chakra/trace_files.h"
 
 #include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
