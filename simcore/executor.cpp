@@ -137,7 +137,6 @@ void Executor::post_p2p(int rank, uint32_t i) {
   }
   uint32_t other = theirs.front();
   theirs.erase(theirs.begin());
-  int peer_rank = op.peer;
   uint32_t send_op = is_send ? i : other, recv_op = is_send ? other : i;
   int src = key.src, dst = key.dst;
   const Op& s = w_.ranks[src].ops[send_op];
@@ -146,7 +145,6 @@ void Executor::post_p2p(int rank, uint32_t i) {
     throw ConfigError(fmt::format(
         "send rank {} op {} ('{}') of {} bytes meets recv rank {} op {} ('{}') of {} bytes", src,
         send_op, w_.str(s.name), s.bytes, dst, recv_op, w_.str(r.name), r.bytes));
-  (void)peer_rank;
   comm_.start_p2p(src, dst, s.bytes, [this, src, dst, send_op, recv_op] {
     complete_op(src, send_op);
     complete_op(dst, recv_op);

@@ -13,15 +13,6 @@ namespace dtsim::workloads {
 
 using namespace dtsim::simcore;
 
-namespace {
-int dtype_bytes(const std::string& dtype) {
-  if (dtype == "fp32" || dtype == "tf32") return 4;
-  if (dtype == "bf16" || dtype == "fp16") return 2;
-  if (dtype == "fp8") return 1;
-  throw ConfigError(fmt::format("unknown dtype '{}' (expected fp32, tf32, bf16, fp16 or fp8)", dtype));
-}
-}  // namespace
-
 Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info) {
   const TransformerConfig& m = p.model;
   if (p.ranks < 1) throw ConfigError("data_parallel needs at least 1 rank");
@@ -37,8 +28,6 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
     throw ConfigError(fmt::format("model '{}': heads ({}) must be a multiple of kv_heads ({})",
                                   m.name, m.heads, m.kv_heads));
   if (!(p.bucket_bytes > 0)) throw ConfigError("data_parallel: bucket size must be positive");
-  dtype_bytes(p.dtype);  // validates the name
-
   // DDP is the transformer generator with tp = pp = 1, ZeRO-0 and plain all-reduce buckets.
   TransformerParams t;
   t.model = m;

@@ -351,6 +351,9 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   if (p.zero_stage < 0 || p.zero_stage > 3)
     throw ConfigError(fmt::format("ZeRO stage must be 0, 1, 2 or 3; got {}", p.zero_stage));
   if (!(p.bucket_bytes > 0)) throw ConfigError("bucket size must be positive");
+  if (p.dtype != "fp32" && p.dtype != "tf32" && p.dtype != "bf16" && p.dtype != "fp16" &&
+      p.dtype != "fp8")
+    throw ConfigError(fmt::format("unknown dtype '{}' (expected fp32, tf32, bf16, fp16 or fp8)", p.dtype));
 
   Workload w;
   w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);

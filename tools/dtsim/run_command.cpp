@@ -70,8 +70,9 @@ int run_command(const RunOptions& opt) {
   Scenario s = load_scenario(opt.scenario, opt.sets);
   std::string report = opt.report.empty() ? s.report_path : opt.report;
   std::string trace = opt.trace.empty() ? s.trace_path : opt.trace;
-  if (!report.empty()) check_writable(report, "the report");
-  if (!trace.empty()) check_writable(trace, "the trace");
+  // Paths from the scenario's `outputs:` (the command-line ones were checked above).
+  if (opt.report.empty() && !report.empty()) check_writable(report, "the report");
+  if (opt.trace.empty() && !trace.empty()) check_writable(trace, "the trace");
   check_distinct_outputs(opt.scenario, {report, trace});
   RunOutcome o;
   try {
