@@ -15,6 +15,15 @@ using namespace dtsim::simcore;
 
 namespace {
 
+/** Parameters one rank of pipeline stage `stage` holds: its layers, the embedding on the first
+ *  stage, the LM head and final norm on the last; split over TP. */
+double stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
+  double params = static_cast<double>(m.params_per_layer()) * (m.layers / p.pp);
+  if (stage == 0) params += static_cast<double>(m.embedding_params());
+  if (stage == p.pp - 1) params += static_cast<double>(m.lm_head_params() + m.hidden);
+  return params / p.tp;
+}
+
 struct Coord {
   int t, d, p;
 };
@@ -273,9 +282,7 @@ void Builder::build_rank(const Coord& c) {
 
   // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order.
   std::vector<uint32_t> grad_colls;
-  double stage_params = layers * layer_params;
-  if (first_stage) stage_params += emb;
-  if (last_stage) stage_params += head;
+  const double stage_params = stage_parameters(m, p_, c.p);
   if (dp_size > 1) {
     // Gradients in backward order: LM head, layers (last first), embedding.
     std::vector<double> bytes;
@@ -371,10 +378,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
                         (m.layers * m.layer_forward_flops_per_token(p.seq_len) +
                          m.lm_head_forward_flops_per_token());
     // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight.
-    double stage_params = static_cast<double>(m.params_per_layer()) * (m.layers / p.pp) / p.tp +
-                          static_cast<double>(m.embedding_params()) / p.tp +
-                          (p.pp == 1 ? static_cast<double>(m.lm_head_params() + m.hidden) / p.tp
-                                     : 0.0);
+    const double stage_params = stage_parameters(m, p, 0);
     info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp * p.sp, p.grad_bytes);
     double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
     info->activations_in_flight = in_flight;
