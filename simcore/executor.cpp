@@ -1,6 +1,7 @@
 #include "simcore/executor.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -95,7 +96,10 @@ void Executor::join_collective(int rank, uint32_t i) {
   if (!inst.joined.empty()) {
     auto [r0, i0] = inst.joined.front();
     const Op& first = w_.ranks[r0].ops[i0];
-    if (first.collective != op.collective || first.bytes != op.bytes || first.root != op.root)
+    // An all-to-all-v's members send different row sums; they must name the same matrix.
+    const bool sizes_differ = op.matrix >= 0 ? first.matrix != op.matrix
+                                             : first.matrix >= 0 || first.bytes != op.bytes;
+    if (first.collective != op.collective || sizes_differ || first.root != op.root)
       throw ConfigError(fmt::format(
           "collective #{} on group [{}] disagrees between ranks: rank {} op {} ('{}') is {} of {} "
           "bytes (root {}), rank {} op {} ('{}') is {} of {} bytes (root {})",
@@ -108,9 +112,22 @@ void Executor::join_collective(int rank, uint32_t i) {
   if (inst.joined.size() < members.size()) return;
 
   CollectiveCall call{op.collective, w_.str(op.algorithm), &members, op.bytes, op.root};
+  int64_t record_bytes = op.bytes;
+  if (op.matrix >= 0) {
+    if (op.collective != CollectiveKind::kAllToAll ||
+        static_cast<size_t>(op.matrix) >= w_.matrices.size())
+      throw ConfigError(fmt::format("rank {} op {} ('{}'): a send matrix needs an all_to_all and a "
+                                    "matrix index below {}; got {} and {}", rank, i, w_.str(op.name),
+                                    w_.matrices.size(), to_string(op.collective), op.matrix));
+    call.matrix = &w_.matrices[op.matrix];
+    // all-to-all-v: record the mean bytes a member sends (its row sum, diagonal included).
+    double total = 0;
+    for (double b : *call.matrix) total += b;
+    record_bytes = static_cast<int64_t>(std::llround(total / static_cast<double>(members.size())));
+  }
   uint32_t rec = static_cast<uint32_t>(result_.collectives.size());
   result_.collectives.push_back(CollectiveRecord{w_.str(op.name), op.collective, "",
-                                                 static_cast<int>(members.size()), op.bytes,
+                                                 static_cast<int>(members.size()), record_bytes,
                                                  sim_.now(), sim_.now()});
   auto joined = std::move(inst.joined);
   instances_.erase(it);

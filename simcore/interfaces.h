@@ -33,6 +33,9 @@ struct CollectiveCall {
   const std::vector<int>* ranks;  ///< global ranks in communicator order
   int64_t bytes;                 ///< nccl-tests size convention
   int root;                      ///< index into *ranks (broadcast, reduce)
+  /** All-to-all-v: n x n row-major bytes from position i to j (see Workload::matrices); null
+   *  for a uniform collective. */
+  const std::vector<double>* matrix = nullptr;
 };
 
 /** Per link class: bytes carried and the summed capacity of its link directions. */

@@ -10,7 +10,8 @@
  *
  * Units: bytes in bytes; flops in floating-point operations; durations in Time.
  * Collective sizes follow nccl-tests: `bytes` is the all-reduce/broadcast/reduce buffer, the
- * all-gather output, the reduce-scatter input and the all-to-all send buffer, per rank.
+ * all-gather output, the reduce-scatter input and the all-to-all send buffer, per rank. An
+ * all-to-all with a `matrix` is an all-to-all-v: per-pair sizes from Workload::matrices.
  */
 #include <cstdint>
 #include <optional>
@@ -60,6 +61,9 @@ struct Op {
   int32_t root = 0;        ///< root rank index within the group (broadcast, reduce)
   int32_t peer = -1;       ///< send: destination rank; recv: source rank
   int32_t tag = 0;
+  /** all-to-all-v: index into Workload::matrices (per-pair sizes); -1 for a uniform collective.
+   *  `bytes` is then this rank's row sum (what it sends, its own diagonal included). */
+  int32_t matrix = -1;
   // delay
   Time delay;
   std::vector<uint32_t> deps;  ///< indices of earlier ops of the same rank
@@ -76,6 +80,10 @@ class Workload {
   std::vector<std::vector<int>> groups;
   std::vector<std::string> stream_names{"compute", "comm"};
   std::vector<std::string> strings{""};
+  /** All-to-all-v send matrices: n x n row-major bytes, entry [i * n + j] from the group's i-th
+   *  member to its j-th (communicator order). Every member's op of one all-to-all-v names the
+   *  same matrix. */
+  std::vector<std::vector<double>> matrices;
 
   /** Index of `s` in `strings`, adding it if new. */
   uint32_t intern(std::string_view s);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -124,6 +125,42 @@ double alpha_beta_seconds(CollectiveKind kind, Algorithm algorithm, int n, doubl
   p.intra_alpha_s = intra_alpha_s;
   p.intra_bw_bytes_per_s = intra_bw_bytes_per_s;
   return alpha_beta_seconds(kind, algorithm, n, bytes, p);
+}
+
+double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
+                                    const std::vector<int>& box_of, const AlphaBetaParams& params) {
+  const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(std::max(n, 0));
+  if (n < 1 || matrix.size() != cells)
+    throw ConfigError(fmt::format("all_to_all_v: the send matrix over {} positions needs {} entries; "
+                                  "got {}", n, cells, matrix.size()));
+  if (!box_of.empty() && box_of.size() != static_cast<size_t>(n))
+    throw ConfigError(fmt::format("all_to_all_v: {} boxes given for {} positions", box_of.size(), n));
+  // Per position and class (0 = same box, 1 = other box): bytes sent and received.
+  std::vector<std::array<double, 4>> load(static_cast<size_t>(n), {0, 0, 0, 0});
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      const double b = matrix[static_cast<size_t>(i) * n + j];
+      if (!std::isfinite(b) || b < 0)
+        throw ConfigError(fmt::format("all_to_all_v: send matrix entry ({}, {}) must be a finite "
+                                      "number >= 0; got {}", i, j, b));
+      if (i == j || b == 0) continue;
+      const int c = box_of.empty() || box_of[i] == box_of[j] ? 0 : 1;
+      load[i][c] += b;      // sent
+      load[j][2 + c] += b;  // received
+    }
+  const double alpha[2] = {params.intra_alpha_s, params.alpha_s};
+  const double bw[2] = {params.intra_bw_bytes_per_s, params.bw_bytes_per_s};
+  double t = 0;
+  for (const auto& l : load)
+    for (int c = 0; c < 2; ++c) {
+      const double bytes = std::max(l[c], l[2 + c]);
+      if (bytes == 0) continue;
+      if (!(bw[c] > 0))
+        throw ConfigError(fmt::format("all_to_all_v: the {} bandwidth must be positive; got {}",
+                                      c == 0 ? "intra-box" : "inter-box", bw[c]));
+      t = std::max(t, alpha[c] + bytes / bw[c]);
+    }
+  return t;
 }
 
 }  // namespace dtsim::collectives

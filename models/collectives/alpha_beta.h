@@ -47,6 +47,9 @@
  * the (kind, algorithm) pairs `resolve` rejects. `auto` resolves as `resolve` would for ranks
  * spread over `boxes` boxes in equal contiguous blocks (as equal as n allows).
  */
+#include <span>
+#include <vector>
+
 #include "models/collectives/algorithm.h"
 #include "simcore/workload.h"
 
@@ -69,6 +72,24 @@ double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int
 double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int n, double bytes,
                           double alpha_s, double bw_bytes_per_s, int boxes, double intra_alpha_s,
                           double intra_bw_bytes_per_s);
+
+/**
+ * Seconds for a direct all-to-all-v (per-pair sizes) over n ranks spread over boxes.
+ *
+ * `matrix` is n x n row-major bytes from position i to j (the diagonal stays local); `box_of[i]`
+ * the box of position i (empty: one box). Pairs inside a box use (intra_alpha_s,
+ * intra_bw_bytes_per_s), pairs across boxes (alpha_s, bw_bytes_per_s); a rank's two link classes
+ * work in parallel, and all its messages of one class share its link of that class. So
+ *   t = max over positions i and classes c used of  alpha_c + max(sent_i,c, received_i,c) / B_c,
+ * with sent_i,c (received_i,c) the bytes position i sends to (receives from) class-c peers.
+ * A uniform all-to-all of S in one box gives alpha + (n-1) S/(nB), the direct closed form above.
+ * Zero-byte pairs post no message; an all-zero matrix costs 0.
+ * Errors: ConfigError for a matrix of the wrong size, negative or non-finite entries, box_of of
+ * the wrong size, or a non-positive bandwidth of a class that carries bytes.
+ * Source: the Hockney model per link class, as in Thakur et al. 2005, section 3.6.
+ */
+double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
+                                    const std::vector<int>& box_of, const AlphaBetaParams& params);
 
 /** Depth D and busiest-link factor f of the double binary tree over n ranks (see above). */
 struct TreeFactors {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -118,21 +119,25 @@ void add_halving_doubling(Builder& b, int n, int chunks, const std::vector<HdSte
       }
 }
 
-void add_direct(Builder& b, int n, double bytes, int chunks) {
-  const double piece = bytes / n / chunks;
-  const int64_t base = b.size();
-  const int64_t pairs = static_cast<int64_t>(n) * (n - 1);
+/** Bytes from position i to position j: S/n for a uniform all-to-all, or a matrix entry. */
+using PairBytes = std::function<double(int64_t i, int64_t j)>;
+
+/** Direct all-to-all: every pair at once; pieces of one pair chain. With `skip_empty`, pairs of
+ *  0 bytes send nothing (all-to-all-v: a zero send count posts no message). */
+void add_direct(Builder& b, int n, int chunks, const PairBytes& pair_bytes, bool skip_empty) {
+  std::vector<int64_t> previous(static_cast<size_t>(n) * n, kNone);  // last piece of each pair
   for (int64_t k = 0; k < chunks; ++k)
     for (int64_t i = 0; i < n; ++i)
       for (int64_t d = 1; d < n; ++d) {
-        const int64_t pair = i * (n - 1) + (d - 1);
-        b.add(static_cast<int32_t>(i), static_cast<int32_t>((i + d) % n), piece,
-              {k > 0 ? base + (k - 1) * pairs + pair : kNone});
+        const int64_t j = (i + d) % n;
+        const double bytes = pair_bytes(i, j);
+        if (skip_empty && bytes == 0) continue;
+        int64_t& prev = previous[i * n + j];
+        prev = b.add(static_cast<int32_t>(i), static_cast<int32_t>(j), bytes / chunks, {prev});
       }
 }
 
-void add_pairwise(Builder& b, int n, double bytes, int chunks) {
-  const double piece = bytes / n / chunks;
+void add_pairwise(Builder& b, int n, int chunks, const PairBytes& pair_bytes) {
   const int64_t base = b.size();
   // Step s = 1..n-1 stored at t = s-1.
   auto idx = [&](int64_t t, int64_t k, int64_t i) { return base + (t * chunks + k) * n + i; };
@@ -141,7 +146,8 @@ void add_pairwise(Builder& b, int n, double bytes, int chunks) {
       for (int64_t i = 0; i < n; ++i) {
         const int64_t t = s - 1;
         const int64_t from = ((i - (s - 1)) % n + n) % n;  // who sent to i at step s-1
-        b.add(static_cast<int32_t>(i), static_cast<int32_t>((i + s) % n), piece,
+        const int64_t to = (i + s) % n;
+        b.add(static_cast<int32_t>(i), static_cast<int32_t>(to), pair_bytes(i, to) / chunks,
               {t > 0 ? idx(t - 1, k, i) : kNone, t > 0 ? idx(t - 1, k, from) : kNone,
                k > 0 ? idx(t, k - 1, i) : kNone});
       }
@@ -380,10 +386,10 @@ Schedule build_schedule(CollectiveKind kind, Algorithm algorithm, int n, double 
       break;
     }
     case Algorithm::kDirect:
-      add_direct(b, n, bytes, chunks);
+      add_direct(b, n, chunks, [&](int64_t, int64_t) { return bytes / n; }, false);
       break;
     case Algorithm::kPairwise:
-      add_pairwise(b, n, bytes, chunks);
+      add_pairwise(b, n, chunks, [&](int64_t, int64_t) { return bytes / n; });
       break;
     case Algorithm::kHalvingDoubling: {
       const int levels = log2_exact(n);
@@ -407,6 +413,34 @@ Schedule build_schedule(CollectiveKind kind, Algorithm algorithm, int n, double 
   }
   DTSIM_ASSERT(static_cast<double>(s.transfers.size()) == count,
                "build_schedule: transfer count differs from its estimate");
+  return s;
+}
+
+Schedule build_alltoallv_schedule(Algorithm algorithm, int n, std::span<const double> matrix,
+                                  int chunks) {
+  if (n < 1) throw ConfigError(fmt::format("all_to_all_v: n must be >= 1; got {}", n));
+  Schedule s;
+  s.algorithm = resolve(CollectiveKind::kAllToAll, algorithm, n, {});
+  if (chunks < 1) throw ConfigError(fmt::format("all_to_all_v: chunks must be >= 1; got {}", chunks));
+  const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(n);
+  if (matrix.size() != cells)
+    throw ConfigError(fmt::format("all_to_all_v: the send matrix over {} positions needs {} x {} = {} "
+                                  "entries; got {}", n, n, n, cells, matrix.size()));
+  for (size_t c = 0; c < cells; ++c)
+    if (!std::isfinite(matrix[c]) || matrix[c] < 0)
+      throw ConfigError(fmt::format("all_to_all_v: send matrix entry ({}, {}) must be a finite number "
+                                    ">= 0; got {}", c / n, c % n, matrix[c]));
+  const double count = static_cast<double>(n) * (n - 1) * chunks;
+  if (count > kMaxTransfers)
+    throw ConfigError(fmt::format("all_to_all_v over {} positions in {} chunks needs {} transfers; at "
+                                  "most 2^32-1 fit in a schedule", n, chunks, count));
+  if (n == 1) return s;
+  Builder b(s);
+  auto pair_bytes = [&](int64_t i, int64_t j) { return matrix[static_cast<size_t>(i * n + j)]; };
+  if (s.algorithm == Algorithm::kPairwise)
+    add_pairwise(b, n, chunks, pair_bytes);
+  else
+    add_direct(b, n, chunks, pair_bytes, true);
   return s;
 }
 

@@ -112,6 +112,23 @@ struct Schedule {
 Schedule build_schedule(simcore::CollectiveKind kind, Algorithm algorithm, int n, double bytes,
                         int root, int chunks, const std::vector<int>& box_of);
 
+/**
+ * Expands an all-to-all-v (per-pair sizes, as MoE token dispatch needs) into its schedule.
+ *
+ * `matrix` is n x n, row-major: matrix[i * n + j] bytes go from position i to position j; the
+ * diagonal stays local and is never sent. `direct` (and `auto`): one transfer per pair with a
+ * non-zero size, all at once (a zero send count posts no message, as in MPI_Alltoallv or NCCL
+ * grouped send/recv); pieces of one pair chain when chunks > 1. `pairwise`: the n-1 steps of the
+ * uniform pairwise exchange above, each pair with its own size (zero-size messages kept: they
+ * still pace the steps).
+ *
+ * Units: bytes. Errors: ConfigError for n < 1, chunks < 1, a matrix of the wrong size, a
+ * negative or non-finite entry, an algorithm other than auto/direct/pairwise, or more than
+ * 2^32-1 transfers.
+ */
+Schedule build_alltoallv_schedule(Algorithm algorithm, int n, std::span<const double> matrix,
+                                  int chunks);
+
 /** A rooted tree over positions 0..n-1; parent[root] == -1. */
 struct Tree {
   int32_t root = 0;

@@ -41,10 +41,48 @@ struct Worst {
 };
 }  // namespace
 
+const AnalyticalCommModel::ClassParams& AnalyticalCommModel::class_params(
+    const std::vector<int>& m) {
+  auto it = class_params_.find(m);
+  if (it != class_params_.end()) return it->second;
+  ClassParams c;
+  c.box_of = member_boxes(topo_, m);
+  const int n = static_cast<int>(m.size());
+  Worst intra, inter;
+  // Each member to the next member of its own box and to the first member of the next box.
+  for (int i = 0; i < n; ++i) {
+    for (int d = 1; d < n; ++d)
+      if (c.box_of[(i + d) % n] == c.box_of[i]) {
+        intra.add(path(m[i], m[(i + d) % n]));
+        break;
+      }
+    for (int d = 1; d < n; ++d)
+      if (c.box_of[(i + d) % n] != c.box_of[i]) {
+        inter.add(path(m[i], m[(i + d) % n]));
+        break;
+      }
+  }
+  c.params.intra_alpha_s = intra.alpha_s;
+  c.params.intra_bw_bytes_per_s = intra.any ? intra.bw : 1;
+  c.params.alpha_s = inter.alpha_s;
+  c.params.bw_bytes_per_s = inter.any ? inter.bw : 1;
+  return class_params_.emplace(m, std::move(c)).first->second;
+}
+
 std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall& call,
                                                   std::function<void()> done) {
   const auto& m = *call.ranks;
   const int n = static_cast<int>(m.size());
+  if (call.matrix) {
+    const ClassParams& c = class_params(m);
+    const collectives::Algorithm algo = resolve_algorithm(call, c.box_of);
+    if (algo != collectives::Algorithm::kDirect)
+      throw ConfigError(fmt::format("the analytical back-end models all-to-all-v with the direct "
+                                    "algorithm only; got \"{}\"", collectives::to_string(algo)));
+    double seconds = collectives::alpha_beta_alltoallv_seconds(n, *call.matrix, c.box_of, c.params);
+    sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
+    return std::string(collectives::to_string(algo));
+  }
   const std::vector<int> box_of = member_boxes(topo_, m);
   const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   double seconds = 0;

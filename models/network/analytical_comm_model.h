@@ -4,10 +4,16 @@
  * form (models/collectives/alpha_beta.h), congestion-unaware, with alpha the largest path
  * latency and B the smallest path bottleneck between neighbouring ranks of the group (between
  * boxes and inside boxes separately for hierarchical algorithms). A point-to-point transfer costs
- * L + S/B of its route. Fast, for huge sweeps; it does not account bytes per link.
+ * L + S/B of its route. An all-to-all-v (MoE dispatch) costs `alpha_beta_alltoallv_seconds`
+ * with the worst latency and bottleneck of the group's paths inside a box and between boxes
+ * (found once per group and cached). Fast, for huge sweeps; it does not account bytes per link.
  *
  * Errors: ConfigError when a rank has no route to its peer or the algorithm does not suit.
  */
+#include <map>
+#include <vector>
+
+#include "models/collectives/alpha_beta.h"
 #include "models/network/flow_comm_model.h"
 #include "models/network/rank_routes.h"
 #include "simcore/interfaces.h"
@@ -27,6 +33,13 @@ class AnalyticalCommModel : public simcore::CommModel {
 
  private:
   topologies::Path path(int src_rank, int dst_rank) const;
+  /** Worst intra-box and inter-box (alpha, bandwidth) of a group, for all-to-all-v. */
+  struct ClassParams {
+    collectives::AlphaBetaParams params;
+    std::vector<int> box_of;
+  };
+  const ClassParams& class_params(const std::vector<int>& members);
+  std::map<std::vector<int>, ClassParams> class_params_;
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;
   const topologies::Router& router_;

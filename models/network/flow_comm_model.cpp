@@ -26,8 +26,10 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   const std::vector<int> box_of = member_boxes(topo_, members);
   const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   auto run = std::make_shared<Running>();
-  run->schedule = collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
-                                              call.root, options_.chunks, box_of);
+  run->schedule =
+      call.matrix ? collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks)
+                  : collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
+                                                call.root, options_.chunks, box_of);
   run->ranks = members;
   run->id = next_id_++;
   run->done = std::move(done);

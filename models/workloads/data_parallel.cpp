@@ -18,9 +18,6 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
   if (p.ranks < 1) throw ConfigError("data_parallel needs at least 1 rank");
   if (p.seq_len < 1 || p.micro_batch < 1 || p.grad_accumulation < 1)
     throw ConfigError("data_parallel: seq_len, micro_batch and grad_accumulation must be >= 1");
-  if (m.moe)
-    throw ConfigError(fmt::format("model '{}' has mixture-of-experts layers, which data_parallel "
-                                  "does not model", m.name));
   if (m.layers < 1 || m.hidden < 1 || m.heads < 1 || m.hidden % m.heads != 0)
     throw ConfigError(fmt::format("model '{}': hidden ({}) must be a positive multiple of heads ({})",
                                   m.name, m.hidden, m.heads));

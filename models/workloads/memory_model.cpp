@@ -35,4 +35,20 @@ double activation_bytes_per_layer(double s, double b, double h, double a, int tp
   return 0;
 }
 
+double dense_mlp_activation_bytes(double s, double b, double h, int tp, bool sp, Recompute recompute) {
+  if (recompute == Recompute::kFull) return 0;
+  const double t = tp;
+  return sp ? 19 * s * b * h / t : s * b * h * (3 + 16 / t);
+}
+
+double moe_activation_bytes(const MoeActivationShape& x, Recompute recompute) {
+  if (recompute == Recompute::kFull) return 0;
+  const double t = x.tp;
+  double bytes = 2 * x.tokens * x.hidden + 2 * x.tokens * x.experts;
+  bytes += x.assignments * (4 * x.routed_dim + 2 * x.expert_ffn * x.mlp_matrices / t);
+  bytes += x.shared_experts * x.tokens * 2 * x.expert_ffn * x.mlp_matrices / t;
+  if (x.bigmac) bytes += 4 * x.tokens * x.routed_dim;
+  return bytes;
+}
+
 }  // namespace dtsim::workloads

@@ -41,4 +41,27 @@ double activation_bytes_per_layer(double seq, double micro_batch, double hidden,
                                   int tp, bool sequence_parallel, Recompute recompute,
                                   bool flash_attention = false);
 
+/**
+ * Activation bytes of the MLP block of one layer for one micro-batch, by Korthikanti et al.'s
+ * inventory (section 4.1): the block input (2 s b h), the first linear's and the activation's
+ * outputs (8 + 8 s b h for a 4h MLP, split over TP) and the dropout mask (s b h): s b h (3 + 16/t)
+ * without sequence parallelism, 19 s b h / t with it. 0 with full recomputation.
+ */
+double dense_mlp_activation_bytes(double seq, double micro_batch, double hidden, int tp,
+                                  bool sequence_parallel, Recompute recompute);
+
+/** What a mixture-of-experts block keeps for backward instead (16-bit values; our accounting,
+ *  after the same inventory): the router input (2 T h) and logits (2 T E); per token-expert
+ *  assignment the expert input and output (2 x 2 d, d the routed dimension) and the
+ *  intermediates (2 f per MLP matrix); per shared expert and token 2 f per MLP matrix; BigMac's
+ *  projection outputs (2 x 2 T d). `assignments` are those of the most loaded rank; with ep = 1
+ *  the expert intermediates split over TP. 0 with full recomputation. */
+struct MoeActivationShape {
+  double tokens = 0, hidden = 0, routed_dim = 0, expert_ffn = 0, experts = 0;
+  double assignments = 0;  ///< token-expert assignments this rank's experts hold
+  int mlp_matrices = 3, shared_experts = 0, tp = 1;
+  bool bigmac = false;
+};
+double moe_activation_bytes(const MoeActivationShape& shape, Recompute recompute);
+
 }  // namespace dtsim::workloads

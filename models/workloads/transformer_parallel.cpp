@@ -15,13 +15,38 @@ using namespace dtsim::simcore;
 
 namespace {
 
+/** Layers [first, first + count) of pipeline stage `stage`. */
+struct LayerRange {
+  int first, count;
+};
+LayerRange stage_layers(const TransformerParams& p, int stage) {
+  const int per_stage = p.model.layers / p.pp;
+  return {stage * per_stage, per_stage};
+}
+
+/** Weights one rank holds of layer `l`: the dense part split over TP, the routed experts over
+ *  EP (over TP too when ep = 1). */
+struct LayerShare {
+  double dense = 0, experts = 0;
+};
+LayerShare layer_share(const TransformerConfig& m, const TransformerParams& p, int l) {
+  const double routed = static_cast<double>(m.routed_expert_params(l));
+  return {(static_cast<double>(m.layer_params(l)) - routed) / p.tp, routed / (p.ep * p.tp)};
+}
+
 /** Parameters one rank of pipeline stage `stage` holds: its layers, the embedding on the first
- *  stage, the LM head and final norm on the last; split over TP. */
-double stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
-  double params = static_cast<double>(m.params_per_layer()) * (m.layers / p.pp);
-  if (stage == 0) params += static_cast<double>(m.embedding_params());
-  if (stage == p.pp - 1) params += static_cast<double>(m.lm_head_params() + m.hidden);
-  return params / p.tp;
+ *  stage, the LM head and final norm on the last; split over TP (and the experts over EP). */
+LayerShare stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
+  LayerShare sum;
+  const LayerRange r = stage_layers(p, stage);
+  for (int l = r.first; l < r.first + r.count; ++l) {
+    LayerShare x = layer_share(m, p, l);
+    sum.dense += x.dense;
+    sum.experts += x.experts;
+  }
+  if (stage == 0) sum.dense += static_cast<double>(m.embedding_params()) / p.tp;
+  if (stage == p.pp - 1) sum.dense += static_cast<double>(m.lm_head_params() + m.hidden) / p.tp;
+  return sum;
 }
 
 struct Coord {
@@ -30,7 +55,8 @@ struct Coord {
 
 class Builder {
  public:
-  Builder(const TransformerParams& p, Workload& w) : p_(p), w_(w) {}
+  Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
+      : p_(p), w_(w), moe_(moe) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
   int rank(int t, int d, int pp) const { return t + inner() * (d + p_.dp * pp); }
@@ -85,14 +111,16 @@ class Builder {
 
   const TransformerParams& p_;
   Workload& w_;
+  const std::vector<MoeLayerPlan>& moe_;
 };
 
 void Builder::build_rank(const Coord& c) {
   const TransformerConfig& m = p_.model;
   const int r = rank(c.t, c.d, c.p);
   const int tp = p_.tp, pp = p_.pp;
-  const int layers = m.layers / pp;
-  const int first = c.p * layers;
+  const LayerRange stage = stage_layers(p_, c.p);
+  const int layers = stage.count;
+  const int first = stage.first;
   const bool first_stage = c.p == 0, last_stage = c.p == pp - 1;
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
   // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
@@ -117,7 +145,10 @@ void Builder::build_rank(const Coord& c) {
   const double elementwise_bytes =
       (30.0 / (p_.sequence_parallel ? tp : 1) + 16.0 / tp) * tokens * m.hidden;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
-  const double layer_params = static_cast<double>(m.params_per_layer()) / tp;
+  auto layer_params = [&](int l) {
+    LayerShare x = layer_share(m, p_, l);
+    return x.dense + x.experts;
+  };
   const double emb = static_cast<double>(m.embedding_params()) / tp;
   const double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;  // + final norm
 
@@ -128,6 +159,17 @@ void Builder::build_rank(const Coord& c) {
   for (int d = 0; d < p_.dp; ++d)
     for (int u = 0; u < sp; ++u) dp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
   const int dp_size = static_cast<int>(dp_members.size());
+  // Expert parallelism: the EP group is `ep` consecutive DP ranks; the ranks holding the same
+  // experts (same position in their EP group) reduce the expert gradients.
+  const int ep = p_.ep, ep_pos = c.d % ep;
+  std::vector<int> ep_members, edp_members;
+  for (int e = 0; e < ep; ++e) ep_members.push_back(rank(c.t, c.d - ep_pos + e, c.p));
+  for (int d = ep_pos; d < p_.dp; d += ep)
+    for (int u = 0; u < sp; ++u) edp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
+  const int edp_size = static_cast<int>(edp_members.size());
+  const uint32_t ep_group = ep > 1 ? w_.group_of(ep_members) : 0;
+  const uint32_t edp_group = ep > 1 && edp_size > 1 ? w_.group_of(edp_members) : 0;
+  const uint8_t ep_s = ep > 1 ? w_.stream_of("ep_comm") : kCommStream;
   // Groups and streams exist only where there is communication (tp = 1: no TP group).
   const uint32_t tp_group = inner() > 1 ? w_.group_of(tp_members) : 0;
   const uint32_t dp_group = dp_size > 1 ? w_.group_of(dp_members) : 0;
@@ -166,7 +208,7 @@ void Builder::build_rank(const Coord& c) {
     return g;
   };
   auto zero3_gather = [&](int l, const char* pass) {
-    return zero3_gather_block(fmt::format("layer {} {}", l, pass), layer_params);
+    return zero3_gather_block(fmt::format("layer {} {}", l, pass), layer_params(l));
   };
   auto with = [&](uint32_t extra) {
     auto d = dep();
@@ -182,7 +224,85 @@ void Builder::build_rank(const Coord& c) {
     last = collective(r, what, CollectiveKind::kAllToAll, tensors * act_bytes, tp_group, tp_s,
                       "auto", dep());
   };
-  auto layer_forward = [&](const std::string& L, const std::string& pass, const std::string& sfx,
+  // Mixture of experts: one all-to-all-v per phase of a dispatch or combine, chained.
+  const double moe_tokens = tokens;  // tokens this rank routes per micro-batch
+  const double shared_flops = 2.0 * m.moe.shared_experts * m.expert_params() * moe_tokens / tp;
+  const double router_flops = 2.0 * m.router_params() * moe_tokens;  // replicated over TP
+  const double bigmac_flops = m.moe.bigmac_dim > 0 ? 2.0 * m.hidden * m.moe.bigmac_dim * moe_tokens : 0;
+  const double expert_w = 2.0 * m.moe.routed_experts * m.routed_expert_size() / (ep * tp);
+  auto all_to_all_v = [&](const std::string& what, const std::vector<int32_t>& phases, uint32_t after) {
+    uint32_t prev = after;
+    for (size_t k = 0; k < phases.size(); ++k) {
+      std::string name = phases.size() > 1 ? fmt::format("{} phase {}", what, k + 1) : what;
+      prev = collective(r, name, CollectiveKind::kAllToAll, 0, ep_group, ep_s, p_.ep_algorithm, {prev});
+      Op& op = w_.ranks[r].ops[prev];
+      op.matrix = phases[k];
+      double row = 0;
+      const auto& mat = w_.matrices[static_cast<size_t>(phases[k])];
+      for (int j = 0; j < ep; ++j) row += mat[static_cast<size_t>(ep_pos) * ep + j];
+      op.bytes = static_cast<int64_t>(row);
+    }
+    return prev;
+  };
+  // Routed-expert work on this rank: the assignments its experts receive (all of them, split
+  // over TP, without EP).
+  auto expert_assignments = [&](const MoeLayerPlan& plan) {
+    return ep > 1 ? plan.expert_tokens[static_cast<size_t>(ep_pos)] : moe_tokens * m.moe.top_k;
+  };
+  auto moe_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx) {
+    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
+    const double assigned = expert_assignments(plan);
+    const double dim = static_cast<double>(m.routed_dim());
+    last = compute(r, L + " moe router " + pass + sfx, router_flops,
+                   2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden, dep());
+    if (bigmac_flops > 0)
+      last = compute(r, L + " moe down_proj " + pass + sfx, bigmac_flops,
+                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), dep());
+    const uint32_t routed = last;
+    uint32_t shared = UINT32_MAX;
+    if (m.moe.shared_experts > 0)  // overlaps the dispatch: it needs only the router's input
+      shared = compute(r, L + " moe shared_experts " + pass + sfx, shared_flops,
+                       2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden,
+                       dep());
+    if (ep > 1) last = all_to_all_v(L + " moe dispatch " + pass + sfx, plan.dispatch, routed);
+    last = compute(r, L + " moe experts " + pass + sfx,
+                   2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
+                   expert_w + 4.0 * assigned * dim, with(shared));
+    if (ep > 1) last = all_to_all_v(L + " moe combine " + pass + sfx, plan.combine, last);
+    if (bigmac_flops > 0)
+      last = compute(r, L + " moe up_proj " + pass + sfx, bigmac_flops,
+                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), with(shared));
+    else if (shared != UINT32_MAX)
+      last = compute(r, L + " moe combine_add " + pass + sfx, 0, 6.0 * moe_tokens * m.hidden, with(shared));
+  };
+  auto moe_backward = [&](int l, const std::string& L, const std::string& sfx) {
+    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
+    const double assigned = expert_assignments(plan);
+    const double dim = static_cast<double>(m.routed_dim());
+    if (bigmac_flops > 0)
+      last = compute(r, L + " moe up_proj bwd" + sfx, 2 * bigmac_flops,
+                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), dep());
+    const uint32_t output_grad = last;
+    // The combine's gradient goes back to the experts as the dispatch went; the dispatch's
+    // gradient returns as the combine did.
+    if (ep > 1) last = all_to_all_v(L + " moe combine bwd" + sfx, plan.dispatch, output_grad);
+    uint32_t shared = UINT32_MAX;
+    if (m.moe.shared_experts > 0)
+      shared = compute(r, L + " moe shared_experts bwd" + sfx, 2 * shared_flops,
+                       2 * (2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden),
+                       {output_grad});
+    last = compute(r, L + " moe experts bwd" + sfx,
+                   2 * 2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
+                   2 * (expert_w + 4.0 * assigned * dim), dep());
+    if (ep > 1) last = all_to_all_v(L + " moe dispatch bwd" + sfx, plan.combine, last);
+    if (bigmac_flops > 0)
+      last = compute(r, L + " moe down_proj bwd" + sfx, 2 * bigmac_flops,
+                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), with(shared));
+    last = compute(r, L + " moe router bwd" + sfx, 2 * router_flops,
+                   2 * (2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden), with(shared));
+  };
+
+  auto layer_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx,
                            uint32_t gathered) {
     tp_before(L + " attn " + pass);
     ulysses(L + " attn " + pass + " qkv all_to_all" + sfx, 3);
@@ -191,7 +311,10 @@ void Builder::build_rank(const Coord& c) {
     ulysses(L + " attn " + pass + " output all_to_all" + sfx, 1);
     tp_after(L + " attn " + pass);
     tp_before(L + " mlp " + pass);
-    last = compute(r, L + " mlp " + pass + sfx, mlp_flops, mlp_w + act_io, dep());
+    if (m.is_moe_layer(l))
+      moe_forward(l, L, pass, sfx);
+    else
+      last = compute(r, L + " mlp " + pass + sfx, mlp_flops, mlp_w + act_io, dep());
     tp_after(L + " mlp " + pass);
     last = compute(r, L + " elementwise " + pass + sfx, 0, elementwise_bytes, dep());
   };
@@ -208,7 +331,7 @@ void Builder::build_rank(const Coord& c) {
     }
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
-      layer_forward(L, "fwd", sfx, zero3_gather(l, "fwd"));
+      layer_forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
     if (last_stage)
       last = compute(r, "lm_head fwd" + sfx, head_flops,
@@ -237,12 +360,15 @@ void Builder::build_rank(const Coord& c) {
       std::string L = fmt::format("layer {}", l);
       uint32_t g = zero3_gather(l, "bwd");
       if (p_.recompute == Recompute::kFull) {
-        layer_forward(L, "recompute", sfx, g);
+        layer_forward(l, L, "recompute", sfx, g);
         g = UINT32_MAX;
       }
       last = compute(r, L + " elementwise bwd" + sfx, 0, 2 * elementwise_bytes, with(g));
       tp_before(L + " mlp bwd");
-      last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
+      if (m.is_moe_layer(l))
+        moe_backward(l, L, sfx);
+      else
+        last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
       tp_after(L + " mlp bwd");
       tp_before(L + " attn bwd");
       ulysses(L + " attn bwd output all_to_all" + sfx, 1);
@@ -253,7 +379,7 @@ void Builder::build_rank(const Coord& c) {
       tp_after(L + " attn bwd");
       if (zero == 3 && dp_size > 1)
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
-                                            CollectiveKind::kReduceScatter, layer_params * p_.grad_bytes,
+                                            CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes,
                                             dp_group, dp_s, p_.dp_algorithm, {last}));
       if (final_mb) final_bwd[l - first + 1] = last;
     }
@@ -280,32 +406,43 @@ void Builder::build_rank(const Coord& c) {
   }
   const uint32_t last_compute = last;
 
-  // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order.
+  // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order: dense weights
+  // over the DP group; with EP, the routed experts over the ranks holding the same experts.
   std::vector<uint32_t> grad_colls;
-  const double stage_params = stage_parameters(m, p_, c.p);
-  if (dp_size > 1) {
+  const LayerShare stage_params = stage_parameters(m, p_, c.p);
+  const bool split_experts = ep > 1;
+  auto reduce_gradients = [&](bool experts, uint32_t group, const std::string& prefix) {
     // Gradients in backward order: LM head, layers (last first), embedding.
     std::vector<double> bytes;
     std::vector<uint32_t> producer;
     auto source = [&](double params, uint32_t op) {
+      if (params <= 0) return;
       bytes.push_back(params * p_.grad_bytes);
       producer.push_back(op);
     };
     // (ZeRO-3 reduce-scatters each layer's gradients after every backward, above; the embedding
     // and LM head are reduced here, once.)
-    if (last_stage) source(head, final_bwd[layers + 1]);
+    if (last_stage && !experts) source(head, final_bwd[layers + 1]);
     if (zero < 3)
-      for (int k = layers; k >= 1; --k) source(layer_params, final_bwd[k]);
-    if (first_stage) source(emb, final_bwd[0]);
+      for (int k = layers; k >= 1; --k) {
+        LayerShare x = layer_share(m, p_, first + k - 1);
+        source(!split_experts ? x.dense + x.experts : experts ? x.experts : x.dense, final_bwd[k]);
+      }
+    if (first_stage && !experts) source(emb, final_bwd[0]);
     CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
     int k = 0;
     for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
-      grad_colls.push_back(collective(r, fmt::format("grad {} bucket {}", to_string(kind), k++), kind,
-                                      b.bytes, dp_group, dp_s, p_.dp_algorithm,
+      grad_colls.push_back(collective(r, fmt::format("{}grad {} bucket {}", prefix, to_string(kind), k++),
+                                      kind, b.bytes, group, dp_s, p_.dp_algorithm,
                                       {producer[b.ready_after]}));
-  }
+  };
+  if (dp_size > 1) reduce_gradients(false, dp_group, "");
+  if (split_experts && edp_size > 1) reduce_gradients(true, edp_group, "experts ");
   // Optimizer step over this rank's shard.
-  double shard = zero >= 1 ? stage_params / dp_size : stage_params;
+  const double dense_params = split_experts ? stage_params.dense : stage_params.dense + stage_params.experts;
+  const double expert_params = split_experts ? stage_params.experts : 0;
+  double shard = zero >= 1 ? dense_params / dp_size + expert_params / edp_size
+                           : dense_params + expert_params;
   std::vector<uint32_t> opt_deps = grad_colls;
   opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
   opt_deps.push_back(last_compute);
@@ -319,21 +456,44 @@ void Builder::build_rank(const Coord& c) {
   opt.deps = opt_deps;
   uint32_t opt_op = add(r, std::move(opt));
   // ZeRO-1/2: gather the updated 16-bit weights.
-  if (dp_size > 1 && (zero == 1 || zero == 2))
-    collective(r, "weights all_gather", CollectiveKind::kAllGather, stage_params * 2, dp_group, dp_s,
-               p_.dp_algorithm, {opt_op});
+  if (zero == 1 || zero == 2) {
+    if (dp_size > 1)
+      collective(r, "weights all_gather", CollectiveKind::kAllGather, dense_params * 2, dp_group, dp_s,
+                 p_.dp_algorithm, {opt_op});
+    if (split_experts && edp_size > 1)
+      collective(r, "experts weights all_gather", CollectiveKind::kAllGather, expert_params * 2,
+                 edp_group, dp_s, p_.dp_algorithm, {opt_op});
+  }
 }
 
 }  // namespace
 
 Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   const TransformerConfig& m = p.model;
-  if (m.moe)
-    throw ConfigError(fmt::format("model '{}' has mixture-of-experts layers, which the transformer "
-                                  "workload does not model yet", m.name));
-  if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1)
-    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}",
-                                  p.dp, p.tp, p.pp, p.sp));
+  if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1 || p.ep < 1)
+    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}, ep {}",
+                                  p.dp, p.tp, p.pp, p.sp, p.ep));
+  if (p.ep > 1) {
+    if (!m.moe.enabled())
+      throw ConfigError(fmt::format("ep ({}) needs a mixture-of-experts model; '{}' is dense", p.ep, m.name));
+    if (p.dp % p.ep != 0)
+      throw ConfigError(fmt::format("ep ({}) must divide dp ({}): expert parallelism splits the "
+                                    "data-parallel ranks", p.ep, p.dp));
+    if (p.tp > 1)
+      throw ConfigError(fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) is not "
+                                    "modelled; use ep with tp = 1, or tp with ep = 1", p.ep, p.tp));
+    if (p.zero_stage == 3)
+      throw ConfigError(fmt::format("ZeRO-3 with expert parallelism (ep {}) is not modelled; use "
+                                    "ZeRO-0, 1 or 2", p.ep));
+  }
+  if (m.moe.enabled()) {
+    if (m.moe.routed_experts % p.ep != 0)
+      throw ConfigError(fmt::format("the routed experts ({}) must be a multiple of ep ({})",
+                                    m.moe.routed_experts, p.ep));
+    if (m.moe.top_k < 1 || m.moe.top_k > m.moe.routed_experts)
+      throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})",
+                                    m.moe.top_k, m.moe.routed_experts));
+  }
   if (p.sp > 1 && p.tp > 1)
     throw ConfigError(fmt::format("Ulysses sequence parallelism (sp {}) with tensor parallelism (tp {}) "
                                   "is not modelled; use one of them", p.sp, p.tp));
@@ -364,7 +524,11 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
 
   Workload w;
   w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
-  Builder b(p, w);
+  const double tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch / p.sp;
+  MoeStepSummary moe_summary;
+  const std::vector<MoeLayerPlan> moe_plan =
+      plan_moe(m, p.moe, p.ep, tokens_per_rank, w, &moe_summary);
+  Builder b(p, w, moe_plan);
   for (int pp = 0; pp < p.pp; ++pp)
     for (int d = 0; d < p.dp; ++d)
       for (int t = 0; t < p.tp * p.sp; ++t) b.build_rank({t, d, pp});
@@ -374,12 +538,23 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     info->params = m.total_params();
     info->micro_batches = mbs;
     info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
-    info->model_flops = 3.0 * info->tokens *
-                        (m.layers * m.layer_forward_flops_per_token(p.seq_len) +
-                         m.lm_head_forward_flops_per_token());
-    // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight.
-    const double stage_params = stage_parameters(m, p, 0);
-    info->memory_first_stage = model_state_bytes(stage_params, p.zero_stage, p.dp * p.sp, p.grad_bytes);
+    info->model_flops = 3.0 * info->tokens * m.forward_flops_per_token(p.seq_len);
+    info->moe = moe_summary;
+    // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight. With
+    // EP the routed experts are sharded over the dp / ep ranks holding the same experts.
+    const LayerShare stage_params = stage_parameters(m, p, 0);
+    if (p.ep > 1) {
+      info->memory_first_stage =
+          model_state_bytes(stage_params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
+      MemoryBreakdown experts = model_state_bytes(stage_params.experts, p.zero_stage,
+                                                  p.dp * p.sp / p.ep, p.grad_bytes);
+      info->memory_first_stage.params += experts.params;
+      info->memory_first_stage.grads += experts.grads;
+      info->memory_first_stage.optimizer += experts.optimizer;
+    } else {
+      info->memory_first_stage = model_state_bytes(stage_params.dense + stage_params.experts,
+                                                   p.zero_stage, p.dp * p.sp, p.grad_bytes);
+    }
     double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
     info->activations_in_flight = in_flight;
     // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
@@ -393,7 +568,30 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       const double n = static_cast<double>(p.seq_len);
       per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
     }
-    info->memory_first_stage.activations = per_layer * (m.layers / p.pp) * in_flight;
+    // MoE layers of stage 0 keep the MoE block's activations instead of the dense MLP's.
+    const LayerRange first_stage = stage_layers(p, 0);
+    double stage_activations = 0;
+    for (int l = first_stage.first; l < first_stage.first + first_stage.count; ++l) {
+      stage_activations += per_layer;
+      if (!m.is_moe_layer(l)) continue;
+      const MoeLayerPlan& plan = moe_plan[static_cast<size_t>(l)];
+      MoeActivationShape x;
+      x.tokens = tokens_per_rank;
+      x.hidden = static_cast<double>(m.hidden);
+      x.routed_dim = static_cast<double>(m.routed_dim());
+      x.expert_ffn = static_cast<double>(m.moe.expert_ffn_hidden);
+      x.experts = m.moe.routed_experts;
+      x.assignments = p.ep > 1 ? *std::max_element(plan.expert_tokens.begin(), plan.expert_tokens.end())
+                               : tokens_per_rank * m.moe.top_k;
+      x.mlp_matrices = m.mlp_matrices;
+      x.shared_experts = m.moe.shared_experts;
+      x.tp = p.ep > 1 ? 1 : p.tp;
+      x.bigmac = m.moe.bigmac_dim > 0;
+      stage_activations += moe_activation_bytes(x, p.recompute) -
+                           dense_mlp_activation_bytes(s_local, p.micro_batch, static_cast<double>(m.hidden),
+                                                      p.tp, p.sequence_parallel, p.recompute);
+    }
+    info->memory_first_stage.activations = stage_activations * in_flight;
   }
   return w;
 }

@@ -23,16 +23,29 @@
  * attention runs on all N tokens for heads/sp heads, and after it an all-to-all returns the
  * output (N h / sp): 4 N h / sp values per rank and layer forward, as many backward; SP ranks
  * join the gradient reduction (Jacobs et al., arXiv 2309.14509).
+ * Mixture of experts (model.moe, layers from first_dense_layers on): the MLP becomes a router
+ * (h x E GEMM), the shared experts (every token, overlapping the dispatch), the dispatch
+ * all-to-all-v over the EP group (`ep` consecutive DP ranks; per-pair sizes from the routing
+ * distribution, see moe_plan.h / moe_routing.h), the routed experts (each EP rank computes the
+ * tokens its experts receive: load imbalance lengthens the busiest rank) and the combine
+ * all-to-all-v; backward mirrors it (combine gradient, experts at twice the FLOPs, dispatch
+ * gradient). With ep = 1 every rank holds every expert (split over TP) and nothing is
+ * dispatched. BigMac (moe.bigmac_dim r > 0; Jin et al., arXiv 2502.16927): a down projection
+ * h -> r before the dispatch and an up projection r -> h after the combine (2 h r FLOPs per token
+ * each), all-to-alls at dimension r, experts on r-dimensional tokens. Expert weights are sharded
+ * over EP and their gradients reduced over the dp / ep ranks holding the same experts
+ * (expert data parallelism); dense weights over all dp ranks.
  * Data parallelism: gradients of each stage's layers are bucketed (bucket_bytes) and reduced
  * over the DP group after the last micro-batch's backward of the layer holding the bucket's last
  * byte (all-reduce for ZeRO-0; reduce-scatter, then an all-gather of the updated 16-bit weights
  * after the optimizer, for ZeRO-1/2); ZeRO-3 all-gathers each layer's weights before its forward
  * and its backward and reduce-scatters its gradients after every backward.
  *
- * Units: FLOPs, bytes. Streams: compute, comm (DP collectives), tp_comm, pp_send_next,
+ * Units: FLOPs, bytes. Streams: compute, comm (DP collectives), tp_comm, ep_comm, pp_send_next,
  * pp_send_prev, pp_recv_prev, pp_recv_next (each only when used).
  * Errors: ConfigError naming the key and the numbers when tp*dp*pp != ranks, layers % pp != 0,
- * heads % tp != 0, global_batch % (dp * micro_batch) != 0, a MoE model, or a bad stage/schedule.
+ * heads % tp != 0, global_batch % (dp * micro_batch) != 0, dp % ep != 0, experts % ep != 0,
+ * top_k > experts, ep > 1 with tp > 1 or a dense model, or a bad stage/schedule.
  * Source: Shoeybi et al., Megatron-LM (arXiv 1909.08053); Narayanan et al., SC21 (arXiv
  * 2104.04473) for PP schedules and the FLOP count; Korthikanti et al. (arXiv 2205.05198) for
  * sequence parallelism and selective recomputation; Rajbhandari et al., ZeRO (SC20).
@@ -40,6 +53,7 @@
 #include <string>
 
 #include "models/workloads/memory_model.h"
+#include "models/workloads/moe_plan.h"
 #include "models/workloads/transformer_config.h"
 #include "simcore/workload.h"
 
@@ -54,6 +68,8 @@ struct TransformerParams {
   TransformerConfig model;
   int dp = 1, tp = 1, pp = 1;
   int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp = 1)
+  int ep = 1;  ///< expert-parallel degree: divides dp; needs tp = 1 when > 1
+  MoeParams moe;
   bool sequence_parallel = false;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
   int zero_stage = 0;
@@ -65,7 +81,7 @@ struct TransformerParams {
   std::string dtype = "bf16";
   int grad_bytes = 4;  ///< bytes per gradient element reduced over DP (fp32 main grads)
   double bucket_bytes = 25.0 * 1024 * 1024;
-  std::string tp_algorithm = "auto", dp_algorithm = "auto";
+  std::string tp_algorithm = "auto", dp_algorithm = "auto", ep_algorithm = "auto";
   double optimizer_bytes_per_param = 30;  ///< see DataParallelParams
   double optimizer_flops_per_param = 12;
 };
@@ -77,6 +93,7 @@ struct TransformerInfo {
   double tokens = 0;                  ///< per step, all replicas
   MemoryBreakdown memory_first_stage;  ///< the most loaded rank (stage 0 holds the most activations)
   double activations_in_flight = 0;   ///< micro-batches stage 0 holds at its peak
+  MoeStepSummary moe;                 ///< MoE models only
 };
 
 simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);

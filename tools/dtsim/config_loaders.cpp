@@ -1,5 +1,6 @@
 #include "tools/dtsim/config_loaders.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -186,8 +187,23 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   if (auto mlp = n.get("mlp")) m.mlp_matrices = mlp->choice({"swiglu", "gelu"}) == "swiglu" ? 3 : 2;
   if (auto moe = n.get("moe")) {
     moe->check_keys({"routed_experts", "shared_experts", "top_k", "expert_ffn_hidden",
-                     "first_dense_layers"});
-    m.moe = true;
+                     "first_dense_layers", "node_limit", "capacity_factor", "bigmac_dim"});
+    workloads::MoeConfig& e = m.moe;
+    e.routed_experts = static_cast<int>((*moe)["routed_experts"].integer(1, 1 << 20));
+    if (auto x = moe->get("shared_experts")) e.shared_experts = static_cast<int>(x->integer(0, 1 << 20));
+    auto top_k = (*moe)["top_k"];
+    e.top_k = static_cast<int>(top_k.integer(1, 1 << 20));
+    if (e.top_k > e.routed_experts)
+      top_k.fail(fmt::format("top_k ({}) must not exceed routed_experts ({})", e.top_k, e.routed_experts));
+    e.expert_ffn_hidden = (*moe)["expert_ffn_hidden"].integer(1, INT64_MAX / 4);
+    if (auto x = moe->get("first_dense_layers")) e.first_dense_layers = static_cast<int>(x->integer(0, m.layers));
+    if (auto x = moe->get("node_limit")) e.node_limit = static_cast<int>(x->integer(0, 1 << 20));
+    if (auto x = moe->get("capacity_factor")) {
+      e.capacity_factor = x->number();
+      if (!(e.capacity_factor >= 0) || !std::isfinite(e.capacity_factor))
+        x->expected("a capacity factor >= 0 (0: dropless)");
+    }
+    if (auto x = moe->get("bigmac_dim")) e.bigmac_dim = x->integer(0, m.hidden);
   }
   if (m.hidden % m.heads != 0)
     n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));

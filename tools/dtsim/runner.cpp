@@ -123,6 +123,16 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                   {"tokens_per_s", t > 0 ? d.tokens / t : 0.0},
                   {"model_tflops_per_gpu", t > 0 ? d.model_flops / t / n / 1e12 : 0.0},
                   {"mfu", t > 0 && peak > 0 ? d.model_flops / t / n / peak : 0.0}};
+    if (d.moe.moe_layers > 0)
+      j["model"]["moe"] = {{"moe_layers", d.moe.moe_layers},
+                           {"dispatch_bytes_per_rank_mean", d.moe.dispatch_sent_mean},
+                           {"dispatch_bytes_per_rank_max", d.moe.dispatch_sent_max},
+                           {"combine_bytes_per_rank_mean", d.moe.combine_sent_mean},
+                           {"combine_bytes_per_rank_max", d.moe.combine_sent_max},
+                           {"expert_load_imbalance", d.moe.imbalance},
+                           {"dropped_fraction", d.moe.dropped_fraction},
+                           {"all_to_all_dim", d.moe.comm_dim},
+                           {"node_limited", d.moe.node_limited}};
   }
   if (s.memory) {
     const auto& m = *s.memory;

@@ -131,13 +131,114 @@ void load_data_parallel(Scenario& s, const ConfigNode& w) {
   check_memory(s, w, w["model"], info.memory, 1);
 }
 
+/** The workload's `moe:` block: routing distribution, dispatch precision, overrides of the
+ *  model's node limit, capacity factor and BigMac dimension; and the cluster's ranks per node for
+ *  node-limited routing. */
+void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerParams& p) {
+  workloads::MoeConfig& moe = p.model.moe;
+  auto mb = w.get("moe");
+  if (mb && !moe.enabled()) mb->fail(fmt::format("model '{}' has no moe block", p.model.name));
+  if (mb) {
+    mb->check_keys({"routing", "dispatch_dtype", "combine_dtype", "node_limit", "capacity_factor",
+                    "bigmac_dim"});
+    auto bytes_of = [](const ConfigNode& n) { return n.choice({"bf16", "fp16", "fp8"}) == "fp8" ? 1.0 : 2.0; };
+    if (auto x = mb->get("dispatch_dtype")) p.moe.dispatch_bytes_per_element = bytes_of(*x);
+    if (auto x = mb->get("combine_dtype")) p.moe.combine_bytes_per_element = bytes_of(*x);
+    if (auto x = mb->get("node_limit")) moe.node_limit = static_cast<int>(x->integer(0, 1 << 20));
+    if (auto x = mb->get("capacity_factor")) {
+      moe.capacity_factor = x->number();
+      if (!(moe.capacity_factor >= 0) || !std::isfinite(moe.capacity_factor))
+        x->expected("a capacity factor >= 0 (0: dropless)");
+    }
+    if (auto x = mb->get("bigmac_dim")) moe.bigmac_dim = x->integer(0, p.model.hidden);
+    if (auto r = mb->get("routing")) {
+      r->check_keys({"distribution", "exponent", "histogram", "seed"});
+      auto& spec = p.moe.routing;
+      std::string d = (*r)["distribution"].choice({"uniform", "zipf", "histogram"});
+      spec.distribution = d == "zipf" ? workloads::RoutingDistribution::kZipf
+                          : d == "histogram" ? workloads::RoutingDistribution::kHistogram
+                                             : workloads::RoutingDistribution::kUniform;
+      if (auto x = r->get("exponent")) {
+        if (d != "zipf") x->fail("exponent applies to distribution: zipf only");
+        spec.zipf_exponent = x->number();
+        if (!(spec.zipf_exponent >= 0) || !std::isfinite(spec.zipf_exponent))
+          x->expected("a Zipf exponent >= 0");
+      } else if (d == "zipf") {
+        (*r)["exponent"];  // required: fails with the key's name
+      }
+      if (auto x = r->get("seed")) spec.seed = static_cast<uint64_t>(x->integer(0, INT64_MAX));
+      if (d == "histogram") {
+        auto h = (*r)["histogram"];
+        ConfigNode data = h.is_scalar() ? ConfigNode::load_file(h.resolve_path(h.str())) : h;
+        if (data.is_map()) {
+          data.check_keys({"counts", "source"});
+          data = data["counts"];
+        }
+        if (!data.is_sequence()) data.expected("a list of token counts per expert, or one such list per MoE layer");
+        auto rows = data.items();
+        const bool nested = !rows.empty() && rows.front().is_sequence();
+        auto read_row = [&](const ConfigNode& row) {
+          if (!row.is_sequence()) row.expected("a list of token counts per expert");
+          std::vector<double> counts;
+          for (const auto& c : row.items()) {
+            double v = c.number();
+            if (!(v >= 0) || !std::isfinite(v)) c.expected("a token count >= 0");
+            counts.push_back(v);
+          }
+          if (static_cast<int>(counts.size()) != moe.routed_experts)
+            row.fail(fmt::format("the routing histogram has {} counts but the model has {} routed "
+                                 "experts", counts.size(), moe.routed_experts));
+          double total = 0;
+          for (double v : counts) total += v;
+          if (!(total > 0)) row.fail("the routing histogram's counts sum to 0");
+          spec.histogram.push_back(std::move(counts));
+        };
+        if (nested)
+          for (const auto& row : rows) read_row(row);
+        else
+          read_row(data);
+      } else if (auto x = r->get("histogram")) {
+        x->fail("histogram applies to distribution: histogram only");
+      }
+    }
+  }
+  if (moe.enabled() && moe.node_limit > 0 && p.ep > 1) {
+    // Ranks per node: the ranks sharing rank 0's box; EP groups must consist of whole nodes.
+    const auto& ranks = s.topology.ranks();
+    const auto& nodes = s.topology.nodes();
+    int per_node = 0;
+    for (int r : ranks)
+      if (nodes[r].box == nodes[ranks[0]].box) ++per_node;
+    bool aligned = nodes[ranks[0]].box >= 0;
+    for (size_t r = 0; aligned && r < ranks.size(); ++r)
+      aligned = nodes[ranks[r]].box == nodes[ranks[(r / per_node) * per_node]].box;
+    const ConfigNode at = mb && mb->has("node_limit") ? (*mb)["node_limit"] : w["parallelism"]["ep"];
+    if (!aligned)
+      at.fail("node-limited routing needs a cluster of equal nodes numbered contiguously (ranks "
+              "0..R-1 on the first node, and so on)");
+    if (p.ep % per_node != 0)
+      at.fail(fmt::format("node-limited routing needs ep ({}) to be a multiple of the ranks per node "
+                          "({})", p.ep, per_node));
+    p.moe.ranks_per_node = per_node;
+  }
+}
+
 void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   w.check_keys({"kind", "model", "parallelism", "batch", "recompute", "attention", "dtype",
-                "grad_dtype", "bucket_size", "algorithms", "memory"});
+                "grad_dtype", "bucket_size", "algorithms", "memory", "moe"});
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
-  par.check_keys({"dp", "tp", "pp", "sp", "sequence_parallel", "zero", "schedule"});
+  par.check_keys({"dp", "tp", "pp", "sp", "ep", "sequence_parallel", "zero", "schedule"});
+  if (auto v = par.get("ep")) {
+    p.ep = static_cast<int>(v->integer(1, 1 << 20));
+    if (p.ep > 1 && !p.model.moe.enabled())
+      v->fail(fmt::format("ep ({}) needs a mixture-of-experts model; '{}' has no moe block", p.ep,
+                          p.model.name));
+    if (p.model.moe.enabled() && p.model.moe.routed_experts % p.ep != 0)
+      v->fail(fmt::format("ep ({}) must divide the model's routed experts ({})", p.ep,
+                          p.model.moe.routed_experts));
+  }
   if (auto v = par.get("sp")) p.sp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("dp")) p.dp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("tp")) p.tp = static_cast<int>(v->integer(1, 1 << 20));
@@ -155,6 +256,13 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
     par.fail(fmt::format("pp ({}) must divide the model's layers ({})", p.pp, p.model.layers));
   if (p.model.heads % p.tp != 0)
     par.fail(fmt::format("tp ({}) must divide the model's attention heads ({})", p.tp, p.model.heads));
+  if (p.dp % p.ep != 0)
+    par["ep"].fail(fmt::format("ep ({}) must divide dp ({}): expert parallelism splits the data-parallel "
+                               "ranks", p.ep, p.dp));
+  if (p.ep > 1 && p.tp > 1)
+    par["ep"].fail(fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) is not "
+                               "modelled; use ep with tp = 1, or tp with ep = 1", p.ep, p.tp));
+  load_moe(s, w, p);
   auto b = w["batch"];
   b.check_keys({"global_batch", "micro_batch", "seq_len"});
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
@@ -186,11 +294,12 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
                                                                 : workloads::AttentionKernel::kFlash;
   load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1 << 16);
   if (auto a = w.get("algorithms")) {
-    a->check_keys({"tp", "dp"});
+    a->check_keys({"tp", "dp", "ep"});
     std::vector<std::string> algos{"auto", "ring", "ring_bidirectional", "halving_doubling",
                                    "double_binary_tree", "hierarchical"};
     if (auto t = a->get("tp")) p.tp_algorithm = t->choice(algos);
     if (auto d = a->get("dp")) p.dp_algorithm = d->choice(algos);
+    if (auto e = a->get("ep")) p.ep_algorithm = e->choice({"auto", "direct", "pairwise"});
   }
   workloads::TransformerInfo info;
   s.workload = workloads::make_transformer(p, &info);

@@ -85,6 +85,10 @@ std::vector<std::vector<pb::Node>> export_chakra(const Workload& w) {
           attr_int(n, "delay_ps", op.delay.count_ps());
           break;
         case OpKind::kCollective:
+          if (op.matrix >= 0)
+            throw simcore::ConfigError(fmt::format(
+                "rank {} op '{}' is an all-to-all-v (per-pair sizes), which a Chakra trace cannot "
+                "express (one comm_size per node)", r, w.str(op.name)));
           n.set_type(pb::COMM_COLL_NODE);
           default_stream = kCommStream;
           attr_int(n, "comm_type", comm_type(op.collective));

@@ -29,7 +29,8 @@
 
 namespace dtsim::workloads::chakra {
 
-/** Nodes per rank. Errors: none (every dtsim op has a Chakra form). */
+/** Nodes per rank. Errors: ConfigError for an all-to-all-v (per-pair sizes: Chakra has one
+ *  comm_size per node); every other dtsim op has a Chakra form. */
 std::vector<std::vector<pb::Node>> export_chakra(const simcore::Workload& workload);
 /** The process groups the exported collectives name: "group<k>" -> member ranks. */
 std::map<std::string, std::vector<int>> comm_groups(const simcore::Workload& workload);

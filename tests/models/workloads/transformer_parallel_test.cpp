@@ -585,10 +585,9 @@ TEST(TransformerParallelTest, RejectsGlobalBatchNotDivisibleByDpTimesMicroBatch)
             "global_batch (0) must be a positive multiple of dp x micro_batch (1 x 1 = 1)");
 }
 
-TEST(TransformerParallelTest, RejectsMixtureOfExperts) {
-  EXPECT_EQ(build_error(with([](auto& p) { p.model.moe = true; })),
-            "model 'tiny4' has mixture-of-experts layers, which the transformer workload does not "
-            "model yet");
+TEST(TransformerParallelTest, RejectsExpertParallelismOnADenseModel) {
+  EXPECT_EQ(build_error(with([](auto& p) { p.ep = 2; })),
+            "ep (2) needs a mixture-of-experts model; 'tiny4' is dense");
 }
 
 TEST(TransformerParallelTest, RejectsBadZeroStage) {
@@ -600,7 +599,7 @@ TEST(TransformerParallelTest, RejectsBadZeroStage) {
 
 TEST(TransformerParallelTest, RejectsOtherMisuse) {
   EXPECT_EQ(build_error(with([](auto& p) { p.dp = 0; })),
-            "parallel degrees must be >= 1; got dp 0, tp 1, pp 1, sp 1");
+            "parallel degrees must be >= 1; got dp 0, tp 1, pp 1, sp 1, ep 1");
   EXPECT_EQ(build_error(with([](auto& p) {
               p.tp = 4;
               p.sequence_parallel = true;

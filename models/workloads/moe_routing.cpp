@@ -1,0 +1,135 @@
+#include "models/workloads/moe_routing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "simcore/error.h"
+#include "simcore/rng.h"
+
+namespace dtsim::workloads {
+
+using simcore::ConfigError;
+
+std::vector<double> expert_load(const RoutingSpec& spec, int experts, int moe_layer) {
+  if (experts < 1) throw ConfigError(fmt::format("routing: experts must be >= 1; got {}", experts));
+  std::vector<double> w(static_cast<size_t>(experts), 1.0);
+  switch (spec.distribution) {
+    case RoutingDistribution::kUniform:
+      break;
+    case RoutingDistribution::kZipf: {
+      const double s = spec.zipf_exponent;
+      if (!std::isfinite(s) || s < 0)
+        throw ConfigError(fmt::format("routing: the Zipf exponent must be a finite number >= 0; got {}", s));
+      // Popularity rank r + 1 for expert perm[r]; a Fisher-Yates shuffle driven by SplitMix64 of
+      // (seed, layer, step) is the same on every platform (std::shuffle is not).
+      std::vector<int> perm(static_cast<size_t>(experts));
+      std::iota(perm.begin(), perm.end(), 0);
+      uint64_t state = simcore::mix64(spec.seed ^ simcore::mix64(static_cast<uint64_t>(moe_layer) + 1));
+      for (int i = experts - 1; i > 0; --i) {
+        state = simcore::mix64(state);
+        std::swap(perm[static_cast<size_t>(i)], perm[state % static_cast<uint64_t>(i + 1)]);
+      }
+      for (int r = 0; r < experts; ++r) w[static_cast<size_t>(perm[r])] = std::pow(r + 1.0, -s);
+      break;
+    }
+    case RoutingDistribution::kHistogram: {
+      if (spec.histogram.empty()) throw ConfigError("routing: the histogram has no rows");
+      const auto& row = spec.histogram.size() == 1
+                            ? spec.histogram.front()
+                            : spec.histogram.at(static_cast<size_t>(moe_layer) % spec.histogram.size());
+      if (row.size() != static_cast<size_t>(experts))
+        throw ConfigError(fmt::format("routing: a histogram row has {} counts but the model has {} "
+                                      "routed experts", row.size(), experts));
+      for (double c : row)
+        if (!std::isfinite(c) || c < 0)
+          throw ConfigError(fmt::format("routing: histogram counts must be finite and >= 0; got {}", c));
+      w = row;
+      break;
+    }
+  }
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  if (!(total > 0)) throw ConfigError("routing: the histogram counts sum to 0");
+  for (double& x : w) x /= total;
+  return w;
+}
+
+std::vector<double> transpose(const std::vector<double>& m, int n) {
+  std::vector<double> t(m.size());
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) t[static_cast<size_t>(j) * n + i] = m[static_cast<size_t>(i) * n + j];
+  return t;
+}
+
+EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& p) {
+  const int experts = static_cast<int>(load.size());
+  const int ep = p.ep;
+  if (ep < 1 || experts % ep != 0)
+    throw ConfigError(fmt::format("the routed experts ({}) must be a multiple of ep ({})", experts, ep));
+  if (p.top_k < 1 || p.top_k > experts)
+    throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})", p.top_k,
+                                  experts));
+  if (!(p.capacity_factor >= 0) || !std::isfinite(p.capacity_factor))
+    throw ConfigError(fmt::format("capacity_factor must be >= 0 (0: dropless); got {}", p.capacity_factor));
+  const bool limited = p.node_limit > 0 && ep > 1;
+  if (limited && (p.ranks_per_node < 1 || ep % p.ranks_per_node != 0))
+    throw ConfigError(fmt::format("node-limited routing needs ep ({}) to be a multiple of the ranks per "
+                                  "node ({})", ep, p.ranks_per_node));
+  const int per_rank = experts / ep;
+  // Kept share of the group's assignments per EP rank (capacity: at most c/E per expert).
+  EpTraffic out;
+  std::vector<double> kept(static_cast<size_t>(ep), 0.0);
+  double kept_total = 0;
+  for (int e = 0; e < experts; ++e) {
+    double k = load[static_cast<size_t>(e)];
+    if (p.capacity_factor > 0) k = std::min(k, p.capacity_factor / experts);
+    kept[static_cast<size_t>(e / per_rank)] += k;
+    kept_total += k;
+  }
+  out.dropped_fraction = std::max(0.0, 1.0 - kept_total);
+  const double assignments = p.tokens_per_rank * p.top_k;  // per source rank
+  out.expert_tokens.resize(static_cast<size_t>(ep));
+  for (int j = 0; j < ep; ++j) out.expert_tokens[static_cast<size_t>(j)] = ep * assignments * kept[static_cast<size_t>(j)];
+
+  const size_t cells = static_cast<size_t>(ep) * ep;
+  auto sent = [&](const std::vector<double>& m, std::vector<double>& per_rank_sent) {
+    for (int i = 0; i < ep; ++i)
+      for (int j = 0; j < ep; ++j)
+        if (i != j) per_rank_sent[static_cast<size_t>(i)] += m[static_cast<size_t>(i) * ep + j];
+  };
+  std::vector<double> per_rank_sent(static_cast<size_t>(ep), 0.0);
+  if (!limited) {
+    out.dispatch.resize(cells);
+    for (int i = 0; i < ep; ++i)
+      for (int j = 0; j < ep; ++j)
+        out.dispatch[static_cast<size_t>(i) * ep + j] = assignments * kept[static_cast<size_t>(j)] * p.bytes_per_token;
+    sent(out.dispatch, per_rank_sent);
+  } else {
+    const int r = p.ranks_per_node, g = ep / r;
+    std::vector<double> node_share(static_cast<size_t>(g), 0.0);
+    for (int j = 0; j < ep; ++j) node_share[static_cast<size_t>(j / r)] += kept[static_cast<size_t>(j)];
+    out.dispatch_inter.assign(cells, 0.0);
+    out.dispatch_intra.assign(cells, 0.0);
+    for (int i = 0; i < ep; ++i) {
+      const int a = i / r, l = i % r;
+      for (int n = 0; n < g; ++n) {
+        if (n == a) continue;
+        const double select = std::min(1.0, p.node_limit * node_share[static_cast<size_t>(n)]);
+        out.dispatch_inter[static_cast<size_t>(i) * ep + (n * r + l)] =
+            p.tokens_per_rank * select * p.bytes_per_token;
+      }
+      for (int j = a * r; j < (a + 1) * r; ++j)
+        out.dispatch_intra[static_cast<size_t>(i) * ep + j] =
+            g * assignments * kept[static_cast<size_t>(j)] * p.bytes_per_token;
+    }
+    sent(out.dispatch_inter, per_rank_sent);
+    sent(out.dispatch_intra, per_rank_sent);
+  }
+  out.sent_max = *std::max_element(per_rank_sent.begin(), per_rank_sent.end());
+  out.sent_mean = std::accumulate(per_rank_sent.begin(), per_rank_sent.end(), 0.0) / ep;
+  return out;
+}
+
+}  // namespace dtsim::workloads

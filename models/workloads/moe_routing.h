@@ -1,0 +1,96 @@
+#pragma once
+/**
+ * Mixture-of-experts token routing in expectation: how a routing distribution turns into the
+ * per-rank-pair bytes of the expert-parallel (EP) dispatch and combine all-to-alls and into each
+ * EP rank's expert load.
+ *
+ *     RoutingSpec r;                       // uniform routing
+ *     auto load = expert_load(r, 256, 0);  // 256 x 1/256
+ *     EpTrafficParams t{.ep = 256, .tokens_per_rank = 4096, .top_k = 8, .bytes_per_token = 7168 * 2};
+ *     EpTraffic x = ep_traffic(load, t);
+ *     // x.dispatch[i * 256 + j] = 4096 x 8 / 256 x 14336 B for every pair; rank i sends
+ *     // (255/256) x 4096 x 8 x 7168 x 2 B = 467.9 MB to the others (DeepSeek-V3, EP 256).
+ *
+ * Model. Each of T tokens on each of the `ep` ranks picks top_k experts; expert e receives the
+ * fraction p_e of all token-expert assignments (`expert_load`), independently of the source
+ * rank (expected values, no sampling). Experts sit on EP ranks in contiguous blocks of E/ep
+ * (expert e on rank e / (E/ep)), as Megatron-LM and DeepSpeed place them.
+ *  - Capacity (GShard, Lepikhin et al., arXiv 2006.16668, section 2.2): with capacity factor
+ *    c > 0 an expert takes at most c x ep T k / E assignments and drops the rest (kept_e =
+ *    min(p_e, c / E) as a fraction of the group's ep T k assignments); c = 0 is dropless.
+ *  - Flat dispatch: rank i sends T k kept_j x bytes_per_token to rank j, kept_j the kept share of
+ *    j's experts; combine is the transpose. The diagonal stays on the rank (no network).
+ *  - Node-limited routing (DeepSeek-V3, arXiv 2412.19437 section 2.1.2: each token goes to at
+ *    most M nodes) as DeepEP runs it: a token crosses the network once per selected node, to the
+ *    rank with the same local index there (same rail), which forwards it over NVLink to the
+ *    experts' ranks. With G nodes of R ranks in the EP group and node n's kept share w_n, a token
+ *    selects node n with probability min(1, M w_n) (M / G for uniform routing). Phase 1 ("inter"):
+ *    rank (a, l) sends T min(1, M w_n) bytes_per_token to rank (n, l), n != a. Phase 2 ("intra"):
+ *    rank (n, l) forwards the tokens of its G rail peers (its own included) to each rank j of node
+ *    n: G T k kept_j bytes_per_token. Each rank still receives ep T k kept_j tokens in all.
+ *
+ * Units: tokens, bytes; shares are fractions of the group's token-expert assignments.
+ * Errors: ConfigError (with the numbers) for experts not a multiple of ep, a top_k above the
+ * experts, a histogram of the wrong length or with negative or all-zero counts, a Zipf exponent
+ * that is negative or not finite, a negative capacity factor, node_limit with ep not a multiple
+ * of ranks_per_node.
+ */
+#include <cstdint>
+#include <vector>
+
+namespace dtsim::workloads {
+
+enum class RoutingDistribution { kUniform, kZipf, kHistogram };
+
+struct RoutingSpec {
+  RoutingDistribution distribution = RoutingDistribution::kUniform;
+  /** Zipf: expert of popularity rank r (1-based) gets a share proportional to r^-s. */
+  double zipf_exponent = 1.0;
+  /** Histogram: measured token counts per expert; one row for every MoE layer, or one row per
+   *  MoE layer (row m for the m-th MoE layer). */
+  std::vector<std::vector<double>> histogram;
+  /** Zipf: popularity ranks are shuffled over the experts per MoE layer with this seed, so the
+   *  hot experts differ between layers (as measured routing does); the same seed gives the same
+   *  placement. */
+  uint64_t seed = 0;
+};
+
+/**
+ * Fraction of the token-expert assignments expert e receives in the `moe_layer`-th MoE layer
+ * (0-based among MoE layers). Shape: `experts` entries summing to 1.
+ * Zipf is the usual synthetic model of skewed expert popularity; a measured histogram replaces
+ * it where one exists.
+ */
+std::vector<double> expert_load(const RoutingSpec& spec, int experts, int moe_layer);
+
+struct EpTrafficParams {
+  int ep = 1;                    ///< expert-parallel group size
+  double tokens_per_rank = 0;    ///< T: tokens each EP rank routes per micro-batch
+  int top_k = 1;                 ///< experts per token
+  double bytes_per_token = 0;    ///< one token's hidden vector on the wire (h x 2 for bf16)
+  double capacity_factor = 0;    ///< 0: dropless
+  int node_limit = 0;            ///< M: most nodes a token may reach; 0: no limit
+  int ranks_per_node = 0;        ///< R: EP ranks per node (node-limited routing only)
+};
+
+struct EpTraffic {
+  /** Per EP rank: tokens (token-expert assignments) its experts process per micro-batch. */
+  std::vector<double> expert_tokens;
+  /** Fraction of the assignments dropped by the capacity limit (0 when dropless). */
+  double dropped_fraction = 0;
+  /** Flat dispatch, ep x ep row-major bytes (empty with node-limited routing). */
+  std::vector<double> dispatch;
+  /** Node-limited dispatch: phase 1 between rail peers of different nodes, phase 2 inside each
+   *  node (both ep x ep row-major; empty without node-limited routing). */
+  std::vector<double> dispatch_inter, dispatch_intra;
+  /** Bytes a rank sends to other ranks in the dispatch (all phases), the mean and the largest. */
+  double sent_mean = 0, sent_max = 0;
+};
+
+/** The EP traffic of one MoE layer for expert loads `load` (see the file comment). */
+EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& params);
+
+/** The transpose of an n x n row-major matrix (the combine of a dispatch). */
+std::vector<double> transpose(const std::vector<double>& m, int n);
+
+}  // namespace dtsim::workloads
