@@ -43,6 +43,7 @@ std::vector<MoeLayerPlan> plan_moe(const TransformerConfig& model, const MoePara
     t.capacity_factor = moe.capacity_factor;
     t.node_limit = moe.node_limit;
     t.ranks_per_node = params.ranks_per_node;
+    t.redundant_experts = params.redundant_experts;
     EpTraffic x = ep_traffic(load, t);
     p.expert_tokens = x.expert_tokens;
     const double mean = std::accumulate(x.expert_tokens.begin(), x.expert_tokens.end(), 0.0) / ep;

@@ -27,6 +27,7 @@ struct MoeParams {
   double dispatch_bytes_per_element = 2;  ///< 2 for bf16; 1 for fp8 dispatch (DeepSeek-V3)
   double combine_bytes_per_element = 2;
   int ranks_per_node = 0;  ///< for node-limited routing: the cluster's ranks per node
+  int redundant_experts = 0;  ///< extra expert copies spread over the EP ranks (EPLB)
 };
 
 struct MoeLayerPlan {

@@ -66,8 +66,15 @@ std::vector<double> transpose(const std::vector<double>& m, int n) {
 EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& p) {
   const int experts = static_cast<int>(load.size());
   const int ep = p.ep;
-  if (ep < 1 || experts % ep != 0)
-    throw ConfigError(fmt::format("the routed experts ({}) must be a multiple of ep ({})", experts, ep));
+  if (p.redundant_experts < 0)
+    throw ConfigError(fmt::format("redundant_experts must be >= 0; got {}", p.redundant_experts));
+  const int slots = experts + p.redundant_experts;
+  if (ep < 1 || slots % ep != 0) {
+    if (p.redundant_experts == 0)
+      throw ConfigError(fmt::format("the routed experts ({}) must be a multiple of ep ({})", experts, ep));
+    throw ConfigError(fmt::format("the routed experts ({}) plus redundant copies ({}) = {} must be a "
+                                  "multiple of ep ({})", experts, p.redundant_experts, slots, ep));
+  }
   if (p.top_k < 1 || p.top_k > experts)
     throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})", p.top_k,
                                   experts));
@@ -77,18 +84,36 @@ EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& p) 
   if (limited && (p.ranks_per_node < 1 || ep % p.ranks_per_node != 0))
     throw ConfigError(fmt::format("node-limited routing needs ep ({}) to be a multiple of the ranks per "
                                   "node ({})", ep, p.ranks_per_node));
-  const int per_rank = experts / ep;
-  // Kept share of the group's assignments per EP rank (capacity: at most c/E per expert).
+  const int per_rank = slots / ep;
+  // Kept share of the group's assignments per expert (capacity: at most c/E per expert), then
+  // per slot (redundant copies split their expert's share) and per EP rank.
   EpTraffic out;
-  std::vector<double> kept(static_cast<size_t>(ep), 0.0);
+  std::vector<double> kept_expert(static_cast<size_t>(experts));
   double kept_total = 0;
   for (int e = 0; e < experts; ++e) {
     double k = load[static_cast<size_t>(e)];
     if (p.capacity_factor > 0) k = std::min(k, p.capacity_factor / experts);
-    kept[static_cast<size_t>(e / per_rank)] += k;
+    kept_expert[static_cast<size_t>(e)] = k;
     kept_total += k;
   }
-  out.dropped_fraction = std::max(0.0, 1.0 - kept_total);
+  std::vector<int> slot_expert(static_cast<size_t>(experts));
+  std::iota(slot_expert.begin(), slot_expert.end(), 0);
+  std::vector<int> copies(static_cast<size_t>(experts), 1);
+  for (int c = 0; c < p.redundant_experts; ++c) {
+    int best = 0;
+    for (int e = 1; e < experts; ++e)
+      if (kept_expert[static_cast<size_t>(e)] / copies[static_cast<size_t>(e)] >
+          kept_expert[static_cast<size_t>(best)] / copies[static_cast<size_t>(best)])
+        best = e;
+    ++copies[static_cast<size_t>(best)];
+    slot_expert.push_back(best);
+  }
+  std::vector<double> kept(static_cast<size_t>(ep), 0.0);
+  for (int sl = 0; sl < slots; ++sl) {
+    const int e = slot_expert[static_cast<size_t>(sl)];
+    kept[static_cast<size_t>(sl / per_rank)] += kept_expert[static_cast<size_t>(e)] / copies[static_cast<size_t>(e)];
+  }
+  out.dropped_fraction = p.capacity_factor > 0 ? std::max(0.0, 1.0 - kept_total) : 0.0;
   const double assignments = p.tokens_per_rank * p.top_k;  // per source rank
   out.expert_tokens.resize(static_cast<size_t>(ep));
   for (int j = 0; j < ep; ++j) out.expert_tokens[static_cast<size_t>(j)] = ep * assignments * kept[static_cast<size_t>(j)];

@@ -15,6 +15,10 @@
  * fraction p_e of all token-expert assignments (`expert_load`), independently of the source
  * rank (expected values, no sampling). Experts sit on EP ranks in contiguous blocks of E/ep
  * (expert e on rank e / (E/ep)), as Megatron-LM and DeepSpeed place them.
+ *  - Redundant experts (DeepSeek-V3 section 3.4, its EPLB load balancer): R extra expert slots,
+ *    each a copy of the expert with the highest load per copy at that point (greedy, ties to the
+ *    lower id); copies split their expert's load evenly. Slots are the E experts in order, then
+ *    the copies in the order made; EP rank j holds slots [j S/ep, (j+1) S/ep), S = E + R.
  *  - Capacity (GShard, Lepikhin et al., arXiv 2006.16668, section 2.2): with capacity factor
  *    c > 0 an expert takes at most c x ep T k / E assignments and drops the rest (kept_e =
  *    min(p_e, c / E) as a fraction of the group's ep T k assignments); c = 0 is dropless.
@@ -30,7 +34,7 @@
  *    n: G T k kept_j bytes_per_token. Each rank still receives ep T k kept_j tokens in all.
  *
  * Units: tokens, bytes; shares are fractions of the group's token-expert assignments.
- * Errors: ConfigError (with the numbers) for experts not a multiple of ep, a top_k above the
+ * Errors: ConfigError (with the numbers) for experts (+ redundant copies) not a multiple of ep, a top_k above the
  * experts, a histogram of the wrong length or with negative or all-zero counts, a Zipf exponent
  * that is negative or not finite, a negative capacity factor, node_limit with ep not a multiple
  * of ranks_per_node.
@@ -70,6 +74,7 @@ struct EpTrafficParams {
   double bytes_per_token = 0;    ///< one token's hidden vector on the wire (h x 2 for bf16)
   double capacity_factor = 0;    ///< 0: dropless
   int node_limit = 0;            ///< M: most nodes a token may reach; 0: no limit
+  int redundant_experts = 0;     ///< R: extra expert copies (EPLB); 0: none
   int ranks_per_node = 0;        ///< R: EP ranks per node (node-limited routing only)
 };
 

@@ -31,7 +31,10 @@ struct LayerShare {
 };
 LayerShare layer_share(const TransformerConfig& m, const TransformerParams& p, int l) {
   const double routed = static_cast<double>(m.routed_expert_params(l));
-  return {(static_cast<double>(m.layer_params(l)) - routed) / p.tp, routed / (p.ep * p.tp)};
+  // Redundant copies (EPLB) add their weights to the ranks that hold them: (E + R) / ep each.
+  const double slots = m.moe.routed_experts + p.moe.redundant_experts;
+  const double held = m.is_moe_layer(l) ? routed * slots / m.moe.routed_experts : 0;
+  return {(static_cast<double>(m.layer_params(l)) - routed) / p.tp, held / (p.ep * p.tp)};
 }
 
 /** Parameters one rank of pipeline stage `stage` holds: its layers, the embedding on the first
@@ -487,9 +490,17 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
                                     "ZeRO-0, 1 or 2", p.ep));
   }
   if (m.moe.enabled()) {
-    if (m.moe.routed_experts % p.ep != 0)
-      throw ConfigError(fmt::format("the routed experts ({}) must be a multiple of ep ({})",
-                                    m.moe.routed_experts, p.ep));
+    if (p.moe.redundant_experts < 0 || (p.moe.redundant_experts > 0 && p.ep == 1))
+      throw ConfigError(fmt::format("redundant_experts ({}) needs ep > 1 (got ep {}) and must be >= 0",
+                                    p.moe.redundant_experts, p.ep));
+    const int slots = m.moe.routed_experts + p.moe.redundant_experts;
+    if (slots % p.ep != 0)
+      throw ConfigError(p.moe.redundant_experts == 0
+                            ? fmt::format("the routed experts ({}) must be a multiple of ep ({})",
+                                          m.moe.routed_experts, p.ep)
+                            : fmt::format("the routed experts ({}) plus redundant copies ({}) = {} must "
+                                          "be a multiple of ep ({})", m.moe.routed_experts,
+                                          p.moe.redundant_experts, slots, p.ep));
     if (m.moe.top_k < 1 || m.moe.top_k > m.moe.routed_experts)
       throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})",
                                     m.moe.top_k, m.moe.routed_experts));

@@ -140,7 +140,12 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
   if (mb && !moe.enabled()) mb->fail(fmt::format("model '{}' has no moe block", p.model.name));
   if (mb) {
     mb->check_keys({"routing", "dispatch_dtype", "combine_dtype", "node_limit", "capacity_factor",
-                    "bigmac_dim"});
+                    "bigmac_dim", "redundant_experts"});
+    if (auto x = mb->get("redundant_experts")) {
+      p.moe.redundant_experts = static_cast<int>(x->integer(0, 1 << 20));
+      if (p.moe.redundant_experts > 0 && p.ep == 1)
+        x->fail("redundant experts need expert parallelism (parallelism.ep > 1)");
+    }
     auto bytes_of = [](const ConfigNode& n) { return n.choice({"bf16", "fp16", "fp8"}) == "fp8" ? 1.0 : 2.0; };
     if (auto x = mb->get("dispatch_dtype")) p.moe.dispatch_bytes_per_element = bytes_of(*x);
     if (auto x = mb->get("combine_dtype")) p.moe.combine_bytes_per_element = bytes_of(*x);
@@ -235,9 +240,6 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
     if (p.ep > 1 && !p.model.moe.enabled())
       v->fail(fmt::format("ep ({}) needs a mixture-of-experts model; '{}' has no moe block", p.ep,
                           p.model.name));
-    if (p.model.moe.enabled() && p.model.moe.routed_experts % p.ep != 0)
-      v->fail(fmt::format("ep ({}) must divide the model's routed experts ({})", p.ep,
-                          p.model.moe.routed_experts));
   }
   if (auto v = par.get("sp")) p.sp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("dp")) p.dp = static_cast<int>(v->integer(1, 1 << 20));
@@ -263,6 +265,16 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
     par["ep"].fail(fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) is not "
                                "modelled; use ep with tp = 1, or tp with ep = 1", p.ep, p.tp));
   load_moe(s, w, p);
+  if (p.model.moe.enabled()) {
+    const int slots = p.model.moe.routed_experts + p.moe.redundant_experts;
+    if (slots % p.ep != 0)
+      par["ep"].fail(p.moe.redundant_experts == 0
+                         ? fmt::format("ep ({}) must divide the model's routed experts ({})", p.ep,
+                                       p.model.moe.routed_experts)
+                         : fmt::format("ep ({}) must divide the routed experts plus redundant copies "
+                                       "({} + {} = {})", p.ep, p.model.moe.routed_experts,
+                                       p.moe.redundant_experts, slots));
+  }
   auto b = w["batch"];
   b.check_keys({"global_batch", "micro_batch", "seq_len"});
   p.seq_len = b["seq_len"].integer(1, 1 << 24);

@@ -135,6 +135,29 @@ TEST(MoeRouting, NodeLimitedDispatchCrossesEachNodeOnce) {
   EXPECT_DOUBLE_EQ(ep_traffic(expert_load(RoutingSpec{}, 256, 0), t).sent_mean, 63.0 / 64 * T * 8 * b);
 }
 
+TEST(MoeRouting, RedundantExpertsEvenOutASkewedLoad) {
+  // Loads (4, 2, 1, 1) / 8 over E = 4 experts, R = 4 copies, ep = 4 (2 slots per rank). Greedy
+  // copies: expert 0 (0.5 -> 0.25 per copy), expert 0 (tie 0.25 with expert 1: lower id; ->
+  // 1/6), expert 1 (0.25 -> 0.125), expert 0 (1/6 -> 0.125). Slots [0 1 2 3 0 0 1 0] each carry
+  // 0.125, so every rank gets 0.25: 4 x 10 x 1 x 0.25 = 10 assignments each, perfectly even,
+  // against 20 on the busiest rank without the copies.
+  RoutingSpec h;
+  h.distribution = RoutingDistribution::kHistogram;
+  h.histogram = {{4, 2, 1, 1}};
+  EpTrafficParams t;
+  t.ep = 4;
+  t.tokens_per_rank = 10;
+  t.top_k = 1;
+  t.bytes_per_token = 1;
+  t.redundant_experts = 4;
+  EXPECT_EQ(ep_traffic(expert_load(h, 4, 0), t).expert_tokens, (std::vector<double>{10, 10, 10, 10}));
+  t.redundant_experts = 0;
+  EXPECT_EQ(ep_traffic(expert_load(h, 4, 0), t).expert_tokens, (std::vector<double>{20, 10, 5, 5}));
+  t.redundant_experts = 2;  // 6 slots over 4 ranks
+  EXPECT_EQ(config_error([&] { ep_traffic(expert_load(h, 4, 0), t); }),
+            "the routed experts (4) plus redundant copies (2) = 6 must be a multiple of ep (4)");
+}
+
 TEST(MoeRouting, BadInputNamesTheNumbers) {
   RoutingSpec h;
   h.distribution = RoutingDistribution::kHistogram;
