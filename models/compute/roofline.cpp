@@ -90,6 +90,8 @@ simcore::ComputeCost RooflineModel::cost(const simcore::Workload& workload, cons
   DTSIM_ASSERT(op.mem_bytes >= 0, "negative byte count");
   const Device& d = device_of(rank);
 
+  // An op without FLOPs (a memory-bound kernel) is priced by its bytes alone, whatever its dtype.
+  if (op.flops == 0) return {ceil_ps(op.mem_bytes / d.byte_rate) + d.spec.launch_overhead, kName};
   std::string_view dtype = workload.str(op.dtype);
   if (dtype.empty()) dtype = kDefaultDtype;
   auto it = d.flop_rate.find(dtype);

@@ -14,7 +14,9 @@
  *
  * Units: flops in floating-point operations; mem_bytes in bytes; peaks in FLOP/s and bytes/s
  * (see DeviceSpec); the result in Time (ps).
- * Errors: ConfigError when the op's dtype has no peak on the rank's device (the message names the
+ * An op without FLOPs (a memory-bound kernel: elementwise ops, the optimizer step) is priced by
+ * its bytes alone and its dtype is not looked up.
+ * Errors: ConfigError when an op with FLOPs has a dtype without a peak on the rank's device (the message names the
  * device, the dtype and the supported dtypes), when a DeviceSpec is unusable (no dtype, a
  * non-positive or non-finite rate, an efficiency outside (0, 1], a negative launch overhead), or
  * when a per-rank model has no device for the rank. TimeOverflow when the time is out of range.

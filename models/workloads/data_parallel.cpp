@@ -37,7 +37,6 @@ Workload make_data_parallel(const DataParallelParams& p, DataParallelInfo* info)
   t.bucket_bytes = p.bucket_bytes;
   t.dp_algorithm = p.algorithm;
   t.optimizer_bytes_per_param = p.optimizer_bytes_per_param;
-  t.optimizer_flops_per_param = p.optimizer_flops_per_param;
   TransformerInfo ti;
   Workload w = make_transformer(t, &ti);
   if (info) {

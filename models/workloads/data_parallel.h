@@ -37,7 +37,6 @@ struct DataParallelParams {
   /** Bytes of device memory the Adam step moves per parameter: read fp32 param, grad, m, v
    *  (16) and write param, m, v (12) plus the bf16 copy (2). */
   double optimizer_bytes_per_param = 30;
-  double optimizer_flops_per_param = 12;
 };
 
 struct DataParallelInfo {

@@ -454,7 +454,10 @@ void Builder::build_rank(const Coord& c) {
   opt.stream = kComputeStream;
   opt.name = w_.intern("optimizer step");
   opt.dtype = w_.intern("fp32");
-  opt.flops = p_.optimizer_flops_per_param * shard;
+  // Adam is priced by its memory traffic: at 12 FLOPs per 30 B (0.4 FLOP/B) it sits far below
+  // every device's ridge point (H100: 67 TFLOPS fp32 / 3.35 TB/s = 20 FLOP/B), and it runs on
+  // vector units whose fp32 rate not every vendor publishes (Ascend 910C).
+  opt.flops = 0;
   opt.mem_bytes = p_.optimizer_bytes_per_param * shard;
   opt.deps = opt_deps;
   uint32_t opt_op = add(r, std::move(opt));

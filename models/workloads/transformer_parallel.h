@@ -83,7 +83,6 @@ struct TransformerParams {
   double bucket_bytes = 25.0 * 1024 * 1024;
   std::string tp_algorithm = "auto", dp_algorithm = "auto", ep_algorithm = "auto";
   double optimizer_bytes_per_param = 30;  ///< see DataParallelParams
-  double optimizer_flops_per_param = 12;
 };
 
 struct TransformerInfo {

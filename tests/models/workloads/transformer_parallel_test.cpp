@@ -377,15 +377,17 @@ TEST(TransformerParallelTest, DataParallelBuckets) {
   EXPECT_EQ(dep_name("grad all_reduce bucket 0"), "lm_head bwd mb1");
   EXPECT_EQ(dep_name("grad all_reduce bucket 1"), "lm_head bwd mb1");
   EXPECT_EQ(dep_name("grad all_reduce bucket 10"), "embedding bwd mb1");
-  // The optimizer step waits for every bucket; its FLOPs are 12 per parameter (not sharded).
+  // The optimizer step waits for every bucket; it moves 30 B per parameter (not sharded) and is
+  // priced by those bytes alone (no FLOPs on the op).
   const Op& opt = w.ranks[0].ops[index_of(w, 0, "optimizer step")];
   EXPECT_EQ(opt.deps.size(), 12u);  // 11 buckets + the last compute op
-  EXPECT_EQ(opt.flops, 12.0 * kTotalParams);
+  EXPECT_EQ(opt.mem_bytes, 30.0 * kTotalParams);
+  EXPECT_EQ(opt.flops, 0.0);
 }
 
 TEST(TransformerParallelTest, Zero1And2ReduceScatterThenGatherWeights) {
   // ZeRO-1/2, dp = 4: the same 11 buckets, reduce-scattered; the optimizer updates a quarter of
-  // the parameters (12 x 276,032 / 4 = 828,096 FLOPs) and then one all-gather of the updated
+  // the parameters (30 x 276,032 / 4 = 2,070,240 B moved) and then one all-gather of the updated
   // 16-bit weights, 2 x 276,032 = 552,064 B, follows it.
   for (int stage : {1, 2}) {
     TransformerParams p = params(4, 1, 1, 2);
@@ -400,7 +402,7 @@ TEST(TransformerParallelTest, Zero1And2ReduceScatterThenGatherWeights) {
     EXPECT_EQ(w.str(ag[0]->name), "weights all_gather");
     EXPECT_EQ(ag[0]->bytes, 552'064);
     int opt = index_of(w, 0, "optimizer step");
-    EXPECT_EQ(w.ranks[0].ops[opt].flops, 828'096.0);
+    EXPECT_EQ(w.ranks[0].ops[opt].mem_bytes, 2'070'240.0);
     EXPECT_EQ(ag[0]->deps, (std::vector<uint32_t>{static_cast<uint32_t>(opt)}));
   }
 }
@@ -442,9 +444,9 @@ TEST(TransformerParallelTest, Zero3GathersWeightsPerLayerAndPass) {
   int attn1 = index_of(w, 0, "layer 1 attn fwd mb0");
   const auto& d = w.ranks[0].ops[attn1].deps;
   EXPECT_NE(std::find(d.begin(), d.end(), static_cast<uint32_t>(g1)), d.end());
-  // The optimizer step (12 x 276,032 / 4 = 828,096 FLOPs) waits for all 14 reduce-scatters.
+  // The optimizer step (30 x 276,032 / 4 = 2,070,240 B) waits for all 14 reduce-scatters.
   const Op& opt = w.ranks[0].ops[index_of(w, 0, "optimizer step")];
-  EXPECT_EQ(opt.flops, 828'096.0);
+  EXPECT_EQ(opt.mem_bytes, 2'070'240.0);
   EXPECT_EQ(opt.deps.size(), 15u);  // 14 reduce-scatters + the last compute op
 }
 
