@@ -7,21 +7,14 @@
 #include <fmt/format.h>
 
 #include "simcore/error.h"
+#include "topologies/builder_checks.h"
 
 namespace dtsim::topologies {
 
-using simcore::ConfigError;
-
 namespace {
 
-[[noreturn]] void bad(std::string_view builder, std::string_view field, std::string_view what,
-                      const std::string& got) {
-  throw ConfigError(fmt::format("{}: {}: expected {}; got {}", builder, field, what, got));
-}
-
-void check_at_least(std::string_view builder, std::string_view field, int64_t v, int64_t min) {
-  if (v < min) bad(builder, field, fmt::format("at least {}", min), std::to_string(v));
-}
+using detail::bad;
+using detail::check_at_least;
 
 /** Validates a LinkSpec; `check_bw` is false for specs whose bandwidth is computed. */
 void check_link(std::string_view builder, std::string_view field, const LinkSpec& l,

@@ -14,6 +14,11 @@
  * | build_nvswitch_node           | n0.gpu{i}    | n0.nvswitch                    | no       |
  * | build_rail_optimized_fat_tree | n{b}.gpu{i}  | n{b}.nvswitch, n{b}.nic{i},    | no       |
  * |                               |              | leaf.r{rail}.g{group}, spine{s}|          |
+ * | build_ub_supernode            | s{s}.n{n}.npu{i} | s{s}.n{n}.ub/.tor/.nic{i}, | no       |
+ * |                               |              | s{s}.ub_l2.{k}, s{s}.roce_leaf,|          |
+ * |                               |              | roce_spine                     |          |
+ * | build_nvl72 (presets.h)       | as build_nvswitch_node (1 rack) or the rail fat tree    |
+ * | build_dgx_superpod (presets.h)| as build_rail_optimized_fat_tree, one leaf group per SU |
  *
  * Units: bandwidth in bytes per second (GB = 1e9 B), per direction; latency as Time.
  * Errors: ConfigError on bad parameters, with the message

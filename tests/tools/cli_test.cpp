@@ -693,3 +693,75 @@ TEST_F(CliTest, ChakraTraceWithFewerRanksNeedsAPlacement) {
 
 }  // namespace
 }  // namespace dtsim::cli
+
+namespace dtsim::cli {
+namespace {
+
+/** Sum of `bytes` over the report's collectives whose name starts with `prefix`, and their count. */
+std::pair<double, int> collective_bytes(const nlohmann::json& report, const std::string& prefix) {
+  double bytes = 0;
+  int n = 0;
+  for (const auto& c : report["collectives"])
+    if (c["name"].get<std::string>().rfind(prefix, 0) == 0) {
+      bytes += c["bytes"].get<double>();
+      ++n;
+    }
+  return {bytes, n};
+}
+
+TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
+  // scenarios/ulysses_vs_megatron_sp.yaml: Llama-3 8B (h = 4096, 32 layers), N = 65536 tokens,
+  // one sequence, P = 8, 16, 32 for each family. Every point runs (heads 32 divisible, fits).
+  const std::string s = kSource + "/scenarios/ulysses_vs_megatron_sp.yaml";
+  Result sw = dtsim("sweep '" + s + "' -q -j 2 --out '" + path("sw") + "'");
+  ASSERT_EQ(sw.status, 0) << sw.err;
+  auto rows = csv_rows(slurp(path("sw.csv")));
+  ASSERT_EQ(rows.size(), 7u);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].back(), "") << "point " << i - 1 << " could not run";
+    EXPECT_GT(std::stod(rows[i][4]), 0.0);
+  }
+
+  // Per layer and forward pass, at P = 8, in the nccl-tests size convention of the report:
+  //  - Ulysses: an all-to-all of Q, K, V (send buffer 3 N h / P values) and one of the output
+  //    (N h / P), 2 bytes each: 4 N h / P x 2 = 4 x 65536 x 4096 / 8 x 2 = 268,435,456 B.
+  //    A rank keeps 1/P of its buffer: it sends (P - 1)/P of it, 234,881,024 B.
+  //  - Megatron-SP: an all-gather (output N h values) before and a reduce-scatter (input N h)
+  //    after attention and the MLP: 4 x N h x 2 = 2,147,483,648 B; a ring sends (P - 1)/P of
+  //    each per rank: 4 (P - 1)/P N h x 2 = 1,879,048,192 B, P = 8 times Ulysses' volume.
+  // With full recomputation both repeat the forward's collectives before the backward, and the
+  // backward has as many again: 6 per layer (Ulysses) and 12 (Megatron) in 32 layers.
+  constexpr double N = 65536, h = 4096, P = 8;
+  Result u = dtsim("run '" + s + "' -q --report '" + path("u.json") + "'");
+  ASSERT_EQ(u.status, 0) << u.err;
+  auto ju = nlohmann::json::parse(slurp(path("u.json")));
+  auto [u_bytes, u_count] = collective_bytes(ju, "layer 0 attn fwd ");
+  EXPECT_EQ(u_count, 2);
+  EXPECT_EQ(u_bytes, 4 * N * h / P * 2);
+  EXPECT_EQ(u_bytes * (P - 1) / P, 234'881'024.0);
+  int all_to_all = 0;
+  for (const auto& c : ju["collectives"]) all_to_all += c["kind"] == "all_to_all";
+  EXPECT_EQ(all_to_all, 6 * 32);
+
+  Result m = dtsim("run '" + s + "' -q --set workload.parallelism.sp=1 --set "
+                   "workload.parallelism.tp=8 --set workload.parallelism.sequence_parallel=true "
+                   "--report '" + path("m.json") + "'");
+  ASSERT_EQ(m.status, 0) << m.err;
+  auto jm = nlohmann::json::parse(slurp(path("m.json")));
+  auto [m_attn, n_attn] = collective_bytes(jm, "layer 0 attn fwd ");
+  auto [m_mlp, n_mlp] = collective_bytes(jm, "layer 0 mlp fwd ");
+  EXPECT_EQ(n_attn + n_mlp, 4);
+  EXPECT_EQ(m_attn + m_mlp, 4 * N * h * 2);
+  EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P, 1'879'048'192.0);
+  EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P / (u_bytes * (P - 1) / P), P);
+  EXPECT_EQ(jm["collectives"].size(), 12u * 32u);
+  // The TP group is one node (NVLink 450 GB/s per direction, 2 x 0.5 us per GPU-GPU path) and
+  // nothing else runs beside it: a ring all-gather of S = N h x 2 B takes
+  // (P - 1)(1 us + S / (P x 450e9)) = 7 x (1e-6 + 536870912 / 3.6e12) = 1.050916e-3 s.
+  for (const auto& c : jm["collectives"])
+    if (c["name"] == "layer 0 attn fwd all_gather")
+      EXPECT_NEAR(c["time_s"].get<double>(), 7 * (1e-6 + 536870912 / 3.6e12), 1e-9);
+}
+
+}  // namespace
+}  // namespace dtsim::cli

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "tools/dtsim/topology_presets.h"
 #include "topologies/builders.h"
+#include "topologies/presets.h"
 
 namespace dtsim::cli {
 
@@ -24,14 +26,56 @@ ConfigNode load_ref(const ConfigNode& n) {
 
 namespace {
 
-LinkSpec load_link_spec(const ConfigNode& n, bool need_bandwidth = true) {
+/** A link spec map; a field it leaves out is taken from `base` when given (preset defaults). */
+LinkSpec load_link_spec(const ConfigNode& n, bool need_bandwidth = true,
+                        const std::optional<ConfigNode>& base = std::nullopt) {
   n.check_keys({"class", "bandwidth", "latency", "full_duplex"});
+  auto field = [&](const char* key) -> std::optional<ConfigNode> {
+    if (auto v = n.get(key)) return v;
+    return base ? base->get(key) : std::nullopt;
+  };
+  auto required = [&](const char* key) { return field(key) ? *field(key) : n[key]; };
   LinkSpec s;
-  s.link_class = n["class"].str();
-  if (need_bandwidth) s.bw_bytes_per_s = n["bandwidth"].rate();
-  s.latency = n["latency"].time();
-  if (auto d = n.get("full_duplex")) s.full_duplex = d->boolean();
+  s.link_class = required("class").str();
+  if (need_bandwidth) s.bw_bytes_per_s = required("bandwidth").rate();
+  s.latency = required("latency").time();
+  if (auto d = field("full_duplex")) s.full_duplex = d->boolean();
   return s;
+}
+
+/**
+ * The parameters of a named builder (topology_presets.h): each key the topology `n` gives, else
+ * the preset's default; a link map given in part takes its other fields from the default.
+ */
+class PresetKeys {
+ public:
+  PresetKeys(const ConfigNode& n, const std::string& builder)
+      : n_(n), defaults_(preset_defaults(builder)) {}
+  ConfigNode operator[](const std::string& key) const {
+    if (auto v = n_.get(key)) return *v;
+    return defaults_.has(key) ? defaults_[key] : n_[key];
+  }
+  std::optional<ConfigNode> get(const std::string& key) const {
+    if (auto v = n_.get(key)) return v;
+    return defaults_.get(key);
+  }
+  LinkSpec link(const std::string& key, bool need_bandwidth = true) const {
+    if (auto v = n_.get(key)) return load_link_spec(*v, need_bandwidth, defaults_.get(key));
+    return load_link_spec(defaults_[key], need_bandwidth);
+  }
+
+ private:
+  const ConfigNode& n_;
+  ConfigNode defaults_;
+};
+
+int load_count(const ConfigNode& n, int64_t max) { return static_cast<int>(n.integer(1, max)); }
+
+/** `oversubscription`: a ratio >= 1. */
+double load_oversubscription(const ConfigNode& o) {
+  double v = o.number();
+  if (!(v >= 1)) o.expected("a ratio >= 1");
+  return v;
 }
 
 Topology load_explicit(const ConfigNode& n) {
@@ -83,8 +127,9 @@ Topology load_explicit(const ConfigNode& n) {
 Topology load_topology(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   if (!n.has("builder")) return load_explicit(n);
-  std::string b = n["builder"].choice({"switch", "ring", "fully_connected", "torus",
-                                       "nvswitch_node", "rail_optimized_fat_tree", "ub_supernode"});
+  std::string b =
+      n["builder"].choice({"switch", "ring", "fully_connected", "torus", "nvswitch_node",
+                           "rail_optimized_fat_tree", "ub_supernode", "nvl72", "dgx_superpod"});
   try {
     if (b == "switch" || b == "ring" || b == "fully_connected") {
       n.check_keys({"builder", "name", "description", "endpoints", "link"});
@@ -122,6 +167,38 @@ Topology load_topology(const ConfigNode& ref) {
       u.rdma_uplink = load_link_spec(n["rdma_uplink"], /*need_bandwidth=*/false);
       return topologies::build_ub_supernode(u);
     }
+    if (b == "nvl72") {
+      n.check_keys({"builder", "name", "description", "racks", "gpus_per_rack", "nvlink", "pcie",
+                    "nic", "spine", "spines"});
+      PresetKeys k(n, b);
+      topologies::Nvl72Params p;
+      p.racks = load_count(k["racks"], 1 << 12);
+      p.gpus_per_rack = load_count(k["gpus_per_rack"], 1 << 12);
+      p.nvlink = k.link("nvlink");
+      if (p.racks > 1) {  // the scale-out fabric
+        p.pcie = k.link("pcie");
+        p.nic = k.link("nic");
+        p.spine = k.link("spine", /*need_bandwidth=*/false);
+        if (auto s = k.get("spines")) p.spines = load_count(*s, 1 << 16);
+      }
+      return topologies::build_nvl72(p);
+    }
+    if (b == "dgx_superpod") {
+      n.check_keys({"builder", "name", "description", "nodes", "gpus_per_node", "scalable_unit",
+                    "nvlink", "pcie", "nic", "spine", "spines", "oversubscription"});
+      PresetKeys k(n, b);
+      topologies::DgxSuperpodParams p;
+      p.nodes = load_count(k["nodes"], 1 << 16);
+      p.gpus_per_node = load_count(k["gpus_per_node"], 1 << 10);
+      p.scalable_unit = load_count(k["scalable_unit"], 1 << 16);
+      p.nvlink = k.link("nvlink");
+      p.pcie = k.link("pcie");
+      p.nic = k.link("nic");
+      p.spine = k.link("spine", /*need_bandwidth=*/false);
+      if (auto s = k.get("spines")) p.spines = load_count(*s, 1 << 16);
+      if (auto o = k.get("oversubscription")) p.oversubscription = load_oversubscription(*o);
+      return topologies::build_dgx_superpod(p);
+    }
     n.check_keys({"builder", "name", "description", "nodes", "gpus_per_node", "nvlink", "pcie",
                   "nic", "spine", "spines", "oversubscription", "nodes_per_leaf"});
     topologies::RailFatTreeParams p;
@@ -132,10 +209,7 @@ Topology load_topology(const ConfigNode& ref) {
     p.nic = load_link_spec(n["nic"]);
     p.spine = load_link_spec(n["spine"], /*need_bandwidth=*/false);
     if (auto s = n.get("spines")) p.spines = static_cast<int>(s->integer(1, 1 << 16));
-    if (auto o = n.get("oversubscription")) {
-      p.oversubscription = o->number();
-      if (!(p.oversubscription >= 1)) o->expected("a ratio >= 1");
-    }
+    if (auto o = n.get("oversubscription")) p.oversubscription = load_oversubscription(*o);
     if (auto s = n.get("nodes_per_leaf")) p.nodes_per_leaf = static_cast<int>(s->integer(0, 1 << 16));
     return topologies::build_rail_optimized_fat_tree(p);
   } catch (const ConfigError& e) {
