@@ -15,13 +15,23 @@ using namespace dtsim::simcore;
 
 namespace {
 
-/** Layers [first, first + count) of pipeline stage `stage`. */
-struct LayerRange {
-  int first, count;
-};
-LayerRange stage_layers(const TransformerParams& p, int stage) {
-  const int per_stage = p.model.layers / p.pp;
-  return {stage * per_stage, per_stage};
+/** Layers of each model chunk in pipeline order, pp x virtual_stages of them: model chunk
+ *  j pp + s is chunk j of pipeline rank s. `stage_layers` when given, else an even split. */
+std::vector<int> chunk_layers(const TransformerParams& p) {
+  if (!p.stage_layers.empty()) return p.stage_layers;
+  const int chunks = p.pp * p.virtual_stages;
+  return std::vector<int>(chunks, p.model.layers / chunks);
+}
+
+/** The (global) layer indices pipeline rank `stage` holds, over all its chunks. */
+std::vector<int> stage_layer_ids(const TransformerParams& p, int stage) {
+  const std::vector<int> sizes = chunk_layers(p);
+  std::vector<int> ids;
+  int begin = 0;
+  for (size_t k = 0; k < sizes.size(); begin += sizes[k], ++k)
+    if (static_cast<int>(k) % p.pp == stage)
+      for (int i = 0; i < sizes[k]; ++i) ids.push_back(begin + i);
+  return ids;
 }
 
 /** Weights one rank holds of layer `l`: the dense part split over TP, the routed experts over
@@ -41,8 +51,7 @@ LayerShare layer_share(const TransformerConfig& m, const TransformerParams& p, i
  *  stage, the LM head and final norm on the last; split over TP (and the experts over EP). */
 LayerShare stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
   LayerShare sum;
-  const LayerRange r = stage_layers(p, stage);
-  for (int l = r.first; l < r.first + r.count; ++l) {
+  for (int l : stage_layer_ids(p, stage)) {
     LayerShare x = layer_share(m, p, l);
     sum.dense += x.dense;
     sum.experts += x.experts;
@@ -120,11 +129,23 @@ class Builder {
 void Builder::build_rank(const Coord& c) {
   const TransformerConfig& m = p_.model;
   const int r = rank(c.t, c.d, c.p);
-  const int tp = p_.tp, pp = p_.pp;
-  const LayerRange stage = stage_layers(p_, c.p);
-  const int layers = stage.count;
-  const int first = stage.first;
-  const bool first_stage = c.p == 0, last_stage = c.p == pp - 1;
+  const int tp = p_.tp, pp = p_.pp, v = p_.virtual_stages;
+  // This rank's chunks (one unless interleaved): chunk j is model chunk j pp + c.p; the
+  // embedding sits on model chunk 0, the LM head on the last one.
+  struct Chunk {
+    int first = 0, layers = 0;
+    bool embedding = false, head = false;
+  };
+  std::vector<Chunk> chunks(v);
+  {
+    const std::vector<int> sizes = chunk_layers(p_);
+    int begin = 0;
+    for (int k = 0; k < pp * v; begin += sizes[k], ++k)
+      if (k % pp == c.p) chunks[k / pp] = {begin, sizes[k], k == 0, k == pp * v - 1};
+  }
+  // Pipeline neighbours; interleaved, the last rank's chunk j feeds rank 0's chunk j + 1.
+  const int prev_rank = rank(c.t, c.d, (c.p + pp - 1) % pp);
+  const int next_rank = rank(c.t, c.d, (c.p + 1) % pp);
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
   // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
   const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch / p_.sp;
@@ -322,10 +343,12 @@ void Builder::build_rank(const Coord& c) {
     last = compute(r, L + " elementwise " + pass + sfx, 0, elementwise_bytes, dep());
   };
 
-  auto forward = [&](int mb) {
+  uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
+  auto forward = [&](int mb, int j) {
+    const int first = chunks[j].first, layers = chunks[j].layers;
     std::string sfx = fmt::format(" mb{}", mb);
-    if (!first_stage) {
-      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, rank(c.t, c.d, c.p - 1),
+    if (!chunks[j].embedding) {
+      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank,
                         act_bytes / tp, 0, recv_prev, dep());
       last = rv;
     } else {
@@ -336,23 +359,27 @@ void Builder::build_rank(const Coord& c) {
       std::string L = fmt::format("layer {}", l);
       layer_forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
-    if (last_stage)
+    if (chunks[j].head)
       last = compute(r, "lm_head fwd" + sfx, head_flops,
                      2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp,
                      with(zero3_gather_block("lm_head fwd", head)));
     else
-      p2p(r, OpKind::kSend, "send activations" + sfx, rank(c.t, c.d, c.p + 1), act_bytes / tp, 0,
-          send_next, dep());
+      last_send = p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, act_bytes / tp, 0,
+                      send_next, dep());
   };
 
-  // Per layer, the backward op of the last micro-batch (gradients final): DP buckets hang on it.
-  std::vector<uint32_t> final_bwd(layers + 2, UINT32_MAX);
+  // Per chunk and layer, the backward op of the last micro-batch (gradients final): DP buckets
+  // hang on it. Index 0: the embedding, 1..layers: the chunk's layers, layers + 1: the LM head.
+  std::vector<std::vector<uint32_t>> chunk_final_bwd(v);
+  for (int j = 0; j < v; ++j) chunk_final_bwd[j].assign(chunks[j].layers + 2, UINT32_MAX);
   std::vector<uint32_t> zero3_scatters;
-  auto backward = [&](int mb) {
+  auto backward = [&](int mb, int j) {
+    const int first = chunks[j].first, layers = chunks[j].layers;
+    std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
     std::string sfx = fmt::format(" mb{}", mb);
     const bool final_mb = mb == mbs - 1;
-    if (!last_stage) {
-      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, rank(c.t, c.d, c.p + 1),
+    if (!chunks[j].head) {
+      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank,
                  act_bytes / tp, 1, recv_next, dep());
     } else {
       last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
@@ -386,26 +413,45 @@ void Builder::build_rank(const Coord& c) {
                                             dp_group, dp_s, p_.dp_algorithm, {last}));
       if (final_mb) final_bwd[l - first + 1] = last;
     }
-    if (first_stage) {
+    if (chunks[j].embedding) {
       last = compute(r, "embedding bwd" + sfx, 0, act_bytes * 2, dep());
       if (final_mb) final_bwd[0] = last;
     } else {
-      p2p(r, OpKind::kSend, "send gradients" + sfx, rank(c.t, c.d, c.p - 1), act_bytes / tp, 1,
-          send_prev, dep());
+      last_send = p2p(r, OpKind::kSend, "send gradients" + sfx, prev_rank, act_bytes / tp, 1,
+                      send_prev, dep());
     }
   };
 
   if (p_.schedule == PipelineSchedule::kGpipe) {
-    for (int i = 0; i < mbs; ++i) forward(i);
-    for (int i = 0; i < mbs; ++i) backward(i);
-  } else {
+    for (int i = 0; i < mbs; ++i) forward(i, 0);
+    for (int i = 0; i < mbs; ++i) backward(i, 0);
+  } else if (v == 1) {
     int warmup = std::min(pp - c.p - 1, mbs);
-    for (int i = 0; i < warmup; ++i) forward(i);
+    for (int i = 0; i < warmup; ++i) forward(i, 0);
     for (int i = 0; i < mbs - warmup; ++i) {
-      forward(warmup + i);
-      backward(i);
+      forward(warmup + i, 0);
+      backward(i, 0);
     }
-    for (int i = mbs - warmup; i < mbs; ++i) backward(i);
+    for (int i = mbs - warmup; i < mbs; ++i) backward(i, 0);
+  } else {
+    // Interleaved 1F1B over m v micro-batch-chunks, in Megatron-LM's order (schedules.py
+    // forward_backward_pipelining_with_interleaving): the k-th forward runs chunk
+    // (k mod pp v) div pp on micro-batch (k div pp v) pp + k mod pp, the k-th backward the same
+    // micro-batch on the chunks in reverse; 2 (pp - s - 1) + (v - 1) pp warm-up forwards (all of
+    // them when m = pp), then one forward one backward, then the remaining backwards.
+    const int total = mbs * v;
+    const int warmup = mbs == pp ? total : std::min(2 * (pp - c.p - 1) + (v - 1) * pp, total);
+    auto chunk_of = [&](int k, bool fwd) {
+      int j = (k % (pp * v)) / pp;
+      return fwd ? j : v - 1 - j;
+    };
+    auto mb_of = [&](int k) { return (k / (pp * v)) * pp + k % pp; };
+    for (int k = 0; k < warmup; ++k) forward(mb_of(k), chunk_of(k, true));
+    for (int k = 0; k < total - warmup; ++k) {
+      forward(mb_of(warmup + k), chunk_of(warmup + k, true));
+      backward(mb_of(k), chunk_of(k, false));
+    }
+    for (int k = total - warmup; k < total; ++k) backward(mb_of(k), chunk_of(k, false));
   }
   const uint32_t last_compute = last;
 
@@ -415,7 +461,8 @@ void Builder::build_rank(const Coord& c) {
   const LayerShare stage_params = stage_parameters(m, p_, c.p);
   const bool split_experts = ep > 1;
   auto reduce_gradients = [&](bool experts, uint32_t group, const std::string& prefix) {
-    // Gradients in backward order: LM head, layers (last first), embedding.
+    // Gradients in backward order: per chunk, last first: LM head, layers (last first),
+    // embedding.
     std::vector<double> bytes;
     std::vector<uint32_t> producer;
     auto source = [&](double params, uint32_t op) {
@@ -425,19 +472,34 @@ void Builder::build_rank(const Coord& c) {
     };
     // (ZeRO-3 reduce-scatters each layer's gradients after every backward, above; the embedding
     // and LM head are reduced here, once.)
-    if (last_stage && !experts) source(head, final_bwd[layers + 1]);
-    if (zero < 3)
-      for (int k = layers; k >= 1; --k) {
-        LayerShare x = layer_share(m, p_, first + k - 1);
-        source(!split_experts ? x.dense + x.experts : experts ? x.experts : x.dense, final_bwd[k]);
-      }
-    if (first_stage && !experts) source(emb, final_bwd[0]);
+    for (int j = v - 1; j >= 0; --j) {
+      const std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
+      const int first = chunks[j].first, layers = chunks[j].layers;
+      if (chunks[j].head && !experts) source(head, final_bwd[layers + 1]);
+      if (zero < 3)
+        for (int k = layers; k >= 1; --k) {
+          LayerShare x = layer_share(m, p_, first + k - 1);
+          source(!split_experts ? x.dense + x.experts : experts ? x.experts : x.dense, final_bwd[k]);
+        }
+      if (chunks[j].embedding && !experts) source(emb, final_bwd[0]);
+    }
     CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
-    int k = 0;
-    for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
-      grad_colls.push_back(collective(r, fmt::format("{}grad {} bucket {}", prefix, to_string(kind), k++),
-                                      kind, b.bytes, group, dp_s, p_.dp_algorithm,
-                                      {producer[b.ready_after]}));
+    if (p_.overlap_grad_reduce) {
+      int k = 0;
+      for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
+        grad_colls.push_back(collective(r, fmt::format("{}grad {} bucket {}", prefix, to_string(kind), k++),
+                                        kind, b.bytes, group, dp_s, p_.dp_algorithm,
+                                        {producer[b.ready_after]}));
+    } else {
+      // Megatron-LM local DDP: one flat buffer, once the pipeline schedule (its last backward
+      // compute and its last send) has returned.
+      double total = 0;
+      for (double b : bytes) total += b;
+      std::vector<uint32_t> after{last_compute};
+      if (last_send != UINT32_MAX) after.push_back(last_send);
+      grad_colls.push_back(collective(r, fmt::format("{}grad {} flat buffer", prefix, to_string(kind)),
+                                      kind, total, group, dp_s, p_.dp_algorithm, after));
+    }
   };
   if (dp_size > 1) reduce_gradients(false, dp_group, "");
   if (split_experts && edp_size > 1) reduce_gradients(true, edp_group, "experts ");
@@ -514,8 +576,47 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   if (p.sp > 1 && (m.heads % p.sp != 0 || p.seq_len % p.sp != 0))
     throw ConfigError(fmt::format("Ulysses: sp ({}) must divide the heads ({}) and seq_len ({})",
                                   p.sp, m.heads, p.seq_len));
-  if (m.layers % p.pp != 0)
+  if (p.virtual_stages < 1)
+    throw ConfigError(fmt::format("virtual_stages must be >= 1; got {}", p.virtual_stages));
+  if (!p.stage_layers.empty()) {
+    if (static_cast<int>(p.stage_layers.size()) != p.pp)
+      throw ConfigError(fmt::format("stage_layers has {} entries but pp is {}",
+                                    p.stage_layers.size(), p.pp));
+    int64_t sum = 0;
+    for (size_t s = 0; s < p.stage_layers.size(); ++s) {
+      if (p.stage_layers[s] < 1)
+        throw ConfigError(fmt::format("stage_layers[{}] must be >= 1; got {}", s, p.stage_layers[s]));
+      sum += p.stage_layers[s];
+    }
+    if (sum != m.layers)
+      throw ConfigError(fmt::format("stage_layers sum to {} but the model has {} layers", sum,
+                                    m.layers));
+    if (p.virtual_stages > 1)
+      throw ConfigError(fmt::format("stage_layers with virtual_stages ({}) > 1 is not modelled",
+                                    p.virtual_stages));
+  } else if (m.layers % p.pp != 0) {
     throw ConfigError(fmt::format("layers ({}) must be a multiple of pp ({})", m.layers, p.pp));
+  }
+  if (p.virtual_stages > 1) {
+    const int v = p.virtual_stages;
+    if (p.pp < 2)
+      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs pp >= 2; got pp {}", v, p.pp));
+    if (p.schedule != PipelineSchedule::kOneFOneB)
+      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs the 1f1b schedule", v));
+    if (m.layers % (p.pp * v) != 0)
+      throw ConfigError(fmt::format("layers ({}) must be a multiple of pp x virtual_stages "
+                                    "({} x {} = {})", m.layers, p.pp, v, p.pp * v));
+    const int64_t per_replica = static_cast<int64_t>(p.dp) * p.micro_batch;
+    if (p.global_batch > 0 && p.global_batch % per_replica == 0 &&
+        (p.global_batch / per_replica) % p.pp != 0)
+      throw ConfigError(fmt::format(
+          "virtual_stages ({}) > 1: the micro-batches per pipeline, global_batch / (dp x "
+          "micro_batch) = {} / ({} x {}) = {}, must be a multiple of pp ({})", v, p.global_batch,
+          p.dp, p.micro_batch, p.global_batch / per_replica, p.pp));
+  }
+  if (!p.overlap_grad_reduce && p.zero_stage == 3)
+    throw ConfigError("overlap_grad_reduce: false is modelled for ZeRO 0-2 (ZeRO-3 reduces each "
+                      "layer's gradients as its backward ends)");
   if (m.heads % p.tp != 0)
     throw ConfigError(fmt::format("heads ({}) must be a multiple of tp ({})", m.heads, p.tp));
   if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
@@ -554,23 +655,9 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
     info->model_flops = 3.0 * info->tokens * m.forward_flops_per_token(p.seq_len);
     info->moe = moe_summary;
-    // Stage 0: its layers (+ embedding) and the activations of the micro-batches in flight. With
-    // EP the routed experts are sharded over the dp / ep ranks holding the same experts.
-    const LayerShare stage_params = stage_parameters(m, p, 0);
-    if (p.ep > 1) {
-      info->memory_first_stage =
-          model_state_bytes(stage_params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
-      MemoryBreakdown experts = model_state_bytes(stage_params.experts, p.zero_stage,
-                                                  p.dp * p.sp / p.ep, p.grad_bytes);
-      info->memory_first_stage.params += experts.params;
-      info->memory_first_stage.grads += experts.grads;
-      info->memory_first_stage.optimizer += experts.optimizer;
-    } else {
-      info->memory_first_stage = model_state_bytes(stage_params.dense + stage_params.experts,
-                                                   p.zero_stage, p.dp * p.sp, p.grad_bytes);
-    }
-    double in_flight = p.schedule == PipelineSchedule::kGpipe ? mbs : std::min(p.pp, mbs);
-    info->activations_in_flight = in_flight;
+    // Per stage: its layers (+ embedding, + LM head) and the activations of the micro-batches in
+    // flight at its peak; the report keeps the most loaded stage (the first on a tie). With EP
+    // the routed experts are sharded over the dp / ep ranks holding the same experts.
     // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
     // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
     const double s_local = static_cast<double>(p.seq_len) / p.sp;
@@ -582,12 +669,9 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       const double n = static_cast<double>(p.seq_len);
       per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
     }
-    // MoE layers of stage 0 keep the MoE block's activations instead of the dense MLP's.
-    const LayerRange first_stage = stage_layers(p, 0);
-    double stage_activations = 0;
-    for (int l = first_stage.first; l < first_stage.first + first_stage.count; ++l) {
-      stage_activations += per_layer;
-      if (!m.is_moe_layer(l)) continue;
+    // A MoE layer keeps the MoE block's activations instead of the dense MLP's.
+    auto layer_activations = [&](int l) {
+      if (!m.is_moe_layer(l)) return per_layer;
       const MoeLayerPlan& plan = moe_plan[static_cast<size_t>(l)];
       MoeActivationShape x;
       x.tokens = tokens_per_rank;
@@ -601,11 +685,49 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       x.shared_experts = m.moe.shared_experts;
       x.tp = p.ep > 1 ? 1 : p.tp;
       x.bigmac = m.moe.bigmac_dim > 0;
-      stage_activations += moe_activation_bytes(x, p.recompute) -
-                           dense_mlp_activation_bytes(s_local, p.micro_batch, static_cast<double>(m.hidden),
-                                                      p.tp, p.sequence_parallel, p.recompute);
+      return per_layer + moe_activation_bytes(x, p.recompute) -
+             dense_mlp_activation_bytes(s_local, p.micro_batch, static_cast<double>(m.hidden), p.tp,
+                                        p.sequence_parallel, p.recompute);
+    };
+    auto model_states = [&](int s) {
+      const LayerShare params = stage_parameters(m, p, s);
+      if (p.ep == 1)
+        return model_state_bytes(params.dense + params.experts, p.zero_stage, p.dp * p.sp, p.grad_bytes);
+      MemoryBreakdown mem = model_state_bytes(params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
+      MemoryBreakdown experts =
+          model_state_bytes(params.experts, p.zero_stage, p.dp * p.sp / p.ep, p.grad_bytes);
+      mem.params += experts.params;
+      mem.grads += experts.grads;
+      mem.optimizer += experts.optimizer;
+      return mem;
+    };
+    const int v = p.virtual_stages;
+    for (int s = 0; s < p.pp; ++s) {
+      const std::vector<int> ids = stage_layer_ids(p, s);
+      const int layers = static_cast<int>(ids.size());
+      // Layers' activations of one micro-batch held at the peak: GPipe all m micro-batches;
+      // 1F1B pp - s - 1 warm-up forwards plus the one in progress; interleaved, the warm-up
+      // chunk forwards plus one, each chunk layers / v layers (stage 0: (v pp + pp - 1) chunks,
+      // Korthikanti et al. Sec. 4.2.3's 1 + (pp - 1)/(pp v) times pp micro-batches).
+      double held;
+      if (p.schedule == PipelineSchedule::kGpipe) {
+        held = static_cast<double>(mbs) * layers;
+      } else if (v == 1) {
+        held = static_cast<double>(std::min(p.pp - s, mbs)) * layers;
+      } else {
+        const int total = mbs * v;
+        const int chunks = mbs == p.pp ? total : std::min(2 * (p.pp - s - 1) + (v - 1) * p.pp + 1, total);
+        held = static_cast<double>(chunks) * layers / v;
+      }
+      double one_micro_batch = 0;
+      for (int l : ids) one_micro_batch += layer_activations(l);
+      MemoryBreakdown mem = model_states(s);
+      mem.activations = one_micro_batch * held / layers;
+      if (s == 0 || mem.total() > info->memory_first_stage.total()) {
+        info->memory_first_stage = mem;
+        info->activations_in_flight = held / layers;
+      }
     }
-    info->memory_first_stage.activations = stage_activations * in_flight;
   }
   return w;
 }

@@ -13,11 +13,20 @@
  * recomputation adds the forward again (full) or the attention scores (selective). Memory-bound
  * kernels are ops of their own: the layer's elementwise kernels (norms, dropouts, residuals,
  * activation) and, with unfused attention, the softmax/dropout passes over the score matrices.
- * Pipeline stages hold layers/pp layers (embedding on the first, LM head on the last) and pass
- * activations (b s h / tp 16-bit values per TP rank, Megatron's scatter-gather) forward and
- * gradients backward with send/recv; the schedule orders each stage's forward and backward
- * micro-batches (GPipe: all forward then all backward; 1F1B: pp - stage - 1 warm-up forwards,
- * then one forward one backward), and the bubbles show in the timeline.
+ * Pipeline stages hold layers/pp layers (or `stage_layers[s]`; embedding on the first, LM head on
+ * the last) and pass activations (b s h / tp 16-bit values per TP rank, Megatron's
+ * scatter-gather) forward and gradients backward with send/recv; the schedule orders each
+ * stage's forward and backward micro-batches (GPipe: all forward then all backward; 1F1B:
+ * pp - stage - 1 warm-up forwards, then one forward one backward), and the bubbles show in the
+ * timeline. Interleaved 1F1B (`virtual_stages` v > 1, Narayanan et al. SC21 Sec. 2.2.2): rank s
+ * holds v chunks of layers/(pp v) layers, its chunk j being model chunk j pp + s; activations go
+ * s -> s + 1 and from the last rank's chunk j to rank 0's chunk j + 1. Each rank runs the m v
+ * micro-batch-chunks in Megatron-LM's order (schedules.py
+ * forward_backward_pipelining_with_interleaving): forward k is chunk (k mod pp v) div pp of
+ * micro-batch (k div pp v) pp + k mod pp (backward: the chunks reversed); warm-up
+ * min(2 (pp - s - 1) + (v - 1) pp, m v) forwards (all m v when m = pp), then one forward one
+ * backward, then the remaining backwards. The bubble shrinks from (pp - 1)(t_f + t_b) to
+ * (pp - 1)(t_f + t_b)/v (t_f, t_b per stage and micro-batch).
  * DeepSpeed-Ulysses (sp > 1, with tp = 1): each rank holds seq/sp tokens; before attention an
  * all-to-all over the SP group exchanges Q, K and V (3 N h / sp 16-bit values per rank) so that
  * attention runs on all N tokens for heads/sp heads, and after it an all-to-all returns the
@@ -39,18 +48,33 @@
  * over the DP group after the last micro-batch's backward of the layer holding the bucket's last
  * byte (all-reduce for ZeRO-0; reduce-scatter, then an all-gather of the updated 16-bit weights
  * after the optimizer, for ZeRO-1/2); ZeRO-3 all-gathers each layer's weights before its forward
- * and its backward and reduce-scatters its gradients after every backward.
+ * and its backward and reduce-scatters its gradients after every backward. With
+ * `overlap_grad_reduce = false` (ZeRO 0-2) nothing overlaps the backward: the rank's gradients
+ * are reduced as one flat buffer once its last backward compute and its last pipeline send are
+ * done, as Megatron-LM's `local` DDP did in 2021 (training.py train_step called
+ * `allreduce_gradients()` after forward_backward; model/distributed.py reduces one flattened
+ * buffer per dtype); PyTorch DDP (`torch`) overlaps (the default here).
  *
  * Units: FLOPs, bytes. Streams: compute, comm (DP collectives), tp_comm, ep_comm, pp_send_next,
  * pp_send_prev, pp_recv_prev, pp_recv_next (each only when used).
- * Errors: ConfigError naming the key and the numbers when tp*dp*pp != ranks, layers % pp != 0,
- * heads % tp != 0, global_batch % (dp * micro_batch) != 0, dp % ep != 0, experts % ep != 0,
- * top_k > experts, ep > 1 with tp > 1 or a dense model, or a bad stage/schedule.
+ * Errors: ConfigError naming the key and the numbers when tp*dp*pp != ranks, layers % pp != 0
+ * (without stage_layers), stage_layers not pp positive entries summing to layers,
+ * virtual_stages < 1, or > 1 with pp < 2, GPipe, stage_layers, layers % (pp v) != 0 or
+ * micro-batches % pp != 0; heads % tp != 0, global_batch % (dp * micro_batch) != 0,
+ * dp % ep != 0, (experts + redundant copies) % ep != 0, top_k > experts, ep > 1 with tp > 1,
+ * ZeRO-3 or a dense model, overlap_grad_reduce = false with ZeRO-3, or a bad stage/schedule.
  * Source: Shoeybi et al., Megatron-LM (arXiv 1909.08053); Narayanan et al., SC21 (arXiv
  * 2104.04473) for PP schedules and the FLOP count; Korthikanti et al. (arXiv 2205.05198) for
- * sequence parallelism and selective recomputation; Rajbhandari et al., ZeRO (SC20).
+ * sequence parallelism and selective recomputation (Sec. 4.2.3: activations in flight under
+ * interleaving); Rajbhandari et al., ZeRO (SC20); NVIDIA/Megatron-LM (2021) training.py,
+ * model/distributed.py and schedules.py for the DDP and interleaved-schedule behaviour.
+ *
+ *     TransformerParams p;  // ... model, batch ...
+ *     p.pp = 4; p.virtual_stages = 3;     // Megatron --num-layers-per-virtual-pipeline-stage
+ *     p.overlap_grad_reduce = false;      // Megatron --DDP-impl local (2021)
  */
 #include <string>
+#include <vector>
 
 #include "models/workloads/memory_model.h"
 #include "models/workloads/moe_plan.h"
@@ -72,6 +96,15 @@ struct TransformerParams {
   MoeParams moe;
   bool sequence_parallel = false;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
+  /** Interleaved 1F1B: model chunks per pipeline rank (1 = plain 1F1B). Megatron-LM's
+   *  virtual pipeline size = layers / (pp x --num-layers-per-virtual-pipeline-stage). */
+  int virtual_stages = 1;
+  /** Layers of each pipeline stage (pp entries summing to the model's layers); empty: an even
+   *  split, layers / pp each. Not combined with virtual_stages > 1. */
+  std::vector<int> stage_layers;
+  /** true: DP gradient buckets start as soon as the last micro-batch's backward produced them
+   *  (PyTorch DDP); false: one flat buffer after the whole backward (Megatron-LM local DDP). */
+  bool overlap_grad_reduce = true;
   int zero_stage = 0;
   Recompute recompute = Recompute::kNone;
   AttentionKernel attention = AttentionKernel::kFlash;
@@ -90,8 +123,13 @@ struct TransformerInfo {
   int micro_batches = 0;              ///< per DP replica per step
   double model_flops = 0;             ///< forward + backward FLOPs of the step, all ranks, no recompute
   double tokens = 0;                  ///< per step, all replicas
-  MemoryBreakdown memory_first_stage;  ///< the most loaded rank (stage 0 holds the most activations)
-  double activations_in_flight = 0;   ///< micro-batches stage 0 holds at its peak
+  /** The most loaded rank (the stage with the largest total; stage 0 with even stages, as it
+   *  holds the most activations). Units: bytes. */
+  MemoryBreakdown memory_first_stage;
+  /** Micro-batches of its whole stage that rank holds at its peak: min(pp, m) under 1F1B, m
+   *  under GPipe, (v pp + pp - 1) / v at stage 0 when interleaved (Korthikanti et al. Sec.
+   *  4.2.3: 1 + (pp - 1)/(pp v) times its layers' activations of pp micro-batches). */
+  double activations_in_flight = 0;
   MoeStepSummary moe;                 ///< MoE models only
 };
 

@@ -59,7 +59,7 @@ void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
   if (m.total() <= s.device.hbm_capacity_bytes) return;
   std::string msg = fmt::format(
       "the most loaded rank needs {:.1f} GiB but '{}' has {:.1f} GiB: weights {:.1f}, gradients "
-      "{:.1f}, optimizer states {:.1f}, activations {:.1f} GiB ({:.0f} micro-batches in flight)",
+      "{:.1f}, optimizer states {:.1f}, activations {:.1f} GiB ({:.3g} micro-batches in flight)",
       m.total() / 1073741824.0, s.device.name, s.device.hbm_capacity_bytes / 1073741824.0,
       m.params / 1073741824.0, m.grads / 1073741824.0, m.optimizer / 1073741824.0,
       m.activations / 1073741824.0, in_flight);
@@ -234,7 +234,8 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
-  par.check_keys({"dp", "tp", "pp", "sp", "ep", "sequence_parallel", "zero", "schedule"});
+  par.check_keys({"dp", "tp", "pp", "sp", "ep", "sequence_parallel", "zero", "schedule",
+                  "virtual_stages", "stage_layers", "overlap_grad_reduce"});
   if (auto v = par.get("ep")) {
     p.ep = static_cast<int>(v->integer(1, 1 << 20));
     if (p.ep > 1 && !p.model.moe.enabled())
@@ -254,8 +255,42 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   if (world > s.topology.rank_count())
     par.fail(fmt::format("dp x tp x pp x sp = {} x {} x {} x {} = {} ranks, but the cluster has only {}",
                          p.dp, p.tp, p.pp, p.sp, world, s.topology.rank_count()));
-  if (p.model.layers % p.pp != 0)
-    par.fail(fmt::format("pp ({}) must divide the model's layers ({})", p.pp, p.model.layers));
+  if (auto v = par.get("overlap_grad_reduce")) {
+    p.overlap_grad_reduce = v->boolean();
+    if (!p.overlap_grad_reduce && p.zero_stage == 3)
+      v->fail("false is modelled for ZeRO 0-2 (zero is 3: ZeRO-3 reduces each layer's gradients "
+              "as its backward ends)");
+  }
+  int max_stage_layers = p.model.layers / p.pp;
+  if (auto sl = par.get("stage_layers")) {
+    auto items = sl->items();
+    if (static_cast<int>(items.size()) != p.pp)
+      sl->fail(fmt::format("{} entries, but pp is {} (one per pipeline stage)", items.size(), p.pp));
+    int64_t sum = 0;
+    for (const auto& n : items) {
+      p.stage_layers.push_back(static_cast<int>(n.integer(1, 1 << 20)));
+      sum += p.stage_layers.back();
+      max_stage_layers = std::max(max_stage_layers, p.stage_layers.back());
+    }
+    if (sum != p.model.layers)
+      sl->fail(fmt::format("the stages hold {} layers in all, but the model has {}", sum,
+                           p.model.layers));
+  } else if (p.model.layers % p.pp != 0) {
+    par.fail(fmt::format("pp ({}) must divide the model's layers ({}); or give stage_layers",
+                         p.pp, p.model.layers));
+  }
+  if (auto vs = par.get("virtual_stages")) {
+    p.virtual_stages = static_cast<int>(vs->integer(1, 1 << 20));
+    const int v = p.virtual_stages;
+    if (v > 1 && p.pp < 2) vs->fail(fmt::format("{} needs pp >= 2; got pp {}", v, p.pp));
+    if (v > 1 && p.schedule != workloads::PipelineSchedule::kOneFOneB)
+      vs->fail(fmt::format("{} needs schedule: 1f1b (the interleaved schedule is 1F1B)", v));
+    if (v > 1 && !p.stage_layers.empty())
+      vs->fail(fmt::format("{} with stage_layers is not modelled", v));
+    if (p.model.layers % (p.pp * v) != 0)
+      vs->fail(fmt::format("the model's layers ({}) must be a multiple of pp x virtual_stages "
+                           "({} x {} = {})", p.model.layers, p.pp, v, p.pp * v));
+  }
   if (p.model.heads % p.tp != 0)
     par.fail(fmt::format("tp ({}) must divide the model's attention heads ({})", p.tp, p.model.heads));
   if (p.dp % p.ep != 0)
@@ -286,11 +321,16 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
                         p.global_batch, p.dp, p.micro_batch, static_cast<int64_t>(p.dp) * p.micro_batch));
   if (p.global_batch / (p.dp * p.micro_batch) > 100000)
     gb.fail("more than 100000 micro-batches per step");
+  if (p.virtual_stages > 1 && (p.global_batch / (p.dp * p.micro_batch)) % p.pp != 0)
+    par["virtual_stages"].fail(fmt::format(
+        "{}: the interleaved schedule needs the micro-batches per pipeline, global_batch / (dp x "
+        "micro_batch) = {} / ({} x {}) = {}, to be a multiple of pp ({})", p.virtual_stages,
+        p.global_batch, p.dp, p.micro_batch, p.global_batch / (p.dp * p.micro_batch), p.pp));
   {
     // About 16 ops per layer and micro-batch per rank: refuse graphs that cannot fit in memory
     // rather than fail on allocation half-way.
     double ops = static_cast<double>(world) * (p.global_batch / (p.dp * p.micro_batch)) *
-                 (p.model.layers / p.pp) * 16.0;
+                 max_stage_layers * 16.0;
     if (ops > 2e8)
       gb.fail(fmt::format("this step would have about {:.2g} ops (ranks x micro-batches x layers per "
                           "stage x ~16); at most 2e8 are simulated", ops));

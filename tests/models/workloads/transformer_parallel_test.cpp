@@ -346,6 +346,104 @@ TEST(TransformerParallelTest, GpipeOrder) {
   for (int s = 0; s < 4; ++s) EXPECT_EQ(schedule_of(w, s), "F0 F1 F2 F3 B0 B1 B2 B3") << s;
 }
 
+/** The compute order of rank `r` as "mb@layer" tokens ("F0@2": forward of micro-batch 0
+ *  through layer 2), one per layer and pass, from the attention ops' names. */
+std::string layer_schedule_of(const Workload& w, int r) {
+  std::string out;
+  for (const Op* op : ops(w, r, OpKind::kCompute, " attn ")) {
+    const std::string& n = w.str(op->name);
+    if (memory_bound_kernel(n)) continue;
+    int layer = std::stoi(n.substr(6));  // "layer 12 attn fwd mb3"
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}{}@{}", has(n, " fwd") ? "F" : "B", n.substr(n.rfind(" mb") + 3), layer);
+  }
+  return out;
+}
+
+TEST(TransformerParallelTest, InterleavedOrder) {
+  // pp = 2, v = 2, m = 4, one layer per chunk: rank 0 holds model chunks 0 and 2 (layers 0, 2),
+  // rank 1 chunks 1 and 3 (layers 1, 3). Megatron-LM's order (schedules.py
+  // forward_backward_pipelining_with_interleaving): forward k runs chunk (k mod 4) div 2 on
+  // micro-batch (k div 4) 2 + k mod 2; backward k the chunks reversed. Warm-up 2 (pp - s - 1) +
+  // (v - 1) pp: rank 0 four forwards, rank 1 two; then one forward one backward; then the rest.
+  TransformerParams p = params(1, 1, 2, 4);
+  p.virtual_stages = 2;
+  Workload w = make_transformer(p, nullptr);
+  EXPECT_EQ(layer_schedule_of(w, 0),
+            "F0@0 F1@0 F0@2 F1@2 "                                  // warm-up
+            "F2@0 B0@2 F3@0 B1@2 F2@2 B0@0 F3@2 B1@0 "              // steady state
+            "B2@2 B3@2 B2@0 B3@0");                                 // cool-down
+  EXPECT_EQ(layer_schedule_of(w, 1),
+            "F0@1 F1@1 "
+            "F0@3 B0@3 F1@3 B1@3 F2@1 B0@1 F3@1 B1@1 F2@3 B2@3 F3@3 B3@3 "
+            "B2@1 B3@1");
+  // The embedding runs on model chunk 0 only, the LM head on the last (rank 1's chunk 1).
+  EXPECT_EQ(ops(w, 0, OpKind::kCompute, "embedding").size(), 8u);
+  EXPECT_EQ(ops(w, 1, OpKind::kCompute, "lm_head").size(), 8u);
+  EXPECT_EQ(ops(w, 0, OpKind::kCompute, "lm_head").size(), 0u);
+}
+
+TEST(TransformerParallelTest, InterleavedSendsWrapFromTheLastRankToTheFirst) {
+  // pp = 4, v = 2, m = 4 on an 8-layer variant: rank s holds model chunks s and 4 + s. Rank 3
+  // sends chunk 0's activations to rank 0 (its chunk 1) and receives their gradients from it;
+  // every rank sends m activations per chunk that is not the last model chunk.
+  TransformerParams p = params(1, 1, 4, 4);
+  p.model.layers = 8;
+  p.virtual_stages = 2;
+  Workload w = make_transformer(p, nullptr);
+  for (int s = 0; s < 4; ++s) {
+    const size_t sends = s < 3 ? 8 : 4, recvs = s > 0 ? 8 : 4;
+    auto send_act = ops(w, s, OpKind::kSend, "send activations");
+    auto recv_act = ops(w, s, OpKind::kRecv, "recv activations");
+    EXPECT_EQ(send_act.size(), sends) << s;
+    EXPECT_EQ(recv_act.size(), recvs) << s;
+    EXPECT_EQ(ops(w, s, OpKind::kRecv, "recv gradients").size(), sends) << s;
+    EXPECT_EQ(ops(w, s, OpKind::kSend, "send gradients").size(), recvs) << s;
+    for (const Op* op : send_act) EXPECT_EQ(op->peer, (s + 1) % 4) << s;
+    for (const Op* op : recv_act) EXPECT_EQ(op->peer, (s + 3) % 4) << s;
+    for (const Op* op : ops(w, s, OpKind::kSend, "send gradients")) EXPECT_EQ(op->peer, (s + 3) % 4);
+  }
+  // Rank 2 holds layers 2 and 6.
+  EXPECT_EQ(layer_schedule_of(w, 2).substr(0, 19), "F0@2 F1@2 F2@2 F3@2");
+  EXPECT_NE(layer_schedule_of(w, 2).find("@6"), std::string::npos);
+  EXPECT_EQ(layer_schedule_of(w, 2).find("@3"), std::string::npos);
+}
+
+TEST(TransformerParallelTest, UnevenStageLayers) {
+  // pp = 2, stage_layers {1, 3}: stage 0 holds layer 0 (and the embedding), stage 1 layers 1-3.
+  TransformerParams p = params(1, 1, 2, 2);
+  p.stage_layers = {1, 3};
+  Workload w = make_transformer(p, nullptr);
+  EXPECT_EQ(layer_schedule_of(w, 0), "F0@0 F1@0 B0@0 B1@0");
+  EXPECT_EQ(layer_schedule_of(w, 1), "F0@1 F0@2 F0@3 B0@3 B0@2 B0@1 F1@1 F1@2 F1@3 B1@3 B1@2 B1@1");
+}
+
+TEST(TransformerParallelTest, GradientReductionAfterTheBackwardIsOneFlatBuffer) {
+  // overlap_grad_reduce = false (Megatron-LM local DDP): dp = 4, pp = 1, m = 2: one all-reduce
+  // of all 1,104,128 B of gradients (see DataParallelBuckets), after the last compute op of the
+  // backward (the embedding backward of micro-batch 1).
+  TransformerParams p = params(4, 1, 1, 2);
+  p.overlap_grad_reduce = false;
+  Workload w = make_transformer(p, nullptr);
+  auto ar = collectives(w, 0, CollectiveKind::kAllReduce);
+  ASSERT_EQ(ar.size(), 1u);
+  EXPECT_EQ(w.str(ar[0]->name), "grad all_reduce flat buffer");
+  EXPECT_EQ(ar[0]->bytes, 1'104'128);
+  ASSERT_EQ(ar[0]->deps.size(), 1u);
+  EXPECT_EQ(w.str(w.ranks[0].ops[ar[0]->deps[0]].name), "embedding bwd mb1");
+  // pp = 2, dp = 2: stage 1 also waits for its last send (the gradients of micro-batch 1).
+  TransformerParams q = params(2, 1, 2, 2);
+  q.overlap_grad_reduce = false;
+  q.zero_stage = 1;
+  Workload w2 = make_transformer(q, nullptr);
+  auto rs = collectives(w2, 2, CollectiveKind::kReduceScatter);  // rank 2: stage 1, replica 0
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(w2.str(rs[0]->name), "grad reduce_scatter flat buffer");
+  EXPECT_EQ(rs[0]->bytes, (2 * kLayerParams + 64'064) * 4);  // layers 2-3, LM head, final norm
+  ASSERT_EQ(rs[0]->deps.size(), 2u);
+  EXPECT_EQ(w2.str(w2.ranks[2].ops[rs[0]->deps[1]].name), "send gradients mb1");
+}
+
 TEST(TransformerParallelTest, DataParallelBuckets) {
   // dp = 4, tp = pp = 1, ZeRO-0, m = 2. Gradients: 276,032 parameters x 4 B = 1,104,128 B; in
   // buckets of 102,400 B: 10 full buckets and one of 1,104,128 - 1,024,000 = 80,128 B: 11
@@ -558,6 +656,40 @@ TEST(TransformerParallelTest, MemoryAtPp1CountsEveryParameter) {
   EXPECT_EQ(m.params + m.grads + m.optimizer, 16.0 * kTotalParams);
 }
 
+TEST(TransformerParallelTest, MemoryOfFirstStageInterleaved) {
+  // pp = 2, v = 2, m = 4, ZeRO-0, 16-bit gradients, unfused attention: stage 0 holds layers 0
+  // and 2 and the embedding (the same 137,984 parameters as without interleaving). It runs
+  // 2 (pp - 1) + (v - 1) pp = 4 warm-up chunk forwards and holds one more at its peak: 5 chunks
+  // of one layer, 5 x 90,112 = 450,560 B; (v pp + pp - 1)/v = 2.5 stage micro-batches, i.e.
+  // 1 + (pp - 1)/(pp v) = 1.25 times the 2 of plain 1F1B (Korthikanti et al. section 4.2.3).
+  TransformerParams p = params(1, 1, 2, 4);
+  p.grad_bytes = 2;
+  p.attention = AttentionKernel::kUnfused;
+  p.virtual_stages = 2;
+  TransformerInfo info;
+  make_transformer(p, &info);
+  EXPECT_EQ(info.activations_in_flight, 2.5);
+  EXPECT_EQ(info.memory_first_stage.activations, 450'560.0);
+  EXPECT_EQ(info.memory_first_stage.params, 2.0 * 137'984);
+}
+
+TEST(TransformerParallelTest, MemoryReportsTheMostLoadedStage) {
+  // pp = 2, stage_layers {1, 3}, m = 2, ZeRO-0 (16 B per parameter), 16-bit gradients, unfused
+  // attention (90,112 B per layer and micro-batch). Stage 0: 36,992 + 64,000 = 100,992
+  // parameters = 1,615,872 B, + 2 micro-batches x 1 layer = 180,224 B: 1,796,096 B. Stage 1:
+  // 3 x 36,992 + 64,064 = 175,040 parameters = 2,800,640 B, + 1 x 3 layers = 270,336 B:
+  // 3,070,976 B, the larger: reported, with 1 micro-batch in flight.
+  TransformerParams p = params(1, 1, 2, 2);
+  p.grad_bytes = 2;
+  p.attention = AttentionKernel::kUnfused;
+  p.stage_layers = {1, 3};
+  TransformerInfo info;
+  make_transformer(p, &info);
+  EXPECT_EQ(info.memory_first_stage.total(), 3'070'976.0);
+  EXPECT_EQ(info.memory_first_stage.activations, 270'336.0);
+  EXPECT_EQ(info.activations_in_flight, 1.0);
+}
+
 TransformerParams with(const std::function<void(TransformerParams&)>& edit) {
   TransformerParams p = params(1, 1, 1, 1);
   edit(p);
@@ -597,6 +729,80 @@ TEST(TransformerParallelTest, RejectsBadZeroStage) {
             "ZeRO stage must be 0, 1, 2 or 3; got 4");
   EXPECT_EQ(build_error(with([](auto& p) { p.zero_stage = -1; })),
             "ZeRO stage must be 0, 1, 2 or 3; got -1");
+}
+
+TEST(TransformerParallelTest, RejectsBadVirtualStages) {
+  auto pp2 = [](TransformerParams& p) {
+    p.pp = 2;
+    p.global_batch = 4;
+  };
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.virtual_stages = 0;
+            })),
+            "virtual_stages must be >= 1; got 0");
+  EXPECT_EQ(build_error(with([](auto& p) { p.virtual_stages = 2; })),
+            "virtual_stages (2) > 1 needs pp >= 2; got pp 1");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.virtual_stages = 2;
+              p.schedule = PipelineSchedule::kGpipe;
+            })),
+            "virtual_stages (2) > 1 needs the 1f1b schedule");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.virtual_stages = 3;
+            })),
+            "layers (4) must be a multiple of pp x virtual_stages (2 x 3 = 6)");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.virtual_stages = 2;
+              p.global_batch = 3;
+            })),
+            "virtual_stages (2) > 1: the micro-batches per pipeline, global_batch / (dp x "
+            "micro_batch) = 3 / (1 x 1) = 3, must be a multiple of pp (2)");
+}
+
+TEST(TransformerParallelTest, RejectsBadStageLayers) {
+  auto pp2 = [](TransformerParams& p) { p.pp = 2; };
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.stage_layers = {4};
+            })),
+            "stage_layers has 1 entries but pp is 2");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.stage_layers = {4, 0};
+            })),
+            "stage_layers[1] must be >= 1; got 0");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.stage_layers = {2, 3};
+            })),
+            "stage_layers sum to 5 but the model has 4 layers");
+  EXPECT_EQ(build_error(with([&](auto& p) {
+              pp2(p);
+              p.global_batch = 2;
+              p.stage_layers = {2, 2};
+              p.virtual_stages = 2;
+            })),
+            "stage_layers with virtual_stages (2) > 1 is not modelled");
+  // Without stage_layers the even split stays required; with them pp need not divide layers.
+  EXPECT_EQ(build_error(with([](auto& p) { p.pp = 3; })), "layers (4) must be a multiple of pp (3)");
+  EXPECT_EQ(build_error(with([](auto& p) {
+              p.pp = 3;
+              p.stage_layers = {1, 1, 2};
+            })),
+            "<no error>");
+}
+
+TEST(TransformerParallelTest, RejectsGradientReductionAfterBackwardWithZero3) {
+  EXPECT_EQ(build_error(with([](auto& p) {
+              p.zero_stage = 3;
+              p.overlap_grad_reduce = false;
+            })),
+            "overlap_grad_reduce: false is modelled for ZeRO 0-2 (ZeRO-3 reduces each layer's "
+            "gradients as its backward ends)");
 }
 
 TEST(TransformerParallelTest, RejectsOtherMisuse) {

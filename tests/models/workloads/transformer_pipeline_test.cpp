@@ -4,6 +4,7 @@
 // critical path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -180,6 +181,71 @@ TEST(TransformerPipelineTest, DataParallelReductionWithOneBucketIsExposed) {
   p.bucket_bytes = 1e9;
   ExecutionResult r = replay(make_transformer(p, nullptr), Time::ns(500));
   EXPECT_EQ(r.makespan, Time::ns(25'500));
+}
+
+// Interleaved 1F1B (Narayanan et al. SC21, section 2.2.2): pp x v model chunks of one layer
+// each (pp = 4, v = 1: four stages of two layers). A chunk's forward takes f = 2 kA = 2 us, its
+// backward b = 4 kA = 4 us.
+TransformerParams interleaved(int pp, int v, int m) {
+  TransformerParams p = pipeline(pp, m, PipelineSchedule::kOneFOneB);
+  p.model.layers = pp * std::max(v, 2);
+  p.virtual_stages = v;
+  return p;
+}
+const Time kChunkF = kA * 2, kChunkB = kA * 4;
+
+// Closed form: with v chunks per rank, a stage's forward and backward take t_f = v f and
+// t_b = v b, and the bubble shrinks from (p - 1)(t_f + t_b) to (p - 1)(t_f + t_b)/v =
+// (p - 1)(f + b) (paper, section 2.2.2); each rank computes m v (f + b), so
+//   T = (m v + p - 1)(f + b) + t_opt.
+// Worked for m = p (every chunk forward in the warm-up): number the virtual stages c = j p + s
+// (chunk j of rank s); F(c, i) ends at (c + i + 1) f, since both its input F(c - 1, i) and the
+// rank's previous op (F(c, i - 1), or F(c - p, p - 1) when i = 0) end at (c + i) f. The last
+// forward, F(p v - 1, p - 1), ends at E = (p v + p - 1) f; mirrored, B(c, i) ends at
+// E + (p v - c + i) b, so B(0, p - 1) on rank 0 ends at E + (p v + p - 1) b: T - t_opt =
+// (p v + p - 1)(f + b) = (m v + p - 1)(f + b). For m > p the 1F1B steady state adds its
+// (m - p) v (f + b) without a stall; an independent list-scheduling replay of Megatron-LM's op
+// order (schedules.py, free communication) gives the same makespans for every case below.
+TEST(TransformerPipelineTest, InterleavedBubbleIsPpMinusOneOverMv) {
+  struct Case {
+    int pp, v, m;
+  };
+  for (Case c : {Case{4, 2, 8}, Case{4, 2, 4}, Case{2, 4, 4}, Case{2, 2, 4}, Case{4, 2, 12}}) {
+    ExecutionResult r = replay(make_transformer(interleaved(c.pp, c.v, c.m), nullptr));
+    EXPECT_EQ(r.makespan, (kChunkF + kChunkB) * (c.m * c.v + c.pp - 1) + kOpt)
+        << "pp " << c.pp << " v " << c.v << " m " << c.m;
+  }
+  // pp = 4, v = 2, m = 8: ideal m v (f + b) = 96 us; bubble (pp - 1)(f + b) = 18 us, a fraction
+  // (pp - 1)/(m v) = 3/16 of it; the same pipeline without interleaving (two layers per stage,
+  // t_f = 4 us, t_b = 8 us) has a bubble of (pp - 1)(t_f + t_b) = 36 us = 3/8.
+  const Time ideal = Time::us(96);
+  Time interleaved_bubble = replay(make_transformer(interleaved(4, 2, 8), nullptr)).makespan - kOpt - ideal;
+  Time plain_bubble = replay(make_transformer(interleaved(4, 1, 8), nullptr)).makespan - kOpt - ideal;
+  EXPECT_EQ(interleaved_bubble, Time::us(18));
+  EXPECT_EQ(interleaved_bubble.count_ps() * 16, ideal.count_ps() * 3);
+  EXPECT_EQ(plain_bubble, Time::us(36));
+}
+
+TEST(TransformerPipelineTest, UnevenStagesPaceThePipelineByTheLargest) {
+  // pp = 2, stage_layers {1, 3}, 1F1B, m = 4: stage 1 is three times slower (t_f = 6 us,
+  // t_b = 12 us) and never idles once it starts at stage 0's first forward (2 us): it ends its
+  // last backward at 2 + 4 x 18 = 74 us; stage 0 then runs the last backward of its layer,
+  // 4 us: 78 us, + t_opt = 79 us.
+  TransformerParams p = pipeline(2, 4, PipelineSchedule::kOneFOneB);
+  p.stage_layers = {1, 3};
+  EXPECT_EQ(replay(make_transformer(p, nullptr)).makespan, Time::us(79));
+}
+
+TEST(TransformerPipelineTest, GradientReductionAfterTheBackwardIsOneExposedCollective) {
+  // dp = 2, tp = pp = 1, m = 1, overlap_grad_reduce = false with 1 KiB buckets (which it
+  // ignores): one all-reduce of the whole gradient buffer starts after the embedding backward
+  // (24 us) and takes c = 500 ns; then the optimizer, 1 us: 25.5 us.
+  TransformerParams p = pipeline(1, 1, PipelineSchedule::kOneFOneB);
+  p.dp = 2;
+  p.global_batch = 2;
+  p.bucket_bytes = 1024;
+  p.overlap_grad_reduce = false;
+  EXPECT_EQ(replay(make_transformer(p, nullptr), Time::ns(500)).makespan, Time::ns(25'500));
 }
 
 }  // namespace
