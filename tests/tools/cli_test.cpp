@@ -516,10 +516,12 @@ TEST_F(CliTest, InspectTopologyWritesDot) {
   EXPECT_EQ(dot.rfind("graph topology {\n", 0), 0u) << dot;  // undirected Graphviz graph
 }
 
-TEST_F(CliTest, ValidatePassesOnTheValidationCases) {
-  Result r = dtsim("validate '" + kSource + "/validation/cases'");
+TEST_F(CliTest, ValidatePassesOnAValidationCase) {
+  // The whole folder runs as its own ctest entry (`validate`, tests/CMakeLists.txt); here one
+  // fast case checks the command's exit status and summary.
+  Result r = dtsim("validate '" + kSource + "/validation/cases/ring_allreduce.yaml'");
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(" passed, 0 failed, 0 with bad input, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 cases, 1 passed, 0 failed, 0 with bad input, "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("ERROR"), std::string::npos) << r.out;
 }
