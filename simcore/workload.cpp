@@ -59,10 +59,12 @@ uint32_t Workload::intern(std::string_view s) {
   return id;
 }
 
-uint32_t Workload::group_of(const std::vector<int>& members) {
+uint32_t Workload::group_of(const std::vector<int>& members, std::string_view communicator) {
+  group_names_.resize(groups.size());  // groups may also be appended directly
   for (uint32_t i = 0; i < groups.size(); ++i)
-    if (groups[i] == members) return i;
+    if (groups[i] == members && group_names_[i] == communicator) return i;
   groups.push_back(members);
+  group_names_.emplace_back(communicator);
   return static_cast<uint32_t>(groups.size() - 1);
 }
 

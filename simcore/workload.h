@@ -87,8 +87,12 @@ class Workload {
 
   /** Index of `s` in `strings`, adding it if new. */
   uint32_t intern(std::string_view s);
-  /** Index of the group with exactly these ranks, adding it if new. */
-  uint32_t group_of(const std::vector<int>& members);
+  /** Index of the communicator `communicator` over exactly these ranks, adding it if new.
+   *  Communicators with the same members but different names are distinct groups (as NCCL
+   *  communicators are): collectives are matched per group in program order, so two streams'
+   *  collectives over the same ranks (say EP all-to-alls and DP reductions when ep = dp) must
+   *  not share a group. */
+  uint32_t group_of(const std::vector<int>& members, std::string_view communicator = {});
   /** Index of the stream of that name, adding it if new. */
   uint8_t stream_of(std::string_view s);
   const std::string& str(uint32_t id) const { return strings[id]; }
@@ -103,6 +107,7 @@ class Workload {
 
  private:
   std::unordered_map<std::string, uint32_t> string_index_;
+  std::vector<std::string> group_names_;  ///< communicator name of each group
 };
 
 }  // namespace dtsim::simcore

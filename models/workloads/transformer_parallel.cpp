@@ -68,7 +68,7 @@ struct Coord {
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe) {}
+      : p_(p), w_(w), moe_(moe), dtype_(w.intern(p.dtype)) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
   int rank(int t, int d, int pp) const { return t + inner() * (d + p_.dp * pp); }
@@ -88,7 +88,7 @@ class Builder {
     op.kind = OpKind::kCompute;
     op.stream = kComputeStream;
     op.name = w_.intern(name);
-    op.dtype = w_.intern(p_.dtype);
+    op.dtype = dtype_;
     op.flops = flops;
     op.mem_bytes = bytes;
     op.deps = std::move(deps);
@@ -124,6 +124,7 @@ class Builder {
   const TransformerParams& p_;
   Workload& w_;
   const std::vector<MoeLayerPlan>& moe_;
+  const uint32_t dtype_;  // interned once: interning per op is a hash lookup per op
 };
 
 void Builder::build_rank(const Coord& c) {
@@ -191,12 +192,12 @@ void Builder::build_rank(const Coord& c) {
   for (int d = ep_pos; d < p_.dp; d += ep)
     for (int u = 0; u < sp; ++u) edp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
   const int edp_size = static_cast<int>(edp_members.size());
-  const uint32_t ep_group = ep > 1 ? w_.group_of(ep_members) : 0;
-  const uint32_t edp_group = ep > 1 && edp_size > 1 ? w_.group_of(edp_members) : 0;
+  const uint32_t ep_group = ep > 1 ? w_.group_of(ep_members, "ep") : 0;
+  const uint32_t edp_group = ep > 1 && edp_size > 1 ? w_.group_of(edp_members, "expert_dp") : 0;
   const uint8_t ep_s = ep > 1 ? w_.stream_of("ep_comm") : kCommStream;
   // Groups and streams exist only where there is communication (tp = 1: no TP group).
-  const uint32_t tp_group = inner() > 1 ? w_.group_of(tp_members) : 0;
-  const uint32_t dp_group = dp_size > 1 ? w_.group_of(dp_members) : 0;
+  const uint32_t tp_group = inner() > 1 ? w_.group_of(tp_members, sp > 1 ? "sp" : "tp") : 0;
+  const uint32_t dp_group = dp_size > 1 ? w_.group_of(dp_members, "dp") : 0;
   const uint8_t tp_s = tp > 1 ? w_.stream_of("tp_comm") : sp > 1 ? w_.stream_of("sp_comm") : kCommStream;
   const uint8_t dp_s = kCommStream;  // DP gradient/weight collectives: the "comm" stream
   const bool piped = pp > 1;

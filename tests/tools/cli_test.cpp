@@ -765,5 +765,68 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
       EXPECT_NEAR(c["time_s"].get<double>(), 7 * (1e-6 + 536870912 / 3.6e12), 1e-9);
 }
 
+
+/**
+ * A tiny MoE scenario on a switch of 8 GPUs: 8 routed experts of width 64, top-`top_k`, EP
+ * `ep` over dp 8; `moe_block` (line 20) is appended to the workload. Line numbers, for the
+ * positions below: 16 top_k, 18 parallelism, 20 the workload's moe block.
+ */
+std::string moe_scenario(int ep, int top_k, const std::string& moe_block = "") {
+  return "name: moe\n"                                                         // 1
+         "cluster:\n"                                                          // 2
+         "  topology: {builder: switch, endpoints: 8, link: {class: nvlink, bandwidth: 450GB/s, "
+         "latency: 1us}}\n"                                                    // 3
+         "  device: " + kDevice + "\n"                                          // 4
+         "workload:\n"                                                         // 5
+         "  kind: transformer\n"                                               // 6
+         "  model:\n"                                                          // 7
+         "    name: tiny-moe\n"                                                // 8
+         "    layers: 2\n"                                                     // 9
+         "    hidden: 64\n"                                                    // 10
+         "    ffn_hidden: 128\n"                                               // 11
+         "    heads: 4\n    vocab: 1000\n    moe:\n"                          // 12-14
+         "      routed_experts: 8\n"                                           // 15
+         "      top_k: " + std::to_string(top_k) + "\n"                          // 16
+         "      expert_ffn_hidden: 64\n"                                       // 17
+         "  parallelism: {dp: 8, ep: " + std::to_string(ep) + "}\n"             // 18
+         "  batch: {global_batch: 8, micro_batch: 1, seq_len: 32}\n" +          // 19
+         moe_block +                                                          // 20...
+         "network: {model: flow}\n"
+         "run: {seed: 1}\n";
+}
+
+TEST_F(CliTest, MoeScenarioRunsAndReportsTheDispatch) {
+  // ep 8, one expert per rank, top-2, uniform: each rank sends 32 x 2 x 7/8 tokens of 64 x 2 B
+  // to the others per layer and micro-batch: 56 x 128 = 7,168 B.
+  std::string s = file("s.yaml", moe_scenario(8, 2));
+  Result r = dtsim("run '" + s + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_DOUBLE_EQ(j["model"]["moe"]["dispatch_bytes_per_rank_mean"].get<double>(), 7168.0);
+  EXPECT_EQ(j["model"]["moe"]["moe_layers"].get<int>(), 2);
+}
+
+TEST_F(CliTest, MoeBadInputNamesTheKeyAndTheNumbers) {
+  // Each check pins the file:line:column of its key, exits 2 and writes nothing. The histogram
+  // list starts at column 55 of line 20 ("  moe: {routing: {distribution: histogram, " is 43
+  // characters, "histogram: " 11 more).
+  std::string s = file("a.yaml", moe_scenario(3, 2));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":18:28: error: workload.parallelism.ep: ep (3) must divide dp (8): expert "
+                       "parallelism splits the data-parallel ranks\n");
+  s = file("b.yaml", moe_scenario(8, 9));
+  r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":16:14: error: workload.model.moe.top_k: top_k (9) must not exceed "
+                       "routed_experts (8)\n");
+  s = file("c.yaml", moe_scenario(8, 2, "  moe: {routing: {distribution: histogram, histogram: [1, 2, 3]}}\n"));
+  r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":20:55: error: workload.moe.routing.histogram: the routing histogram has 3 "
+                       "counts but the model has 8 routed experts\n");
+  EXPECT_EQ(listing(), (std::vector<std::string>{"a.yaml", "b.yaml", "c.yaml"}));
+}
+
 }  // namespace
 }  // namespace dtsim::cli

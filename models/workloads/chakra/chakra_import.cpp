@@ -262,15 +262,17 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           op.algorithm = auto_algo;
           if (auto al = v.text("algorithm")) op.algorithm = w.intern(*al);
           std::vector<int> members = all;
+          std::string communicator;  // distinct process groups stay distinct groups
           if (auto pg = v.text("pg_name")) {
             auto it = options.comm_groups.find(*pg);
             if (it != options.comm_groups.end()) members = it->second;
+            communicator = *pg;
           }
           for (int m : members)
             if (m < 0 || m >= nranks) v.fail(fmt::format("group member {} is not a rank of the trace (0..{})", m, nranks - 1));
           if (std::find(members.begin(), members.end(), r) == members.end())
             v.fail(fmt::format("rank {} is not in the collective's group [{}]", r, fmt::join(members, ", ")));
-          op.group = w.group_of(members);
+          op.group = w.group_of(members, communicator);
           if (auto rt = v.integer("root")) {
             if (*rt < 0 || *rt >= static_cast<int64_t>(members.size()))
               v.fail(fmt::format("root {} is not a position in the group of {} ranks", *rt, members.size()));
