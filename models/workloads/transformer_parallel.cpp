@@ -244,6 +244,8 @@ void Builder::build_rank(const Coord& c) {
   // One layer's forward kernels and TP communication ("fwd", or "recompute" before backward).
   // DeepSpeed-Ulysses: all-to-all of Q, K, V (3 N h / sp values per rank) before attention,
   // which then runs on all N tokens for heads/sp heads, and of its output (N h / sp) after.
+  // Q is N h / sp values per rank; K and V kv_heads x head_dim each (GQA: fewer than Q's).
+  const double qkv_tensors = 1.0 + 2.0 * m.kv_heads / m.heads;
   auto ulysses = [&](const std::string& what, double tensors) {
     if (sp == 1) return;
     last = collective(r, what, CollectiveKind::kAllToAll, tensors * act_bytes, tp_group, tp_s,
@@ -330,7 +332,7 @@ void Builder::build_rank(const Coord& c) {
   auto layer_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx,
                            uint32_t gathered) {
     tp_before(L + " attn " + pass);
-    ulysses(L + " attn " + pass + " qkv all_to_all" + sfx, 3);
+    ulysses(L + " attn " + pass + " qkv all_to_all" + sfx, qkv_tensors);
     last = compute(r, L + " attn " + pass + sfx, attn_flops, attn_w + act_io, with(gathered));
     if (unfused) last = compute(r, L + " attn softmax " + pass + sfx, 0, softmax_bytes, dep());
     ulysses(L + " attn " + pass + " output all_to_all" + sfx, 1);
@@ -406,7 +408,7 @@ void Builder::build_rank(const Coord& c) {
       if (unfused) last = compute(r, L + " attn softmax bwd" + sfx, 0, 2 * softmax_bytes, dep());
       double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
       last = compute(r, L + " attn bwd" + sfx, 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
-      ulysses(L + " attn bwd qkv all_to_all" + sfx, 3);
+      ulysses(L + " attn bwd qkv all_to_all" + sfx, qkv_tensors);
       tp_after(L + " attn bwd");
       if (zero == 3 && dp_size > 1)
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),

@@ -28,9 +28,10 @@
  * backward, then the remaining backwards. The bubble shrinks from (pp - 1)(t_f + t_b) to
  * (pp - 1)(t_f + t_b)/v (t_f, t_b per stage and micro-batch).
  * DeepSpeed-Ulysses (sp > 1, with tp = 1): each rank holds seq/sp tokens; before attention an
- * all-to-all over the SP group exchanges Q, K and V (3 N h / sp 16-bit values per rank) so that
- * attention runs on all N tokens for heads/sp heads, and after it an all-to-all returns the
- * output (N h / sp): 4 N h / sp values per rank and layer forward, as many backward; SP ranks
+ * all-to-all over the SP group exchanges Q, K and V ((1 + 2 kv_heads/heads) N h / sp 16-bit
+ * values per rank: 3 N h / sp with multi-head attention, fewer with GQA) so that attention runs
+ * on all N tokens for heads/sp heads, and after it an all-to-all returns the output (N h / sp):
+ * the paper's 4 N h / sp values per rank and layer forward for MHA, as many backward; SP ranks
  * join the gradient reduction (Jacobs et al., arXiv 2309.14509).
  * Mixture of experts (model.moe, layers from first_dense_layers on): the MLP becomes a router
  * (h x E GEMM), the shared experts (every token, overlapping the dispatch), the dispatch

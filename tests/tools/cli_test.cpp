@@ -725,12 +725,13 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   }
 
   // Per layer and forward pass, at P = 8, in the nccl-tests size convention of the report:
-  //  - Ulysses: an all-to-all of Q, K, V (send buffer 3 N h / P values) and one of the output
-  //    (N h / P), 2 bytes each: 4 N h / P x 2 = 4 x 65536 x 4096 / 8 x 2 = 268,435,456 B.
-  //    A rank keeps 1/P of its buffer: it sends (P - 1)/P of it, 234,881,024 B.
+  //  - Ulysses: an all-to-all of Q, K, V (send buffer (1 + 2 x 8/32) N h / P values: Llama-3 8B
+  //    has 8 KV heads of 32, GQA) and one of the output (N h / P), 2 bytes each:
+  //    2.5 N h / P x 2 = 2.5 x 65536 x 4096 / 8 x 2 = 167,772,160 B (the paper's 4 N h / P is
+  //    for MHA). A rank keeps 1/P of its buffer: it sends (P - 1)/P of it, 146,800,640 B.
   //  - Megatron-SP: an all-gather (output N h values) before and a reduce-scatter (input N h)
   //    after attention and the MLP: 4 x N h x 2 = 2,147,483,648 B; a ring sends (P - 1)/P of
-  //    each per rank: 4 (P - 1)/P N h x 2 = 1,879,048,192 B, P = 8 times Ulysses' volume.
+  //    each per rank: 4 (P - 1)/P N h x 2 = 1,879,048,192 B, 4 P / 2.5 = 12.8 times Ulysses'.
   // With full recomputation both repeat the forward's collectives before the backward, and the
   // backward has as many again: 6 per layer (Ulysses) and 12 (Megatron) in 32 layers.
   constexpr double N = 65536, h = 4096, P = 8;
@@ -739,8 +740,8 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   auto ju = nlohmann::json::parse(slurp(path("u.json")));
   auto [u_bytes, u_count] = collective_bytes(ju, "layer 0 attn fwd ");
   EXPECT_EQ(u_count, 2);
-  EXPECT_EQ(u_bytes, 4 * N * h / P * 2);
-  EXPECT_EQ(u_bytes * (P - 1) / P, 234'881'024.0);
+  EXPECT_EQ(u_bytes, 2.5 * N * h / P * 2);
+  EXPECT_EQ(u_bytes * (P - 1) / P, 146'800'640.0);
   int all_to_all = 0;
   for (const auto& c : ju["collectives"]) all_to_all += c["kind"] == "all_to_all";
   EXPECT_EQ(all_to_all, 6 * 32);
@@ -755,7 +756,7 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   EXPECT_EQ(n_attn + n_mlp, 4);
   EXPECT_EQ(m_attn + m_mlp, 4 * N * h * 2);
   EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P, 1'879'048'192.0);
-  EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P / (u_bytes * (P - 1) / P), P);
+  EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P / (u_bytes * (P - 1) / P), 4 * P / 2.5);
   EXPECT_EQ(jm["collectives"].size(), 12u * 32u);
   // The TP group is one node (NVLink 450 GB/s per direction, 2 x 0.5 us per GPU-GPU path) and
   // nothing else runs beside it: a ring all-gather of S = N h x 2 B takes
