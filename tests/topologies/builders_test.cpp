@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::topologies {
 namespace {
@@ -15,15 +16,7 @@ namespace {
 // Illustrative link parameters (test inputs, not datasheet values).
 const LinkSpec kLink{"nvlink", 100e9, Time::ns(500)};
 
-/** The ConfigError message thrown by `f`, or "<no error>". */
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const simcore::ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 std::map<std::string, int> count_kinds(const Topology& t) {
   std::map<std::string, int> m;

@@ -9,6 +9,7 @@
 #include "simcore/error.h"
 #include "topologies/analysis.h"
 #include "topologies/routing.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::topologies {
 namespace {
@@ -40,14 +41,7 @@ DgxSuperpodParams superpod(int nodes) {
           .spine = kSpine};
 }
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const simcore::ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 /** Hops of the route between ranks a and b. */
 int hops(const Topology& t, const Router& r, int a, int b) {

@@ -10,6 +10,7 @@
 
 #include "models/collectives/schedule.h"
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::collectives {
 namespace {
@@ -31,14 +32,7 @@ AlphaBetaParams params(int chunks = 1) {
 
 void expect_rel(double got, double expected) { EXPECT_NEAR(got, expected, expected * kRelTol); }
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
+using test::config_error_what;
 
 TEST(AlphaBeta, RingAllReduce) {
   // 2(n-1)(alpha + S/(nB)) = 14 * (1e-6 + 2^30 / 3.6e12) = 4.189662649e-3 s.
@@ -193,38 +187,38 @@ TEST(AlphaBeta, OneRankAndZeroBytes) {
 TEST(AlphaBeta, RejectsBadInput) {
   using K = CollectiveKind;
   auto ring = Algorithm::kRing;
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 0, 1, params()); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 0, 1, params()); }),
             "error: all_reduce: group size must be >= 1; got 0");
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, -5, params()); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, -5, params()); }),
             "error: all_reduce: bytes must be a finite number >= 0; got -5");
   AlphaBetaParams p = params();
   p.bw_bytes_per_s = 0;
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
             "error: all_reduce: bw_bytes_per_s must be a finite number > 0; got 0");
   p = params();
   p.alpha_s = -1e-6;
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
             "error: all_reduce: alpha_s must be a finite number >= 0; got -1e-06");
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, params(0)); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, params(0)); }),
             "error: all_reduce: chunks must be >= 1; got 0");
   p = params();
   p.boxes = 5;
-  EXPECT_EQ(config_error([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
+  EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, 1, p); }),
             "error: all_reduce: boxes must be in [1, 4]; got 5");
   p.boxes = 4;
   EXPECT_EQ(
-      config_error([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
       "error: all_reduce with algorithm \"hierarchical\" needs n to be a multiple of boxes; "
       "got n = 6, boxes = 4");
   p.boxes = 2;  // m = 3 > 1 but no intra bandwidth given
   EXPECT_EQ(
-      config_error([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
       "error: all_reduce: intra_bw_bytes_per_s must be a finite number > 0; got 0");
   EXPECT_EQ(
-      config_error([&] { alpha_beta_seconds(K::kAllToAll, Algorithm::kRing, 4, 1, params()); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllToAll, Algorithm::kRing, 4, 1, params()); }),
       "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
       "pairwise");
-  EXPECT_EQ(config_error([&] {
+  EXPECT_EQ(config_error_what([&] {
               alpha_beta_seconds(K::kAllReduce, Algorithm::kHalvingDoubling, 12, 1, params());
             }),
             "error: all_reduce with algorithm \"halving_doubling\" needs a power-of-two group "

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::collectives {
 namespace {
@@ -86,14 +87,7 @@ void expect_every_rank_moves(const Schedule& s, int n, double expected) {
   }
 }
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
+using test::config_error_what;
 
 // ---- ring ----------------------------------------------------------------------------------
 
@@ -323,7 +317,7 @@ TEST(HalvingDoublingSchedule, TwoRanksAndChunks) {
 }
 
 TEST(HalvingDoublingSchedule, RejectsNonPowerOfTwo) {
-  EXPECT_EQ(config_error([] {
+  EXPECT_EQ(config_error_what([] {
               build_schedule(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 6, 1, 0, 1,
                              {});
             }),
@@ -456,7 +450,7 @@ TEST(ChainSchedule, ReduceEndsAtRoot) {
 }
 
 TEST(ChainSchedule, RejectsRootOutOfRange) {
-  EXPECT_EQ(config_error([] {
+  EXPECT_EQ(config_error_what([] {
               build_schedule(CollectiveKind::kBroadcast, Algorithm::kRing, 4, 1, 4, 1, {});
             }),
             "error: broadcast: root must be in [0, 4); got 4");
@@ -517,7 +511,7 @@ TEST(HierarchicalSchedule, OneBoxOrOnePerBox) {
 }
 
 TEST(HierarchicalSchedule, RejectsUnequalBoxes) {
-  EXPECT_EQ(config_error([] {
+  EXPECT_EQ(config_error_what([] {
               build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 5, 1, 0, 1,
                              {0, 0, 0, 1, 1});
             }),
@@ -577,11 +571,11 @@ TEST(Algorithm, NamesRoundTrip) {
   }
   EXPECT_EQ(to_string(Algorithm::kRingBidirectional), "ring_bidirectional");
   EXPECT_EQ(parse_algorithm("Ring"), std::nullopt);
-  EXPECT_EQ(config_error([] { parse_algorithm_or_throw("rign"); }),
+  EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("rign"); }),
             "error: unknown collective algorithm \"rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
             "hierarchical; did you mean \"ring\"?");
-  EXPECT_EQ(config_error([] { parse_algorithm_or_throw("butterfly_xyz"); }),
+  EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("butterfly_xyz"); }),
             "error: unknown collective algorithm \"butterfly_xyz\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
             "hierarchical");
@@ -607,18 +601,18 @@ TEST(Resolve, Auto) {
 
 TEST(Resolve, RejectsUnsupportedPairs) {
   using K = CollectiveKind;
-  EXPECT_EQ(config_error([] { resolve(K::kAllReduce, Algorithm::kDirect, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllReduce, Algorithm::kDirect, 4, {}); }),
             "error: all_reduce does not support algorithm \"direct\"; supported: auto, ring, "
             "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical");
-  EXPECT_EQ(config_error([] { resolve(K::kAllToAll, Algorithm::kRing, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllToAll, Algorithm::kRing, 4, {}); }),
             "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
             "pairwise");
-  EXPECT_EQ(config_error([] { resolve(K::kReduceScatter, Algorithm::kDoubleBinaryTree, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kReduceScatter, Algorithm::kDoubleBinaryTree, 4, {}); }),
             "error: reduce_scatter does not support algorithm \"double_binary_tree\"; supported: "
             "auto, ring, ring_bidirectional, halving_doubling");
-  EXPECT_EQ(config_error([] { resolve(K::kBroadcast, Algorithm::kHierarchical, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kBroadcast, Algorithm::kHierarchical, 4, {}); }),
             "error: broadcast does not support algorithm \"hierarchical\"; supported: auto, ring");
-  EXPECT_EQ(config_error([] { resolve(K::kAllGather, Algorithm::kHalvingDoubling, 12, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllGather, Algorithm::kHalvingDoubling, 12, {}); }),
             "error: all_gather with algorithm \"halving_doubling\" needs a power-of-two group "
             "size; got n = 12");
 }
@@ -626,22 +620,22 @@ TEST(Resolve, RejectsUnsupportedPairs) {
 TEST(BuildSchedule, RejectsBadInput) {
   using K = CollectiveKind;
   auto ring = Algorithm::kRing;
-  EXPECT_EQ(config_error([&] { build_schedule(K::kAllReduce, ring, 0, 1, 0, 1, {}); }),
+  EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllReduce, ring, 0, 1, 0, 1, {}); }),
             "error: all_reduce: group size must be >= 1; got 0");
-  EXPECT_EQ(config_error([&] { build_schedule(K::kAllReduce, ring, 4, -1, 0, 1, {}); }),
+  EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllReduce, ring, 4, -1, 0, 1, {}); }),
             "error: all_reduce: bytes must be a finite number >= 0; got -1");
-  EXPECT_EQ(config_error([&] { build_schedule(K::kAllGather, ring, 4, NAN, 0, 1, {}); }),
+  EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllGather, ring, 4, NAN, 0, 1, {}); }),
             "error: all_gather: bytes must be a finite number >= 0; got nan");
-  EXPECT_EQ(config_error([&] { build_schedule(K::kAllReduce, ring, 4, 1, 0, 0, {}); }),
+  EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllReduce, ring, 4, 1, 0, 0, {}); }),
             "error: all_reduce: chunks must be >= 1; got 0");
-  EXPECT_EQ(config_error([&] { build_schedule(K::kReduce, ring, 4, 1, -1, 1, {}); }),
+  EXPECT_EQ(config_error_what([&] { build_schedule(K::kReduce, ring, 4, 1, -1, 1, {}); }),
             "error: reduce: root must be in [0, 4); got -1");
-  EXPECT_EQ(config_error([&] {
+  EXPECT_EQ(config_error_what([&] {
               build_schedule(K::kAllReduce, ring, 4, 1, 0, 1, {0, 0, 1});
             }),
             "error: all_reduce: box_of has 3 entries for a group of 4");
   EXPECT_EQ(
-      config_error([&] { build_schedule(K::kAllToAll, Algorithm::kDirect, 70000, 1, 0, 1, {}); }),
+      config_error_what([&] { build_schedule(K::kAllToAll, Algorithm::kDirect, 70000, 1, 0, 1, {}); }),
       "error: all_to_all with algorithm \"direct\" over 70000 positions in 1 chunks needs "
       "4899930000 transfers; at most 2^32-1 fit in a schedule");
 }

@@ -17,6 +17,7 @@
 #include "simcore/simulator.h"
 #include "topologies/builders.h"
 #include "topologies/routing.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::network {
 namespace {
@@ -36,14 +37,7 @@ const topologies::LinkSpec kLink{"nvlink", 450e9, Time::us(1)};
 constexpr double kB = 450e9;
 constexpr double kX = 450e6;  // X / B = 1 ms
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 /** ps until an all-to-all-v over ranks 0..3 with `matrix` finishes on a fresh simulator. */
 int64_t alltoallv_ps(bool flow, const std::vector<double>& matrix, std::string* used = nullptr) {

@@ -12,6 +12,7 @@
 #include "simcore/simulator.h"
 #include "topologies/builders.h"
 #include "topologies/routing.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::network {
 namespace {
@@ -57,15 +58,7 @@ int64_t collective_ps(const Topology& t, Backend backend, CollectiveKind kind,
   return done;
 }
 
-/** The ConfigError message of `f`, or "<no error>". */
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 TEST(FlowCommModelTest, RingAllReduceMatchesTheClosedForm) {
   // T = 2(n-1)(2a + S/(nB)) with S = 2^30 B, n = 8, a = 1 us, B = 450e9 B/s:

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 // Small traces built in code with pb::Node: each test states the trace it builds and the ops it
 // expects from the mapping table in chakra_import.h.
@@ -23,15 +24,7 @@ using simcore::OpKind;
 using simcore::Time;
 using simcore::Workload;
 
-/** e.what() of the ConfigError `f` throws (file: error: message), or "<no error>". */
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::config_error_what;
 
 pb::Node node(uint64_t id, const std::string& name, pb::NodeType type) {
   pb::Node n;
@@ -285,11 +278,11 @@ TEST(ChakraImportTest, DependencyOnAMissingNode) {
   pb::Node b = comp(2, "b", 1);
   b.add_data_deps(1);
   b.add_ctrl_deps(77);
-  EXPECT_EQ(config_error([&] { import1({a, b}); }),
+  EXPECT_EQ(config_error_what([&] { import1({a, b}); }),
             "r0.et: error: node 2 ('b'): control dependency on node 77, which is not in the trace");
   pb::Node c = comp(3, "c", 1);
   c.add_data_deps(9);
-  EXPECT_EQ(config_error([&] { import1({a, c}); }),
+  EXPECT_EQ(config_error_what([&] { import1({a, c}); }),
             "r0.et: error: node 3 ('c'): data dependency on node 9, which is not in the trace");
 }
 
@@ -302,13 +295,13 @@ TEST(ChakraImportTest, CycleNamesItsNodes) {
   n3.add_data_deps(2);
   n4.add_ctrl_deps(3);
   n5.add_data_deps(4);
-  EXPECT_EQ(config_error([&] { import1({n1, n2, n3, n4, n5}); }),
+  EXPECT_EQ(config_error_what([&] { import1({n1, n2, n3, n4, n5}); }),
             "r0.et: error: dependency cycle: 4 nodes can never run, among them 2 ('a'), 3 ('b'), 4 "
             "('c'), 5 ('after')");
   // A node that depends on itself.
   pb::Node self = comp(8, "self", 1);
   self.add_data_deps(8);
-  EXPECT_EQ(config_error([&] { import1({self}); }),
+  EXPECT_EQ(config_error_what([&] { import1({self}); }),
             "r0.et: error: dependency cycle: 1 nodes can never run, among them 8 ('self')");
 }
 
@@ -319,13 +312,13 @@ TEST(ChakraImportTest, CycleMessageListsAtMostFiveNodes) {
     ns.push_back(comp(i, "n" + std::to_string(i), 1));
     ns.back().add_data_deps(i == 1 ? 7 : i - 1);
   }
-  EXPECT_EQ(config_error([&] { import1(ns); }),
+  EXPECT_EQ(config_error_what([&] { import1(ns); }),
             "r0.et: error: dependency cycle: 7 nodes can never run, among them 1 ('n1'), 2 ('n2'), "
             "3 ('n3'), 4 ('n4'), 5 ('n5')");
 }
 
 TEST(ChakraImportTest, DuplicateId) {
-  EXPECT_EQ(config_error([&] { import1({comp(3, "first", 1), comp(4, "x", 1), comp(3, "second", 1)}); }),
+  EXPECT_EQ(config_error_what([&] { import1({comp(3, "first", 1), comp(4, "x", 1), comp(3, "second", 1)}); }),
             "r0.et: error: duplicate node id 3 ('first' and 'second')");
 }
 
@@ -336,15 +329,15 @@ TEST(ChakraImportTest, AttributeWithTheWrongType) {
   pb::Node c = node(1, "ar", pb::COMM_COLL_NODE);
   set_int(c, "comm_type", 0);
   set_string(c, "comm_size", "1MB");
-  EXPECT_EQ(config_error([&] { import1({c}); }),
+  EXPECT_EQ(config_error_what([&] { import1({c}); }),
             "r0.et: error: node 1 ('ar'): attribute 'comm_size' should be an integer");
   pb::Node g = coll(2, "ar", 0, 8);
   set_int(g, "pg_name", 3);
-  EXPECT_EQ(config_error([&] { import1({g}); }),
+  EXPECT_EQ(config_error_what([&] { import1({g}); }),
             "r0.et: error: node 2 ('ar'): attribute 'pg_name' should be a string");
   pb::Node f = comp(3, "c", 1);
   set_string(f, "is_cpu_op", "yes");
-  EXPECT_EQ(config_error([&] { import1({f}); }),
+  EXPECT_EQ(config_error_what([&] { import1({f}); }),
             "r0.et: error: node 3 ('c'): attribute 'is_cpu_op' should be an integer");
 }
 
@@ -376,14 +369,14 @@ TEST(ChakraImportTest, IntegerAttributesOfEveryIntegerType) {
 
 TEST(ChakraImportTest, NegativeAndOversizedSizes) {
   pb::Node neg = coll(1, "ar", 0, -5);
-  EXPECT_EQ(config_error([&] { import1({neg}); }),
+  EXPECT_EQ(config_error_what([&] { import1({neg}); }),
             "r0.et: error: node 1 ('ar'): negative comm_size -5");
   pb::Node big = node(2, "ar", pb::COMM_COLL_NODE);
   set_int(big, "comm_type", 0);
   auto* a = big.add_attr();
   a->set_name("comm_size");
   a->set_uint64_val(UINT64_MAX);
-  EXPECT_EQ(config_error([&] { import1({big}); }),
+  EXPECT_EQ(config_error_what([&] { import1({big}); }),
             "r0.et: error: node 2 ('ar'): attribute 'comm_size' is too large");
 }
 
@@ -397,7 +390,7 @@ TEST(ChakraImportTest, OversizedFixed64IsTooLargeNotNegative) {
   auto* a = big.add_attr();
   a->set_name("comm_size");
   a->set_fixed64_val(UINT64_MAX);
-  EXPECT_EQ(config_error([&] { import1({big}); }),
+  EXPECT_EQ(config_error_what([&] { import1({big}); }),
             "r0.et: error: node 1 ('ar'): attribute 'comm_size' is too large");
 }
 
@@ -412,7 +405,7 @@ TEST(ChakraImportTest, RootOutsideTheGroupIsRejectedAtImport) {
   set_int(c, "root", (int64_t{1} << 32) + 1);
   std::vector<RankTrace> ts;
   for (int r = 0; r < 4; ++r) ts.push_back(trace("r" + std::to_string(r) + ".et", {c}));
-  EXPECT_EQ(config_error([&] { import_chakra(ts, {}, nullptr); }),
+  EXPECT_EQ(config_error_what([&] { import_chakra(ts, {}, nullptr); }),
             "r0.et: error: node 1 ('bc'): root 4294967297 is not a position in the group of 4 "
             "ranks");
 }
@@ -452,18 +445,18 @@ TEST(ChakraImportTest, BadSendRecvPeers) {
   };
   pb::Node s = node(1, "send", pb::COMM_SEND_NODE);
   set_int(s, "comm_dst", 2);
-  EXPECT_EQ(config_error([&] { two_ranks(s); }),
+  EXPECT_EQ(config_error_what([&] { two_ranks(s); }),
             "r0.et: error: node 1 ('send'): comm_dst 2 is not another rank of the trace (0..1)");
   pb::Node self = node(2, "send", pb::COMM_SEND_NODE);
   set_int(self, "comm_dst", 0);
-  EXPECT_EQ(config_error([&] { two_ranks(self); }),
+  EXPECT_EQ(config_error_what([&] { two_ranks(self); }),
             "r0.et: error: node 2 ('send'): comm_dst 0 is not another rank of the trace (0..1)");
   pb::Node r = node(3, "recv", pb::COMM_RECV_NODE);
   set_int(r, "comm_src", -1);
-  EXPECT_EQ(config_error([&] { two_ranks(r); }),
+  EXPECT_EQ(config_error_what([&] { two_ranks(r); }),
             "r0.et: error: node 3 ('recv'): comm_src -1 is not another rank of the trace (0..1)");
   pb::Node m = node(4, "recv", pb::COMM_RECV_NODE);
-  EXPECT_EQ(config_error([&] { two_ranks(m); }),
+  EXPECT_EQ(config_error_what([&] { two_ranks(m); }),
             "r0.et: error: node 4 ('recv'): missing attribute 'comm_src'");
 }
 
@@ -501,13 +494,13 @@ TEST(ChakraImportTest, ProcessGroupsFromTheCommGroupMap) {
   for (int r = 0; r < 4; ++r) ts.push_back(rank_trace(r, "tp"));
   ImportOptions opt;
   opt.comm_groups["tp"] = {0, 1};
-  EXPECT_EQ(config_error([&] { import_chakra(ts, opt, nullptr); }),
+  EXPECT_EQ(config_error_what([&] { import_chakra(ts, opt, nullptr); }),
             "r2.et: error: node 1 ('ar'): rank 2 is not in the collective's group [0, 1]");
   opt.comm_groups["tp"] = {0, 1, 2, 3};
   Workload w = import_chakra(ts, opt, nullptr);
   EXPECT_EQ(w.groups.at(w.ranks[3].ops[0].group), (std::vector<int>{0, 1, 2, 3}));
   opt.comm_groups["tp"] = {0, 9};
-  EXPECT_EQ(config_error([&] { import_chakra(ts, opt, nullptr); }),
+  EXPECT_EQ(config_error_what([&] { import_chakra(ts, opt, nullptr); }),
             "r0.et: error: node 1 ('ar'): group member 9 is not a rank of the trace (0..3)");
   std::vector<RankTrace> other;
   for (int r = 0; r < 4; ++r) other.push_back(rank_trace(r, "unknown_pg"));
@@ -558,7 +551,7 @@ TEST(ChakraImportTest, NegativeWorkInModelMode) {
   set_int(gemm, "num_ops", -1);
   ImportOptions opt;
   opt.replay_durations = false;
-  EXPECT_EQ(config_error([&] { import1({gemm}, nullptr, opt); }),
+  EXPECT_EQ(config_error_what([&] { import1({gemm}, nullptr, opt); }),
             "r0.et: error: node 1 ('gemm'): num_ops (-1) and tensor_size (0) must be finite and >= 0");
 }
 
@@ -574,7 +567,7 @@ TEST(ChakraImportTest, NanWorkInModelModeIsRejected) {
   a->set_double_val(std::numeric_limits<double>::quiet_NaN());
   ImportOptions opt;
   opt.replay_durations = false;
-  EXPECT_EQ(config_error([&] { import1({gemm}, nullptr, opt); }),
+  EXPECT_EQ(config_error_what([&] { import1({gemm}, nullptr, opt); }),
             "r0.et: error: node 1 ('gemm'): num_ops (nan) and tensor_size (0) must be finite and >= "
             "0");
 }

@@ -15,6 +15,7 @@
 
 #include "models/workloads/chakra/chakra_import.h"
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 // The ASTRA-sim microbenchmark traces (see /work/shared/data/README.md): one file per rank,
 // `<kind>/<n>npus_1MB/<kind>.<rank>.et`, for all_reduce, all_gather, reduce_scatter and
@@ -92,15 +93,7 @@ std::string gzip(const std::string& data) {
   return out;
 }
 
-/** e.what() of the ConfigError `f` throws (file: error: message), or "<no error>". */
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::config_error_what;
 
 const pb::AttributeProto* attr(const pb::Node& n, const std::string& name) {
   for (const auto& a : n.attr())
@@ -295,7 +288,7 @@ TEST(ChakraReaderTest, CorruptGzipIsAConfigError) {
   std::string bad = gz;
   bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0xff);
   write_file(path, bad);
-  EXPECT_EQ(config_error([&] { read_et_file(path); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(path); }),
             path + ": error: corrupt gzip stream near compressed byte offset 92");
 }
 
@@ -309,7 +302,7 @@ TEST(ChakraReaderTest, GzipWithABadChecksumIsAConfigError) {
   std::string bad = gz;
   bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0xff);
   write_file(path, bad);
-  EXPECT_EQ(config_error([&] { read_et_file(path); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(path); }),
             path + ": error: corrupt gzip stream near compressed byte offset 92");
 }
 
@@ -325,7 +318,7 @@ TEST(ChakraReaderTest, GzipWithAnInvalidBlockTypeIsAConfigError) {
   std::string bad = gz;
   bad[10] = static_cast<char>(0x67);
   write_file(path, bad);
-  EXPECT_EQ(config_error([&] { read_et_file(path); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(path); }),
             path + ": error: corrupt gzip stream near compressed byte offset 11");
 }
 
@@ -337,18 +330,18 @@ TEST(ChakraReaderTest, TruncatedGzipIsAConfigError) {
   std::string gz = gzip(slurp(file_of("all_reduce", 8, 0)));
   std::string half = dir + "/half.et.gz";
   write_file(half, gz.substr(0, gz.size() / 2));
-  EXPECT_EQ(config_error([&] { read_et_file(half); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(half); }),
             half + ": error: truncated gzip stream (" + std::to_string(gz.size() / 2) +
                 " compressed bytes)");
   std::string no_trailer = dir + "/no_trailer.et.gz";
   write_file(no_trailer, gz.substr(0, gz.size() - 8));
-  EXPECT_EQ(config_error([&] { read_et_file(no_trailer); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(no_trailer); }),
             no_trailer + ": error: truncated gzip stream (" + std::to_string(gz.size() - 8) +
                 " compressed bytes)");
   // Only the two magic bytes: a gzip header that stops at once.
   std::string magic = dir + "/magic.et.gz";
   write_file(magic, "\x1f\x8b");
-  EXPECT_EQ(config_error([&] { read_et_file(magic); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(magic); }),
             magic + ": error: truncated gzip stream (2 compressed bytes)");
 }
 
@@ -363,7 +356,7 @@ TEST(ChakraReaderTest, TruncatedFileNamesTheMessageThatRunsOver) {
   std::string bytes = slurp(file_of("all_reduce", 8, 0));
   ASSERT_EQ(bytes.size(), 81u);
   bytes.pop_back();
-  EXPECT_EQ(config_error([&] { parse_et(bytes, "cut.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(bytes, "cut.et"); }),
             "cut.et: error: byte offset 8: length prefix 72 runs beyond the end of the file (71 "
             "bytes left)");
 }
@@ -371,68 +364,68 @@ TEST(ChakraReaderTest, TruncatedFileNamesTheMessageThatRunsOver) {
 TEST(ChakraReaderTest, LengthPrefixBeyondTheEnd) {
   // An empty GlobalMetadata (prefix 0 at offset 0), then at offset 1 a prefix of 5 followed by
   // only 2 bytes.
-  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\x05" "ab", 4), "long.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\x05" "ab", 4), "long.et"); }),
             "long.et: error: byte offset 1: length prefix 5 runs beyond the end of the file (2 "
             "bytes left)");
   // The largest 32-bit prefix, ff ff ff ff 0f = 2^32 - 1, with nothing after it.
-  EXPECT_EQ(config_error([&] { parse_et("\xff\xff\xff\xff\x0f", "huge.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et("\xff\xff\xff\xff\x0f", "huge.et"); }),
             "huge.et: error: byte offset 0: length prefix 4294967295 runs beyond the end of the "
             "file (0 bytes left)");
 }
 
 TEST(ChakraReaderTest, TruncatedVarint) {
   // 0x80 has its continuation bit set and nothing follows.
-  EXPECT_EQ(config_error([&] { parse_et("\x80", "v.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et("\x80", "v.et"); }),
             "v.et: error: byte offset 0: truncated or malformed length prefix");
   // The same after a complete (empty) metadata message and an empty node: offset 2.
-  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\0\x80\x80", 4), "v2.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\0\x80\x80", 4), "v2.et"); }),
             "v2.et: error: byte offset 2: truncated or malformed length prefix");
 }
 
 TEST(ChakraReaderTest, VarintLongerThanTenBytesIsMalformed) {
   // Eleven continuation bytes: no varint is that long.
-  EXPECT_EQ(config_error([&] { parse_et(std::string(11, '\x80') + "\x01", "v.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string(11, '\x80') + "\x01", "v.et"); }),
             "v.et: error: byte offset 0: truncated or malformed length prefix");
 }
 
 TEST(ChakraReaderTest, EmptyFile) {
-  EXPECT_EQ(config_error([&] { parse_et("", "empty.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et("", "empty.et"); }),
             "empty.et: error: byte offset 0: empty trace: no global-metadata message");
   std::string path = temp_dir("empty") + "/empty.0.et";
   write_file(path, "");
-  EXPECT_EQ(config_error([&] { read_et_file(path); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(path); }),
             path + ": error: byte offset 0: empty trace: no global-metadata message");
 }
 
 TEST(ChakraReaderTest, GarbageBytes) {
   // Text: 'h' = 0x68 = 104 read as a length prefix, with 10 bytes after it.
-  EXPECT_EQ(config_error([&] { parse_et("hello world", "text.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et("hello world", "text.et"); }),
             "text.et: error: byte offset 0: length prefix 104 runs beyond the end of the file (10 "
             "bytes left)");
   // A 2-byte message ff ff: a tag varint that never ends, so the metadata does not parse.
-  EXPECT_EQ(config_error([&] { parse_et("\x02\xff\xff", "meta.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et("\x02\xff\xff", "meta.et"); }),
             "meta.et: error: byte offset 0: the global-metadata message does not parse");
   // The same 2 bytes as the first node, after an empty metadata message.
-  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\x02\xff\xff", 4), "node.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\x02\xff\xff", 4), "node.et"); }),
             "node.et: error: byte offset 1: node message #0 does not parse");
   // Field 3 (type) with wire type 2 (length-delimited) where a varint is expected, length 9
   // past the message's 3 bytes: the node does not parse.
-  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\x03\x1a\x09x", 5), "wt.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\x03\x1a\x09x", 5), "wt.et"); }),
             "wt.et: error: byte offset 1: node message #0 does not parse");
 }
 
 TEST(ChakraReaderTest, NodeNameThatIsNotUtf8DoesNotParse) {
   // proto3 `string` fields must hold UTF-8: a node whose name is the single byte 0xff (field 2,
   // length 1) is rejected by protobuf's parser, and with it the whole trace.
-  EXPECT_EQ(config_error([&] { parse_et(std::string("\0\x03\x12\x01\xff", 5), "utf8.et"); }),
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\x03\x12\x01\xff", 5), "utf8.et"); }),
             "utf8.et: error: byte offset 1: node message #0 does not parse");
 }
 
 TEST(ChakraReaderTest, MissingFiles) {
   std::string dir = temp_dir("missing");
-  EXPECT_EQ(config_error([&] { read_et_file(dir + "/nope.et"); }),
+  EXPECT_EQ(config_error_what([&] { read_et_file(dir + "/nope.et"); }),
             dir + "/nope.et: error: cannot read trace file");
-  EXPECT_EQ(config_error([&] { read_et_ranks(dir + "/nope"); }),
+  EXPECT_EQ(config_error_what([&] { read_et_ranks(dir + "/nope"); }),
             dir + "/nope.0.et: error: no Chakra trace for rank 0 (expected <prefix>.<rank>.et)");
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -16,14 +17,7 @@ using simcore::CollectiveKind;
 using simcore::ConfigError;
 using simcore::OpKind;
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 CollectiveSweepParams params(double min_bytes, double max_bytes, double factor = 2) {
   CollectiveSweepParams p;

@@ -10,6 +10,7 @@
 
 #include "models/workloads/transformer_config.h"
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -19,14 +20,7 @@ using simcore::ConfigError;
 using simcore::OpKind;
 using simcore::Workload;
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 // A tiny GQA transformer so every count is worked by hand (test input, not a real model):
 //   L = 2 layers, h = 64, ffn = 128, 4 heads (head_dim 16), 2 KV heads (K, V width 32),

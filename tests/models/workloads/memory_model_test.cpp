@@ -6,20 +6,14 @@
 #include <string>
 
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::workloads {
 namespace {
 
 using simcore::ConfigError;
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 /** Model-state bytes per parameter: model_state_bytes of one parameter. */
 double bytes_per_param(int stage, int dp) { return model_state_bytes(1, stage, dp).total(); }

@@ -12,6 +12,7 @@
 #include "models/workloads/moe_routing.h"
 #include "models/workloads/transformer_parallel.h"
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -22,14 +23,7 @@ using simcore::Op;
 using simcore::OpKind;
 using simcore::Workload;
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

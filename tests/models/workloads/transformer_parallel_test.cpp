@@ -11,6 +11,7 @@
 #include "models/workloads/memory_model.h"
 #include "models/workloads/transformer_config.h"
 #include "simcore/error.h"
+#include "tests/support/config_error.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -21,14 +22,7 @@ using simcore::Op;
 using simcore::OpKind;
 using simcore::Workload;
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.message();
-  }
-  return "<no error>";
-}
+using test::config_error;
 
 // A tiny GQA transformer so every count is worked by hand (test input, not a real model): the
 // model of data_parallel_test.cpp with 4 layers instead of 2, so pp = 2 and 4 divide them.
