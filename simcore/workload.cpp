@@ -51,7 +51,7 @@ double busbw_factor(CollectiveKind k, int n) {
 uint32_t Workload::intern(std::string_view s) {
   if (string_index_.empty())
     for (uint32_t i = 0; i < strings.size(); ++i) string_index_.emplace(strings[i], i);
-  auto it = string_index_.find(std::string(s));
+  auto it = string_index_.find(s);
   if (it != string_index_.end()) return it->second;
   uint32_t id = static_cast<uint32_t>(strings.size());
   strings.emplace_back(s);

@@ -14,6 +14,7 @@
  * all-to-all with a `matrix` is an all-to-all-v: per-pair sizes from Workload::matrices.
  */
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,7 +107,12 @@ class Workload {
   Workload placed(const std::vector<int>& placement, int cluster_ranks) const;
 
  private:
-  std::unordered_map<std::string, uint32_t> string_index_;
+  /** Transparent hash: look a string_view up without building a std::string. */
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> string_index_;
   std::vector<std::string> group_names_;  ///< communicator name of each group
 };
 

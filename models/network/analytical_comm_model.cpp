@@ -69,28 +69,21 @@ const AnalyticalCommModel::ClassParams& AnalyticalCommModel::class_params(
   return class_params_.emplace(m, std::move(c)).first->second;
 }
 
-std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall& call,
-                                                  std::function<void()> done) {
+const AnalyticalCommModel::UniformParams& AnalyticalCommModel::uniform_params(
+    const simcore::CollectiveCall& call) {
   const auto& m = *call.ranks;
+  auto key = std::make_tuple(m, static_cast<int>(call.kind), std::string(call.algorithm));
+  auto it = uniform_params_.find(key);
+  if (it != uniform_params_.end()) return it->second;
   const int n = static_cast<int>(m.size());
-  if (call.matrix) {
-    const ClassParams& c = class_params(m);
-    const collectives::Algorithm algo = resolve_algorithm(call, c.box_of);
-    if (algo != collectives::Algorithm::kDirect)
-      throw ConfigError(fmt::format("the analytical back-end models all-to-all-v with the direct "
-                                    "algorithm only; got \"{}\"", collectives::to_string(algo)));
-    double seconds = collectives::alpha_beta_alltoallv_seconds(n, *call.matrix, c.box_of, c.params);
-    sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
-    return std::string(collectives::to_string(algo));
-  }
   const std::vector<int> box_of = member_boxes(topo_, m);
-  const collectives::Algorithm algo = resolve_algorithm(call, box_of);
-  double seconds = 0;
+  UniformParams u;
+  u.algorithm = resolve_algorithm(call, box_of);
+  collectives::AlphaBetaParams& p = u.params;
+  p.chunks = options_.chunks;
   if (n > 1) {
-    collectives::AlphaBetaParams p;
-    p.chunks = options_.chunks;
     Worst inter, intra;
-    if (algo == collectives::Algorithm::kHierarchical) {
+    if (u.algorithm == collectives::Algorithm::kHierarchical) {
       auto groups = collectives::members_by_box(n, box_of);
       p.boxes = static_cast<int>(groups.size());
       for (const auto& g : groups)
@@ -109,8 +102,30 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
     }
     p.alpha_s = inter.alpha_s;
     p.bw_bytes_per_s = inter.any ? inter.bw : 1;
-    seconds = collectives::alpha_beta_seconds(call.kind, algo, n, static_cast<double>(call.bytes), p);
   }
+  return uniform_params_.emplace(std::move(key), u).first->second;
+}
+
+std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall& call,
+                                                  std::function<void()> done) {
+  const auto& m = *call.ranks;
+  const int n = static_cast<int>(m.size());
+  if (call.matrix) {
+    const ClassParams& c = class_params(m);
+    const collectives::Algorithm algo = resolve_algorithm(call, c.box_of);
+    if (algo != collectives::Algorithm::kDirect)
+      throw ConfigError(fmt::format("the analytical back-end models all-to-all-v with the direct "
+                                    "algorithm only; got \"{}\"", collectives::to_string(algo)));
+    double seconds = collectives::alpha_beta_alltoallv_seconds(n, *call.matrix, c.box_of, c.params);
+    sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
+    return std::string(collectives::to_string(algo));
+  }
+  const UniformParams& u = uniform_params(call);
+  double seconds = 0;
+  if (n > 1)
+    seconds = collectives::alpha_beta_seconds(call.kind, u.algorithm, n, static_cast<double>(call.bytes),
+                                              u.params);
+  const collectives::Algorithm algo = u.algorithm;
   sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
   return std::string(collectives::to_string(algo));
 }
@@ -118,9 +133,15 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
 void AnalyticalCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
   Time t = Time::zero();
   if (src != dst) {
-    auto p = path(src, dst);
-    t = p.latency + simcore::transfer_time(static_cast<double>(bytes),
-                                           simcore::Rate::bytes_per_s(p.bottleneck_bytes_per_s));
+    const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(src)) << 32) |
+                         static_cast<uint32_t>(dst);
+    auto it = p2p_paths_.find(key);
+    if (it == p2p_paths_.end()) {
+      auto p = path(src, dst);
+      it = p2p_paths_.emplace(key, std::make_pair(p.latency, p.bottleneck_bytes_per_s)).first;
+    }
+    t = it->second.first + simcore::transfer_time(static_cast<double>(bytes),
+                                                  simcore::Rate::bytes_per_s(it->second.second));
   }
   sim_.schedule_in(t, std::move(done));
 }

@@ -11,6 +11,10 @@
  * Errors: ConfigError when a rank has no route to its peer or the algorithm does not suit.
  */
 #include <map>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "models/collectives/alpha_beta.h"
@@ -40,6 +44,16 @@ class AnalyticalCommModel : public simcore::CommModel {
   };
   const ClassParams& class_params(const std::vector<int>& members);
   std::map<std::vector<int>, ClassParams> class_params_;
+  /** A uniform collective's resolved algorithm and alpha-beta parameters, found once per
+   *  (members, kind, algorithm hint): steps repeat the same collectives thousands of times. */
+  struct UniformParams {
+    collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
+    collectives::AlphaBetaParams params;
+  };
+  const UniformParams& uniform_params(const simcore::CollectiveCall& call);
+  std::map<std::tuple<std::vector<int>, int, std::string>, UniformParams> uniform_params_;
+  /** Point-to-point (latency, bottleneck) per (src, dst): pipelines repeat the same pairs. */
+  std::unordered_map<uint64_t, std::pair<simcore::Time, double>> p2p_paths_;
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;
   const topologies::Router& router_;

@@ -3,6 +3,8 @@
 #include "models/workloads/gradient_buckets.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -14,6 +16,16 @@ namespace dtsim::workloads {
 using namespace dtsim::simcore;
 
 namespace {
+
+/** The concatenation of `parts` with one allocation (op names are built millions of times). */
+std::string cat(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out += p;
+  return out;
+}
 
 /** Layers of each model chunk in pipeline order, pp x virtual_stages of them: model chunk
  *  j pp + s is chunk j of pipeline rank s. `stage_layers` when given, else an even split. */
@@ -280,70 +292,70 @@ void Builder::build_rank(const Coord& c) {
     const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
     const double assigned = expert_assignments(plan);
     const double dim = static_cast<double>(m.routed_dim());
-    last = compute(r, L + " moe router " + pass + sfx, router_flops,
+    last = compute(r, cat({L, " moe router ", pass, sfx}), router_flops,
                    2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden, dep());
     if (bigmac_flops > 0)
-      last = compute(r, L + " moe down_proj " + pass + sfx, bigmac_flops,
+      last = compute(r, cat({L, " moe down_proj ", pass, sfx}), bigmac_flops,
                      2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), dep());
     const uint32_t routed = last;
     uint32_t shared = UINT32_MAX;
     if (m.moe.shared_experts > 0)  // overlaps the dispatch: it needs only the router's input
-      shared = compute(r, L + " moe shared_experts " + pass + sfx, shared_flops,
+      shared = compute(r, cat({L, " moe shared_experts ", pass, sfx}), shared_flops,
                        2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden,
                        dep());
-    if (ep > 1) last = all_to_all_v(L + " moe dispatch " + pass + sfx, plan.dispatch, routed);
-    last = compute(r, L + " moe experts " + pass + sfx,
+    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch ", pass, sfx}), plan.dispatch, routed);
+    last = compute(r, cat({L, " moe experts ", pass, sfx}),
                    2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
                    expert_w + 4.0 * assigned * dim, with(shared));
-    if (ep > 1) last = all_to_all_v(L + " moe combine " + pass + sfx, plan.combine, last);
+    if (ep > 1) last = all_to_all_v(cat({L, " moe combine ", pass, sfx}), plan.combine, last);
     if (bigmac_flops > 0)
-      last = compute(r, L + " moe up_proj " + pass + sfx, bigmac_flops,
+      last = compute(r, cat({L, " moe up_proj ", pass, sfx}), bigmac_flops,
                      2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), with(shared));
     else if (shared != UINT32_MAX)
-      last = compute(r, L + " moe combine_add " + pass + sfx, 0, 6.0 * moe_tokens * m.hidden, with(shared));
+      last = compute(r, cat({L, " moe combine_add ", pass, sfx}), 0, 6.0 * moe_tokens * m.hidden, with(shared));
   };
   auto moe_backward = [&](int l, const std::string& L, const std::string& sfx) {
     const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
     const double assigned = expert_assignments(plan);
     const double dim = static_cast<double>(m.routed_dim());
     if (bigmac_flops > 0)
-      last = compute(r, L + " moe up_proj bwd" + sfx, 2 * bigmac_flops,
+      last = compute(r, cat({L, " moe up_proj bwd", sfx}), 2 * bigmac_flops,
                      2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), dep());
     const uint32_t output_grad = last;
     // The combine's gradient goes back to the experts as the dispatch went; the dispatch's
     // gradient returns as the combine did.
-    if (ep > 1) last = all_to_all_v(L + " moe combine bwd" + sfx, plan.dispatch, output_grad);
+    if (ep > 1) last = all_to_all_v(cat({L, " moe combine bwd", sfx}), plan.dispatch, output_grad);
     uint32_t shared = UINT32_MAX;
     if (m.moe.shared_experts > 0)
-      shared = compute(r, L + " moe shared_experts bwd" + sfx, 2 * shared_flops,
+      shared = compute(r, cat({L, " moe shared_experts bwd", sfx}), 2 * shared_flops,
                        2 * (2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden),
                        {output_grad});
-    last = compute(r, L + " moe experts bwd" + sfx,
+    last = compute(r, cat({L, " moe experts bwd", sfx}),
                    2 * 2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
                    2 * (expert_w + 4.0 * assigned * dim), dep());
-    if (ep > 1) last = all_to_all_v(L + " moe dispatch bwd" + sfx, plan.combine, last);
+    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch bwd", sfx}), plan.combine, last);
     if (bigmac_flops > 0)
-      last = compute(r, L + " moe down_proj bwd" + sfx, 2 * bigmac_flops,
+      last = compute(r, cat({L, " moe down_proj bwd", sfx}), 2 * bigmac_flops,
                      2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), with(shared));
-    last = compute(r, L + " moe router bwd" + sfx, 2 * router_flops,
+    last = compute(r, cat({L, " moe router bwd", sfx}), 2 * router_flops,
                    2 * (2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden), with(shared));
   };
 
   auto layer_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx,
                            uint32_t gathered) {
-    tp_before(L + " attn " + pass);
-    ulysses(L + " attn " + pass + " qkv all_to_all" + sfx, qkv_tensors);
-    last = compute(r, L + " attn " + pass + sfx, attn_flops, attn_w + act_io, with(gathered));
-    if (unfused) last = compute(r, L + " attn softmax " + pass + sfx, 0, softmax_bytes, dep());
-    ulysses(L + " attn " + pass + " output all_to_all" + sfx, 1);
-    tp_after(L + " attn " + pass);
-    tp_before(L + " mlp " + pass);
+    tp_before(cat({L, " attn ", pass}));
+    ulysses(cat({L, " attn ", pass, " qkv all_to_all", sfx}), qkv_tensors);
+    last = compute(r, cat({L, " attn ", pass, sfx}), attn_flops, attn_w + act_io, with(gathered));
+    if (unfused) last = compute(r, cat({L, " attn softmax ", pass, sfx}), 0, softmax_bytes, dep());
+    ulysses(cat({L, " attn ", pass, " output all_to_all", sfx}), 1);
+    tp_after(cat({L, " attn ", pass}));
+    tp_before(cat({L, " mlp ", pass}));
     if (m.is_moe_layer(l))
       moe_forward(l, L, pass, sfx);
     else
-      last = compute(r, L + " mlp " + pass + sfx, mlp_flops, mlp_w + act_io, dep());
-    tp_after(L + " mlp " + pass);
-    last = compute(r, L + " elementwise " + pass + sfx, 0, elementwise_bytes, dep());
+      last = compute(r, cat({L, " mlp ", pass, sfx}), mlp_flops, mlp_w + act_io, dep());
+    tp_after(cat({L, " mlp ", pass}));
+    last = compute(r, cat({L, " elementwise ", pass, sfx}), 0, elementwise_bytes, dep());
   };
 
   uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
@@ -396,19 +408,19 @@ void Builder::build_rank(const Coord& c) {
         layer_forward(l, L, "recompute", sfx, g);
         g = UINT32_MAX;
       }
-      last = compute(r, L + " elementwise bwd" + sfx, 0, 2 * elementwise_bytes, with(g));
+      last = compute(r, cat({L, " elementwise bwd", sfx}), 0, 2 * elementwise_bytes, with(g));
       tp_before(L + " mlp bwd");
       if (m.is_moe_layer(l))
         moe_backward(l, L, sfx);
       else
-        last = compute(r, L + " mlp bwd" + sfx, 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
+        last = compute(r, cat({L, " mlp bwd", sfx}), 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
       tp_after(L + " mlp bwd");
       tp_before(L + " attn bwd");
-      ulysses(L + " attn bwd output all_to_all" + sfx, 1);
-      if (unfused) last = compute(r, L + " attn softmax bwd" + sfx, 0, 2 * softmax_bytes, dep());
+      ulysses(cat({L, " attn bwd output all_to_all", sfx}), 1);
+      if (unfused) last = compute(r, cat({L, " attn softmax bwd", sfx}), 0, 2 * softmax_bytes, dep());
       double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
-      last = compute(r, L + " attn bwd" + sfx, 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
-      ulysses(L + " attn bwd qkv all_to_all" + sfx, qkv_tensors);
+      last = compute(r, cat({L, " attn bwd", sfx}), 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
+      ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), qkv_tensors);
       tp_after(L + " attn bwd");
       if (zero == 3 && dp_size > 1)
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
