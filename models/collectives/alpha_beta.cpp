@@ -128,7 +128,12 @@ double alpha_beta_seconds(CollectiveKind kind, Algorithm algorithm, int n, doubl
 }
 
 double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
-                                    const std::vector<int>& box_of, const AlphaBetaParams& params) {
+                                    const std::vector<int>& box_of, const AlphaBetaParams& params,
+                                    Algorithm algorithm) {
+  if (algorithm == Algorithm::kAuto) algorithm = Algorithm::kDirect;
+  if (algorithm != Algorithm::kDirect && algorithm != Algorithm::kPairwise)
+    throw ConfigError(fmt::format("all_to_all_v: algorithm \"{}\" does not suit an all-to-all; use "
+                                  "direct or pairwise", to_string(algorithm)));
   const size_t cells = static_cast<size_t>(n) * static_cast<size_t>(std::max(n, 0));
   if (n < 1 || matrix.size() != cells)
     throw ConfigError(fmt::format("all_to_all_v: the send matrix over {} positions needs {} entries; "
@@ -150,6 +155,23 @@ double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
     }
   const double alpha[2] = {params.intra_alpha_s, params.alpha_s};
   const double bw[2] = {params.intra_bw_bytes_per_s, params.bw_bytes_per_s};
+  if (algorithm == Algorithm::kPairwise) {
+    double total = 0;
+    for (int s = 1; s < n; ++s) {
+      double step = 0;
+      for (int i = 0; i < n; ++i) {
+        const int j = (i + s) % n;
+        const int c = box_of.empty() || box_of[i] == box_of[j] ? 0 : 1;
+        const double b = matrix[static_cast<size_t>(i) * n + j];
+        if (b > 0 && !(bw[c] > 0))
+          throw ConfigError(fmt::format("all_to_all_v: the {} bandwidth must be positive; got {}",
+                                        c == 0 ? "intra-box" : "inter-box", bw[c]));
+        step = std::max(step, alpha[c] + (b > 0 ? b / bw[c] : 0.0));
+      }
+      total += step;
+    }
+    return total;
+  }
   double t = 0;
   for (const auto& l : load)
     for (int c = 0; c < 2; ++c) {

@@ -74,7 +74,8 @@ double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int
                           double intra_bw_bytes_per_s);
 
 /**
- * Seconds for a direct all-to-all-v (per-pair sizes) over n ranks spread over boxes.
+ * Seconds for an all-to-all-v (per-pair sizes) over n ranks spread over boxes, `direct` or
+ * `pairwise` (others: ConfigError).
  *
  * `matrix` is n x n row-major bytes from position i to j (the diagonal stays local); `box_of[i]`
  * the box of position i (empty: one box). Pairs inside a box use (intra_alpha_s,
@@ -84,12 +85,17 @@ double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int
  * with sent_i,c (received_i,c) the bytes position i sends to (receives from) class-c peers.
  * A uniform all-to-all of S in one box gives alpha + (n-1) S/(nB), the direct closed form above.
  * Zero-byte pairs post no message; an all-zero matrix costs 0.
+ * Pairwise: n-1 steps one after the other; at step s position i sends to (i+s) mod n, so each
+ * link carries one message: step s costs max over i of alpha_c + matrix[i][(i+s) mod n] / B_c
+ * (c the pair's class), and every step pays its alpha even for 0 bytes (the uniform pairwise
+ * closed form above, for equal entries).
  * Errors: ConfigError for a matrix of the wrong size, negative or non-finite entries, box_of of
  * the wrong size, or a non-positive bandwidth of a class that carries bytes.
  * Source: the Hockney model per link class, as in Thakur et al. 2005, section 3.6.
  */
 double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
-                                    const std::vector<int>& box_of, const AlphaBetaParams& params);
+                                    const std::vector<int>& box_of, const AlphaBetaParams& params,
+                                    Algorithm algorithm = Algorithm::kDirect);
 
 /** Depth D and busiest-link factor f of the double binary tree over n ranks (see above). */
 struct TreeFactors {

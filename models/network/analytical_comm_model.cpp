@@ -113,15 +113,14 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
   if (call.matrix) {
     const ClassParams& c = class_params(m);
     const collectives::Algorithm algo = resolve_algorithm(call, c.box_of);
-    if (algo != collectives::Algorithm::kDirect)
-      throw ConfigError(fmt::format("the analytical back-end models all-to-all-v with the direct "
-                                    "algorithm only; got \"{}\"", collectives::to_string(algo)));
     // The time depends only on the matrix and the group's link classes: MoE layers repeat both.
-    auto key = std::make_pair(static_cast<const void*>(call.matrix), static_cast<const void*>(&c));
+    auto key = std::make_tuple(static_cast<const void*>(call.matrix), static_cast<const void*>(&c),
+                               static_cast<int>(algo));
     auto it = alltoallv_seconds_.find(key);
     if (it == alltoallv_seconds_.end())
       it = alltoallv_seconds_
-               .emplace(key, collectives::alpha_beta_alltoallv_seconds(n, *call.matrix, c.box_of, c.params))
+               .emplace(key, collectives::alpha_beta_alltoallv_seconds(n, *call.matrix, c.box_of,
+                                                                       c.params, algo))
                .first;
     const double seconds = it->second;
     sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));

@@ -44,9 +44,9 @@ class AnalyticalCommModel : public simcore::CommModel {
   };
   const ClassParams& class_params(const std::vector<int>& members);
   std::map<std::vector<int>, ClassParams> class_params_;
-  /** All-to-all-v seconds per (matrix, group link classes): the workload's matrices outlive
+  /** All-to-all-v seconds per (matrix, group link classes, algorithm): the workload's matrices outlive
    *  the model's use of them (the executor passes Workload::matrices entries). */
-  std::map<std::pair<const void*, const void*>, double> alltoallv_seconds_;
+  std::map<std::tuple<const void*, const void*, int>, double> alltoallv_seconds_;
   /** A uniform collective's resolved algorithm and alpha-beta parameters, found once per
    *  (members, kind, algorithm hint): steps repeat the same collectives thousands of times. */
   struct UniformParams {

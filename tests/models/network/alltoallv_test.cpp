@@ -139,6 +139,26 @@ TEST(AllToAllV, UniformMatrixEqualsTheUniformAllToAll) {
                                                    4 * kX, p));
 }
 
+TEST(AllToAllV, PairwiseSumsItsSteps) {
+  // 3 positions in one box, alpha 1 s, B 1 B/s; matrix rows (-, 2, 5), (4, -, 0), (1, 3, -).
+  // Step 1 (i -> i+1): 0->1 2, 1->2 0, 2->0 1: max(1 + 2, 1 + 0, 1 + 1) = 3.
+  // Step 2 (i -> i+2): 0->2 5, 1->0 4, 2->1 3: max(6, 5, 4) = 6. Total 9 s.
+  std::vector<double> m{0, 2, 5, 4, 0, 0, 1, 3, 0};
+  collectives::AlphaBetaParams p;
+  p.alpha_s = p.intra_alpha_s = 1;
+  p.bw_bytes_per_s = p.intra_bw_bytes_per_s = 1;
+  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, Algorithm::kPairwise), 9.0);
+  // Equal entries S/n reproduce the uniform pairwise closed form (n-1)(alpha + S/(nB)).
+  std::vector<double> u(16, 2.0);
+  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(4, u, {}, p, Algorithm::kPairwise),
+                   collectives::alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 4,
+                                                   8.0, p));
+  EXPECT_EQ(config_error([&] {
+              collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, Algorithm::kRing);
+            }),
+            "all_to_all_v: algorithm \"ring\" does not suit an all-to-all; use direct or pairwise");
+}
+
 TEST(AllToAllV, AnalyticalSplitsLinkClassesByBox) {
   // Positions 0, 1 in box 0 and 2, 3 in box 1. Position 0 sends 4 to 1 (intra) and 6 to 2
   // (inter); intra: alpha 1, B 2; inter: alpha 10, B 1 (seconds, bytes per second).
