@@ -197,6 +197,20 @@ void FlowFabric::solve() {
 }
 
 void FlowFabric::arm_completion_event() {
+  // Every re-solve that changes a flow's rate pushes a new entry and leaves the old one stale;
+  // when stale entries outnumber live flows 3 to 1, rebuild the heap from the live entries so
+  // that it stays O(active flows) (a skewed all-to-all re-solves thousands of times).
+  if (completions_.size() > 4 * active_ + 1024) {
+    std::vector<Completion> live;
+    live.reserve(active_);
+    while (!completions_.empty()) {
+      const Completion& c = completions_.top();
+      const Flow& fl = flows_[c.flow];
+      if (fl.active && fl.version == c.version) live.push_back(c);
+      completions_.pop();
+    }
+    completions_ = decltype(completions_)(std::greater<>(), std::move(live));
+  }
   while (!completions_.empty()) {
     const Completion& top = completions_.top();
     const Flow& fl = flows_[top.flow];
