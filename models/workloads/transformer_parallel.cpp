@@ -19,6 +19,25 @@ using namespace dtsim::simcore;
 
 namespace {
 
+/** The dimensions of a placement order such as "tp-dp-pp", innermost first.
+ *  Errors: ConfigError unless it is a permutation of tp, dp and pp. */
+std::vector<std::string_view> placement_order(std::string_view order) {
+  std::vector<std::string_view> dims;
+  size_t begin = 0;
+  while (begin <= order.size()) {
+    size_t end = order.find('-', begin);
+    if (end == std::string_view::npos) end = order.size();
+    dims.push_back(order.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  std::vector<std::string_view> sorted = dims;
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted != std::vector<std::string_view>{"dp", "pp", "tp"})
+    throw ConfigError(fmt::format("placement order '{}' must name tp, dp and pp once each, innermost "
+                                  "first (e.g. tp-dp-pp)", order));
+  return dims;
+}
+
 /** The concatenation of `parts` with one allocation (op names are built millions of times). */
 std::string cat(std::initializer_list<std::string_view> parts) {
   size_t n = 0;
@@ -82,10 +101,18 @@ struct Coord {
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), dtype_(w.intern(p.dtype)) {}
+      : p_(p), w_(w), moe_(moe), dtype_(w.intern(p.dtype)) {
+    // Strides of the placement order, innermost first ("tp-dp-pp": 1, tp, tp dp).
+    int stride = 1;
+    for (std::string_view dim : placement_order(p.order)) {
+      int& s = dim == "tp" ? stride_t_ : dim == "dp" ? stride_d_ : stride_p_;
+      s = stride;
+      stride *= dim == "tp" ? inner() : dim == "dp" ? p.dp : p.pp;
+    }
+  }
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
-  int rank(int t, int d, int pp) const { return t + inner() * (d + p_.dp * pp); }
+  int rank(int t, int d, int pp) const { return t * stride_t_ + d * stride_d_ + pp * stride_p_; }
   int inner() const { return p_.tp * p_.sp; }
 
   void build_rank(const Coord& c);
@@ -159,6 +186,7 @@ class Builder {
   std::vector<std::vector<std::pair<size_t, uint32_t>>> stage_names_{static_cast<size_t>(p_.pp)};
   int stage_ = 0;
   size_t cursor_ = 0;
+  int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
 };
 
 void Builder::build_rank(const Coord& c) {
@@ -577,6 +605,7 @@ void Builder::build_rank(const Coord& c) {
 
 Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   const TransformerConfig& m = p.model;
+  placement_order(p.order);  // validates it
   if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1 || p.ep < 1)
     throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}, ep {}",
                                   p.dp, p.tp, p.pp, p.sp, p.ep));

@@ -4,8 +4,10 @@
  * data (DP, with ZeRO-0/1/2/3), tensor (TP, Megatron-style, optionally with sequence
  * parallelism) and pipeline (PP, GPipe or 1F1B) parallelism, as Megatron-LM runs it.
  *
- * Rank placement: `tp-dp-pp` (TP innermost, so a TP group sits inside a node when tp divides the
- * GPUs per node): rank = t + tp * (d + dp * p); with Ulysses the SP rank takes t's place.
+ * Rank placement (`order`, innermost first): `tp-dp-pp` by default (TP innermost, so a TP group
+ * sits inside a node when tp divides the GPUs per node): rank = t + tp * (d + dp * p); with
+ * Ulysses the SP rank takes t's place. Any permutation of tp, dp, pp may be given, e.g.
+ * `dp-tp-pp` (rank = d + dp * (t + tp * p)) or `tp-pp-dp` (a pipeline inside adjacent ranks).
  * Per layer and micro-batch, on each rank of a TP group: attention and MLP compute (1/tp of the
  * FLOPs each); without sequence parallelism an all-reduce of the activations (b s h 16-bit values)
  * after each of them, forward and backward; with it an all-gather before and a reduce-scatter
@@ -94,6 +96,8 @@ struct TransformerParams {
   int dp = 1, tp = 1, pp = 1;
   int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp = 1)
   int ep = 1;  ///< expert-parallel degree: divides dp; needs tp = 1 when > 1
+  /** Rank placement, innermost dimension first: a permutation of "tp", "dp", "pp". */
+  std::string order = "tp-dp-pp";
   MoeParams moe;
   bool sequence_parallel = false;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;

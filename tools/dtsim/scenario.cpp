@@ -208,6 +208,10 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
     }
   }
   if (moe.enabled() && moe.node_limit > 0 && p.ep > 1) {
+    if (p.order != "tp-dp-pp" && p.order != "dp-tp-pp" && p.order != "dp-pp-tp")
+      w["parallelism"]["order"].fail(fmt::format(
+          "node-limited routing needs each EP group on consecutive ranks (dp innermost, or tp-dp-pp "
+          "with tp = 1); got order {}", p.order));
     // Ranks per node: the ranks sharing rank 0's box; EP groups must consist of whole nodes.
     const auto& ranks = s.topology.ranks();
     const auto& nodes = s.topology.nodes();
@@ -235,7 +239,9 @@ void load_transformer_workload(Scenario& s, const ConfigNode& w) {
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
   par.check_keys({"dp", "tp", "pp", "sp", "ep", "sequence_parallel", "zero", "schedule",
-                  "virtual_stages", "stage_layers", "overlap_grad_reduce"});
+                  "virtual_stages", "stage_layers", "overlap_grad_reduce", "order"});
+  if (auto v = par.get("order"))
+    p.order = v->choice({"tp-dp-pp", "tp-pp-dp", "dp-tp-pp", "dp-pp-tp", "pp-tp-dp", "pp-dp-tp"});
   if (auto v = par.get("ep")) {
     p.ep = static_cast<int>(v->integer(1, 1 << 20));
     if (p.ep > 1 && !p.model.moe.enabled())

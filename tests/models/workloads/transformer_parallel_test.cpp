@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -711,6 +712,35 @@ TEST(TransformerParallelTest, RejectsGlobalBatchNotDivisibleByDpTimesMicroBatch)
             "global_batch (6) must be a positive multiple of dp x micro_batch (2 x 2 = 4)");
   EXPECT_EQ(build_error(with([](auto& p) { p.global_batch = 0; })),
             "global_batch (0) must be a positive multiple of dp x micro_batch (1 x 1 = 1)");
+}
+
+TEST(TransformerParallelTest, PlacementOrderSetsTheGroups) {
+  // dp 2, tp 2, pp 2 (8 ranks). Default tp-dp-pp: rank = t + 2 (d + 2 p): rank 0's TP group
+  // {0, 1}, DP group {0, 2}, pipeline peer 4. dp-tp-pp: rank = d + 2 (t + 2 p): TP {0, 2},
+  // DP {0, 1}, peer 4. tp-pp-dp: rank = t + 2 (p + 2 d): TP {0, 1}, DP {0, 4}, peer 2.
+  struct Case {
+    const char* order;
+    std::vector<int> tp, dp;
+    int peer;
+  };
+  for (const Case& c : {Case{"tp-dp-pp", {0, 1}, {0, 2}, 4}, Case{"dp-tp-pp", {0, 2}, {0, 1}, 4},
+                        Case{"tp-pp-dp", {0, 1}, {0, 4}, 2}}) {
+    TransformerParams p = params(2, 2, 2, 2);
+    p.order = c.order;
+    Workload w = make_transformer(p, nullptr);
+    std::set<std::vector<int>> groups;
+    int peer = -1;
+    for (const Op& op : w.ranks[0].ops) {
+      if (op.kind == OpKind::kCollective) groups.insert(w.groups[op.group]);
+      if (op.kind == OpKind::kSend && peer < 0) peer = op.peer;
+    }
+    EXPECT_TRUE(groups.count(c.tp)) << c.order;
+    EXPECT_TRUE(groups.count(c.dp)) << c.order;
+    EXPECT_EQ(peer, c.peer) << c.order;
+  }
+  EXPECT_EQ(build_error(with([](auto& p) { p.order = "tp-tp-pp"; })),
+            "placement order 'tp-tp-pp' must name tp, dp and pp once each, innermost first (e.g. "
+            "tp-dp-pp)");
 }
 
 TEST(TransformerParallelTest, RejectsExpertParallelismOnADenseModel) {
