@@ -68,6 +68,20 @@ uint32_t Workload::group_of(const std::vector<int>& members, std::string_view co
   return static_cast<uint32_t>(groups.size() - 1);
 }
 
+uint32_t Workload::find_group(const std::vector<int>& members, std::string_view communicator) const {
+  for (uint32_t i = 0; i < groups.size(); ++i)
+    if (groups[i] == members && i < group_names_.size() && group_names_[i] == communicator) return i;
+  DTSIM_ASSERT(false, "find_group: no such communicator");
+  return 0;
+}
+
+uint8_t Workload::find_stream(std::string_view s) const {
+  for (size_t i = 0; i < stream_names.size(); ++i)
+    if (stream_names[i] == s) return static_cast<uint8_t>(i);
+  DTSIM_ASSERT(false, "find_stream: no such stream");
+  return 0;
+}
+
 uint8_t Workload::stream_of(std::string_view s) {
   for (size_t i = 0; i < stream_names.size(); ++i)
     if (stream_names[i] == s) return static_cast<uint8_t>(i);

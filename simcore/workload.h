@@ -96,6 +96,10 @@ class Workload {
   uint32_t group_of(const std::vector<int>& members, std::string_view communicator = {});
   /** Index of the stream of that name, adding it if new. */
   uint8_t stream_of(std::string_view s);
+  /** The existing group or stream (no insertion, safe to call from several threads while
+   *  nothing is added). Errors: InternalError when there is none. */
+  uint32_t find_group(const std::vector<int>& members, std::string_view communicator = {}) const;
+  uint8_t find_stream(std::string_view s) const;
   const std::string& str(uint32_t id) const { return strings[id]; }
   size_t op_count() const;
 

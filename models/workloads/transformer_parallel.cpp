@@ -3,6 +3,10 @@
 #include "models/workloads/gradient_buckets.h"
 
 #include <algorithm>
+#include <exception>
+#include <memory>
+#include <thread>
+#include <unordered_map>
 #include <initializer_list>
 #include <functional>
 #include <string_view>
@@ -101,7 +105,7 @@ struct Coord {
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), dtype_(w.intern(p.dtype)) {
+      : p_(p), w_(w), moe_(moe), dtype_(names_.intern(p.dtype)) {
     // Strides of the placement order, innermost first ("tp-dp-pp": 1, tp, tp dp).
     int stride = 1;
     for (std::string_view dim : placement_order(p.order)) {
@@ -116,6 +120,22 @@ class Builder {
   int inner() const { return p_.tp * p_.sp; }
 
   void build_rank(const Coord& c);
+
+  /** A rank's communicators and streams. */
+  struct Comms {
+    int dp_size = 1, edp_size = 1, ep_pos = 0;
+    uint32_t tp_group = 0, dp_group = 0, ep_group = 0, edp_group = 0;
+    uint8_t tp_s = kCommStream, ep_s = kCommStream, send_next = kCommStream,
+            send_prev = kCommStream, recv_prev = kCommStream, recv_next = kCommStream;
+  };
+  /** The communicators and streams of rank `c`: created in the workload when `create` (the
+   *  serial first pass over every rank), looked up otherwise (ranks built in parallel). */
+  Comms comms(const Coord& c);
+  bool create = true;
+
+  /** Op-name, dtype and algorithm strings of the ranks this builder built: local ids, which
+   *  `make_transformer` maps to the workload's in rank order. */
+  const std::vector<std::string>& local_strings() const { return names_.strings; }
 
  private:
   uint32_t add(int r, Op op) {
@@ -145,7 +165,7 @@ class Builder {
     op.collective = kind;
     op.bytes = static_cast<int64_t>(bytes);
     op.group = group;
-    op.algorithm = w_.intern(algo);
+    op.algorithm = names_.intern(algo);
     op.deps = std::move(deps);
     return add(r, std::move(op));
   }
@@ -162,6 +182,30 @@ class Builder {
     return add(r, std::move(op));
   }
 
+  uint32_t group(const std::vector<int>& members, std::string_view name) {
+    return create ? w_.group_of(members, name) : w_.find_group(members, name);
+  }
+  uint8_t stream(std::string_view name) { return create ? w_.stream_of(name) : w_.find_stream(name); }
+
+  /** A string table of this builder's own (building ranks in parallel needs no shared one). */
+  struct NameTable {
+    struct Hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    // Id 0 is "", as in Workload::strings: an op field left at 0 means "" in both.
+    std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index{{"", 0}};
+    std::vector<std::string> strings{""};
+    uint32_t intern(std::string_view s) {
+      auto it = index.find(s);
+      if (it != index.end()) return it->second;
+      const auto id = static_cast<uint32_t>(strings.size());
+      strings.emplace_back(s);
+      index.emplace(std::string(s), id);
+      return id;
+    }
+  };
+
   /**
    * The interned id of op name `name`. Every rank of a pipeline stage builds the same sequence
    * of op names, so the first rank of a stage records (hash, id) per position and the others
@@ -173,8 +217,9 @@ class Builder {
     const size_t h = std::hash<std::string_view>{}(name);
     auto& seq = stage_names_[static_cast<size_t>(stage_)];
     const size_t k = cursor_++;
-    if (k < seq.size() && seq[k].first == h && w_.strings[seq[k].second] == name) return seq[k].second;
-    const uint32_t id = w_.intern(name);
+    if (k < seq.size() && seq[k].first == h && names_.strings[seq[k].second] == name)
+      return seq[k].second;
+    const uint32_t id = names_.intern(name);
     if (k == seq.size()) seq.emplace_back(h, id);
     return id;
   }
@@ -182,12 +227,47 @@ class Builder {
   const TransformerParams& p_;
   Workload& w_;
   const std::vector<MoeLayerPlan>& moe_;
+  NameTable names_;  // before dtype_: the constructor interns into it
   const uint32_t dtype_;  // interned once: interning per op is a hash lookup per op
   std::vector<std::vector<std::pair<size_t, uint32_t>>> stage_names_{static_cast<size_t>(p_.pp)};
   int stage_ = 0;
   size_t cursor_ = 0;
   int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
 };
+
+Builder::Comms Builder::comms(const Coord& c) {
+  const int tp = p_.tp, pp = p_.pp, sp = p_.sp;
+  Comms k;
+  std::vector<int> tp_members, dp_members;
+  for (int t = 0; t < inner(); ++t) tp_members.push_back(rank(t, c.d, c.p));  // TP or SP group
+  // Gradients are reduced over the DP replicas; Ulysses SP ranks hold full weights too, so with
+  // sp > 1 the reduction spans every rank of the stage (DeepSpeed-Ulysses with ZeRO).
+  for (int d = 0; d < p_.dp; ++d)
+    for (int u = 0; u < sp; ++u) dp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
+  k.dp_size = static_cast<int>(dp_members.size());
+  // Expert parallelism: the EP group is `ep` consecutive DP ranks; the ranks holding the same
+  // experts (same position in their EP group) reduce the expert gradients.
+  const int ep = p_.ep;
+  k.ep_pos = c.d % ep;
+  std::vector<int> ep_members, edp_members;
+  for (int e = 0; e < ep; ++e) ep_members.push_back(rank(c.t, c.d - k.ep_pos + e, c.p));
+  for (int d = k.ep_pos; d < p_.dp; d += ep)
+    for (int u = 0; u < sp; ++u) edp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
+  k.edp_size = static_cast<int>(edp_members.size());
+  k.ep_group = ep > 1 ? group(ep_members, "ep") : 0;
+  k.edp_group = ep > 1 && k.edp_size > 1 ? group(edp_members, "expert_dp") : 0;
+  k.ep_s = ep > 1 ? stream("ep_comm") : kCommStream;
+  // Groups and streams exist only where there is communication (tp = 1: no TP group).
+  k.tp_group = inner() > 1 ? group(tp_members, sp > 1 ? "sp" : "tp") : 0;
+  k.dp_group = k.dp_size > 1 ? group(dp_members, "dp") : 0;
+  k.tp_s = tp > 1 ? stream("tp_comm") : sp > 1 ? stream("sp_comm") : kCommStream;
+  const bool piped = pp > 1;
+  k.send_next = piped ? stream("pp_send_next") : kCommStream;
+  k.send_prev = piped ? stream("pp_send_prev") : kCommStream;
+  k.recv_prev = piped ? stream("pp_recv_prev") : kCommStream;
+  k.recv_next = piped ? stream("pp_recv_next") : kCommStream;
+  return k;
+}
 
 void Builder::build_rank(const Coord& c) {
   stage_ = c.p;
@@ -241,34 +321,13 @@ void Builder::build_rank(const Coord& c) {
   const double emb = static_cast<double>(m.embedding_params()) / tp;
   const double head = static_cast<double>(m.lm_head_params() + m.hidden) / tp;  // + final norm
 
-  std::vector<int> tp_members, dp_members;
-  for (int t = 0; t < inner(); ++t) tp_members.push_back(rank(t, c.d, c.p));  // TP or SP group
-  // Gradients are reduced over the DP replicas; Ulysses SP ranks hold full weights too, so with
-  // sp > 1 the reduction spans every rank of the stage (DeepSpeed-Ulysses with ZeRO).
-  for (int d = 0; d < p_.dp; ++d)
-    for (int u = 0; u < sp; ++u) dp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
-  const int dp_size = static_cast<int>(dp_members.size());
-  // Expert parallelism: the EP group is `ep` consecutive DP ranks; the ranks holding the same
-  // experts (same position in their EP group) reduce the expert gradients.
-  const int ep = p_.ep, ep_pos = c.d % ep;
-  std::vector<int> ep_members, edp_members;
-  for (int e = 0; e < ep; ++e) ep_members.push_back(rank(c.t, c.d - ep_pos + e, c.p));
-  for (int d = ep_pos; d < p_.dp; d += ep)
-    for (int u = 0; u < sp; ++u) edp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
-  const int edp_size = static_cast<int>(edp_members.size());
-  const uint32_t ep_group = ep > 1 ? w_.group_of(ep_members, "ep") : 0;
-  const uint32_t edp_group = ep > 1 && edp_size > 1 ? w_.group_of(edp_members, "expert_dp") : 0;
-  const uint8_t ep_s = ep > 1 ? w_.stream_of("ep_comm") : kCommStream;
-  // Groups and streams exist only where there is communication (tp = 1: no TP group).
-  const uint32_t tp_group = inner() > 1 ? w_.group_of(tp_members, sp > 1 ? "sp" : "tp") : 0;
-  const uint32_t dp_group = dp_size > 1 ? w_.group_of(dp_members, "dp") : 0;
-  const uint8_t tp_s = tp > 1 ? w_.stream_of("tp_comm") : sp > 1 ? w_.stream_of("sp_comm") : kCommStream;
-  const uint8_t dp_s = kCommStream;  // DP gradient/weight collectives: the "comm" stream
-  const bool piped = pp > 1;
-  const uint8_t send_next = piped ? w_.stream_of("pp_send_next") : kCommStream;
-  const uint8_t send_prev = piped ? w_.stream_of("pp_send_prev") : kCommStream;
-  const uint8_t recv_prev = piped ? w_.stream_of("pp_recv_prev") : kCommStream;
-  const uint8_t recv_next = piped ? w_.stream_of("pp_recv_next") : kCommStream;
+  const Comms k = comms(c);
+  const int dp_size = k.dp_size, edp_size = k.edp_size, ep = p_.ep, ep_pos = k.ep_pos;
+  const uint32_t tp_group = k.tp_group, dp_group = k.dp_group, ep_group = k.ep_group,
+                 edp_group = k.edp_group;
+  const uint8_t tp_s = k.tp_s, ep_s = k.ep_s, dp_s = kCommStream;  // DP: the "comm" stream
+  const uint8_t send_next = k.send_next, send_prev = k.send_prev, recv_prev = k.recv_prev,
+                recv_next = k.recv_next;
   const int zero = p_.zero_stage;
 
   uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank
@@ -581,8 +640,8 @@ void Builder::build_rank(const Coord& c) {
   Op opt;
   opt.kind = OpKind::kCompute;
   opt.stream = kComputeStream;
-  opt.name = w_.intern("optimizer step");
-  opt.dtype = w_.intern("fp32");
+  opt.name = names_.intern("optimizer step");
+  opt.dtype = names_.intern("fp32");
   // Adam is priced by its memory traffic: at 12 FLOPs per 30 B (0.4 FLOP/B) it sits far below
   // every device's ridge point (H100: 67 TFLOPS fp32 / 3.35 TB/s = 20 FLOP/B), and it runs on
   // vector units whose fp32 rate not every vendor publishes (Ascend 910C).
@@ -711,10 +770,64 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   MoeStepSummary moe_summary;
   const std::vector<MoeLayerPlan> moe_plan =
       plan_moe(m, p.moe, p.ep, tokens_per_rank, w, &moe_summary);
-  Builder b(p, w, moe_plan);
+  // Ranks in the build order: stages outermost, then DP, then the inner (TP or SP) index.
+  std::vector<Coord> coords;
+  coords.reserve(w.ranks.size());
   for (int pp = 0; pp < p.pp; ++pp)
     for (int d = 0; d < p.dp; ++d)
-      for (int t = 0; t < p.tp * p.sp; ++t) b.build_rank({t, d, pp});
+      for (int t = 0; t < p.tp * p.sp; ++t) coords.push_back({t, d, pp});
+  // Pass 1, serial: every rank's communicators and streams, in build order (so their ids do not
+  // depend on how many threads build).
+  {
+    Builder reg(p, w, moe_plan);
+    for (const Coord& c : coords) reg.comms(c);
+  }
+  // Pass 2: ranks in parallel, in contiguous blocks of the build order; each builder has its own
+  // string table and writes only its own ranks' programs.
+  const size_t threads = std::clamp<size_t>(std::min<size_t>(std::thread::hardware_concurrency(),
+                                                             coords.size() / 64),
+                                            1, 8);
+  std::vector<std::unique_ptr<Builder>> builders;
+  std::vector<std::exception_ptr> errors(threads);
+  std::vector<size_t> block(threads + 1);
+  for (size_t k = 0; k <= threads; ++k) block[k] = coords.size() * k / threads;
+  for (size_t k = 0; k < threads; ++k) {
+    builders.push_back(std::make_unique<Builder>(p, w, moe_plan));
+    builders.back()->create = false;
+  }
+  auto build_block = [&](size_t k) {
+    try {
+      for (size_t i = block[k]; i < block[k + 1]; ++i) builders[k]->build_rank(coords[i]);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (size_t k = 1; k < threads; ++k) pool.emplace_back(build_block, k);
+    build_block(0);
+    for (auto& t : pool) t.join();
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  // Pass 3, serial: local string ids to the workload's, interned in build order (the ids a
+  // single builder would give).
+  for (size_t k = 0; k < threads; ++k) {
+    const std::vector<std::string>& local = builders[k]->local_strings();
+    std::vector<uint32_t> global(local.size(), UINT32_MAX);
+    auto map = [&](uint32_t& id) {
+      if (global[id] == UINT32_MAX) global[id] = w.intern(local[id]);
+      id = global[id];
+    };
+    for (size_t i = block[k]; i < block[k + 1]; ++i) {
+      const Coord& c = coords[i];
+      for (Op& op : w.ranks[static_cast<size_t>(builders[k]->rank(c.t, c.d, c.p))].ops) {
+        map(op.name);
+        map(op.dtype);
+        map(op.algorithm);
+      }
+    }
+  }
 
   if (info) {
     const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
