@@ -182,6 +182,19 @@ class Builder {
     return add(r, std::move(op));
   }
 
+  /** Row `row` of send matrix `matrix` (n x n) summed: what that EP position sends. Cached:
+   *  every micro-batch and layer repeats the same few matrices. */
+  double row_sum(int32_t matrix, int row, int n) {
+    auto& sums = row_sums_[matrix];
+    if (sums.empty()) {
+      const auto& mat = w_.matrices[static_cast<size_t>(matrix)];
+      sums.assign(static_cast<size_t>(n), 0.0);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) sums[static_cast<size_t>(i)] += mat[static_cast<size_t>(i) * n + j];
+    }
+    return sums[static_cast<size_t>(row)];
+  }
+
   uint32_t group(const std::vector<int>& members, std::string_view name) {
     return create ? w_.group_of(members, name) : w_.find_group(members, name);
   }
@@ -233,6 +246,7 @@ class Builder {
   int stage_ = 0;
   size_t cursor_ = 0;
   int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
+  std::unordered_map<int32_t, std::vector<double>> row_sums_;
 };
 
 Builder::Comms Builder::comms(const Coord& c) {
@@ -387,10 +401,7 @@ void Builder::build_rank(const Coord& c) {
       prev = collective(r, name, CollectiveKind::kAllToAll, 0, ep_group, ep_s, p_.ep_algorithm, {prev});
       Op& op = w_.ranks[r].ops[prev];
       op.matrix = phases[k];
-      double row = 0;
-      const auto& mat = w_.matrices[static_cast<size_t>(phases[k])];
-      for (int j = 0; j < ep; ++j) row += mat[static_cast<size_t>(ep_pos) * ep + j];
-      op.bytes = static_cast<int64_t>(row);
+      op.bytes = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
     }
     return prev;
   };
