@@ -761,11 +761,12 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   // The TP group is one node (NVLink 450 GB/s per direction, 2 x 0.5 us per GPU-GPU path) and
   // nothing else runs beside it: a ring all-gather of S = N h x 2 B takes
   // (P - 1)(1 us + S / (P x 450e9)) = 7 x (1e-6 + 536870912 / 3.6e12) = 1.050916e-3 s.
-  for (const auto& c : jm["collectives"])
-    if (c["name"] == "layer 0 attn fwd all_gather")
+  for (const auto& c : jm["collectives"]) {
+    if (c["name"] == "layer 0 attn fwd all_gather") {
       EXPECT_NEAR(c["time_s"].get<double>(), 7 * (1e-6 + 536870912 / 3.6e12), 1e-9);
+    }
+  }
 }
-
 
 /**
  * A tiny MoE scenario on a switch of 8 GPUs: 8 routed experts of width 64, top-`top_k`, EP
