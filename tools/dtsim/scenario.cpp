@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -174,7 +175,14 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
       if (auto x = r->get("seed")) spec.seed = static_cast<uint64_t>(x->integer(0, INT64_MAX));
       if (d == "histogram") {
         auto h = (*r)["histogram"];
-        ConfigNode data = h.is_scalar() ? ConfigNode::load_file(h.resolve_path(h.str())) : h;
+        std::optional<ConfigNode> file;
+        if (h.is_scalar()) {
+          const std::string path = h.resolve_path(h.str());
+          if (!std::filesystem::is_regular_file(path))
+            h.fail(fmt::format("cannot read the routing histogram file '{}'", path));
+          file = ConfigNode::load_file(path);
+        }
+        ConfigNode data = file ? *file : h;
         if (data.is_map()) {
           data.check_keys({"counts", "source"});
           data = data["counts"];
