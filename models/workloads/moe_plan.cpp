@@ -46,6 +46,7 @@ std::vector<MoeLayerPlan> plan_moe(const TransformerConfig& model, const MoePara
     t.redundant_experts = params.redundant_experts;
     EpTraffic x = ep_traffic(load, t);
     p.expert_tokens = x.expert_tokens;
+    p.kept_fraction = 1.0 - x.dropped_fraction;
     const double mean = std::accumulate(x.expert_tokens.begin(), x.expert_tokens.end(), 0.0) / ep;
     const double busiest = *std::max_element(x.expert_tokens.begin(), x.expert_tokens.end());
     if (mean > 0) sum.imbalance = std::max(sum.imbalance, busiest / mean);

@@ -34,7 +34,8 @@ struct MoeLayerPlan {
   bool moe = false;
   std::vector<int32_t> dispatch;  ///< matrix ids, in phase order
   std::vector<int32_t> combine;
-  std::vector<double> expert_tokens;  ///< per EP position, per micro-batch
+  std::vector<double> expert_tokens;  ///< per EP position, per micro-batch (ep = 1: one entry)
+  double kept_fraction = 1;           ///< of the token-expert assignments (capacity drops the rest)
 };
 
 struct MoeStepSummary {

@@ -50,8 +50,9 @@ struct RoutingSpec {
   RoutingDistribution distribution = RoutingDistribution::kUniform;
   /** Zipf: expert of popularity rank r (1-based) gets a share proportional to r^-s. */
   double zipf_exponent = 1.0;
-  /** Histogram: measured token counts per expert; one row for every MoE layer, or one row per
-   *  MoE layer (row m for the m-th MoE layer). */
+  /** Histogram: measured token counts per expert: a single row that applies to every MoE
+   *  layer, or one row per MoE layer (row m for the m-th MoE layer; the scenario loader checks
+   *  the count; here rows repeat cyclically if fewer are given). */
   std::vector<std::vector<double>> histogram;
   /** Zipf: popularity ranks are shuffled over the experts per MoE layer with this seed, so the
    *  hot experts differ between layers (as measured routing does); the same seed gives the same

@@ -408,7 +408,7 @@ void Builder::build_rank(const Coord& c) {
   // Routed-expert work on this rank: the assignments its experts receive (all of them, split
   // over TP, without EP).
   auto expert_assignments = [&](const MoeLayerPlan& plan) {
-    return ep > 1 ? plan.expert_tokens[static_cast<size_t>(ep_pos)] : moe_tokens * m.moe.top_k;
+    return plan.expert_tokens[static_cast<size_t>(ep > 1 ? ep_pos : 0)];
   };
   auto moe_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx) {
     const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
@@ -845,7 +845,15 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     info->params = m.total_params();
     info->micro_batches = mbs;
     info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
-    info->model_flops = 3.0 * info->tokens * m.forward_flops_per_token(p.seq_len);
+    // Model FLOPs count the work the step does: routed-expert work of dropped tokens (capacity
+    // factor) is not done, so it is not counted.
+    double dropped_flops_per_token = 0;
+    for (int l = 0; l < m.layers; ++l)
+      if (m.is_moe_layer(l))
+        dropped_flops_per_token += (1.0 - moe_plan[static_cast<size_t>(l)].kept_fraction) * 2.0 *
+                                   m.moe.top_k * static_cast<double>(m.routed_expert_size());
+    info->model_flops =
+        3.0 * info->tokens * (m.forward_flops_per_token(p.seq_len) - dropped_flops_per_token);
     info->moe = moe_summary;
     // Per stage: its layers (+ embedding, + LM head) and the activations of the micro-batches in
     // flight at its peak; the report keeps the most loaded stage (the first on a tie). With EP
@@ -871,8 +879,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       x.routed_dim = static_cast<double>(m.routed_dim());
       x.expert_ffn = static_cast<double>(m.moe.expert_ffn_hidden);
       x.experts = m.moe.routed_experts;
-      x.assignments = p.ep > 1 ? *std::max_element(plan.expert_tokens.begin(), plan.expert_tokens.end())
-                               : tokens_per_rank * m.moe.top_k;
+      x.assignments = *std::max_element(plan.expert_tokens.begin(), plan.expert_tokens.end());
       x.mlp_matrices = m.mlp_matrices;
       x.shared_experts = m.moe.shared_experts;
       x.tp = p.ep > 1 ? 1 : p.tp;

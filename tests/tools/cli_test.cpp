@@ -827,7 +827,15 @@ TEST_F(CliTest, MoeBadInputNamesTheKeyAndTheNumbers) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, s + ":20:55: error: workload.moe.routing.histogram: the routing histogram has 3 "
                        "counts but the model has 8 routed experts\n");
-  EXPECT_EQ(listing(), (std::vector<std::string>{"a.yaml", "b.yaml", "c.yaml"}));
+  // Two MoE layers: one histogram row for all, or two; three is an error at the list.
+  s = file("d.yaml", moe_scenario(8, 2, "  moe: {routing: {distribution: histogram, histogram: "
+                                        "[[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1], "
+                                        "[1, 1, 1, 1, 1, 1, 1, 1]]}}\n"));
+  r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":20:55: error: workload.moe.routing.histogram: the routing histogram has 3 "
+                       "rows; give one row for every MoE layer or one per MoE layer (2)\n");
+  EXPECT_EQ(listing(), (std::vector<std::string>{"a.yaml", "b.yaml", "c.yaml", "d.yaml"}));
 }
 
 }  // namespace

@@ -137,7 +137,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   if (s.memory) {
     const auto& m = *s.memory;
     const double gib = 1073741824.0;
-    j["memory"] = {{"rank", "the most loaded (pipeline stage 0)"},
+    j["memory"] = {{"rank", "the most loaded pipeline stage (stage 0 with an even split)"},
                    {"weights_GiB", m.params / gib},
                    {"gradients_GiB", m.grads / gib},
                    {"optimizer_GiB", m.optimizer / gib},

@@ -206,10 +206,15 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
           if (!(total > 0)) row.fail("the routing histogram's counts sum to 0");
           spec.histogram.push_back(std::move(counts));
         };
-        if (nested)
+        if (nested) {
+          const int moe_layers = p.model.layers - moe.first_dense_layers;
+          if (rows.size() != 1 && static_cast<int>(rows.size()) != moe_layers)
+            data.fail(fmt::format("the routing histogram has {} rows; give one row for every MoE "
+                                  "layer or one per MoE layer ({})", rows.size(), moe_layers));
           for (const auto& row : rows) read_row(row);
-        else
+        } else {
           read_row(data);
+        }
       } else if (auto x = r->get("histogram")) {
         x->fail("histogram applies to distribution: histogram only");
       }

@@ -286,6 +286,22 @@ TEST(MoeGenerator, ExpertGradientsReduceOverTheExpertDataParallelGroup) {
   EXPECT_EQ(dense_bytes, 886'016);
 }
 
+TEST(MoeGenerator, DroppedTokensAreNotCountedAsModelFlops) {
+  // Histogram (4, 2, 1, 1) / 8 with capacity factor 1 drops 1/4 of the assignments (see
+  // MoeRouting.CapacityFactorDropsTheOverflow). Per token and MoE layer that is 1/4 x top-2 x
+  // 2 x 6,144 = 6,144 forward FLOPs not done; x 3 (forward + backward) x 128 tokens (4
+  // sequences of 32) x 3 MoE layers = 7,077,888 FLOPs fewer in the step's model FLOPs.
+  TransformerParams p = moe_params(4, 4);
+  p.moe.routing.distribution = RoutingDistribution::kHistogram;
+  p.moe.routing.histogram = {{4, 2, 1, 1}};
+  TransformerInfo dropless, capped;
+  make_transformer(p, &dropless);
+  p.model.moe.capacity_factor = 1.0;
+  make_transformer(p, &capped);
+  EXPECT_DOUBLE_EQ(capped.moe.dropped_fraction, 0.25);
+  EXPECT_DOUBLE_EQ(dropless.model_flops - capped.model_flops, 7'077'888.0);
+}
+
 TEST(MoeGenerator, BigMacCommunicatesAtTheReducedDimension) {
   // bigmac_dim r = 16: the pairs carry 32 x 2 / 4 x 16 x 2 B = 512 B (a quarter of 2,048), and
   // the down projection costs 2 x h x r x T = 2 x 64 x 16 x 32 = 65,536 FLOPs.
