@@ -120,9 +120,14 @@ void Executor::join_collective(int rank, uint32_t i) {
                                     "matrix index below {}; got {} and {}", rank, i, w_.str(op.name),
                                     w_.matrices.size(), to_string(op.collective), op.matrix));
     call.matrix = &w_.matrices[op.matrix];
-    // all-to-all-v: record the mean bytes a member sends (its row sum, diagonal included).
-    double total = 0;
-    for (double b : *call.matrix) total += b;
+    // all-to-all-v: record the mean bytes a member sends (its row sum, diagonal included),
+    // summed once per matrix: every layer and micro-batch repeats the same few.
+    if (matrix_total_.empty()) matrix_total_.assign(w_.matrices.size(), -1.0);
+    double& total = matrix_total_[static_cast<size_t>(op.matrix)];
+    if (total < 0) {
+      total = 0;
+      for (double b : *call.matrix) total += b;
+    }
     record_bytes = static_cast<int64_t>(std::llround(total / static_cast<double>(members.size())));
   }
   uint32_t rec = static_cast<uint32_t>(result_.collectives.size());

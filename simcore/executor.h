@@ -91,6 +91,7 @@ class Executor {
   std::vector<uint8_t> done_;           // per global op
   std::vector<std::map<uint32_t, uint64_t>> group_seq_;  // per rank: group -> next index
   std::map<std::pair<uint32_t, uint64_t>, Instance> instances_;
+  std::vector<double> matrix_total_;  ///< sum of each send matrix (-1: not summed yet)
   std::map<P2pKey, std::vector<uint32_t>> sends_, recvs_;  // queued op indices
   std::vector<std::vector<std::pair<Time, Time>>> compute_iv_, comm_iv_;
   ExecutionResult result_;

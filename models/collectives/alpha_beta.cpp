@@ -155,6 +155,14 @@ double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
     }
   const double alpha[2] = {params.intra_alpha_s, params.alpha_s};
   const double bw[2] = {params.intra_bw_bytes_per_s, params.bw_bytes_per_s};
+  // alpha + bytes / B of class c; a class that carries bytes needs a positive bandwidth.
+  auto message_s = [&](int c, double bytes) {
+    if (bytes == 0) return alpha[c];
+    if (!(bw[c] > 0))
+      throw ConfigError(fmt::format("all_to_all_v: the {} bandwidth must be positive; got {}",
+                                    c == 0 ? "intra-box" : "inter-box", bw[c]));
+    return alpha[c] + bytes / bw[c];
+  };
   if (algorithm == Algorithm::kPairwise) {
     double total = 0;
     for (int s = 1; s < n; ++s) {
@@ -162,11 +170,7 @@ double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
       for (int i = 0; i < n; ++i) {
         const int j = (i + s) % n;
         const int c = box_of.empty() || box_of[i] == box_of[j] ? 0 : 1;
-        const double b = matrix[static_cast<size_t>(i) * n + j];
-        if (b > 0 && !(bw[c] > 0))
-          throw ConfigError(fmt::format("all_to_all_v: the {} bandwidth must be positive; got {}",
-                                        c == 0 ? "intra-box" : "inter-box", bw[c]));
-        step = std::max(step, alpha[c] + (b > 0 ? b / bw[c] : 0.0));
+        step = std::max(step, message_s(c, matrix[static_cast<size_t>(i) * n + j]));
       }
       total += step;
     }
@@ -176,11 +180,7 @@ double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
   for (const auto& l : load)
     for (int c = 0; c < 2; ++c) {
       const double bytes = std::max(l[c], l[2 + c]);
-      if (bytes == 0) continue;
-      if (!(bw[c] > 0))
-        throw ConfigError(fmt::format("all_to_all_v: the {} bandwidth must be positive; got {}",
-                                      c == 0 ? "intra-box" : "inter-box", bw[c]));
-      t = std::max(t, alpha[c] + bytes / bw[c]);
+      if (bytes > 0) t = std::max(t, message_s(c, bytes));
     }
   return t;
 }

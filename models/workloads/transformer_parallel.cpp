@@ -200,25 +200,6 @@ class Builder {
   }
   uint8_t stream(std::string_view name) { return create ? w_.stream_of(name) : w_.find_stream(name); }
 
-  /** A string table of this builder's own (building ranks in parallel needs no shared one). */
-  struct NameTable {
-    struct Hash {
-      using is_transparent = void;
-      size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
-    // Id 0 is "", as in Workload::strings: an op field left at 0 means "" in both.
-    std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> index{{"", 0}};
-    std::vector<std::string> strings{""};
-    uint32_t intern(std::string_view s) {
-      auto it = index.find(s);
-      if (it != index.end()) return it->second;
-      const auto id = static_cast<uint32_t>(strings.size());
-      strings.emplace_back(s);
-      index.emplace(std::string(s), id);
-      return id;
-    }
-  };
-
   /**
    * The interned id of op name `name`. Every rank of a pipeline stage builds the same sequence
    * of op names, so the first rank of a stage records (hash, id) per position and the others
@@ -240,7 +221,9 @@ class Builder {
   const TransformerParams& p_;
   Workload& w_;
   const std::vector<MoeLayerPlan>& moe_;
-  NameTable names_;  // before dtype_: the constructor interns into it
+  // Strings of this builder's own (a scratch Workload serves as the table: ranks built in
+  // parallel share no table); before dtype_: the constructor interns into it.
+  Workload names_;
   const uint32_t dtype_;  // interned once: interning per op is a hash lookup per op
   std::vector<std::vector<std::pair<size_t, uint32_t>>> stage_names_{static_cast<size_t>(p_.pp)};
   int stage_ = 0;

@@ -245,6 +245,16 @@ compute::DeviceSpec load_device(const ConfigNode& ref) {
   return d;
 }
 
+void load_moe_overrides(const ConfigNode& n, int64_t hidden, workloads::MoeConfig& moe) {
+  if (auto x = n.get("node_limit")) moe.node_limit = static_cast<int>(x->integer(0, 1 << 20));
+  if (auto x = n.get("capacity_factor")) {
+    moe.capacity_factor = x->number();
+    if (!(moe.capacity_factor >= 0) || !std::isfinite(moe.capacity_factor))
+      x->expected("a capacity factor >= 0 (0: dropless)");
+  }
+  if (auto x = n.get("bigmac_dim")) moe.bigmac_dim = x->integer(0, hidden);
+}
+
 workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   n.check_keys({"name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads", "vocab",
@@ -271,13 +281,7 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
       top_k.fail(fmt::format("top_k ({}) must not exceed routed_experts ({})", e.top_k, e.routed_experts));
     e.expert_ffn_hidden = (*moe)["expert_ffn_hidden"].integer(1, INT64_MAX / 4);
     if (auto x = moe->get("first_dense_layers")) e.first_dense_layers = static_cast<int>(x->integer(0, m.layers));
-    if (auto x = moe->get("node_limit")) e.node_limit = static_cast<int>(x->integer(0, 1 << 20));
-    if (auto x = moe->get("capacity_factor")) {
-      e.capacity_factor = x->number();
-      if (!(e.capacity_factor >= 0) || !std::isfinite(e.capacity_factor))
-        x->expected("a capacity factor >= 0 (0: dropless)");
-    }
-    if (auto x = moe->get("bigmac_dim")) e.bigmac_dim = x->integer(0, m.hidden);
+    load_moe_overrides(*moe, m.hidden, e);
   }
   if (m.hidden % m.heads != 0)
     n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));

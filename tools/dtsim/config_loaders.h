@@ -20,5 +20,8 @@ ConfigNode load_ref(const ConfigNode& n);
 topologies::Topology load_topology(const ConfigNode& n);
 compute::DeviceSpec load_device(const ConfigNode& n);
 workloads::TransformerConfig load_transformer(const ConfigNode& n);
+/** The MoE keys a model's `moe:` block and a scenario's `workload.moe` block share (node_limit,
+ *  capacity_factor, bigmac_dim, each optional) into `moe`; `hidden` bounds bigmac_dim. */
+void load_moe_overrides(const ConfigNode& n, int64_t hidden, workloads::MoeConfig& moe);
 
 }  // namespace dtsim::cli

@@ -150,13 +150,7 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
     auto bytes_of = [](const ConfigNode& n) { return n.choice({"bf16", "fp16", "fp8"}) == "fp8" ? 1.0 : 2.0; };
     if (auto x = mb->get("dispatch_dtype")) p.moe.dispatch_bytes_per_element = bytes_of(*x);
     if (auto x = mb->get("combine_dtype")) p.moe.combine_bytes_per_element = bytes_of(*x);
-    if (auto x = mb->get("node_limit")) moe.node_limit = static_cast<int>(x->integer(0, 1 << 20));
-    if (auto x = mb->get("capacity_factor")) {
-      moe.capacity_factor = x->number();
-      if (!(moe.capacity_factor >= 0) || !std::isfinite(moe.capacity_factor))
-        x->expected("a capacity factor >= 0 (0: dropless)");
-    }
-    if (auto x = mb->get("bigmac_dim")) moe.bigmac_dim = x->integer(0, p.model.hidden);
+    load_moe_overrides(*mb, p.model.hidden, moe);
     if (auto r = mb->get("routing")) {
       r->check_keys({"distribution", "exponent", "histogram", "seed"});
       auto& spec = p.moe.routing;
