@@ -7,23 +7,16 @@
 #include <gtest/gtest.h>
 
 #include "topologies/builders.h"
+#include "tests/support/rail_fat_tree.h"
 
 namespace dtsim::topologies {
 namespace {
 
 // Illustrative link parameters (test inputs, not datasheet values).
 constexpr double kB = 100e9;  // bytes per second per direction
-const LinkSpec kLink{"nvlink", kB, Time::ns(500)};
+const LinkSpec kNvlink{"nvlink", kB, Time::ns(500)};
 
-RailFatTreeParams rail_params(int nodes) {
-  RailFatTreeParams p;
-  p.nodes = nodes;
-  p.nvlink = {"nvlink", 450e9, Time::ns(300)};
-  p.pcie = {"pcie", 64e9, Time::ns(100)};
-  p.nic = {"infiniband", 50e9, Time::ns(500)};
-  p.spine = {"infiniband", 0, Time::ns(700)};
-  return p;
-}
+using test::rail_params;
 
 TopologySummary summary_of(const Topology& t) {
   Router r(t);
@@ -34,7 +27,7 @@ TEST(AnalysisTest, SwitchSummary) {
   // 8 GPUs on one switch, links of B per direction.
   // Diameter 2 (gpu-sw-gpu); max latency 2 * 500 ns; capacity 8 links * 2 directions * B;
   // bisection: ranks 0..3 each send at most B up their link: 4B = n/2 * B.
-  TopologySummary s = summary_of(build_switch(8, kLink));
+  TopologySummary s = summary_of(build_switch(8, kNvlink));
   EXPECT_EQ(s.nodes_by_kind, (std::map<std::string, int>{{"accelerator", 8}, {"switch", 1}}));
   EXPECT_EQ(s.links_by_class, (std::map<std::string, int>{{"nvlink", 8}}));
   EXPECT_EQ(s.capacity_by_class_bytes_per_s, (std::map<std::string, double>{{"nvlink", 16 * kB}}));
@@ -48,20 +41,20 @@ TEST(AnalysisTest, SwitchSummary) {
 
 TEST(AnalysisTest, SwitchOddRankCountBisection) {
   // 7 ranks: first half floor(7/2) = 3 ranks, so the flow is 3B.
-  EXPECT_EQ(summary_of(build_switch(7, kLink)).bisection_bytes_per_s, 3 * kB);
+  EXPECT_EQ(summary_of(build_switch(7, kNvlink)).bisection_bytes_per_s, 3 * kB);
 }
 
 TEST(AnalysisTest, RingDiameterIsHalfTheRing) {
   // Ring of n: diameter floor(n/2) hops. Bisection: the halves {0..n/2-1} and the rest are joined
   // by 2 links (n/2-1 <-> n/2 and n-1 <-> 0): 2B.
   for (int n : {3, 4, 7, 8, 16}) {
-    TopologySummary s = summary_of(build_ring(n, kLink));
+    TopologySummary s = summary_of(build_ring(n, kNvlink));
     EXPECT_EQ(s.diameter_hops, n / 2) << n;
     EXPECT_EQ(s.max_rank_path_latency, Time::ns(500) * (n / 2)) << n;
     EXPECT_EQ(s.bisection_bytes_per_s, 2 * kB) << n;
   }
   // n = 2: a single link, diameter 1, bisection B.
-  TopologySummary s2 = summary_of(build_ring(2, kLink));
+  TopologySummary s2 = summary_of(build_ring(2, kNvlink));
   EXPECT_EQ(s2.diameter_hops, 1);
   EXPECT_EQ(s2.bisection_bytes_per_s, kB);
 }
@@ -69,12 +62,12 @@ TEST(AnalysisTest, RingDiameterIsHalfTheRing) {
 TEST(AnalysisTest, TorusSummary) {
   // 4x4 torus: diameter = 2 + 2 = 4 hops (floor(4/2) per dimension).
   // Bisection: rows x = 0,1 vs x = 2,3; cut links 1<->2 and 3<->0 in each of 4 columns: 8B.
-  TopologySummary s = summary_of(build_torus({4, 4}, kLink));
+  TopologySummary s = summary_of(build_torus({4, 4}, kNvlink));
   EXPECT_EQ(s.diameter_hops, 4);
   EXPECT_EQ(s.max_rank_path_latency, Time::ns(2000));
   EXPECT_EQ(s.bisection_bytes_per_s, 8 * kB);
   // 4x4x4: diameter 2 + 2 + 2 = 6; bisection 2 * 16 links = 32B.
-  TopologySummary s3 = summary_of(build_torus({4, 4, 4}, kLink));
+  TopologySummary s3 = summary_of(build_torus({4, 4, 4}, kNvlink));
   EXPECT_EQ(s3.diameter_hops, 6);
   EXPECT_EQ(s3.bisection_bytes_per_s, 32 * kB);
 }
@@ -82,7 +75,7 @@ TEST(AnalysisTest, TorusSummary) {
 TEST(AnalysisTest, FullyConnectedSummary) {
   // n = 4: diameter 1; bisection = (n/2)^2 cross links = 4B (no 2-hop detours: GPUs do not
   // forward, and they would cross the same cut anyway).
-  TopologySummary s = summary_of(build_fully_connected(4, kLink));
+  TopologySummary s = summary_of(build_fully_connected(4, kNvlink));
   EXPECT_EQ(s.diameter_hops, 1);
   EXPECT_EQ(s.bisection_bytes_per_s, 4 * kB);
 }
@@ -165,7 +158,7 @@ TEST(AnalysisTest, HalfDuplexChannelIsSharedByBothDirections) {
 }
 
 TEST(AnalysisTest, SingleRankHasNoPairs) {
-  TopologySummary s = summary_of(build_fully_connected(1, kLink));
+  TopologySummary s = summary_of(build_fully_connected(1, kNvlink));
   EXPECT_EQ(s.ranks, 1);
   EXPECT_EQ(s.diameter_hops, 0);
   EXPECT_EQ(s.max_rank_path_latency, Time::zero());

@@ -9,12 +9,13 @@
 
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
+#include "tests/support/rail_fat_tree.h"
 
 namespace dtsim::topologies {
 namespace {
 
 // Illustrative link parameters (test inputs, not datasheet values).
-const LinkSpec kLink{"nvlink", 100e9, Time::ns(500)};
+const LinkSpec kBuilderLink{"nvlink", 100e9, Time::ns(500)};
 
 using test::config_error;
 
@@ -31,19 +32,11 @@ bool linked(const Topology& t, std::string_view a, std::string_view b) {
   });
 }
 
-RailFatTreeParams rail_params(int nodes) {
-  RailFatTreeParams p;
-  p.nodes = nodes;
-  p.nvlink = {"nvlink", 450e9, Time::ns(300)};
-  p.pcie = {"pcie", 64e9, Time::ns(100)};
-  p.nic = {"infiniband", 50e9, Time::ns(500)};
-  p.spine = {"infiniband", 0, Time::ns(700)};
-  return p;
-}
+using test::rail_params;
 
 TEST(BuildersTest, SwitchHasOneLinkPerEndpoint) {
   // n endpoints + 1 switch = 9 nodes; one link per endpoint = 8 links.
-  Topology t = build_switch(8, kLink);
+  Topology t = build_switch(8, kBuilderLink);
   EXPECT_EQ(t.nodes().size(), 9u);
   EXPECT_EQ(t.links().size(), 8u);
   EXPECT_EQ(t.rank_count(), 8);
@@ -61,7 +54,7 @@ TEST(BuildersTest, SwitchHasOneLinkPerEndpoint) {
 
 TEST(BuildersTest, RingHasNLinksAndForwards) {
   // Link i <-> (i+1) mod n for i < n: n links.
-  Topology t = build_ring(6, kLink);
+  Topology t = build_ring(6, kBuilderLink);
   EXPECT_EQ(t.nodes().size(), 6u);
   EXPECT_EQ(t.links().size(), 6u);
   EXPECT_TRUE(linked(t, "gpu5", "gpu0"));
@@ -71,41 +64,41 @@ TEST(BuildersTest, RingHasNLinksAndForwards) {
 
 TEST(BuildersTest, RingOfTwoHasOneLink) {
   // 0 <-> 1 and 1 <-> 0 are the same pair: a single link.
-  EXPECT_EQ(build_ring(2, kLink).links().size(), 1u);
+  EXPECT_EQ(build_ring(2, kBuilderLink).links().size(), 1u);
 }
 
 TEST(BuildersTest, FullyConnectedHasAllPairs) {
   // n(n-1)/2 = 5*4/2 = 10 links; n = 1: none.
-  Topology t = build_fully_connected(5, kLink);
+  Topology t = build_fully_connected(5, kBuilderLink);
   EXPECT_EQ(t.nodes().size(), 5u);
   EXPECT_EQ(t.links().size(), 10u);
   EXPECT_TRUE(linked(t, "gpu1", "gpu4"));
   EXPECT_FALSE(t.nodes()[0].forwards);
-  EXPECT_EQ(build_fully_connected(1, kLink).links().size(), 0u);
+  EXPECT_EQ(build_fully_connected(1, kBuilderLink).links().size(), 0u);
 }
 
 TEST(BuildersTest, TorusLinkCounts) {
   // Per dimension of size k >= 3 one link per node; size 2: one per pair (N/2); size 1: none.
   // 4x4: 16 * 2 = 32. 3x4x5: 60 * 3 = 180. 2x3: 6/2 + 6 = 9. 1x4: 0 + 4 = 4. 2x2x2: 3 * 4 = 12.
-  EXPECT_EQ(build_torus({4, 4}, kLink).links().size(), 32u);
-  Topology t345 = build_torus({3, 4, 5}, kLink);
+  EXPECT_EQ(build_torus({4, 4}, kBuilderLink).links().size(), 32u);
+  Topology t345 = build_torus({3, 4, 5}, kBuilderLink);
   EXPECT_EQ(t345.nodes().size(), 60u);
   EXPECT_EQ(t345.links().size(), 180u);
-  EXPECT_EQ(build_torus({2, 3}, kLink).links().size(), 9u);
-  EXPECT_EQ(build_torus({1, 4}, kLink).links().size(), 4u);
-  EXPECT_EQ(build_torus({2, 2, 2}, kLink).links().size(), 12u);
+  EXPECT_EQ(build_torus({2, 3}, kBuilderLink).links().size(), 9u);
+  EXPECT_EQ(build_torus({1, 4}, kBuilderLink).links().size(), 4u);
+  EXPECT_EQ(build_torus({2, 2, 2}, kBuilderLink).links().size(), 12u);
 }
 
 TEST(BuildersTest, TorusIsRowMajorWithWraparound) {
   // 4x4, rank = 4x + y. gpu5 = (1,1): neighbours (0,1)=1, (2,1)=9, (1,0)=4, (1,2)=6.
   // gpu0 = (0,0) wraps to (3,0)=12 and (0,3)=3.
-  Topology t = build_torus({4, 4}, kLink);
+  Topology t = build_torus({4, 4}, kBuilderLink);
   for (const char* n : {"gpu1", "gpu9", "gpu4", "gpu6"}) EXPECT_TRUE(linked(t, "gpu5", n)) << n;
   EXPECT_TRUE(linked(t, "gpu0", "gpu12"));
   EXPECT_TRUE(linked(t, "gpu0", "gpu3"));
   EXPECT_FALSE(linked(t, "gpu0", "gpu5"));
   // 3D 2x3x4: rank = 12x + 4y + z. gpu17 = (1,1,1): z-neighbours 16, 18; y: 13, 21; x: 5.
-  Topology t3 = build_torus({2, 3, 4}, kLink);
+  Topology t3 = build_torus({2, 3, 4}, kBuilderLink);
   for (const char* n : {"gpu16", "gpu18", "gpu13", "gpu21", "gpu5"})
     EXPECT_TRUE(linked(t3, "gpu17", n)) << n;
   for (const Node& v : t3.nodes()) EXPECT_TRUE(v.forwards);
@@ -215,10 +208,10 @@ TEST(BuildersTest, RejectsBadParametersWithExactMessages) {
   LinkSpec zero_bw{"nvlink", 0, Time::ns(1)};
   LinkSpec negative_latency{"nvlink", 1e9, Time::ns(-5)};
   LinkSpec no_class{"", 1e9, Time::ns(1)};
-  EXPECT_EQ(config_error([] { build_switch(0, kLink); }),
+  EXPECT_EQ(config_error([] { build_switch(0, kBuilderLink); }),
             "switch: endpoints: expected at least 1; got 0");
-  EXPECT_EQ(config_error([] { build_ring(1, kLink); }), "ring: n: expected at least 2; got 1");
-  EXPECT_EQ(config_error([] { build_fully_connected(0, kLink); }),
+  EXPECT_EQ(config_error([] { build_ring(1, kBuilderLink); }), "ring: n: expected at least 2; got 1");
+  EXPECT_EQ(config_error([] { build_fully_connected(0, kBuilderLink); }),
             "fully_connected: n: expected at least 1; got 0");
   EXPECT_EQ(config_error([&] { build_ring(4, zero_bw); }),
             "ring: link.bw_bytes_per_s: expected a positive finite bandwidth; got 0");
@@ -226,18 +219,18 @@ TEST(BuildersTest, RejectsBadParametersWithExactMessages) {
             "switch: link.latency: expected a non-negative latency; got -5.000 ns");
   EXPECT_EQ(config_error([&] { build_switch(4, no_class); }),
             "switch: link.link_class: expected a link class, e.g. \"nvlink\"; got \"\"");
-  EXPECT_EQ(config_error([] { build_torus({4}, kLink); }),
+  EXPECT_EQ(config_error([] { build_torus({4}, kBuilderLink); }),
             "torus: dims: expected 2 or 3 entries; got 1");
   EXPECT_EQ(config_error([] {
-              build_torus({2, 2, 2, 2}, kLink);
+              build_torus({2, 2, 2, 2}, kBuilderLink);
             }),
             "torus: dims: expected 2 or 3 entries; got 4");
   EXPECT_EQ(config_error([] {
-              build_torus({4, 0}, kLink);
+              build_torus({4, 0}, kBuilderLink);
             }),
             "torus: dims[1]: expected at least 1; got 0");
   EXPECT_EQ(config_error([] {
-              build_nvswitch_node({0, kLink});
+              build_nvswitch_node({0, kBuilderLink});
             }),
             "nvswitch_node: gpus: expected at least 1; got 0");
 
@@ -270,7 +263,7 @@ TEST(BuildersTest, RejectsBadParametersWithExactMessages) {
 TEST(BuildersTest, ConfigErrorPrintsLikeACompiler) {
   // No source location at this layer: what() is "error: " + message.
   try {
-    build_ring(1, kLink);
+    build_ring(1, kBuilderLink);
     FAIL() << "expected ConfigError";
   } catch (const simcore::ConfigError& e) {
     EXPECT_STREQ(e.what(), "error: ring: n: expected at least 2; got 1");

@@ -8,20 +8,13 @@
 
 #include "simcore/error.h"
 #include "topologies/builders.h"
+#include "tests/support/rail_fat_tree.h"
 
 namespace dtsim::topologies {
 namespace {
 
 // Illustrative link parameters (test inputs, not datasheet values).
-RailFatTreeParams rail_params(int nodes) {
-  RailFatTreeParams p;
-  p.nodes = nodes;
-  p.nvlink = {"nvlink", 450e9, Time::ns(300)};
-  p.pcie = {"pcie", 64e9, Time::ns(100)};
-  p.nic = {"infiniband", 50e9, Time::ns(500)};
-  p.spine = {"infiniband", 0, Time::ns(700)};
-  return p;
-}
+using test::rail_params;
 
 uint32_t id(const Topology& t, std::string_view name) { return *t.find_node(name); }
 

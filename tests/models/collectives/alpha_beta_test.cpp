@@ -11,6 +11,7 @@
 #include "models/collectives/schedule.h"
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
+#include "tests/support/schedule_replay.h"
 
 namespace dtsim::collectives {
 namespace {
@@ -18,8 +19,8 @@ namespace {
 using simcore::CollectiveKind;
 using simcore::ConfigError;
 
-constexpr double kGiB = 1073741824.0;  // 2^30
-constexpr double kRelTol = 1e-12;      // closed forms: a handful of double operations
+constexpr double kGiBytes = 1073741824.0;  // 2^30 (named apart from schedule_test's kGiB: unity build)
+constexpr double kClosedFormRelTol = 1e-12;      // closed forms: a handful of double operations
 
 // Worked numbers below use S = 2^30 B, alpha = 1 us, B = 450 GB/s (so S/B = 2.386092942e-3 s).
 AlphaBetaParams params(int chunks = 1) {
@@ -30,54 +31,54 @@ AlphaBetaParams params(int chunks = 1) {
   return p;
 }
 
-void expect_rel(double got, double expected) { EXPECT_NEAR(got, expected, expected * kRelTol); }
+void expect_rel(double got, double expected) { EXPECT_NEAR(got, expected, expected * kClosedFormRelTol); }
 
 using test::config_error_what;
 
 TEST(AlphaBeta, RingAllReduce) {
   // 2(n-1)(alpha + S/(nB)) = 14 * (1e-6 + 2^30 / 3.6e12) = 4.189662649e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiB, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiBytes, params()),
              4.189662648888889e-3);
   // Same algorithm with 4 chunks: (14 + 3)(alpha + S/(32B)) = 17 * 75.5654e-6.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiB, params(4)),
-             17 * (1e-6 + kGiB / (32 * 450e9)));
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiBytes, params(4)),
+             17 * (1e-6 + kGiBytes / (32 * 450e9)));
 }
 
 TEST(AlphaBeta, RingReduceScatterAllGatherAndBidirectional) {
   // (n-1)(alpha + S/(nB)) = 7 * 2.992616178e-4 = 2.094831324e-3 s.
   for (auto kind : {CollectiveKind::kReduceScatter, CollectiveKind::kAllGather})
-    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiB, params()),
+    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiBytes, params()),
                2.0948313244444445e-3);
   // One link per rank: the bidirectional ring costs what the ring costs.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, 8, kGiB,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, 8, kGiBytes,
                                 params()),
              4.189662648888889e-3);
 }
 
 TEST(AlphaBeta, HalvingDoubling) {
   // 2 log2(n) alpha + 2 (n-1)/n S/B = 6e-6 + 1.75 * 2.386092942e-3 = 4.181662649e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 8, kGiB,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 8, kGiBytes,
                                 params()),
              4.181662648888889e-3);
   // Reduce-scatter: half of it.
   expect_rel(alpha_beta_seconds(CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, 8,
-                                kGiB, params()),
+                                kGiBytes, params()),
              4.181662648888889e-3 / 2);
 }
 
 TEST(AlphaBeta, AllToAll) {
   // Direct: alpha + (n-1) S/(nB) = 1e-6 + 0.875 * 2.386092942e-3 = 2.088831324e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 8, kGiB, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 8, kGiBytes, params()),
              2.0888313244444446e-3);
   // Pairwise: (n-1)(alpha + S/(nB)), one alpha per step: 6 us more than direct.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 8, kGiB, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 8, kGiBytes, params()),
              2.0948313244444445e-3);
 }
 
 TEST(AlphaBeta, ChainBroadcastAndReduce) {
   // (n-1 + c-1)(alpha + S/(cB)) = 10 * (1e-6 + 2^30 / 1.8e12) = 5.975232356e-3 s.
   for (auto kind : {CollectiveKind::kBroadcast, CollectiveKind::kReduce})
-    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiB, params(4)),
+    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiBytes, params(4)),
                5.975232355555556e-3);
 }
 
@@ -86,19 +87,19 @@ TEST(AlphaBeta, DoubleBinaryTree) {
   // pieces per piece index. c = 1: 2D (alpha + S/(2B)) = 8 * 1.194046471e-3 = 9.552371769e-3 s.
   EXPECT_EQ(double_binary_tree_factors(16).depth, 4);
   EXPECT_EQ(double_binary_tree_factors(16).link_pieces, 4);
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes,
                                 params()),
              9.552371768888889e-3);
   // c = 8: 2D (alpha + S/(16B)) + 7 (alpha + 4 S/(16B)) = 5.38370912e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes,
                                 params(8)),
              5.38370912e-3);
   // Deep pipelines tend to NCCL's tree model 2 S/B + 2D alpha (alpha -> 0 to isolate S/B).
   AlphaBetaParams deep = params(4096);
   deep.alpha_s = 0;
   EXPECT_NEAR(
-      alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiB, deep),
-      2 * kGiB / 450e9, 2 * kGiB / 450e9 * 1e-2);
+      alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes, deep),
+      2 * kGiBytes / 450e9, 2 * kGiBytes / 450e9 * 1e-2);
   // n = 2: each rank sends one piece up one tree and one down the other: f = 2.
   EXPECT_EQ(double_binary_tree_factors(2).depth, 1);
   EXPECT_EQ(double_binary_tree_factors(2).link_pieces, 2);
@@ -111,33 +112,23 @@ TEST(AlphaBeta, Hierarchical) {
   p.boxes = 2;
   p.intra_alpha_s = 0.5e-6;
   p.intra_bw_bytes_per_s = 900e9;
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiB, p),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiBytes, p),
              2.3950929422222223e-3);
   // auto resolves to hierarchical for equal boxes of > 1 rank, to ring otherwise.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiB, p),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiBytes, p),
              2.3950929422222223e-3);
   p.boxes = 1;
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiB, p),
-             alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 16, kGiB, p));
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiBytes, p),
+             alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 16, kGiBytes, p));
   // The spelled-out signature agrees.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiB,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiBytes,
                                 1e-6, 450e9, 2, 0.5e-6, 900e9),
              2.3950929422222223e-3);
 }
 
 // The closed forms of the one-message-per-rank-per-step algorithms equal a contention-free
 // replay of their schedules (each transfer costs alpha + bytes/B after its deps).
-double replay(const Schedule& s, double alpha, double bw) {
-  std::vector<double> finish(s.transfers.size(), 0.0);
-  double end = 0;
-  for (size_t t = 0; t < s.transfers.size(); ++t) {
-    double start = 0;
-    for (uint32_t d : s.deps_of(t)) start = std::max(start, finish[d]);
-    finish[t] = start + (alpha + s.transfers[t].bytes / bw);
-    end = std::max(end, finish[t]);
-  }
-  return end;
-}
+using test::replay;
 
 TEST(AlphaBeta, AgreesWithScheduleReplay) {
   struct Case {
@@ -171,13 +162,13 @@ TEST(AlphaBeta, AgreesWithScheduleReplay) {
     p.chunks = c.chunks;
     p.boxes = c.box_of.empty() ? 1 : 3;
     const double closed = alpha_beta_seconds(c.kind, c.algo, c.n, S, p);
-    EXPECT_NEAR(replay(s, alpha, B), closed, closed * kRelTol)
+    EXPECT_NEAR(replay(s, alpha, B), closed, closed * kClosedFormRelTol)
         << simcore::to_string(c.kind) << " " << to_string(c.algo) << " n=" << c.n;
   }
 }
 
 TEST(AlphaBeta, OneRankAndZeroBytes) {
-  EXPECT_EQ(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 1, kGiB, params()),
+  EXPECT_EQ(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 1, kGiBytes, params()),
             0.0);
   // 0 bytes: latency only, 2(n-1) alpha.
   expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 0, params()),

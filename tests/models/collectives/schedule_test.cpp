@@ -13,6 +13,7 @@
 
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
+#include "tests/support/schedule_replay.h"
 
 namespace dtsim::collectives {
 namespace {
@@ -50,17 +51,7 @@ int critical_steps(const Schedule& s) {
  * Contention-free replay: a transfer starts when its deps are done and takes
  * latency_s + bytes / bw. Returns the finish time of the last transfer.
  */
-double replay(const Schedule& s, double latency_s, double bw) {
-  std::vector<double> finish(s.transfers.size(), 0.0);
-  double end = 0;
-  for (size_t t = 0; t < s.transfers.size(); ++t) {
-    double start = 0;
-    for (uint32_t d : s.deps_of(t)) start = std::max(start, finish[d]);
-    finish[t] = start + (latency_s + s.transfers[t].bytes / bw);
-    end = std::max(end, finish[t]);
-  }
-  return end;
-}
+using test::replay;
 
 struct PerRank {
   std::vector<double> sent, received;

@@ -100,47 +100,47 @@ TEST(MemoryModelTest, RejectsBadStageAndDataParallelSize) {
 // a = 96, t = 8.
 //   s b h      = 2048 x 12288             = 25,165,824
 //   5 a s / h  = 5 x 96 x 2048 / 12288    = 983,040 / 12,288 = 80
-constexpr double kS = 2048, kB = 1, kH = 12288, kA = 96;
+constexpr double kS = 2048, kB = 1, kH = 12288, kHeads = 96;
 constexpr int kT = 8;
 constexpr double kSbh = 25'165'824;
 
 TEST(MemoryModelTest, KorthikantiNoRecomputation) {
   // Tensor parallel only: s b h (10 + 24/t + 5as/(ht)) = sbh (10 + 3 + 80/8) = 23 sbh
   //   = 23 x 25,165,824 = 578,813,952 B.
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, false, Recompute::kNone),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, false, Recompute::kNone),
                    578'813'952.0);
   EXPECT_DOUBLE_EQ(23 * kSbh, 578'813'952.0);
   // + sequence parallel: s b h / t (34 + 5as/h) = sbh x 114 / 8 = 14.25 sbh = 358,612,992 B.
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, true, Recompute::kNone),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, true, Recompute::kNone),
                    358'612'992.0);
   // t = 1 (the paper's equation 1): s b h (34 + 5as/h) = 114 sbh = 2,868,903,936 B, with or
   // without sequence parallelism (nothing to split).
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, 1, false, Recompute::kNone),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, 1, false, Recompute::kNone),
                    2'868'903'936.0);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, 1, true, Recompute::kNone),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, 1, true, Recompute::kNone),
                    2'868'903'936.0);
 }
 
 TEST(MemoryModelTest, KorthikantiSelectiveRecomputation) {
   // The 5as/h attention term is recomputed: s b h (10 + 24/t) = 13 sbh = 327,155,712 B;
   // with sequence parallelism 34 sbh / t = 4.25 sbh = 106,954,752 B.
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, false, Recompute::kSelective),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, false, Recompute::kSelective),
                    327'155'712.0);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, true, Recompute::kSelective),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, true, Recompute::kSelective),
                    106'954'752.0);
 }
 
 TEST(MemoryModelTest, KorthikantiFullRecomputation) {
   // Only the layer input is kept: 2 s b h = 50,331,648 B; sequence parallel 2 sbh / t = 6,291,456.
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, false, Recompute::kFull),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, false, Recompute::kFull),
                    50'331'648.0);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kA, kT, true, Recompute::kFull),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, kB, kH, kHeads, kT, true, Recompute::kFull),
                    6'291'456.0);
 }
 
 TEST(MemoryModelTest, KorthikantiScalesLinearlyInMicroBatch) {
   // Every term carries one factor b: b = 4 is four times b = 1 (23 sbh x 4 = 2,315,255,808 B).
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, 4, kH, kA, kT, false, Recompute::kNone),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(kS, 4, kH, kHeads, kT, false, Recompute::kNone),
                    2'315'255'808.0);
 }
 
@@ -151,9 +151,9 @@ TEST(MemoryModelTest, KorthikantiScalesLinearlyInMicroBatch) {
 //   if (!(s > 0 && b > 0 && h > 0 && a > 0) || tp < 1) throw simcore::ConfigError(...)
 // and pin the message here.
 TEST(MemoryModelTest, ActivationsRejectNonPositiveSizes) {
-  EXPECT_THROW(activation_bytes_per_layer(kS, kB, kH, kA, 0, false, Recompute::kNone),
+  EXPECT_THROW(activation_bytes_per_layer(kS, kB, kH, kHeads, 0, false, Recompute::kNone),
                ConfigError);
-  EXPECT_THROW(activation_bytes_per_layer(-kS, kB, kH, kA, kT, false, Recompute::kNone),
+  EXPECT_THROW(activation_bytes_per_layer(-kS, kB, kH, kHeads, kT, false, Recompute::kNone),
                ConfigError);
 }
 

@@ -13,6 +13,7 @@
 #include "models/workloads/transformer_parallel.h"
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
+#include "tests/support/strings.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -25,7 +26,7 @@ using simcore::Workload;
 
 using test::config_error;
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test::has;
 
 TEST(MoeRouting, DeepSeekV3DispatchBytesPerRank) {
   // DeepSeek-V3 (arXiv 2412.19437): hidden 7168, top-8 of 256 routed experts; 4096 tokens per

@@ -13,6 +13,7 @@
 #include "models/workloads/transformer_config.h"
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
+#include "tests/support/strings.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -69,7 +70,7 @@ struct Counts {
   int compute = 0, collective = 0, send = 0, recv = 0;
 };
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test::has;
 
 /** Memory-bound kernels (layer elementwise ops, unfused softmax) have no FLOPs and are not what
  *  these structure tests count. */

@@ -15,6 +15,7 @@
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
 #include "simcore/workload.h"
+#include "tests/support/strings.h"
 
 namespace dtsim::workloads {
 namespace {
@@ -37,7 +38,7 @@ using simcore::Workload;
 const Time kA = Time::us(1);
 const Time kOpt = Time::us(1);
 
-bool has(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+using test::has;
 
 class FixedCompute : public ComputeModel {
  public:
