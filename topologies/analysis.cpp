@@ -133,8 +133,11 @@ TopologySummary summarize(const Topology& topology, const Router& router) {
           continue;
         }
         s.diameter_hops = std::max(s.diameter_hops, h);
-        s.max_rank_path_latency =
-            std::max(s.max_rank_path_latency, router.route(src, dst, /*flow_hash=*/0).latency);
+        const Path path = router.route(src, dst, /*flow_hash=*/0);
+        s.max_rank_path_latency = std::max(s.max_rank_path_latency, path.latency);
+        if (s.min_rank_path_bottleneck_bytes_per_s == 0 ||
+            path.bottleneck_bytes_per_s < s.min_rank_path_bottleneck_bytes_per_s)
+          s.min_rank_path_bottleneck_bytes_per_s = path.bottleneck_bytes_per_s;
       }
     }
   }

@@ -37,6 +37,10 @@ struct TopologySummary {
   /** Largest latency (sum of link latencies) of the route chosen with flow hash 0, over ordered
    *  pairs of connected ranks; zero when skipped. */
   Time max_rank_path_latency;
+  /** Smallest bottleneck (narrowest link direction) of the route chosen with flow hash 0, over
+   *  ordered pairs of connected ranks: the most a lone transfer between two ranks can get. Zero
+   *  when skipped. Units: bytes per second. */
+  double min_rank_path_bottleneck_bytes_per_s = 0;
   /** Ordered rank pairs with no route between them (0 when skipped). */
   int64_t unreachable_rank_pairs = 0;
   /** Whether diameter_hops, max_rank_path_latency and unreachable_rank_pairs were computed. */

@@ -134,6 +134,11 @@ Topology build_rail_optimized_fat_tree(const RailFatTreeParams& p) {
   if (p.nodes_per_leaf > 0 && p.nodes % p.nodes_per_leaf != 0)
     bad(kName, "nodes_per_leaf", fmt::format("a divisor of nodes ({})", p.nodes),
         std::to_string(p.nodes_per_leaf));
+  const int per_leaf = p.nodes_per_leaf == 0 ? p.nodes : p.nodes_per_leaf;
+  check_at_least(kName, "leaf_ports", p.leaf_ports, 0);
+  if (p.leaf_ports > 0 && p.leaf_ports < per_leaf)
+    bad(kName, "leaf_ports", fmt::format("0 or at least the nodes under a leaf ({})", per_leaf),
+        std::to_string(p.leaf_ports));
   if (!(p.oversubscription >= 1.0 && std::isfinite(p.oversubscription)))
     bad(kName, "oversubscription", "a finite ratio >= 1", fmt::format("{}", p.oversubscription));
   check_link(kName, "nvlink", p.nvlink);
@@ -142,10 +147,10 @@ Topology build_rail_optimized_fat_tree(const RailFatTreeParams& p) {
   check_link(kName, "spine", p.spine, /*check_bw=*/false);
 
   const int gpn = p.gpus_per_node;
-  const int per_leaf = p.nodes_per_leaf == 0 ? p.nodes : p.nodes_per_leaf;
   const int groups = p.nodes / per_leaf;
   const int spines = p.spines == 0 ? gpn : p.spines;
-  const double uplink_bytes_per_s = per_leaf * p.nic.bw_bytes_per_s / p.oversubscription / spines;
+  const int ports = p.leaf_ports == 0 ? per_leaf : p.leaf_ports;
+  const double uplink_bytes_per_s = ports * p.nic.bw_bytes_per_s / p.oversubscription / spines;
 
   Topology t;
   NvswitchNodeParams box_params{gpn, p.nvlink};

@@ -125,6 +125,10 @@ struct RailFatTreeParams {
   int spines = 0;                 ///< 0 = gpus_per_node
   double oversubscription = 1.0;  ///< leaf downlink : uplink capacity, >= 1
   int nodes_per_leaf = 0;         ///< nodes per leaf group; 0 = all nodes under one leaf per rail
+  /** Node-facing ports of each leaf as designed (a scalable unit's nodes), which sizes its
+   *  uplinks; at least the nodes of a group. 0 = the nodes of a group (a leaf just large
+   *  enough for the nodes present). */
+  int leaf_ports = 0;
 };
 
 /**
@@ -136,14 +140,16 @@ struct RailFatTreeParams {
  * GPUs do not forward (no PXN through a peer GPU). Rank order: node-major, then GPU index.
  *
  * Leaf-spine bandwidth per direction, per link:
- *     (nodes_per_leaf * nic.bw_bytes_per_s / oversubscription) / spines
- * so a leaf's uplink capacity is its downlink capacity divided by the oversubscription.
+ *     (leaf_ports * nic.bw_bytes_per_s / oversubscription) / spines
+ * so a leaf's uplink capacity is its downlink capacity *as designed* divided by the
+ * oversubscription: a partly filled scalable unit (2 nodes of 32) keeps the uplinks of the full
+ * one, so every NIC reaches the spine layer at its own rate whatever the node count.
  *
  * Counts, with N nodes, G GPUs per node, L = N / nodes_per_leaf groups, S spines:
  * nodes N*(2G+1) + G*L + S; links N*(2G) + N*G + G*L*S.
  *
  * Errors: ConfigError when nodes < 1, gpus_per_node < 1, spines < 0, nodes_per_leaf < 0 or not a
- * divisor of nodes, oversubscription < 1 (or not finite), or a link spec is invalid.
+ * divisor of nodes, leaf_ports < 0 or above 0 but fewer than a group's nodes, oversubscription < 1 (or not finite), or a link spec is invalid.
  * Source: NVIDIA DGX SuperPOD reference architecture (DGX H100), rail-optimised compute fabric.
  */
 Topology build_rail_optimized_fat_tree(const RailFatTreeParams& params);

@@ -44,6 +44,7 @@ Topology build_dgx_superpod(const DgxSuperpodParams& p) {
   f.spines = p.spines;
   f.oversubscription = p.oversubscription;
   f.nodes_per_leaf = p.nodes > p.scalable_unit ? p.scalable_unit : 0;  // 0: one leaf group
+  f.leaf_ports = p.scalable_unit;  // a leaf is built for a whole SU, however many nodes are present
   return build_rail_optimized_fat_tree(f);
 }
 

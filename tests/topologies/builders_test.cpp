@@ -196,6 +196,25 @@ TEST(BuildersTest, RailFatTreeUplinkBandwidth) {
   EXPECT_FALSE(linked(t, "n2.nic0", "leaf.r0.g0"));
 }
 
+TEST(BuildersTest, RailFatTreeLeafPortsSizeTheUplinks) {
+  // 2 nodes under leaves designed for 32: uplink = 32 x 50 GB/s / 1 (non-blocking) / 8 spines
+  // = 200 GB/s per leaf-spine link; without leaf_ports, 2 x 50 / 8 = 12.5 GB/s.
+  RailFatTreeParams p = rail_params(2);
+  for (auto [ports, want] : {std::pair{32, 200e9}, std::pair{0, 12.5e9}}) {
+    p.leaf_ports = ports;
+    Topology t = build_rail_optimized_fat_tree(p);
+    for (const Link& l : t.links()) {
+      if (t.nodes()[l.b].name.starts_with("spine")) {
+        EXPECT_EQ(l.bw_ab_bytes_per_s, want) << ports;
+      }
+    }
+  }
+  p.leaf_ports = 1;
+  EXPECT_EQ(config_error([&] { build_rail_optimized_fat_tree(p); }),
+            "rail_optimized_fat_tree: leaf_ports: expected 0 or at least the nodes under a leaf (2); "
+            "got 1");
+}
+
 TEST(BuildersTest, RailFatTreeSingleNodeStillHasSpines) {
   // 1 node: 8 leaves (one per rail) and 8 spines; cross-rail traffic without NVLink would cross
   // them. Nodes 2G+1 + G + S = 17 + 8 + 8 = 33.

@@ -106,6 +106,24 @@ TEST(PresetsTest, DgxSuperpodOversubscriptionHalvesTheCrossSuBisection) {
   EXPECT_EQ(summarize(t, r).bisection_bytes_per_s, 8 * 32 * 50e9 / 2);
 }
 
+TEST(PresetsTest, DgxSuperpodGivesEveryGpuItsNicRateWhateverTheNodeCount) {
+  // A leaf is built for a whole SU (32 node ports), so its uplinks are 32 x 50 GB/s / 8 spines
+  // = 200 GB/s each with 2 nodes as with 32 (sizing them from the nodes present gave
+  // 2 x 50 / 8 = 12.5 GB/s on 2 nodes). The narrowest rank-to-rank route is then the NIC,
+  // 50 GB/s (pcie 63 GB/s, nvlink 450 GB/s), on both; a cross-rail route crosses a spine link.
+  for (int nodes : {2, 32}) {
+    Topology t = build_dgx_superpod(superpod(nodes));
+    Router r(t);
+    EXPECT_EQ(summarize(t, r).min_rank_path_bottleneck_bytes_per_s, 50e9) << nodes;
+    EXPECT_EQ(r.route(t.ranks()[0], t.ranks()[9], 0).bottleneck_bytes_per_s, 50e9) << nodes;
+    for (const Link& l : t.links()) {
+      if (t.nodes()[l.b].name.starts_with("spine")) {
+        EXPECT_EQ(l.bw_ab_bytes_per_s, 200e9);
+      }
+    }
+  }
+}
+
 TEST(PresetsTest, DgxSuperpodIsTheRailFatTree) {
   // Up to one SU all nodes share one leaf per rail: the general builder with nodes_per_leaf 0;
   // beyond, nodes_per_leaf = scalable_unit. Same nodes and links, in the same order.
@@ -116,7 +134,8 @@ TEST(PresetsTest, DgxSuperpodIsTheRailFatTree) {
                         .pcie = kPcie,
                         .nic = kNic,
                         .spine = kSpine,
-                        .nodes_per_leaf = nodes > 32 ? 32 : 0};
+                        .nodes_per_leaf = nodes > 32 ? 32 : 0,
+                        .leaf_ports = 32};
     Topology want = build_rail_optimized_fat_tree(f);
     Topology got = build_dgx_superpod(superpod(nodes));
     ASSERT_EQ(got.nodes().size(), want.nodes().size()) << nodes;

@@ -33,8 +33,11 @@ TEST(UbSupernodeTest, CountsOfTheFullSupernode) {
   // Non-blocking second tier: each node-to-L2 link carries 8 x 392 / 7 = 448 GB/s.
   auto l2 = t.find_node("s0.ub_l2.0");
   ASSERT_TRUE(l2);
-  for (const auto& l : t.links())
-    if (l.b == *l2) EXPECT_DOUBLE_EQ(l.bw_ab_bytes_per_s, 448e9);
+  for (const auto& l : t.links()) {
+    if (l.b == *l2) {
+      EXPECT_DOUBLE_EQ(l.bw_ab_bytes_per_s, 448e9);
+    }
+  }
 }
 
 TEST(UbSupernodeTest, UnifiedBusInsideASupernodeRdmaBetweenThem) {

@@ -200,7 +200,7 @@ Topology load_topology(const ConfigNode& ref) {
       return topologies::build_dgx_superpod(p);
     }
     n.check_keys({"builder", "name", "description", "nodes", "gpus_per_node", "nvlink", "pcie",
-                  "nic", "spine", "spines", "oversubscription", "nodes_per_leaf"});
+                  "nic", "spine", "spines", "oversubscription", "nodes_per_leaf", "leaf_ports"});
     topologies::RailFatTreeParams p;
     p.nodes = static_cast<int>(n["nodes"].integer(1, 1 << 16));
     if (auto g = n.get("gpus_per_node")) p.gpus_per_node = static_cast<int>(g->integer(1, 1 << 10));
@@ -211,6 +211,7 @@ Topology load_topology(const ConfigNode& ref) {
     if (auto s = n.get("spines")) p.spines = static_cast<int>(s->integer(1, 1 << 16));
     if (auto o = n.get("oversubscription")) p.oversubscription = load_oversubscription(*o);
     if (auto s = n.get("nodes_per_leaf")) p.nodes_per_leaf = static_cast<int>(s->integer(0, 1 << 16));
+    if (auto s = n.get("leaf_ports")) p.leaf_ports = static_cast<int>(s->integer(0, 1 << 16));
     return topologies::build_rail_optimized_fat_tree(p);
   } catch (const ConfigError& e) {
     if (!e.where().str().empty()) throw;

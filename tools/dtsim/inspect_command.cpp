@@ -22,8 +22,15 @@ int inspect_topology_command(const InspectOptions& o) {
   for (const auto& [cls, n] : sum.links_by_class)
     fmt::print("links         {:<12} {:>6}   capacity {:.1f} GB/s (all directions)\n", cls, n,
                sum.capacity_by_class_bytes_per_s.at(cls) / 1e9);
-  fmt::print("diameter      {} hops (max rank-to-rank path latency {})\n", sum.diameter_hops,
-             sum.max_rank_path_latency.str());
+  if (sum.pair_metrics_computed)
+    fmt::print("diameter      {} hops (max rank-to-rank path latency {})\n", sum.diameter_hops,
+               sum.max_rank_path_latency.str());
+  else
+    fmt::print("diameter      not computed: more than {} ranks (it costs ranks^2 routes)\n",
+               topologies::kSummaryMaxPairRanks);
+  if (sum.pair_metrics_computed)
+    fmt::print("narrowest     {:.1f} GB/s (lowest bottleneck of a rank-to-rank route)\n",
+               sum.min_rank_path_bottleneck_bytes_per_s / 1e9);
   fmt::print("bisection     {:.1f} GB/s (max-flow between the two halves of the ranks)\n",
              sum.bisection_bytes_per_s / 1e9);
   if (!o.dot.empty()) {
