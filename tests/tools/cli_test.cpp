@@ -506,6 +506,25 @@ TEST_F(CliTest, InspectTopologyPrintsCounts) {
   EXPECT_NE(rs.out.find("diameter      2 hops (max rank-to-rank path latency 2.000000 us)\n"),
             std::string::npos)
       << rs.out;
+  EXPECT_NE(rs.out.find("narrowest     450.0 GB/s (lowest bottleneck of a rank-to-rank route)\n"),
+            std::string::npos)
+      << rs.out;
+}
+
+TEST_F(CliTest, InspectTopologyAboveThePairLimitSaysTheDiameterWasNotComputed) {
+  // 4097 endpoints on one switch: more than topologies::kSummaryMaxPairRanks (4096) ranks, so
+  // the ranks^2 route metrics are skipped and said to be, never printed as "-1 hops".
+  std::string t = file("big.yaml",
+                       "builder: switch\nendpoints: 4097\n"
+                       "link: {class: eth, bandwidth: 100Gbps, latency: 1us}\n");
+  Result r = dtsim("inspect topology '" + t + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("diameter      not computed: more than 4096 ranks (it costs ranks^2 "
+                       "routes)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("-1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("narrowest"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, InspectTopologyWritesDot) {
