@@ -14,81 +14,18 @@
 #include <string>
 #include <vector>
 
-namespace dtsim::cli {
+#include "tests/support/cli_fixture.h"
+
+namespace dtsim::cli::end_to_end {
 namespace {
 
+using test::CliTest;
+using test::Result;
+using test::slurp;
+using test::write;
 namespace fs = std::filesystem;
-
-const std::string kBinary = DTSIM_BINARY;
-const std::string kSource = DTSIM_SOURCE_DIR;
-// Paths inside a scenario are relative to the scenario file; the scenarios below live in a
-// temporary folder, so they name configs by absolute path.
-const std::string kDevice = kSource + "/configs/devices/h100_sxm.yaml";
-
-struct Result {
-  int status = -1;  ///< exit status
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << p;
-}
-
-/** A fresh folder per test, removed afterwards. */
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("dtsim_cli_test." + std::to_string(::getpid()) + "." + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /** Writes `text` to `name` in the test folder; returns its absolute path. */
-  std::string file(const std::string& name, const std::string& text) {
-    fs::path p = dir_ / name;
-    write(p, text);
-    return p.string();
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  /** Runs `dtsim <args>` (args already shell-quoted where needed). */
-  Result dtsim(const std::string& args) {
-    fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    std::string cmd =
-        "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-    int raw = std::system(cmd.c_str());
-    Result r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
-
-  /** Files in the test folder (names), for "nothing was left behind" checks. */
-  std::vector<std::string> listing(const std::string& sub = "") const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_ / sub))
-      names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  fs::path dir_;
-};
+using test::kDevice;
+using test::kSource;
 
 /**
  * The closed-form ring scenario (scenarios/ring_allreduce_closed_form.yaml) with a chosen
@@ -592,9 +529,9 @@ TEST_F(CliTest, BadCommandLineExitsTwo) {
 }
 
 }  // namespace
-}  // namespace dtsim::cli
+}  // namespace dtsim::cli::end_to_end
 
-namespace dtsim::cli {
+namespace dtsim::cli::end_to_end {
 namespace {
 
 /** Rows of a CSV file without quoting (what the sweep writes for these tests). */
@@ -678,9 +615,9 @@ TEST_F(CliTest, SweepRejectsABadGridOrShard) {
 }
 
 }  // namespace
-}  // namespace dtsim::cli
+}  // namespace dtsim::cli::end_to_end
 
-namespace dtsim::cli {
+namespace dtsim::cli::end_to_end {
 namespace {
 
 const std::string kTraces = kSource + "/../shared/data/chakra/astra-sim-microbenchmarks";
@@ -713,9 +650,9 @@ TEST_F(CliTest, ChakraTraceWithFewerRanksNeedsAPlacement) {
 }
 
 }  // namespace
-}  // namespace dtsim::cli
+}  // namespace dtsim::cli::end_to_end
 
-namespace dtsim::cli {
+namespace dtsim::cli::end_to_end {
 namespace {
 
 /** Sum of `bytes` over the report's collectives whose name starts with `prefix`, and their count. */
@@ -858,4 +795,4 @@ TEST_F(CliTest, MoeBadInputNamesTheKeyAndTheNumbers) {
 }
 
 }  // namespace
-}  // namespace dtsim::cli
+}  // namespace dtsim::cli::end_to_end

@@ -20,7 +20,9 @@ ConfigNode load_ref(const ConfigNode& n) {
   if (n.is_map()) return n;
   if (!n.is_scalar()) n.expected("a path to a YAML file or an inline map");
   std::string path = n.resolve_path(n.str());
-  if (!std::filesystem::is_regular_file(path)) n.fail(fmt::format("cannot read file '{}'", path));
+  if (!std::filesystem::exists(path)) n.fail(fmt::format("cannot read file '{}'", path));
+  if (!std::filesystem::is_regular_file(path))
+    n.fail(fmt::format("'{}' is not a regular file (a folder, FIFO, device or socket)", path));
   return ConfigNode::load_file(path);
 }
 

@@ -7,12 +7,50 @@
 
 #include <fmt/format.h>
 
+#include "simcore/file_read.h"
 #include "simcore/units.h"
 
 namespace dtsim::cli {
 
 using simcore::ConfigError;
 using simcore::SourceLocation;
+
+namespace {
+
+/** Offset of the first byte of `s` that breaks UTF-8 (RFC 3629: no overlong forms, no
+ *  surrogates, at most U+10FFFF), or npos when `s` is valid UTF-8. */
+size_t first_invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const uint32_t min_cp = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
 
 ConfigNode ConfigNode::load_string(const std::string& text, const std::string& file) {
   try {
@@ -25,12 +63,8 @@ ConfigNode ConfigNode::load_string(const std::string& text, const std::string& f
 }
 
 ConfigNode ConfigNode::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read file (does it exist?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read file");
-  return load_string(ss.str(), path);
+  return load_string(simcore::read_regular_file(path, simcore::kMaxConfigFileBytes, "file"),
+                     path);
 }
 
 ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path,
@@ -109,7 +143,7 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
   if (!node_.IsMap()) expected("a map");
   std::vector<std::pair<std::string, ConfigNode>> out;
   for (const auto& kv : node_) {
-    std::string k = kv.first.as<std::string>();
+    std::string k = key_text(kv.first);
     out.emplace_back(k, child(kv.second, path_.empty() ? k : path_ + "." + k));
   }
   return out;
@@ -119,7 +153,7 @@ void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
   if (!node_.IsMap()) expected("a map");
   std::vector<std::string> seen;
   for (const auto& kv : node_) {
-    std::string k = kv.first.Scalar();
+    std::string k = key_text(kv.first);
     if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
       YAML::Mark m = kv.first.Mark();
       throw ConfigError(override_location(path_).value_or(SourceLocation{file_, m.line + 1, m.column + 1}),
@@ -140,7 +174,26 @@ void ConfigNode::check_keys(const std::vector<std::string>& allowed) const {
 
 std::string ConfigNode::str() const {
   if (!node_.IsScalar()) expected("a string");
+  const size_t bad = first_invalid_utf8(node_.Scalar());
+  if (bad != std::string_view::npos)
+    fail(fmt::format("expected UTF-8 text; got a byte that is not UTF-8 at offset {}", bad));
   return node_.Scalar();
+}
+
+std::string ConfigNode::key_text(const YAML::Node& key) const {
+  const YAML::Mark m = key.Mark();
+  const SourceLocation at =
+      override_location(path_).value_or(SourceLocation{file_, m.line + 1, m.column + 1});
+  const std::string where = path_.empty() ? "" : path_ + ": ";
+  if (!key.IsScalar())
+    throw ConfigError(at, fmt::format("{}expected a plain key (a name); got {} as a key", where,
+                                      key.IsSequence() ? "a list" : "a map"));
+  const size_t bad = first_invalid_utf8(key.Scalar());
+  if (bad != std::string_view::npos)
+    throw ConfigError(at, fmt::format("{}expected a UTF-8 key; got a byte that is not UTF-8 at "
+                                      "offset {}",
+                                      where, bad));
+  return key.Scalar();
 }
 
 int64_t ConfigNode::integer() const {

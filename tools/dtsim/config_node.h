@@ -86,6 +86,9 @@ class ConfigNode {
 
  private:
   ConfigNode child(YAML::Node n, const std::string& sub_path) const;
+  /** A map key's text. Errors: ConfigError at the key when it is a list or a map (YAML's
+   *  complex keys) or not UTF-8. */
+  std::string key_text(const YAML::Node& key) const;
   /** `<--set ...>` when `path` or a parent of it was set on the command line. */
   std::optional<simcore::SourceLocation> override_location(const std::string& path) const;
   YAML::Node node_;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "simcore/file_read.h"
 #include "tools/dtsim/config_loaders.h"
 #include "models/workloads/chakra/trace_files.h"
 #include "tools/dtsim/graph_json_loader.h"
@@ -429,15 +430,11 @@ void load_chakra(Scenario& s, const ConfigNode& w) {
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
-  if (std::filesystem::is_directory(path))
-    throw ConfigError(SourceLocation{path, 0, 0}, "is a folder, not a scenario file");
-  std::ifstream in(path);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read scenario file (does it exist?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text =
+      simcore::read_regular_file(path, simcore::kMaxConfigFileBytes, "scenario file");
   YAML::Node doc;
   try {
-    doc = YAML::Load(ss.str());
+    doc = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1},
                       "invalid YAML: " + e.msg);

@@ -9,6 +9,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include "simcore/error.h"
+#include "simcore/file_read.h"
 
 namespace dtsim::workloads::chakra {
 
@@ -104,11 +105,7 @@ RankTrace read_et_bytes(const std::string& bytes, const std::string& file) {
 }
 
 std::string read_trace_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(simcore::SourceLocation{path, 0, 0}, "cannot read trace file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return simcore::read_regular_file(path, simcore::kMaxTraceFileBytes, "trace file");
 }
 
 RankTrace read_et_file(const std::string& path) { return read_et_bytes(read_trace_file(path), path); }

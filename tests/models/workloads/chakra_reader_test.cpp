@@ -424,7 +424,7 @@ TEST(ChakraReaderTest, NodeNameThatIsNotUtf8DoesNotParse) {
 TEST(ChakraReaderTest, MissingFiles) {
   std::string dir = temp_dir("missing");
   EXPECT_EQ(config_error_what([&] { read_et_file(dir + "/nope.et"); }),
-            dir + "/nope.et: error: cannot read trace file");
+            dir + "/nope.et: error: cannot read trace file (does it exist?)");
   EXPECT_EQ(config_error_what([&] { read_et_ranks(dir + "/nope"); }),
             dir + "/nope.0.et: error: no Chakra trace for rank 0 (expected <prefix>.<rank>.et)");
 }

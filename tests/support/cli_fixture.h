@@ -1,0 +1,94 @@
+#pragma once
+/**
+ * Test fixture for end-to-end tests of the dtsim command line: runs the real binary
+ * (DTSIM_BINARY) in a fresh temporary folder per test and captures its exit status, stdout and
+ * stderr.
+ */
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace dtsim::test {
+
+namespace fs = std::filesystem;
+
+inline const std::string kBinary = DTSIM_BINARY;
+inline const std::string kSource = DTSIM_SOURCE_DIR;
+// Paths inside a scenario are relative to the scenario file; the scenarios below live in a
+// temporary folder, so they name configs by absolute path.
+inline const std::string kDevice = kSource + "/configs/devices/h100_sxm.yaml";
+
+struct Result {
+  int status = -1;  ///< exit status
+  std::string out, err;
+};
+
+inline std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << p;
+}
+
+/** A fresh folder per test, removed afterwards. */
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("dtsim_cli_test." + std::to_string(::getpid()) + "." + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /** Writes `text` to `name` in the test folder; returns its absolute path. */
+  std::string file(const std::string& name, const std::string& text) {
+    fs::path p = dir_ / name;
+    write(p, text);
+    return p.string();
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  /** Runs `dtsim <args>` (args already shell-quoted where needed). */
+  Result dtsim(const std::string& args) {
+    fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
+    std::string cmd =
+        "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+    int raw = std::system(cmd.c_str());
+    Result r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+
+  /** Files in the test folder (names), for "nothing was left behind" checks. */
+  std::vector<std::string> listing(const std::string& sub = "") const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_ / sub))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace dtsim::test
