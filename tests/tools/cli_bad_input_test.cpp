@@ -2,6 +2,8 @@
 // are not UTF-8. Each pins exit status 2, the one-line message and that no output was written.
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tests/support/cli_fixture.h"
@@ -68,6 +70,84 @@ TEST_F(CliTest, ANameThatIsNotUtf8IsAnErrorAtTheName) {
   EXPECT_EQ(r.err, s + ":1:7: error: name: expected UTF-8 text; got a byte that is not UTF-8 at "
                        "offset 3\n");
   EXPECT_FALSE(std::filesystem::exists(path("r.json")));
+}
+
+/** A 2-rank graph JSON: rank 0 waits `delay` then sends `bytes` to rank 1 (over 1 Gb/s). */
+std::string delayed_send(const std::string& delay, const std::string& bytes) {
+  return R"({"ranks": 2, "programs": [
+  {"rank": 0, "ops": [{"id": "d", "kind": "delay", "duration": ")" + delay + R"("},
+                      {"kind": "send", "peer": 1, "bytes": )" + bytes + R"(, "deps": ["d"]}]},
+  {"rank": 1, "ops": [{"kind": "recv", "peer": 0, "bytes": )" + bytes + R"(}]}]})";
+}
+
+std::string graph_scenario(const std::string& json_file) {
+  return "name: g\n"
+         "cluster:\n"
+         "  topology: {builder: switch, endpoints: 2, link: {class: eth, bandwidth: 1Gbps, "
+         "latency: 1us}}\n"
+         "  device: " + kDevice + "\n"
+         "workload: {kind: graph_json, file: " + json_file + "}\n";
+}
+
+TEST_F(CliTest, ASweepPointThatFailsInsideIsARowAndTheSweepGoesOn) {
+  // bad.json: 2400 h of delay, then 1e14 B at 125 MB/s = 800,000 s: past Time's range (about
+  // 106 days). Whatever error that point gives, it is its row's error, and ok.json still runs
+  // (1 MB at 125 MB/s + 2 x 1 us = 8.002 ms): the sweep does not abort (it used to, on any
+  // error but a ConfigError).
+  file("ok.json", delayed_send("0us", "1000000"));
+  file("bad.json", delayed_send("2400h", "100000000000000"));
+  std::string s = file("s.yaml", graph_scenario("ok.json"));
+  Result r = dtsim("sweep '" + s + "' --grid workload.file=ok.json,bad.json -j 1 -q --out '" +
+                   path("sw") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rows = nlohmann::json::parse(test::slurp(path("sw.json")))["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["error"], "");
+  EXPECT_NEAR(rows[0]["step_time_s"].get<double>(), 8.002e-3, 1e-12);
+  EXPECT_NE(rows[1]["error"].get<std::string>(), "");
+}
+
+TEST_F(CliTest, SweepJobsMustBePositive) {
+  std::string s = file("s.yaml", sweep_scenario(kSwitch));
+  for (const char* j : {"0", "-3"}) {
+    Result r = dtsim("sweep '" + s + "' -j " + j + " --out '" + path("sw") + "'");
+    EXPECT_EQ(r.status, 2) << j;
+    EXPECT_NE(r.err.find("-j"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(path("sw.csv")));
+  }
+}
+
+TEST_F(CliTest, ReportOnStandardOutput) {
+  // `--report -`: the JSON report is the whole of stdout (no summary mixed in).
+  std::string s = file("s.yaml", sweep_scenario(kSwitch));
+  Result r = dtsim("run '" + s + "' --report -");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ranks"], 8);
+  Result both = dtsim("run '" + s + "' --report - --trace -");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(both.err, "error: two outputs would be written to standard output ('-')\n");
+}
+
+TEST_F(CliTest, ASpecialFileIsNotReplacedAndASymlinkIsWrittenThrough) {
+  std::string s = file("s.yaml", sweep_scenario(kSwitch));
+  // A FIFO (or a device such as /dev/null) must not be replaced by a regular file.
+  const std::string fifo = path("r.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Result r = dtsim("run '" + s + "' -q --report '" + fifo + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: cannot write the report to '" + fifo +
+                       "': it is a special file (a device, FIFO or socket), not a regular file; "
+                       "'-' writes to standard output\n");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  // A symbolic link keeps being a link; its target gets the report.
+  std::filesystem::create_symlink(path("real.json"), path("link.json"));
+  Result ok = dtsim("run '" + s + "' -q --report '" + path("link.json") + "'");
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  EXPECT_TRUE(std::filesystem::is_symlink(path("link.json")));
+  EXPECT_EQ(nlohmann::json::parse(test::slurp(path("real.json")))["ranks"], 8);
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "simulate one scenario; print a summary, write a report and a trace");
   run_cmd->add_option("scenario", run.scenario, "scenario YAML file")->required();
   run_cmd->add_option("--set", run.sets, "override a scenario key, e.g. --set run.seed=2 (repeatable)");
-  run_cmd->add_option("--report", run.report, "write the JSON report here");
-  run_cmd->add_option("--trace", run.trace, "write a Chrome/Perfetto trace here");
+  run_cmd->add_option("--report", run.report, "write the JSON report here (-: standard output)");
+  run_cmd->add_option("--trace", run.trace, "write a Chrome/Perfetto trace here (-: standard output)");
   run_cmd->add_flag("--reproducible", run.reproducible, "write wall_time_s as null (byte-identical reports)");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing on success");
 
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--grid", sweep.grid, "an axis key.path=v1,v2,... (repeatable; axes cross)");
   sweep_cmd->add_option("--set", sweep.sets, "a fixed override (repeatable)");
   sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep)");
-  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
   sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I");
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "print nothing on success");
 

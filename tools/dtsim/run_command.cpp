@@ -83,12 +83,15 @@ int run_command(const RunOptions& opt) {
   }
   auto j = make_report(s, o, opt.reproducible);
   if (!report.empty())
-    write_atomically(report, [&](std::ostream& out) { out << j.dump(2) << "\n"; });
+    write_atomically(report, [&](std::ostream& out) {
+      out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    });
   if (!trace.empty())
     write_atomically(trace, [&](std::ostream& out) {
       simcore::write_chrome_trace(out, s.workload, o.result);
     });
-  if (!opt.quiet) {
+  // A report or trace on standard output is the output: no summary is mixed into it.
+  if (!opt.quiet && report != kStdout && trace != kStdout) {
     if (s.sweep) print_sweep_table(j["sweep"], s);
     print_summary(j, s);
     if (!report.empty()) fmt::print("report        {}\n", report);

@@ -155,6 +155,12 @@ int sweep_command(const SweepOptions& o) {
         row["error"] = "";
       } catch (const ConfigError& e) {
         row["error"] = e.what();  // a point that cannot run is a result, not the end of the sweep
+      } catch (const std::bad_alloc&) {
+        row["error"] = "out of memory";
+      } catch (const std::exception& e) {  // a dtsim bug (InternalError) or a library's error
+        row["error"] = fmt::format("internal error: {}", e.what());
+      } catch (...) {
+        row["error"] = "internal error: an unknown exception";
       }
       rows[k] = std::move(row);
     }
@@ -184,7 +190,9 @@ int sweep_command(const SweepOptions& o) {
                                 {"points", pts.size()},
                                 {"shard", fmt::format("{}/{}", shard, shards)},
                                 {"rows", rows}};
-  write_atomically(js, [&](std::ostream& out) { out << all.dump(2) << "\n"; });
+  write_atomically(js, [&](std::ostream& out) {
+    out << all.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  });
   size_t failed = 0;
   for (const auto& r : rows)
     if (!r["error"].template get<std::string>().empty()) ++failed;
