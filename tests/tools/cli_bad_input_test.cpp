@@ -150,5 +150,28 @@ TEST_F(CliTest, ASpecialFileIsNotReplacedAndASymlinkIsWrittenThrough) {
   EXPECT_EQ(nlohmann::json::parse(test::slurp(path("real.json")))["ranks"], 8);
 }
 
+TEST_F(CliTest, ASizeMustBeAWholeNumberOfBytes) {
+  // "0.5B" used to become 0 bytes silently; "0.5KiB" is 512 B and fine.
+  std::string text = sweep_scenario(kSwitch);
+  text.replace(text.find("min: 1MiB"), 9, "min: 0.5B");
+  std::string s = file("s.yaml", text);
+  Result r = dtsim("run '" + s + "' -q");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:25: error: workload.sizes.min: expected a whole number of bytes; got "
+                       "\"0.5B\"\n");
+}
+
+TEST_F(CliTest, AValidationToleranceMustNotBeNegative) {
+  std::string c = file("c.yaml",
+                       "name: c\nscenario: s.yaml\npointer: /step_time_s\nexpected: 1\n"
+                       "tolerance: {relative: -1}\nsource: none\n");
+  Result r = dtsim("validate '" + c + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(c + ":5:23: error: tolerance.relative: expected a tolerance >= 0; got "
+                           "\"-1\""),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

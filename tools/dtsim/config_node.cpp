@@ -1,6 +1,7 @@
 #include "tools/dtsim/config_node.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -259,8 +260,13 @@ simcore::Time ConfigNode::time() const {
 double ConfigNode::bytes() const {
   if (node_.IsScalar())
     if (auto v = simcore::parse_bytes(node_.Scalar())) {
-      if (*v >= 0) return *v;
-      expected("a non-negative size");
+      if (*v < 0) expected("a non-negative size");
+      // A whole number of bytes ("0.5KiB" is 512 B); decimal prefixes may leave float noise
+      // ("1.1kB" = 1100.0000000000002), which is rounded away, never a real fraction of a byte.
+      const double whole = std::round(*v);
+      if (std::abs(*v - whole) > 1e-9 * std::max(1.0, whole))
+        expected("a whole number of bytes");
+      return whole;
     }
   expected("a size with a unit, e.g. \"25MiB\"");
 }

@@ -35,8 +35,13 @@ CaseResult run_case(const std::string& file) {
   r.expected = c["expected"].number();
   auto tol = c["tolerance"];
   tol.check_keys({"absolute", "relative"});
-  double abs_tol = tol.has("absolute") ? tol["absolute"].number() : 0.0;
-  double rel_tol = tol.has("relative") ? tol["relative"].number() : 0.0;
+  auto non_negative = [](const ConfigNode& n) {
+    const double v = n.number();
+    if (v < 0) n.expected("a tolerance >= 0");
+    return v;
+  };
+  double abs_tol = tol.has("absolute") ? non_negative(tol["absolute"]) : 0.0;
+  double rel_tol = tol.has("relative") ? non_negative(tol["relative"]) : 0.0;
   if (!tol.has("absolute") && !tol.has("relative")) tol.expected("absolute and/or relative");
   Scenario s = load_scenario(scenario, sets);
   RunOutcome o = simulate(s, false);
