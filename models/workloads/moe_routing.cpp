@@ -50,8 +50,11 @@ std::vector<double> expert_load(const RoutingSpec& spec, int experts, int moe_la
       break;
     }
   }
+  // Scaled by the largest weight first, so huge counts (1e308 each) cannot overflow the sum.
+  const double largest = *std::max_element(w.begin(), w.end());
+  if (!(largest > 0)) throw ConfigError("routing: the histogram counts sum to 0");
+  for (double& x : w) x /= largest;
   const double total = std::accumulate(w.begin(), w.end(), 0.0);
-  if (!(total > 0)) throw ConfigError("routing: the histogram counts sum to 0");
   for (double& x : w) x /= total;
   return w;
 }

@@ -173,5 +173,26 @@ TEST_F(CliTest, AValidationToleranceMustNotBeNegative) {
       << r.err;
 }
 
+TEST_F(CliTest, ModelDimensionsAreCappedBeforeTheirProductsOverflow) {
+  // ffn_hidden 9e18 used to overflow the FLOP count ("internal error: negative flop count").
+  std::string m = file("m.yaml",
+                       "name: huge\nlayers: 90000\nhidden: 4096\nffn_hidden: 9000000000000000000\n"
+                       "heads: 32\nvocab: 128256\n");
+  std::string s = test::kSource + "/scenarios/llama3_8b_dp16_dgx_h100.yaml";
+  Result r = dtsim("run '" + s + "' -q --set workload.model='" + m + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, m + ":4:13: error: ffn_hidden: expected an integer in [1, 16777216]; got "
+                       "\"9000000000000000000\"\n");
+  // Each dimension within its cap, the whole too large: 90000 layers x (4 h^2 + 3 h x 16e6)
+  // with h = 4096 is about 1.77e16 parameters.
+  std::string big = file("big.yaml",
+                         "name: huge\nlayers: 90000\nhidden: 4096\nffn_hidden: 16000000\n"
+                         "heads: 32\nvocab: 128256\nmlp: swiglu\n");
+  Result rb = dtsim("run '" + s + "' -q --set workload.model='" + big + "'");
+  EXPECT_EQ(rb.status, 2);
+  EXPECT_EQ(rb.err, big + ":1:1: error: the model has about 1.77e+16 parameters, more than the "
+                          "1e+15 dtsim accepts (its counts are 64-bit integers)\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

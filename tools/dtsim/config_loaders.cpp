@@ -265,11 +265,13 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   workloads::TransformerConfig m;
   m.name = n["name"].str();
   m.layers = static_cast<int>(n["layers"].integer(1, 100000));
-  m.hidden = n["hidden"].integer(1, INT64_MAX);
-  m.ffn_hidden = n["ffn_hidden"].integer(1, INT64_MAX);
+  // Caps far above any published model (hidden 16,384 and vocab 256K at most in 2025) keep
+  // every FLOP and parameter count well inside 64-bit integers (see the total below).
+  m.hidden = n["hidden"].integer(1, 1 << 20);
+  m.ffn_hidden = n["ffn_hidden"].integer(1, 1 << 24);
   m.heads = static_cast<int>(n["heads"].integer(1, 1 << 20));
   m.kv_heads = n.has("kv_heads") ? static_cast<int>(n["kv_heads"].integer(1, m.heads)) : m.heads;
-  m.vocab = n["vocab"].integer(1, INT64_MAX);
+  m.vocab = n["vocab"].integer(1, 1 << 26);
   if (auto t = n.get("tied_embeddings")) m.tied_embeddings = t->boolean();
   if (auto mlp = n.get("mlp")) m.mlp_matrices = mlp->choice({"swiglu", "gelu"}) == "swiglu" ? 3 : 2;
   if (auto moe = n.get("moe")) {
@@ -282,12 +284,24 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
     e.top_k = static_cast<int>(top_k.integer(1, 1 << 20));
     if (e.top_k > e.routed_experts)
       top_k.fail(fmt::format("top_k ({}) must not exceed routed_experts ({})", e.top_k, e.routed_experts));
-    e.expert_ffn_hidden = (*moe)["expert_ffn_hidden"].integer(1, INT64_MAX / 4);
+    e.expert_ffn_hidden = (*moe)["expert_ffn_hidden"].integer(1, 1 << 24);
     if (auto x = moe->get("first_dense_layers")) e.first_dense_layers = static_cast<int>(x->integer(0, m.layers));
     load_moe_overrides(*moe, m.hidden, e);
   }
   if (m.hidden % m.heads != 0)
     n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));
+  // The whole model, counted in floating point (so the check itself cannot overflow): every
+  // layer's attention (4 h^2 at most), MLP, routed and shared experts, and the embeddings.
+  const double h = static_cast<double>(m.hidden);
+  const double per_layer = 4 * h * h + m.mlp_matrices * h * static_cast<double>(m.ffn_hidden) +
+                           (m.moe.routed_experts + m.moe.shared_experts) * m.mlp_matrices * h *
+                               static_cast<double>(m.moe.expert_ffn_hidden);
+  const double total = m.layers * per_layer + 2 * h * static_cast<double>(m.vocab);
+  constexpr double kMaxParams = 1e15;  // 1000 x the largest published models (about 2e12)
+  if (total > kMaxParams)
+    n.fail(fmt::format("the model has about {:.3g} parameters, more than the {:.0e} dtsim accepts "
+                       "(its counts are 64-bit integers)",
+                       total, kMaxParams));
   if (m.heads % m.kv_heads != 0)
     n["kv_heads"].fail(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
   return m;

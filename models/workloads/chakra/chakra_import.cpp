@@ -47,6 +47,16 @@ struct NodeView {
     throw ConfigError(SourceLocation{file, 0, 0},
                       fmt::format("node {} ('{}'): {}", n.id(), n.name(), what));
   }
+  /** The node's duration_micros as a Time; beyond Time's range (about 106 days) is an error,
+   *  never a clamp. */
+  Time duration() const {
+    constexpr uint64_t kMaxMicros = static_cast<uint64_t>(INT64_MAX / 1'000'000);
+    if (n.duration_micros() > kMaxMicros)
+      fail(fmt::format("duration_micros {} is beyond the simulated time range (at most {} us, "
+                       "about 106 days)",
+                       n.duration_micros(), kMaxMicros));
+    return Time::us(static_cast<int64_t>(n.duration_micros()));
+  }
   const pb::AttributeProto* find(const std::string& name) const {
     for (const auto& a : n.attr())
       if (a.name() == name) return &a;
@@ -226,7 +236,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
             if (*ps < 0) v.fail(fmt::format("negative duration_ps {}", *ps));
             traced = Time::ps(*ps);
           } else if (node.duration_micros() > 0) {
-            traced = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+            traced = v.duration();
           }
           bool has_work = v.find("num_ops") || v.find("tensor_size");
           if (traced && (options.replay_durations || !has_work)) {
@@ -248,7 +258,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
             // Traces converted from PyTorch carry collectives without their size (the c10d call
             // and the NCCL kernel, each with its measured duration): replay the duration.
             op.kind = OpKind::kDelay;
-            op.delay = Time::us(static_cast<int64_t>(std::min<uint64_t>(node.duration_micros(), INT64_MAX / 1'000'000)));
+            op.delay = v.duration();
             if (!op.stream) op.stream = kCommStream;
             ++st.skipped["COMM_COLL_NODE without comm_size (replayed from its duration)"];
             break;

@@ -380,6 +380,23 @@ TEST(ChakraImportTest, NegativeAndOversizedSizes) {
             "r0.et: error: node 2 ('ar'): attribute 'comm_size' is too large");
 }
 
+TEST(ChakraImportTest, ADurationBeyondTheTimeRangeIsAnErrorNotAClamp) {
+  // Time holds at most INT64_MAX ps = 9,223,372,036,854 us (about 106.75 days); a runtime of
+  // 2^64 - 1 us used to be clamped to that silently. Both the compute and the size-less
+  // collective paths read duration_micros.
+  pb::Node c = comp(1, "c", UINT64_MAX);
+  EXPECT_EQ(config_error_what([&] { import1({c}); }),
+            "r0.et: error: node 1 ('c'): duration_micros 18446744073709551615 is beyond the "
+            "simulated time range (at most 9223372036854 us, about 106 days)");
+  pb::Node k = node(2, "nccl:all_reduce", pb::COMM_COLL_NODE);
+  k.set_duration_micros(9223372036855ULL);
+  EXPECT_EQ(config_error_what([&] { import1({k}); }),
+            "r0.et: error: node 2 ('nccl:all_reduce'): duration_micros 9223372036855 is beyond "
+            "the simulated time range (at most 9223372036854 us, about 106 days)");
+  EXPECT_EQ(import1({comp(3, "c", 9223372036854ULL)}).ranks[0].ops[0].duration,
+            Time::us(9223372036854LL));
+}
+
 // BUG: a fixed64 comm_size above INT64_MAX is cast to a negative int64 without the range check
 // that uint64 gets, so the error says "negative comm_size -1" for a value the trace wrote as
 // 18446744073709551615. Fix in NodeView::integer: check kFixed64Val like kUint64Val

@@ -78,6 +78,18 @@ TEST(MoeRouting, ZipfSharesFollowThePowerLaw) {
   EXPECT_LT(std::count(hottest.begin(), hottest.end(), hottest[0]), 8);
 }
 
+TEST(MoeRouting, HugeHistogramCountsKeepTheirShares) {
+  // Counts (1e308, 1e308, 5e307): their sum overflows a double (max about 1.8e308), which used
+  // to make every share 0. The shares are 1e308 / 2.5e308 = 0.4, 0.4 and 0.2.
+  RoutingSpec h;
+  h.distribution = RoutingDistribution::kHistogram;
+  h.histogram = {{1e308, 1e308, 5e307}};
+  std::vector<double> w = expert_load(h, 3, 0);
+  EXPECT_DOUBLE_EQ(w[0], 0.4);
+  EXPECT_DOUBLE_EQ(w[1], 0.4);
+  EXPECT_DOUBLE_EQ(w[2], 0.2);
+}
+
 TEST(MoeRouting, CapacityFactorDropsTheOverflow) {
   // Histogram (4, 2, 1, 1) / 8 over E = 4 experts, capacity factor 1: each expert keeps at most
   // 1/E = 0.25 of the assignments: kept (0.25, 0.25, 0.125, 0.125), dropped 1 - 0.75 = 0.25.
