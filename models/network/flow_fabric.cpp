@@ -16,11 +16,12 @@ FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topo
   carried_.assign(nch, 0.0);
 }
 
-void FlowFabric::start_flow(const topologies::Path& path, double bytes,
-                            std::function<void()> done) {
+void FlowFabric::start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
+                            const FlowTerms& terms) {
   DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
   ++flows_started_;
-  const uint32_t f = solver_.add_variable(path.channels);
+  const uint32_t f = solver_.add_variable(path.channels, terms.coefficients, terms.weight,
+                                          terms.bound_bytes_per_s);
   if (f >= flows_.size()) {
     flows_.resize(f + 1);
     done_.resize(f + 1);
@@ -83,11 +84,18 @@ void FlowFabric::solve() {
     fl.updated_ps = now_ps;
     ++fl.version;
     const double r = solver_.value(ch.variable);
+    if (r <= 0 && fl.remaining > 0) continue;  // stalled (a channel of capacity 0) until it rises
     Time left = fl.remaining > 0
                     ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
                     : Time::zero();
     completions_.push(Completion{now_ps + left.count_ps(), ch.variable, fl.version});
   }
+}
+
+void FlowFabric::set_channel_capacity(uint32_t channel, double bw_bytes_per_s) {
+  solver_.set_capacity(channel, bw_bytes_per_s);
+  solve();
+  arm_completion_event();
 }
 
 void FlowFabric::arm_completion_event() {

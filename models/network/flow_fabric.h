@@ -2,7 +2,12 @@
 /**
  * Flow-level network back-end: every transfer is a flow on a routed path that first pays the
  * path latency, then shares bandwidth with every other active flow under **max-min fairness**
- * on each channel (link direction), found by progressive filling.
+ * on each channel (link direction), found by progressive filling. A flow may carry terms
+ * (FlowTerms): a weight (weighted max-min), an upper bound on its rate, and a coefficient per
+ * channel of its path (channel bytes per payload byte); the defaults (1, none, 1) give plain
+ * max-min. A channel's capacity may change while flows run (`set_channel_capacity`): every flow
+ * it touches gets its new rate at that instant, and finishes when the integral of its rate
+ * reaches its size. A flow whose rate is 0 (a channel of capacity 0) waits until it rises.
  *
  * The rates come from a MaxMinSolver (models/network/maxmin/solver.h): one constraint per
  * channel, one variable per flow while it shares bandwidth. Only the part of the system that an
@@ -44,13 +49,31 @@
 
 namespace dtsim::network {
 
+/** A flow's terms in the max-min system; the defaults give plain max-min fairness. */
+struct FlowTerms {
+  double weight = 1;  ///< > 0: the flow's share of a bottleneck scales with it
+  double bound_bytes_per_s = MaxMinSolver::kUnbounded;  ///< >= 0: upper bound on its rate
+  /** Channel bytes per payload byte on each channel of the path (> 0); empty: all 1. */
+  std::vector<double> coefficients;
+};
+
 class FlowFabric {
  public:
   FlowFabric(simcore::Simulator& sim, const topologies::Topology& topology,
              double batch_tolerance = 1e-4);
 
-  /** Starts a flow of `bytes` (>= 0) on `path`; `done` runs when its last byte arrives. */
-  void start_flow(const topologies::Path& path, double bytes, std::function<void()> done);
+  /**
+   * Starts a flow of `bytes` (>= 0) on `path`; `done` runs when its last byte arrives.
+   * Errors: InternalError on negative bytes or terms out of range (see FlowTerms).
+   */
+  void start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
+                  const FlowTerms& terms = {});
+  /**
+   * Sets channel `channel`'s capacity to `bw_bytes_per_s` (finite, >= 0) from now on: the flows
+   * it touches are re-solved at once. Call it from an event (or before the run).
+   * Units: bytes per second. Errors: InternalError on a capacity out of range.
+   */
+  void set_channel_capacity(uint32_t channel, double bw_bytes_per_s);
 
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;

@@ -13,11 +13,24 @@ uint32_t MaxMinSolver::add_constraint(double capacity) {
   rows_.emplace_back();
   cnst_stamp_.push_back(0);
   rem_.push_back(0.0);
+  wsum_.push_back(0.0);
   cnt_.push_back(0);
   return static_cast<uint32_t>(capacity_.size() - 1);
 }
 
-uint32_t MaxMinSolver::add_variable(std::span<const uint32_t> constraints) {
+void MaxMinSolver::set_capacity(uint32_t c, double capacity) {
+  DTSIM_ASSERT(capacity >= 0 && std::isfinite(capacity), "constraint capacity not finite, >= 0");
+  capacity_[c] = capacity;
+  dirty_.push_back(c);
+}
+
+uint32_t MaxMinSolver::add_variable(std::span<const uint32_t> constraints,
+                                    std::span<const double> coefficients, double weight,
+                                    double bound) {
+  DTSIM_ASSERT(weight > 0 && std::isfinite(weight), "max-min weight not finite, > 0");
+  DTSIM_ASSERT(bound >= 0, "max-min bound negative or not a number");
+  DTSIM_ASSERT(coefficients.empty() || coefficients.size() == constraints.size(),
+               "max-min coefficients do not match the constraints");
   uint32_t v;
   if (!free_vars_.empty()) {
     v = free_vars_.back();
@@ -25,6 +38,7 @@ uint32_t MaxMinSolver::add_variable(std::span<const uint32_t> constraints) {
   } else {
     vars_.emplace_back();
     v = static_cast<uint32_t>(vars_.size() - 1);
+    DTSIM_ASSERT(v < kBoundTag, "too many max-min variables");
   }
   Variable& x = vars_[v];
   const uint32_t len = static_cast<uint32_t>(constraints.size());
@@ -36,6 +50,20 @@ uint32_t MaxMinSolver::add_variable(std::span<const uint32_t> constraints) {
   }
   x.len = len;
   std::copy(constraints.begin(), constraints.end(), cnst_pool_.begin() + x.off);
+  x.unit_coefficients =
+      std::all_of(coefficients.begin(), coefficients.end(), [](double a) { return a == 1.0; });
+  if (!x.unit_coefficients) {
+    for (double a : coefficients)
+      DTSIM_ASSERT(a > 0 && std::isfinite(a), "max-min coefficient not finite, > 0");
+    if (len > x.coef_cap) {
+      x.coef_off = static_cast<uint32_t>(coef_pool_.size());
+      x.coef_cap = len;
+      coef_pool_.resize(coef_pool_.size() + len);
+    }
+    std::copy(coefficients.begin(), coefficients.end(), coef_pool_.begin() + x.coef_off);
+  }
+  x.weight = weight;
+  x.bound = bound;
   x.value = 0;
   x.enabled = false;
   return v;
@@ -84,73 +112,104 @@ void MaxMinSolver::release(uint32_t v) {
   free_vars_.push_back(v);
 }
 
+void MaxMinSolver::fix(uint32_t v, double value) {
+  Variable& x = vars_[v];
+  x.stamp = epoch_ - 1;  // mark fixed (any value != epoch_)
+  if (std::fabs(value - x.value) > 1e-9 * value) {
+    changed_.push_back(Change{v, x.value});
+    x.value = value;
+  }
+  const uint32_t* cs = cnst_pool_.data() + x.off;
+  if (x.unit_coefficients) {
+    for (uint32_t h = 0; h < x.len; ++h) {
+      const uint32_t c = cs[h];
+      rem_[c] -= x.value;
+      if (rem_[c] < 0) rem_[c] = 0;
+      wsum_[c] -= x.weight;
+      --cnt_[c];
+    }
+  } else {
+    const double* as = coef_pool_.data() + x.coef_off;
+    for (uint32_t h = 0; h < x.len; ++h) {
+      const uint32_t c = cs[h];
+      rem_[c] -= as[h] * x.value;
+      if (rem_[c] < 0) rem_[c] = 0;
+      wsum_[c] -= as[h] * x.weight;
+      --cnt_[c];
+    }
+  }
+}
+
 std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
   changed_.clear();
   if (dirty_.empty()) return changed_;
   ++solves_;
   ++epoch_;
   comp_.clear();
+  heap_.clear();
   // Component discovery: constraints reachable from the dirty ones through shared variables.
-  for (uint32_t c : dirty_)
-    if (cnst_stamp_[c] != epoch_) {
-      cnst_stamp_[c] = epoch_;
-      comp_.push_back(c);
-    }
+  // Each variable is reached once: it adds its coefficient x weight to each of its rows' sums,
+  // and a bounded one puts its bound's level, bound / weight, in the heap.
+  auto reach = [this](uint32_t c) {
+    if (cnst_stamp_[c] == epoch_) return;
+    cnst_stamp_[c] = epoch_;
+    comp_.push_back(c);
+    rem_[c] = capacity_[c];
+    wsum_[c] = 0;
+    cnt_[c] = 0;
+  };
+  for (uint32_t c : dirty_) reach(c);
   dirty_.clear();
   for (size_t i = 0; i < comp_.size(); ++i) {
     for (uint32_t v : rows_[comp_[i]]) {
       Variable& x = vars_[v];
       if (x.stamp == epoch_) continue;
       x.stamp = epoch_;
+      if (x.bound != kUnbounded) heap_.emplace_back(x.bound / x.weight, v | kBoundTag);
       const uint32_t* cs = cnst_pool_.data() + x.off;
-      for (uint32_t h = 0; h < x.len; ++h)
-        if (cnst_stamp_[cs[h]] != epoch_) {
-          cnst_stamp_[cs[h]] = epoch_;
-          comp_.push_back(cs[h]);
-        }
+      const double* as = x.unit_coefficients ? nullptr : coef_pool_.data() + x.coef_off;
+      for (uint32_t h = 0; h < x.len; ++h) {
+        const uint32_t c = cs[h];
+        reach(c);
+        wsum_[c] += as ? as[h] * x.weight : x.weight;
+        ++cnt_[c];
+      }
     }
   }
-  // Progressive filling: repeatedly saturate the constraint with the smallest fair share. A
-  // constraint's share only grows while variables elsewhere are fixed, so the heap keeps one
-  // entry per constraint and re-keys it lazily: a popped entry whose share has grown goes back.
-  heap_.clear();
-  for (uint32_t c : comp_) {
-    rem_[c] = capacity_[c];
-    cnt_[c] = static_cast<uint32_t>(rows_[c].size());
-    if (cnt_[c]) heap_.emplace_back(rem_[c] / cnt_[c], c);
-  }
+  // Progressive filling: repeatedly take the lowest level at which something saturates: a
+  // constraint's remaining capacity over its unfixed variables' summed coefficient x weight, or
+  // a variable's bound over its weight. A constraint's level only grows while variables
+  // elsewhere are fixed (each is fixed at or below it), so the heap keeps one entry per
+  // constraint and re-keys it lazily: a popped entry whose level has grown goes back in.
+  for (uint32_t c : comp_)
+    if (cnt_[c]) heap_.emplace_back(rem_[c] / wsum_[c], c);
   auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
     return a.first > b.first || (a.first == b.first && a.second > b.second);
   };
   std::make_heap(heap_.begin(), heap_.end(), cmp);
   while (!heap_.empty()) {
     std::pop_heap(heap_.begin(), heap_.end(), cmp);
-    auto [key, c] = heap_.back();
+    auto [key, id] = heap_.back();
     heap_.pop_back();
+    if (id & kBoundTag) {  // a bound below every constraint's level: fix the variable at it
+      const uint32_t v = id & ~kBoundTag;
+      if (vars_[v].stamp == epoch_) fix(v, vars_[v].bound);
+      continue;
+    }
+    const uint32_t c = id;
     if (cnt_[c] == 0) continue;
-    double share = rem_[c] / cnt_[c];
+    double share = rem_[c] / wsum_[c];
     if (share > key) {  // grew since it was keyed: re-key
       heap_.emplace_back(share, c);
       std::push_heap(heap_.begin(), heap_.end(), cmp);
       continue;
     }
-    // Guard against a share driven to zero by rounding (capacity is never really exhausted).
-    const double r = std::max(share, capacity_[c] * 1e-12);
+    // Guard against a level driven to zero by rounding (capacity is never really exhausted).
+    const double level = std::max(share, capacity_[c] * 1e-12);
     for (uint32_t v : rows_[c]) {
-      Variable& x = vars_[v];
+      const Variable& x = vars_[v];
       if (x.stamp != epoch_) continue;  // already fixed in this solve
-      x.stamp = epoch_ - 1;             // mark fixed (any value != epoch_)
-      if (std::fabs(r - x.value) > 1e-9 * r) {
-        changed_.push_back(Change{v, x.value});
-        x.value = r;
-      }
-      const uint32_t* cs = cnst_pool_.data() + x.off;
-      for (uint32_t h = 0; h < x.len; ++h) {
-        uint32_t c2 = cs[h];
-        rem_[c2] -= x.value;
-        if (rem_[c2] < 0) rem_[c2] = 0;
-        --cnt_[c2];
-      }
+      fix(v, std::min(x.weight * level, x.bound));
     }
   }
   return changed_;
