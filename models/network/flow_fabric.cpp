@@ -12,44 +12,23 @@ FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topo
     : sim_(sim), topo_(topology), batch_tolerance_(batch_tolerance) {
   DTSIM_ASSERT(batch_tolerance >= 0 && batch_tolerance < 1, "batch tolerance outside [0, 1)");
   const size_t nch = topology.channel_count();
-  capacity_.resize(nch);
-  for (uint32_t c = 0; c < nch; ++c) capacity_[c] = topology.channel_capacity(c);
-  on_channel_.resize(nch);
+  for (uint32_t c = 0; c < nch; ++c) solver_.add_constraint(topology.channel_capacity(c));
   carried_.assign(nch, 0.0);
-  channel_stamp_.assign(nch, 0);
-  rem_.assign(nch, 0.0);
-  cnt_.assign(nch, 0);
 }
 
-uint32_t FlowFabric::alloc_flow() {
-  if (!free_flows_.empty()) {
-    uint32_t f = free_flows_.back();
-    free_flows_.pop_back();
-    return f;
-  }
-  flows_.emplace_back();
-  done_.emplace_back();
-  return static_cast<uint32_t>(flows_.size() - 1);
-}
-
-void FlowFabric::start_flow(const topologies::Path& path, double bytes,
-                            std::function<void()> done) {
+void FlowFabric::start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
+                            const FlowTerms& terms) {
   DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
   ++flows_started_;
-  uint32_t f = alloc_flow();
-  Flow& fl = flows_[f];
-  const uint32_t len = static_cast<uint32_t>(path.channels.size());
-  if (len > fl.path_cap) {  // reserve room in the pool (old room, if any, is left unused)
-    fl.path_off = static_cast<uint32_t>(path_pool_.size());
-    fl.path_cap = len;
-    path_pool_.resize(path_pool_.size() + len);
-    pos_pool_.resize(pos_pool_.size() + len);
+  const uint32_t f = solver_.add_variable(path.channels, terms.coefficients, terms.weight,
+                                          terms.bound_bytes_per_s);
+  if (f >= flows_.size()) {
+    flows_.resize(f + 1);
+    done_.resize(f + 1);
   }
-  fl.path_len = len;
-  std::copy(path.channels.begin(), path.channels.end(), path_pool_.begin() + fl.path_off);
+  Flow& fl = flows_[f];
   fl.bytes = bytes;
   fl.remaining = bytes;
-  fl.rate = 0;
   fl.active = false;
   done_[f] = std::move(done);
   int64_t at = (sim_.now() + path.latency).count_ps();
@@ -63,10 +42,10 @@ void FlowFabric::on_arrivals(int64_t time_ps) {
   std::vector<std::function<void()>> instant;
   for (uint32_t f : node.mapped()) {
     Flow& fl = flows_[f];
-    if (fl.remaining <= 0 || fl.path_len == 0) {  // zero bytes: latency only
+    if (fl.remaining <= 0 || solver_.constraints(f).empty()) {  // zero bytes: latency only
       instant.push_back(std::move(done_[f]));
       done_[f] = nullptr;
-      free_flows_.push_back(f);
+      solver_.release(f);
       continue;
     }
     activate(f);
@@ -80,14 +59,8 @@ void FlowFabric::activate(uint32_t f) {
   Flow& fl = flows_[f];
   fl.active = true;
   fl.updated_ps = fl.start_ps = sim_.now().count_ps();
-  fl.rate = 0;
   ++active_;
-  for (uint32_t h = 0; h < fl.path_len; ++h) {
-    uint32_t c = path_pool_[fl.path_off + h];
-    pos_pool_[fl.path_off + h] = static_cast<uint32_t>(on_channel_[c].size());
-    on_channel_[c].push_back(f);
-    dirty_.push_back(c);
-  }
+  solver_.enable(f);
 }
 
 void FlowFabric::deactivate(uint32_t f) {
@@ -95,105 +68,34 @@ void FlowFabric::deactivate(uint32_t f) {
   fl.active = false;
   ++fl.version;
   --active_;
-  for (uint32_t h = 0; h < fl.path_len; ++h) {
-    uint32_t c = path_pool_[fl.path_off + h];
-    auto& list = on_channel_[c];
-    uint32_t p = pos_pool_[fl.path_off + h];
-    uint32_t moved = list.back();
-    list[p] = moved;
-    list.pop_back();
-    if (moved != f) {
-      const Flow& m = flows_[moved];
-      for (uint32_t k = 0; k < m.path_len; ++k)
-        if (path_pool_[m.path_off + k] == c) {
-          pos_pool_[m.path_off + k] = p;
-          break;
-        }
-    }
-    carried_[c] += fl.bytes;
-    dirty_.push_back(c);
-  }
+  for (uint32_t c : solver_.constraints(f)) carried_[c] += fl.bytes;
+  solver_.disable(f);
 }
 
 void FlowFabric::solve() {
-  if (dirty_.empty()) return;
-  ++solves_;
-  ++epoch_;
   const int64_t now_ps = sim_.now().count_ps();
-  comp_channels_.clear();
-  // Component discovery: channels reachable from the dirty ones through shared flows.
-  for (uint32_t c : dirty_)
-    if (channel_stamp_[c] != epoch_) {
-      channel_stamp_[c] = epoch_;
-      comp_channels_.push_back(c);
+  // Lazy update: only a real rate change touches the flow's bytes and finish time.
+  for (const MaxMinSolver::Change& ch : solver_.solve()) {
+    Flow& fl = flows_[ch.variable];
+    if (ch.old_value > 0) {
+      fl.remaining -= ch.old_value * static_cast<double>(now_ps - fl.updated_ps) * 1e-12;
+      if (fl.remaining < 0) fl.remaining = 0;
     }
-  dirty_.clear();
-  for (size_t i = 0; i < comp_channels_.size(); ++i) {
-    for (uint32_t f : on_channel_[comp_channels_[i]]) {
-      Flow& fl = flows_[f];
-      if (fl.stamp == epoch_) continue;
-      fl.stamp = epoch_;
-      const uint32_t* path = path_pool_.data() + fl.path_off;
-      for (uint32_t h = 0; h < fl.path_len; ++h)
-        if (channel_stamp_[path[h]] != epoch_) {
-          channel_stamp_[path[h]] = epoch_;
-          comp_channels_.push_back(path[h]);
-        }
-    }
+    fl.updated_ps = now_ps;
+    ++fl.version;
+    const double r = solver_.value(ch.variable);
+    if (r <= 0 && fl.remaining > 0) continue;  // stalled (a channel of capacity 0) until it rises
+    Time left = fl.remaining > 0
+                    ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
+                    : Time::zero();
+    completions_.push(Completion{now_ps + left.count_ps(), ch.variable, fl.version});
   }
-  // Progressive filling: repeatedly saturate the channel with the smallest fair share. A
-  // channel's share only grows while flows elsewhere are fixed, so the heap keeps one entry per
-  // channel and re-keys it lazily: a popped entry whose share has grown goes back in.
-  heap_.clear();
-  for (uint32_t c : comp_channels_) {
-    rem_[c] = capacity_[c];
-    cnt_[c] = static_cast<uint32_t>(on_channel_[c].size());
-    if (cnt_[c]) heap_.emplace_back(rem_[c] / cnt_[c], c);
-  }
-  auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second > b.second);
-  };
-  std::make_heap(heap_.begin(), heap_.end(), cmp);
-  while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), cmp);
-    auto [key, c] = heap_.back();
-    heap_.pop_back();
-    if (cnt_[c] == 0) continue;
-    double share = rem_[c] / cnt_[c];
-    if (share > key) {  // grew since it was keyed: re-key
-      heap_.emplace_back(share, c);
-      std::push_heap(heap_.begin(), heap_.end(), cmp);
-      continue;
-    }
-    // Guard against a share driven to zero by rounding (capacity is never really exhausted).
-    const double r = std::max(share, capacity_[c] * 1e-12);
-    for (uint32_t f : on_channel_[c]) {
-      Flow& fl = flows_[f];
-      if (fl.stamp != epoch_) continue;  // already fixed in this solve
-      fl.stamp = epoch_ - 1;             // mark fixed (any value != epoch_)
-      // Lazy update: only a real rate change touches the flow's bytes and finish time.
-      if (std::fabs(r - fl.rate) > 1e-9 * r) {
-        if (fl.rate > 0) {
-          fl.remaining -= fl.rate * static_cast<double>(now_ps - fl.updated_ps) * 1e-12;
-          if (fl.remaining < 0) fl.remaining = 0;
-        }
-        fl.updated_ps = now_ps;
-        fl.rate = r;
-        ++fl.version;
-        Time left = fl.remaining > 0
-                        ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
-                        : Time::zero();
-        completions_.push(Completion{now_ps + left.count_ps(), f, fl.version});
-      }
-      const uint32_t* path = path_pool_.data() + fl.path_off;
-      for (uint32_t h = 0; h < fl.path_len; ++h) {
-        uint32_t c2 = path[h];
-        rem_[c2] -= fl.rate;
-        if (rem_[c2] < 0) rem_[c2] = 0;
-        --cnt_[c2];
-      }
-    }
-  }
+}
+
+void FlowFabric::set_channel_capacity(uint32_t channel, double bw_bytes_per_s) {
+  solver_.set_capacity(channel, bw_bytes_per_s);
+  solve();
+  arm_completion_event();
 }
 
 void FlowFabric::arm_completion_event() {
@@ -249,7 +151,7 @@ void FlowFabric::on_completions() {
     deactivate(c.flow);
     callbacks.push_back(std::move(done_[c.flow]));
     done_[c.flow] = nullptr;
-    free_flows_.push_back(c.flow);
+    solver_.release(c.flow);
   }
   solve();
   arm_completion_event();
@@ -258,12 +160,12 @@ void FlowFabric::on_completions() {
 
 std::vector<simcore::LinkClassUsage> FlowFabric::usage() const {
   std::map<std::string, simcore::LinkClassUsage> by_class;
-  for (uint32_t c = 0; c < capacity_.size(); ++c) {
+  for (uint32_t c = 0; c < solver_.constraint_count(); ++c) {
     if (!topo_.channel_exists(c)) continue;
     auto& u = by_class[topo_.channel_class(c)];
     u.link_class = topo_.channel_class(c);
     u.bytes += carried_[c];
-    u.capacity_bytes_per_s += capacity_[c];
+    u.capacity_bytes_per_s += solver_.capacity(c);
   }
   std::vector<simcore::LinkClassUsage> out;
   for (auto& [k, v] : by_class) out.push_back(v);

@@ -2,15 +2,22 @@
 /**
  * Flow-level network back-end: every transfer is a flow on a routed path that first pays the
  * path latency, then shares bandwidth with every other active flow under **max-min fairness**
- * on each channel (link direction), found by progressive filling.
+ * on each channel (link direction), found by progressive filling. A flow may carry terms
+ * (FlowTerms): a weight (weighted max-min), an upper bound on its rate, and a coefficient per
+ * channel of its path (channel bytes per payload byte); the defaults (1, none, 1) give plain
+ * max-min. A channel's capacity may change while flows run (`set_channel_capacity`): every flow
+ * it touches gets its new rate at that instant, and finishes when the integral of its rate
+ * reaches its size. A flow whose rate is 0 (a channel of capacity 0) waits until it rises.
  *
- * Only the part of the system that an arrival or departure touches is re-solved (the connected
- * component of flows and channels reachable from the changed channels: selective update), and
- * a flow's remaining bytes are brought up to date only when its rate changes (lazy update).
- * Arrivals at one instant, and completions at one instant, are handled by one re-solve. A new
- * rate within a relative 1e-9 of the old one is taken as unchanged (it only differs by
- * floating-point noise), so a flow's finish time is not disturbed by re-solves that do not
- * concern it, and flows that should end together do end in the same event.
+ * The rates come from a MaxMinSolver (models/network/maxmin/solver.h): one constraint per
+ * channel, one variable per flow while it shares bandwidth. Only the part of the system that an
+ * arrival or departure touches is re-solved (selective update, in the solver), and a flow's
+ * remaining bytes and finish time are brought up to date only when its rate changes (lazy update,
+ * here: the solver reports which rates changed, the fabric owns bytes and time). Arrivals at one
+ * instant, and completions at one instant, are handled by one re-solve. A new rate within a
+ * relative 1e-9 of the old one is taken as unchanged (it only differs by floating-point noise),
+ * so a flow's finish time is not disturbed by re-solves that do not concern it, and flows that
+ * should end together do end in the same event.
  *
  * Completion batching: when a flow finishes at t, every flow due to finish by
  * t + batch_tolerance x (its own time on the wire) finishes in the same event (default 1e-4, so
@@ -34,6 +41,7 @@
 #include <queue>
 #include <vector>
 
+#include "models/network/maxmin/solver.h"
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
 #include "topologies/routing.h"
@@ -41,33 +49,49 @@
 
 namespace dtsim::network {
 
+/** A flow's terms in the max-min system; the defaults give plain max-min fairness. */
+struct FlowTerms {
+  double weight = 1;  ///< > 0: the flow's share of a bottleneck scales with it
+  double bound_bytes_per_s = MaxMinSolver::kUnbounded;  ///< >= 0: upper bound on its rate
+  /** Channel bytes per payload byte on each channel of the path (> 0); empty: all 1. */
+  std::vector<double> coefficients;
+};
+
 class FlowFabric {
  public:
   FlowFabric(simcore::Simulator& sim, const topologies::Topology& topology,
              double batch_tolerance = 1e-4);
 
-  /** Starts a flow of `bytes` (>= 0) on `path`; `done` runs when its last byte arrives. */
-  void start_flow(const topologies::Path& path, double bytes, std::function<void()> done);
+  /**
+   * Starts a flow of `bytes` (>= 0) on `path`; `done` runs when its last byte arrives.
+   * Errors: InternalError on negative bytes or terms out of range (see FlowTerms).
+   */
+  void start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
+                  const FlowTerms& terms = {});
+  /**
+   * Sets channel `channel`'s capacity to `bw_bytes_per_s` (finite, >= 0) from now on: the flows
+   * it touches are re-solved at once. Call it from an event (or before the run).
+   * Units: bytes per second. Errors: InternalError on a capacity out of range.
+   */
+  void set_channel_capacity(uint32_t channel, double bw_bytes_per_s);
 
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;
   uint64_t flows_started() const { return flows_started_; }
-  uint64_t solves() const { return solves_; }
+  uint64_t solves() const { return solver_.solves(); }
   size_t active_flows() const { return active_; }
 
  private:
-  /** Per-flow state. Hot numeric fields sit in one struct; the path lives in a shared pool. */
+  /**
+   * Per-flow state on the event side, indexed like the flow's solver variable (the solver hands
+   * out the ids, reusing released ones); its rate is the variable's value.
+   */
   struct Flow {
     double bytes = 0;      // total size
     double remaining = 0;  // bytes left at `updated_ps`
-    double rate = 0;       // bytes per second
     int64_t updated_ps = 0;
-    uint32_t path_off = 0;  // channels in path_pool_[path_off, path_off + path_len)
-    uint32_t path_len = 0;
-    uint32_t path_cap = 0;  // capacity reserved in the pool for this slot
-    uint32_t version = 0;
-    uint32_t stamp = 0;  // solve epoch in which it was visited
     int64_t start_ps = 0;  // when it started sharing bandwidth
+    uint32_t version = 0;
     bool active = false;
   };
   struct Completion {
@@ -79,39 +103,26 @@ class FlowFabric {
     }
   };
 
-  uint32_t alloc_flow();
   void on_arrivals(int64_t time_ps);
   void on_completions();
   void activate(uint32_t f);
   void deactivate(uint32_t f);
-  /** Re-solves the component reachable from dirty_ channels. */
+  /** Re-solves the touched component; brings the flows whose rate changed up to date. */
   void solve();
   void arm_completion_event();
 
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;
   double batch_tolerance_;
-  std::vector<double> capacity_;                  // per channel
-  std::vector<std::vector<uint32_t>> on_channel_;  // active flows per channel
-  std::vector<double> carried_;                   // bytes per channel (finished flows)
+  MaxMinSolver solver_;          // one constraint per channel (same id)
+  std::vector<double> carried_;  // bytes per channel (finished flows)
   std::vector<Flow> flows_;
   std::vector<std::function<void()>> done_;  // per flow slot
-  std::vector<uint32_t> path_pool_;          // channels of every flow's path
-  std::vector<uint32_t> pos_pool_;           // index of the flow in each of its channels' lists
-  std::vector<uint32_t> free_flows_;
   std::map<int64_t, std::vector<uint32_t>> arrivals_;
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
   simcore::EventId completion_event_;
   int64_t completion_event_ps_ = -1;
-  std::vector<uint32_t> dirty_;
-  std::vector<uint32_t> channel_stamp_;
-  uint32_t epoch_ = 0;
-  // scratch for solve()
-  std::vector<double> rem_;
-  std::vector<uint32_t> cnt_;
-  std::vector<uint32_t> comp_channels_;
-  std::vector<std::pair<double, uint32_t>> heap_;
-  uint64_t flows_started_ = 0, solves_ = 0;
+  uint64_t flows_started_ = 0;
   size_t active_ = 0;
 };
 

@@ -1,0 +1,165 @@
+#pragma once
+/**
+ * Weighted max-min fair sharing of capacities among variables: the linear system the flow
+ * back-end solves after each arrival or departure, as its own object (after SimGrid's `lmm`).
+ *
+ * A **constraint** is a resource with a capacity that may change over time (a channel: one
+ * direction of a link; a radio cell's airtime). A **variable** is a consumer (a flow) with a
+ * **weight** w > 0, an optional upper **bound**, and a **coefficient** a > 0 on each constraint
+ * of its row set: constraint c requires sum over its variables of a_vc x_v <= capacity_c. A
+ * link direction has every coefficient 1; a cell's airtime row has capacity 1 and coefficient
+ * 1 / r_v for a client of link rate r_v (its x_v / r_v is the fraction of time it transmits).
+ *
+ * `solve()` gives each enabled variable its weighted max-min fair value by progressive filling:
+ * a common level L rises from 0, each unfixed variable's value being w_v L; the constraint with
+ * the least remaining capacity / (sum over its unfixed variables of a_vc w_v) saturates first
+ * and fixes its variables at w_v L; a variable whose bound b_v is reached earlier (b_v / w_v
+ * below that level) is fixed at its bound instead; repeat until every variable is fixed. With
+ * every weight and coefficient 1 and no bound this is plain max-min fairness.
+ *
+ * Selective update: `enable`, `disable` and `set_capacity` mark constraints dirty, and
+ * `solve()` re-solves only the connected component (constraints linked through shared
+ * variables) that the dirty constraints reach; every other value stands. A new value within a
+ * relative 1e-9 of the old one is taken as unchanged (the two differ only by floating-point
+ * noise), so a variable outside the real change keeps its value bit for bit, and its user does
+ * no work.
+ *
+ * Lazy update is the user's side: `solve()` returns the variables whose value changed, with
+ * their old value, so the user brings its own state (a flow's bytes left, its finish time) up to
+ * date for those alone. (The solver knows rates, not bytes nor time: keeping bytes and finish
+ * times with the events that use them keeps it a pure function of its terms.)
+ *
+ * Units: a value and a bound in the variable's unit (for a flow, bytes per second); a capacity
+ * in the constraint's unit, and a coefficient in constraint units per variable unit (for a
+ * channel, bytes per second and 1; for an airtime row, 1 and seconds per byte). Weights have no
+ * unit.
+ * Errors: InternalError (assertion) on misuse: enabling an enabled variable, releasing an
+ * enabled one, a variable with no constraint, a weight or coefficient not > 0, a bound or a
+ * capacity negative or not a number.
+ * Complexity: `solve()` costs O(P log (C + B)) for P variable-constraint incidences, C
+ * constraints and B bounded variables in the touched component; `enable`/`disable` cost
+ * O(row-set size) plus, for `disable`, a scan of the row set of the variable moved into the
+ * freed slot of each row.
+ * Source: max-min fairness by progressive filling, Bertsekas & Gallager, "Data Networks" (2nd
+ * ed., 1992), section 6.5.2 (weights and bounds: the same filling on the scaled problem);
+ * weights, bounds, coefficients, selective and lazy updates after SimGrid's `lmm` (Casanova et
+ * al., "Versatile, scalable, and accurate simulation of distributed applications and
+ * platforms", JPDC 74(10), 2014; kernel/lmm/maxmin.cpp).
+ *
+ *     MaxMinSolver s;
+ *     uint32_t link = s.add_constraint(4e9);        // 4 GB/s
+ *     uint32_t a = s.add_variable({&link, 1});      // weight 1
+ *     uint32_t b = s.add_variable({&link, 1}, {}, 3.0);  // weight 3
+ *     s.enable(a);
+ *     s.enable(b);
+ *     s.solve();                                    // value(a) == 1e9, value(b) == 3e9
+ */
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace dtsim::network {
+
+class MaxMinSolver {
+ public:
+  /** A variable whose value the last `solve()` changed, and the value it had before. */
+  struct Change {
+    uint32_t variable;
+    double old_value;
+  };
+
+  static constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+
+  /** Adds a constraint of `capacity` (finite, >= 0); ids are dense, from 0, in call order. */
+  uint32_t add_constraint(double capacity);
+  /** Changes a constraint's capacity (finite, >= 0); the next solve redoes its component. */
+  void set_capacity(uint32_t c, double capacity);
+  size_t constraint_count() const { return capacity_.size(); }
+  double capacity(uint32_t c) const { return capacity_[c]; }
+  /** Enabled variables on constraint `c`'s row, in no particular order. */
+  std::span<const uint32_t> row(uint32_t c) const { return rows_[c]; }
+
+  /**
+   * Adds a disabled variable of value 0 that uses each of `constraints` (a constraint may not
+   * appear twice) with the matching entry of `coefficients` (> 0; empty: every coefficient 1),
+   * of weight `weight` (> 0) and at most `bound` (>= 0). Ids of released variables are reused,
+   * last released first.
+   */
+  uint32_t add_variable(std::span<const uint32_t> constraints,
+                        std::span<const double> coefficients = {}, double weight = 1,
+                        double bound = kUnbounded);
+  /** Joins the variable to its constraints' rows; the next solve gives it a value. */
+  void enable(uint32_t v);
+  /** Takes the variable off its rows (its value drops to 0); its constraints get re-solved. */
+  void disable(uint32_t v);
+  /** Frees a disabled variable's id for reuse. */
+  void release(uint32_t v);
+
+  bool enabled(uint32_t v) const { return vars_[v].enabled; }
+  double value(uint32_t v) const { return vars_[v].value; }
+  double weight(uint32_t v) const { return vars_[v].weight; }
+  double bound(uint32_t v) const { return vars_[v].bound; }
+  /** Coefficient of the variable on the h-th constraint of `constraints(v)`. */
+  double coefficient(uint32_t v, uint32_t h) const {
+    const Variable& x = vars_[v];
+    return x.unit_coefficients ? 1.0 : coef_pool_[x.coef_off + h];
+  }
+  std::span<const uint32_t> constraints(uint32_t v) const {
+    const Variable& x = vars_[v];
+    return {cnst_pool_.data() + x.off, x.len};
+  }
+  /** Highest variable id handed out so far, plus one. */
+  size_t variable_slots() const { return vars_.size(); }
+
+  /**
+   * Re-solves the component reached from the constraints touched since the last solve and
+   * returns the variables whose value changed (valid until the next call). No-op when nothing
+   * was touched.
+   */
+  std::span<const Change> solve();
+  /** Number of solves that had something to do. */
+  uint64_t solves() const { return solves_; }
+
+ private:
+  static constexpr uint32_t kBoundTag = uint32_t{1} << 31;  // heap entry of a variable's bound
+
+  struct Variable {
+    double value = 0;
+    double weight = 1;
+    double bound = kUnbounded;
+    uint32_t off = 0;  // constraints in cnst_pool_[off, off + len)
+    uint32_t len = 0;
+    uint32_t cap = 0;    // room reserved in the pool for this slot
+    uint32_t stamp = 0;  // solve epoch in which it was reached and is not yet fixed
+    uint32_t coef_off = 0;  // coefficients in coef_pool_ (unless all 1)
+    uint32_t coef_cap = 0;  // room reserved in coef_pool_ for this slot
+    bool unit_coefficients = true;
+    bool enabled = false;
+  };
+
+  std::vector<double> capacity_;             // per constraint
+  std::vector<std::vector<uint32_t>> rows_;  // enabled variables per constraint
+  std::vector<Variable> vars_;
+  std::vector<uint32_t> cnst_pool_;  // constraints of every variable
+  std::vector<uint32_t> pos_pool_;   // index of the variable in each of its constraints' rows
+  std::vector<double> coef_pool_;    // coefficients of the variables that are not all 1
+  std::vector<uint32_t> free_vars_;
+  std::vector<uint32_t> dirty_;
+  std::vector<uint32_t> cnst_stamp_;
+  uint32_t epoch_ = 0;
+  uint64_t solves_ = 0;
+  // scratch for solve()
+  std::vector<double> rem_;
+  std::vector<double> wsum_;   // sum of coefficient x weight over unfixed variables
+  std::vector<uint32_t> cnt_;  // number of unfixed variables
+  std::vector<uint32_t> comp_;
+  std::vector<std::pair<double, uint32_t>> heap_;
+  std::vector<Change> changed_;
+
+  /** Fixes variable v at `value` (unless within 1e-9 of its old one) and charges its rows. */
+  void fix(uint32_t v, double value);
+};
+
+}  // namespace dtsim::network
