@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
 
@@ -17,30 +18,60 @@ namespace {
 
 using Params = workloads::CollectiveSweepParams;
 
+constexpr const char* kMaxSize = "a size below 4 EB (the byte counter is 64-bit)";
+
+/** The kind's keys, declared once: key checking and the README's table come from here. */
+const KeySchema& keys() {
+  static const KeySchema schema(
+      {KeySpec("kind", "collective_sweep").mandatory(),
+       KeySpec("collective", "the collective")
+           .mandatory()
+           .one_of(
+               {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}),
+       KeySpec("algorithm", "the algorithm")
+           .defaults("auto")
+           .one_of({"auto", "ring", "ring_bidirectional", "direct", "pairwise", "halving_doubling",
+                    "double_binary_tree", "hierarchical"}),
+       KeySpec("ranks", "ranks 0..ranks-1 take part (at most the cluster's)")
+           .defaults("every rank")
+           .checked(integer_in(1, INT32_MAX)),
+       KeySpec("sizes", "sizes from min to max, multiplying by factor (nccl-tests -b, -e, -f)")
+           .mandatory()
+           .with_keys({KeySpec("min", "first size (per rank, nccl-tests convention)")
+                           .in_unit("bytes")
+                           .mandatory()
+                           .checked(size_at_most(4e18, kMaxSize)),
+                       KeySpec("max", "last size, at least min")
+                           .defaults("min")
+                           .in_unit("bytes")
+                           .checked(size_at_most(4e18, kMaxSize)),
+                       KeySpec("factor", "ratio of successive sizes")
+                           .defaults("2")
+                           .checked(number_above(1, "a factor > 1"))}),
+       KeySpec("iterations", "runs of each size (the report gives their mean)")
+           .defaults("1")
+           .checked(integer_in(1, 1 << 20)),
+       KeySpec("root", "root of broadcast and reduce, an index into the ranks")
+           .defaults("0")
+           .in_unit("rank")});
+  return schema;
+}
+
+/** Reads the keys `keys()` checked. Errors: ConfigError for what depends on other keys (the
+ *  cluster's size, max below min, root outside the ranks). */
 Params parse(const Scenario& s, const ConfigNode& w) {
+  keys().check(w);
   Params p;
-  p.kind = *simcore::parse_collective_kind(w["collective"].choice(
-      {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}));
-  if (auto a = w.get("algorithm"))
-    p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "direct", "pairwise",
-                             "halving_doubling", "double_binary_tree", "hierarchical"});
+  p.kind = *simcore::parse_collective_kind(w["collective"].str());
+  if (auto a = w.get("algorithm")) p.algorithm = a->str();
   p.ranks = ranks_in_cluster(s, w, "a collective");
   auto sizes = w["sizes"];
-  sizes.check_keys({"min", "max", "factor"});
-  auto size_of = [](const ConfigNode& n) {
-    double b = n.bytes();
-    if (b > 4e18) n.expected("a size below 4 EB (the byte counter is 64-bit)");
-    return b;
-  };
-  p.min_bytes = size_of(sizes["min"]);
-  p.max_bytes = sizes.has("max") ? size_of(sizes["max"]) : p.min_bytes;
+  p.min_bytes = sizes["min"].bytes();
+  p.max_bytes = sizes.has("max") ? sizes["max"].bytes() : p.min_bytes;
   if (p.max_bytes < p.min_bytes)
     sizes["max"].fail(fmt::format("max ({} B) is below min ({} B)", p.max_bytes, p.min_bytes));
-  if (auto f = sizes.get("factor")) {
-    p.factor = f->number();
-    if (!(p.factor > 1)) f->expected("a factor > 1");
-  }
-  if (auto i = w.get("iterations")) p.iterations = static_cast<int>(i->integer(1, 1 << 20));
+  if (auto f = sizes.get("factor")) p.factor = f->number();
+  if (auto i = w.get("iterations")) p.iterations = static_cast<int>(i->integer());
   if (auto r = w.get("root")) p.root = static_cast<int>(r->integer(0, p.ranks - 1));
   return p;
 }
@@ -100,7 +131,8 @@ void print_table(const Scenario& s, const nlohmann::ordered_json& j) {
 WorkloadKind collective_sweep_kind() {
   WorkloadKind k;
   k.name = "collective_sweep";
-  k.keys = {"kind", "collective", "algorithm", "ranks", "sizes", "iterations", "root"};
+  k.keys = keys().names();
+  k.schema = &keys();
   k.load = load;
   k.report = report;
   k.print_table = print_table;

@@ -24,6 +24,7 @@
 #include "simcore/error.h"
 #include "simcore/executor.h"
 #include "tools/dtsim/config_node.h"
+#include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/scenario.h"
 
 namespace dtsim::cli::kinds {
@@ -54,6 +55,9 @@ struct WorkloadKind {
   std::string name;
   /** Keys accepted under `workload:` (with `kind`); others are errors with "did you mean". */
   std::vector<std::string> keys;
+  /** The keys declared once (config_schema.h), where the kind has moved to the schema: `keys`
+   *  are its names, and the README's key table is its `markdown()`. May be null. */
+  const KeySchema* schema = nullptr;
   /** Reads the kind's keys (after the key check) and generates the workload into `s`: its
    *  `workload`, `info`, and where they apply `compute_dtype` and `memory`. */
   void (*load)(Scenario& s, const ConfigNode& w) = nullptr;
