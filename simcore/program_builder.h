@@ -95,7 +95,11 @@ class ProgramBuilder {
   Op& op(int rank, uint32_t index) { return w_.ranks[static_cast<size_t>(rank)].ops[index]; }
 
  private:
-  uint32_t add(int rank, Op op);
+  /** A new op at the end of `rank`'s program with the current tags; `index` gets its position. */
+  Op& make(int rank, OpKind kind, uint8_t stream, std::string_view name,
+           std::vector<uint32_t>&& deps, uint32_t& index);
+  uint32_t p2p(int rank, OpKind kind, std::string_view name, int peer, int64_t bytes, int32_t tag,
+               std::vector<uint32_t>&& deps, uint8_t stream);
   uint32_t name_id(std::string_view name);
   /** Interned id of `s`, remembering the last one in `cache` (dtypes and algorithms repeat). */
   uint32_t cached(std::pair<std::string, uint32_t>& cache, std::string_view s);
