@@ -59,6 +59,34 @@ void print_model_line(const Scenario&, const nlohmann::ordered_json& j) {
              m["mfu"].get<double>() * 100);
 }
 
+KeySpec dtype_key() {
+  return KeySpec("dtype", "compute dtype (the device needs a peak rate for it)")
+      .defaults("bf16")
+      .one_of({"fp32", "tf32", "bf16", "fp16", "fp8"});
+}
+
+KeySpec grad_dtype_key() {
+  return KeySpec("grad_dtype", "dtype of the reduced gradients")
+      .defaults("fp32")
+      .one_of({"fp32", "bf16", "fp16"});
+}
+
+KeySpec bucket_size_key(double min_bucket, const std::string& min_text) {
+  return KeySpec("bucket_size", "gradient bucket (DDP), at least " + min_text)
+      .defaults("25MiB")
+      .in_unit("bytes")
+      .checked([min_bucket, min_text](const ConfigNode& n) {
+        if (!(n.bytes() >= min_bucket)) n.expected("a bucket size of at least " + min_text);
+      });
+}
+
+KeySpec memory_key() {
+  return KeySpec("memory", "the memory check against the device's HBM")
+      .with_keys({KeySpec("on_overflow", "when the most loaded rank does not fit")
+                      .defaults("error")
+                      .one_of({"error", "warn"})});
+}
+
 double peak_flops_per_s(const Scenario& s) {
   auto it = s.device.peak_flops_per_s.find(s.compute_dtype);
   return it == s.device.peak_flops_per_s.end() ? 0.0 : it->second;

@@ -10,6 +10,7 @@
 
 #include "models/workloads/memory_model.h"
 #include "tools/dtsim/config_node.h"
+#include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/scenario.h"
 
 namespace dtsim::cli::kinds {
@@ -30,6 +31,13 @@ void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
 
 /** The summary's model line (params, tokens/s, MFU) from the report's `model` section. */
 void print_model_line(const Scenario& s, const nlohmann::ordered_json& report);
+
+/** Key declarations (config_schema.h) the kinds with a model share: `dtype`, `grad_dtype`,
+ *  `bucket_size` (at least `min_bucket` bytes, `min_text` in the error) and `memory`. */
+KeySpec dtype_key();
+KeySpec grad_dtype_key();
+KeySpec bucket_size_key(double min_bucket, const std::string& min_text);
+KeySpec memory_key();
 
 /** The device's peak rate for the scenario's compute dtype, 0 when it has none. Units: FLOP/s. */
 double peak_flops_per_s(const Scenario& s);

@@ -16,7 +16,39 @@ namespace {
 
 using Info = workloads::DataParallelInfo;
 
+/** The kind's keys, declared once: key checking and the README's table come from here. */
+const KeySchema& keys() {
+  static const KeySchema schema(
+      {KeySpec("kind", "data_parallel").mandatory(),
+       KeySpec("model", "the model: a file or an inline map (configs/models/)").mandatory(),
+       KeySpec("ranks", "data-parallel degree: ranks 0..ranks-1 (at most the cluster's)")
+           .defaults("every rank")
+           .checked(integer_in(1, INT32_MAX)),
+       KeySpec("batch", "per rank and step")
+           .mandatory()
+           .with_keys({KeySpec("seq_len", "tokens per sequence")
+                           .in_unit("tokens")
+                           .mandatory()
+                           .checked(integer_in(1, 1 << 24)),
+                       KeySpec("micro_batch", "sequences per micro-batch")
+                           .defaults("1")
+                           .in_unit("sequences")
+                           .checked(integer_in(1, 1 << 20)),
+                       KeySpec("grad_accumulation", "micro-batches per step (DDP no_sync)")
+                           .defaults("1")
+                           .checked(integer_in(1, 1 << 20))}),
+       dtype_key(), grad_dtype_key(), bucket_size_key(1, "1B"),
+       KeySpec("algorithm", "the gradient all-reduce's algorithm")
+           .defaults("auto")
+           .one_of({"auto", "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
+                    "hierarchical"}),
+       memory_key()});
+  return schema;
+}
+
+/** Reads the keys `keys()` checked; errors for what depends on other keys or the device. */
 workloads::DataParallelParams parse(Scenario& s, const ConfigNode& w) {
+  keys().check(w);
   workloads::DataParallelParams p;
   p.model = load_transformer(w["model"]);
   p.ranks = ranks_in_cluster(s, w, "data parallel");
@@ -71,8 +103,8 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
 WorkloadKind data_parallel_kind() {
   WorkloadKind k;
   k.name = "data_parallel";
-  k.keys = {"kind",       "model",       "ranks",     "batch", "dtype",
-            "grad_dtype", "bucket_size", "algorithm", "memory"};
+  k.keys = keys().names();
+  k.schema = &keys();
   k.load = load;
   k.report = report;
   k.print_summary = print_model_line;
