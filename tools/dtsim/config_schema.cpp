@@ -46,6 +46,10 @@ std::string KeySchema::markdown() const {
   return out;
 }
 
+KeyChecker boolean() {
+  return [](const ConfigNode& n) { n.boolean(); };
+}
+
 KeyChecker integer_in(int64_t lo, int64_t hi) {
   return [lo, hi](const ConfigNode& n) { n.integer(lo, hi); };
 }

@@ -89,6 +89,8 @@ class KeySchema {
   std::vector<KeySpec> keys_;
 };
 
+/** true or false (ConfigNode::boolean). */
+KeyChecker boolean();
 /** An integer in [lo, hi] (ConfigNode::integer). */
 KeyChecker integer_in(int64_t lo, int64_t hi);
 /** A size with a unit (ConfigNode::bytes) of at most `max_bytes`; `expected` says so. */

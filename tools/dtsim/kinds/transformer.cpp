@@ -19,6 +19,103 @@ namespace {
 
 using Info = workloads::TransformerInfo;
 
+/** The kind's keys, declared once: key checking and the README's table come from here. The
+ *  checks that involve several keys, the model or the cluster stay in `parse`. */
+const KeySchema& keys() {
+  static const std::vector<std::string> algorithms{
+      "auto",        "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
+      "hierarchical"};
+  static const std::vector<std::string> wire_dtypes{"bf16", "fp16", "fp8"};
+  auto degree = [](const char* name, const char* help) {
+    return KeySpec(name, help).defaults("1").checked(integer_in(1, 1 << 20));
+  };
+  static const KeySchema schema(
+      {KeySpec("kind", "transformer").mandatory(),
+       KeySpec("model", "the model: a file or an inline map (configs/models/)").mandatory(),
+       KeySpec("parallelism", "degrees, ZeRO, pipeline schedule and rank placement")
+           .mandatory()
+           .with_keys(
+               {degree("dp", "data-parallel degree"), degree("tp", "tensor-parallel degree"),
+                degree("pp", "pipeline stages"),
+                degree("sp", "DeepSpeed-Ulysses sequence-parallel degree (with tp 1)"),
+                degree("ep", "expert-parallel degree (MoE; divides dp)"),
+                KeySpec("sequence_parallel", "Megatron sequence parallelism (with tp)")
+                    .defaults("false")
+                    .checked(boolean()),
+                KeySpec("zero", "ZeRO stage").defaults("0").checked(integer_in(0, 3)),
+                KeySpec("schedule", "pipeline schedule").defaults("1f1b").one_of({"1f1b", "gpipe"}),
+                KeySpec("virtual_stages", "model chunks per pipeline rank (interleaved 1F1B)")
+                    .defaults("1")
+                    .checked(integer_in(1, 1 << 20)),
+                KeySpec("stage_layers", "layers of each pipeline stage, a list of pp")
+                    .defaults("layers / pp each"),
+                KeySpec("overlap_grad_reduce",
+                        "gradient buckets overlap the backward (PyTorch DDP) or follow it")
+                    .defaults("true")
+                    .checked(boolean()),
+                KeySpec("order", "rank placement, innermost dimension first")
+                    .defaults("tp-dp-pp")
+                    .one_of(
+                        {"tp-dp-pp", "tp-pp-dp", "dp-tp-pp", "dp-pp-tp", "pp-tp-dp", "pp-dp-tp"})}),
+       KeySpec("batch", "sequences per step")
+           .mandatory()
+           .with_keys({KeySpec("global_batch", "sequences per step over all DP replicas")
+                           .in_unit("sequences")
+                           .mandatory()
+                           .checked(integer_in(1, INT64_MAX / 2)),
+                       KeySpec("micro_batch", "sequences per micro-batch")
+                           .defaults("1")
+                           .in_unit("sequences")
+                           .checked(integer_in(1, 1 << 20)),
+                       KeySpec("seq_len", "tokens per sequence")
+                           .in_unit("tokens")
+                           .mandatory()
+                           .checked(integer_in(1, 1 << 24))}),
+       KeySpec("recompute", "activation recomputation")
+           .defaults("none")
+           .one_of({"none", "selective", "full"}),
+       KeySpec("attention", "attention kernels").defaults("flash").one_of({"flash", "unfused"}),
+       dtype_key(), grad_dtype_key(), bucket_size_key(1 << 16, "64KiB"),
+       KeySpec("algorithms", "collective algorithms per communicator")
+           .with_keys({KeySpec("tp", "TP collectives").defaults("auto").one_of(algorithms),
+                       KeySpec("dp", "DP gradient reduction").defaults("auto").one_of(algorithms),
+                       KeySpec("ep", "EP all-to-alls")
+                           .defaults("auto")
+                           .one_of({"auto", "direct", "pairwise"})}),
+       memory_key(),
+       KeySpec("moe", "mixture-of-experts options (a model with a moe block)")
+           .with_keys(
+               {KeySpec("routing", "the routing distribution over experts")
+                    .with_keys(
+                        {KeySpec("distribution", "tokens per expert")
+                             .mandatory()
+                             .one_of({"uniform", "zipf", "histogram"}),
+                         KeySpec("exponent", "Zipf exponent (zipf), >= 0"),
+                         KeySpec("histogram",
+                                 "token counts per expert (histogram): a list, one per MoE "
+                                 "layer, or a file"),
+                         KeySpec("seed", "seed of the Zipf ranks' shuffle over experts, per layer")
+                             .defaults("0")
+                             .checked(integer_in(0, INT64_MAX))}),
+                KeySpec("dispatch_dtype", "dtype of the dispatched tokens")
+                    .defaults("bf16")
+                    .one_of(wire_dtypes),
+                KeySpec("combine_dtype", "dtype of the combined tokens")
+                    .defaults("bf16")
+                    .one_of(wire_dtypes),
+                KeySpec("node_limit", "nodes a token's experts may span (0: no limit)")
+                    .defaults("the model's")
+                    .checked(integer_in(0, 1 << 20)),
+                KeySpec("capacity_factor", "expert capacity over the mean load (0: dropless)")
+                    .defaults("the model's"),
+                KeySpec("bigmac_dim", "BigMac all-to-all dimension (0: off), at most hidden")
+                    .defaults("the model's"),
+                KeySpec("redundant_experts", "redundant expert copies (EPLB, with ep > 1)")
+                    .defaults("0")
+                    .checked(integer_in(0, 1 << 20))})});
+  return schema;
+}
+
 /** The workload's `moe:` block: routing distribution, dispatch precision, overrides of the
  *  model's node limit, capacity factor and BigMac dimension; and the cluster's ranks per node for
  *  node-limited routing. */
@@ -139,7 +236,10 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
   }
 }
 
+/** Reads the keys `keys()` checked; errors for what depends on other keys, the model or the
+ *  cluster. */
 workloads::TransformerParams parse(Scenario& s, const ConfigNode& w) {
+  keys().check(w);
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
@@ -321,8 +421,8 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
 WorkloadKind transformer_kind() {
   WorkloadKind k;
   k.name = "transformer";
-  k.keys = {"kind",  "model",      "parallelism", "batch",      "recompute", "attention",
-            "dtype", "grad_dtype", "bucket_size", "algorithms", "memory",    "moe"};
+  k.keys = keys().names();
+  k.schema = &keys();
   k.load = load;
   k.report = report;
   k.print_summary = print_model_line;
