@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "tests/support/config_error.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -11,12 +12,14 @@
 namespace dtsim::cli::kinds {
 namespace {
 
-TEST(WorkloadKindsTest, EveryKindHasAUniqueNameALoaderAndAcceptsKind) {
+TEST(WorkloadKindsTest, EveryKindHasAUniqueNameALoaderAndASchemaWithKind) {
   std::set<std::string> names;
   for (const WorkloadKind& k : workload_kinds()) {
     EXPECT_TRUE(names.insert(k.name).second) << k.name;
     EXPECT_NE(k.load, nullptr) << k.name;
-    EXPECT_NE(std::find(k.keys.begin(), k.keys.end(), "kind"), k.keys.end()) << k.name;
+    ASSERT_NE(k.schema, nullptr) << k.name;
+    const std::vector<std::string> keys = k.schema->names();
+    EXPECT_NE(std::find(keys.begin(), keys.end(), "kind"), keys.end()) << k.name;
   }
   EXPECT_EQ(names, (std::set<std::string>{"collective_sweep", "data_parallel", "transformer",
                                           "graph_json", "chakra"}));

@@ -1,10 +1,10 @@
 #include "tools/dtsim/scenario.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -18,7 +18,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   if (std::filesystem::is_directory(path))
     throw ConfigError(SourceLocation{path, 0, 0}, "is a folder, not a scenario file");
   std::ifstream in(path);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "cannot read scenario file (does it exist?)");
+  if (!in)
+    throw ConfigError(SourceLocation{path, 0, 0}, "cannot read scenario file (does it exist?)");
   std::stringstream ss;
   ss << in.rdbuf();
   YAML::Node doc;
@@ -28,16 +29,17 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     throw ConfigError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1},
                       "invalid YAML: " + e.msg);
   }
-  if (!doc.IsMap()) throw ConfigError(SourceLocation{path, 1, 1}, "expected a scenario (a YAML map)");
+  if (!doc.IsMap())
+    throw ConfigError(SourceLocation{path, 1, 1}, "expected a scenario (a YAML map)");
   auto overrides = std::make_shared<Overrides>();
   apply_overrides(doc, sets, *overrides);
   ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
-  root.check_keys({"name", "description", "cluster", "workload", "network", "run", "outputs", "sweep"});
+  root.check_keys(
+      {"name", "description", "cluster", "workload", "network", "run", "outputs", "sweep"});
 
   Scenario s;
   s.file = path;
-  s.name = root.has("name") ? root["name"].str()
-                            : std::filesystem::path(path).stem().string();
+  s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
   cluster.check_keys({"topology", "device"});
   s.topology = load_topology(cluster["topology"]);
@@ -47,7 +49,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     net->check_keys({"model", "chunks", "batch_tolerance"});
     if (auto b = net->get("batch_tolerance")) {
       s.batch_tolerance = b->number();
-      if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01)) b->expected("a fraction in [0, 0.01]");
+      if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01))
+        b->expected("a fraction in [0, 0.01]");
     }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
@@ -65,7 +68,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   auto w = root["workload"];
   s.kind = &kinds::workload_kind(w["kind"]);
   try {
-    w.check_keys(s.kind->keys);
+    s.kind->schema->check(w);
     s.kind->load(s, w);
   } catch (const ConfigError& e) {
     if (!e.where().str().empty()) throw;

@@ -9,6 +9,7 @@
 #include "models/workloads/chakra/chakra_import.h"
 #include "models/workloads/chakra/trace_files.h"
 #include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/kinds/registry.h"
 
 namespace dtsim::cli::kinds {
@@ -89,7 +90,19 @@ void report(const Scenario& s, const simcore::ExecutionResult&, nlohmann::ordere
 WorkloadKind chakra_kind() {
   WorkloadKind k;
   k.name = "chakra";
-  k.keys = {"kind", "trace", "archive", "compute", "comm_groups", "ranks"};
+  static const KeySchema schema(
+      {KeySpec("kind", "chakra").mandatory(),
+       KeySpec("trace", "path prefix P of the per-rank files P.RANK.et (.et.gz, or feeder .json)")
+           .mandatory(),
+       KeySpec("archive", "a tar archive to read the trace's files from"),
+       KeySpec("compute", "compute times: the trace's durations, or the cost model")
+           .defaults("trace")
+           .one_of({"trace", "model"}),
+       KeySpec("comm_groups", "process groups: a map name -> ranks, or a file")
+           .defaults("P.comm_groups.json if present"),
+       KeySpec("ranks", "cluster ranks the trace's ranks run on (a list)")
+           .defaults("0..n-1 (the trace's ranks = the cluster's)")});
+  k.schema = &schema;
   k.load = load;
   k.report = report;
   return k;

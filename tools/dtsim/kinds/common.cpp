@@ -35,7 +35,6 @@ void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
                   const workloads::MemoryBreakdown& m, double in_flight) {
   bool warn = false;
   if (auto mem = w.get("memory")) {
-    mem->check_keys({"on_overflow"});
     warn = (*mem)["on_overflow"].choice({"error", "warn"}) == "warn";
   }
   s.memory = m;

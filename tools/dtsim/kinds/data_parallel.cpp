@@ -48,12 +48,10 @@ const KeySchema& keys() {
 
 /** Reads the keys `keys()` checked; errors for what depends on other keys or the device. */
 workloads::DataParallelParams parse(Scenario& s, const ConfigNode& w) {
-  keys().check(w);
   workloads::DataParallelParams p;
   p.model = load_transformer(w["model"]);
   p.ranks = ranks_in_cluster(s, w, "data parallel");
   auto b = w["batch"];
-  b.check_keys({"seq_len", "micro_batch", "grad_accumulation"});
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
   if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
   if (auto g = b.get("grad_accumulation"))
@@ -103,7 +101,6 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
 WorkloadKind data_parallel_kind() {
   WorkloadKind k;
   k.name = "data_parallel";
-  k.keys = keys().names();
   k.schema = &keys();
   k.load = load;
   k.report = report;

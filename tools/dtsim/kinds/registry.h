@@ -12,7 +12,7 @@
  * Errors: ConfigError from `load` (bad input), at the offending key.
  *
  *     const WorkloadKind& k = workload_kind(w["kind"]);  // unknown name: "did you mean"
- *     w.check_keys(k.keys);
+ *     k.schema->check(w);
  *     k.load(scenario, w);
  */
 #include <memory>
@@ -53,13 +53,13 @@ const T& info_of(const Scenario& s) {
 
 struct WorkloadKind {
   std::string name;
-  /** Keys accepted under `workload:` (with `kind`); others are errors with "did you mean". */
-  std::vector<std::string> keys;
-  /** The keys declared once (config_schema.h), where the kind has moved to the schema: `keys`
-   *  are its names, and the README's key table is its `markdown()`. May be null. */
+  /** Its keys under `workload:` (with `kind`), declared once (config_schema.h): checked before
+   *  `load` (unknown keys with "did you mean", missing ones, each value's checker), and the
+   *  README's key table is its `markdown()`. */
   const KeySchema* schema = nullptr;
-  /** Reads the kind's keys (after the key check) and generates the workload into `s`: its
-   *  `workload`, `info`, and where they apply `compute_dtype` and `memory`. */
+  /** Reads the kind's keys (after `schema->check`; what involves several keys, the model or the
+   *  cluster is checked here) and generates the workload into `s`: its `workload`, `info`, and
+   *  where they apply `compute_dtype` and `memory`. */
   void (*load)(Scenario& s, const ConfigNode& w) = nullptr;
   /** Adds the kind's section(s) to the report; may be null. */
   void (*report)(const Scenario& s, const simcore::ExecutionResult& r,

@@ -124,8 +124,6 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
   auto mb = w.get("moe");
   if (mb && !moe.enabled()) mb->fail(fmt::format("model '{}' has no moe block", p.model.name));
   if (mb) {
-    mb->check_keys({"routing", "dispatch_dtype", "combine_dtype", "node_limit", "capacity_factor",
-                    "bigmac_dim", "redundant_experts"});
     if (auto x = mb->get("redundant_experts")) {
       p.moe.redundant_experts = static_cast<int>(x->integer(0, 1 << 20));
       if (p.moe.redundant_experts > 0 && p.ep == 1)
@@ -138,7 +136,6 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
     if (auto x = mb->get("combine_dtype")) p.moe.combine_bytes_per_element = bytes_of(*x);
     load_moe_overrides(*mb, p.model.hidden, moe);
     if (auto r = mb->get("routing")) {
-      r->check_keys({"distribution", "exponent", "histogram", "seed"});
       auto& spec = p.moe.routing;
       std::string d = (*r)["distribution"].choice({"uniform", "zipf", "histogram"});
       spec.distribution = d == "zipf"        ? workloads::RoutingDistribution::kZipf
@@ -239,12 +236,9 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
 /** Reads the keys `keys()` checked; errors for what depends on other keys, the model or the
  *  cluster. */
 workloads::TransformerParams parse(Scenario& s, const ConfigNode& w) {
-  keys().check(w);
   workloads::TransformerParams p;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
-  par.check_keys({"dp", "tp", "pp", "sp", "ep", "sequence_parallel", "zero", "schedule",
-                  "virtual_stages", "stage_layers", "overlap_grad_reduce", "order"});
   if (auto v = par.get("order"))
     p.order = v->choice({"tp-dp-pp", "tp-pp-dp", "dp-tp-pp", "dp-pp-tp", "pp-tp-dp", "pp-dp-tp"});
   if (auto v = par.get("ep")) {
@@ -333,7 +327,6 @@ workloads::TransformerParams parse(Scenario& s, const ConfigNode& w) {
                             p.ep, p.model.moe.routed_experts, p.moe.redundant_experts, slots));
   }
   auto b = w["batch"];
-  b.check_keys({"global_batch", "micro_batch", "seq_len"});
   p.seq_len = b["seq_len"].integer(1, 1 << 24);
   if (auto m = b.get("micro_batch")) p.micro_batch = static_cast<int>(m->integer(1, 1 << 20));
   auto gb = b["global_batch"];
@@ -373,7 +366,6 @@ workloads::TransformerParams parse(Scenario& s, const ConfigNode& w) {
                       : workloads::AttentionKernel::kFlash;
   load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1 << 16);
   if (auto a = w.get("algorithms")) {
-    a->check_keys({"tp", "dp", "ep"});
     std::vector<std::string> algos{
         "auto",        "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
         "hierarchical"};
@@ -421,7 +413,6 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
 WorkloadKind transformer_kind() {
   WorkloadKind k;
   k.name = "transformer";
-  k.keys = keys().names();
   k.schema = &keys();
   k.load = load;
   k.report = report;
