@@ -47,17 +47,17 @@ inline constexpr uint8_t kCommStream = 1;
 
 /** The part of a run an op belongs to (a structured tag; reports split time by it). */
 enum class OpPhase : uint8_t {
-  kNone,          ///< untagged
-  kForward,       ///< forward pass of a micro-batch
-  kBackward,      ///< backward pass of a micro-batch
-  kRecompute,     ///< activation recomputation before a backward
-  kGradientSync,  ///< data-parallel gradient reduction
-  kOptimizer,     ///< optimizer step (and ZeRO's gather of the updated weights)
-  kOuterSync,     ///< outer synchronisation of replicas (DiLoCo's pseudo-gradient all-reduce)
-  kDownlink,      ///< a federated round's model download
-  kLocalTraining, ///< a federated client's local epochs
-  kUplink,        ///< a federated client's update upload
-  kAggregation    ///< a federated server's aggregation
+  kNone,           ///< untagged
+  kForward,        ///< forward pass of a micro-batch
+  kBackward,       ///< backward pass of a micro-batch
+  kRecompute,      ///< activation recomputation before a backward
+  kGradientSync,   ///< data-parallel gradient reduction
+  kOptimizer,      ///< optimizer step (and ZeRO's gather of the updated weights)
+  kOuterSync,      ///< outer synchronisation of replicas (DiLoCo's pseudo-gradient all-reduce)
+  kDownlink,       ///< a federated round's model download
+  kLocalTraining,  ///< a federated client's local epochs
+  kUplink,         ///< a federated client's update upload
+  kAggregation     ///< a federated server's aggregation
 };
 std::string_view to_string(OpPhase p);
 
@@ -83,7 +83,7 @@ struct Op {
   CollectiveKind collective = CollectiveKind::kAllReduce;  ///< collective
   uint32_t name = 0;  ///< index into Workload::strings
   // compute
-  uint32_t dtype = 0;         ///< index into Workload::strings ("bf16", ...)
+  uint32_t dtype = 0;  ///< index into Workload::strings ("bf16", ...)
   // collective / p2p
   uint32_t group = 0;      ///< index into Workload::groups
   uint32_t algorithm = 0;  ///< index into Workload::strings ("auto", "ring", ...)
@@ -95,8 +95,8 @@ struct Op {
   int32_t matrix = -1;
   OpTags tags;
   // compute
-  double flops = 0;           ///< floating-point operations
-  double mem_bytes = 0;       ///< bytes moved to/from device memory
+  double flops = 0;              ///< floating-point operations
+  double mem_bytes = 0;          ///< bytes moved to/from device memory
   std::optional<Time> duration;  ///< fixed duration (trace replay) instead of a cost model
   // collective / p2p
   int64_t bytes = 0;

@@ -333,8 +333,8 @@ void Builder::build_rank(const Coord& c) {
     uint32_t prev = after;
     for (size_t k = 0; k < phases.size(); ++k) {
       std::string name = phases.size() > 1 ? fmt::format("{} phase {}", what, k + 1) : what;
-      prev = b_.all_to_all_v(r, name, phases[k], static_cast<int64_t>(row_sum(phases[k], ep_pos, ep)),
-                             ep_group, p_.ep_algorithm, {prev}, ep_s);
+      const int64_t sent = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
+      prev = b_.all_to_all_v(r, name, phases[k], sent, ep_group, p_.ep_algorithm, {prev}, ep_s);
     }
     return prev;
   };

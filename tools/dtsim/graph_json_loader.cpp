@@ -85,7 +85,8 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
             g->fail(fmt::format("rank {} issues a collective on a group it is not in", r));
         }
         if (on.has("algorithm")) algorithm = on["algorithm"].str();
-        if (auto rt = on.get("root")) root_index = static_cast<int>(rt->integer(0, static_cast<int64_t>(members.size()) - 1));
+        if (auto rt = on.get("root"))
+          root_index = static_cast<int>(rt->integer(0, static_cast<int64_t>(members.size()) - 1));
       } else if (kind == "send" || kind == "recv") {
         auto pn = on["peer"];
         int64_t v = pn.integer();
@@ -107,7 +108,8 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
           deps.push_back(it->second);
         }
       }
-      if (!id.empty() && ids.count(id)) on["id"].fail(fmt::format("duplicate op id '{}' on rank {}", id, r));
+      if (!id.empty() && ids.count(id))
+        on["id"].fail(fmt::format("duplicate op id '{}' on rank {}", id, r));
       uint32_t index;
       if (kind == "compute") {
         const uint8_t s = stream.value_or(kComputeStream);
