@@ -94,10 +94,15 @@ class ProgramBuilder {
   /** The op `index` of `rank`, for what the helpers above do not set. */
   Op& op(int rank, uint32_t index) { return w_.ranks[static_cast<size_t>(rank)].ops[index]; }
 
- private:
-  /** A new op at the end of `rank`'s program with the current tags; `index` gets its position. */
+  /**
+   * A new op at the end of `rank`'s program, named and tagged, whose other fields the caller
+   * sets (an importer that learns an op's kind and fields as it reads them); `index` gets its
+   * position. The reference holds until the rank's program grows.
+   */
   Op& make(int rank, OpKind kind, uint8_t stream, std::string_view name,
            std::vector<uint32_t>&& deps, uint32_t& index);
+
+ private:
   uint32_t p2p(int rank, OpKind kind, std::string_view name, int peer, int64_t bytes, int32_t tag,
                std::vector<uint32_t>&& deps, uint8_t stream);
   uint32_t name_id(std::string_view name);
