@@ -17,6 +17,23 @@ std::string_view to_string(OpKind k) {
   return "?";
 }
 
+std::string_view to_string(OpPhase p) {
+  switch (p) {
+    case OpPhase::kNone: return "none";
+    case OpPhase::kForward: return "forward";
+    case OpPhase::kBackward: return "backward";
+    case OpPhase::kRecompute: return "recompute";
+    case OpPhase::kGradientSync: return "gradient_sync";
+    case OpPhase::kOptimizer: return "optimizer";
+    case OpPhase::kOuterSync: return "outer_sync";
+    case OpPhase::kDownlink: return "downlink";
+    case OpPhase::kLocalTraining: return "local_training";
+    case OpPhase::kUplink: return "uplink";
+    case OpPhase::kAggregation: return "aggregation";
+  }
+  return "?";
+}
+
 namespace {
 constexpr std::pair<CollectiveKind, std::string_view> kKinds[] = {
     {CollectiveKind::kAllReduce, "all_reduce"},   {CollectiveKind::kReduceScatter, "reduce_scatter"},
@@ -73,6 +90,10 @@ uint32_t Workload::find_group(const std::vector<int>& members, std::string_view 
     if (groups[i] == members && i < group_names_.size() && group_names_[i] == communicator) return i;
   DTSIM_ASSERT(false, "find_group: no such communicator");
   return 0;
+}
+
+std::string_view Workload::communicator(uint32_t g) const {
+  return g < group_names_.size() ? std::string_view(group_names_[g]) : std::string_view();
 }
 
 uint8_t Workload::find_stream(std::string_view s) const {

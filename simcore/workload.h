@@ -45,18 +45,46 @@ double busbw_factor(CollectiveKind k, int n);
 inline constexpr uint8_t kComputeStream = 0;
 inline constexpr uint8_t kCommStream = 1;
 
+/** The part of a run an op belongs to (a structured tag; reports split time by it). */
+enum class OpPhase : uint8_t {
+  kNone,           ///< untagged
+  kForward,        ///< forward pass of a micro-batch
+  kBackward,       ///< backward pass of a micro-batch
+  kRecompute,      ///< activation recomputation before a backward
+  kGradientSync,   ///< data-parallel gradient reduction
+  kOptimizer,      ///< optimizer step (and ZeRO's gather of the updated weights)
+  kOuterSync,      ///< outer synchronisation of replicas (DiLoCo's pseudo-gradient all-reduce)
+  kDownlink,       ///< a federated round's model download
+  kLocalTraining,  ///< a federated client's local epochs
+  kUplink,         ///< a federated client's update upload
+  kAggregation     ///< a federated server's aggregation
+};
+std::string_view to_string(OpPhase p);
+
+/**
+ * Structured tags of an op, set by the program builder (simcore/program_builder.h): small
+ * integers, so a report splits time by phase, step, layer, micro-batch or replica without
+ * parsing op names. `kNone` (-1) where a tag does not apply.
+ */
+struct OpTags {
+  static constexpr int32_t kNone = -1;
+  int32_t step = kNone;         ///< training step, outer step or round
+  int32_t replica = kNone;      ///< replica (DiLoCo, NoLoCo) or client (federated)
+  int32_t micro_batch = kNone;  ///< micro-batch within a step
+  int16_t layer = kNone;        ///< model layer
+  OpPhase phase = OpPhase::kNone;
+
+  bool operator==(const OpTags&) const = default;
+};
+
 struct Op {
   OpKind kind = OpKind::kCompute;
   uint8_t stream = kComputeStream;
+  CollectiveKind collective = CollectiveKind::kAllReduce;  ///< collective
   uint32_t name = 0;  ///< index into Workload::strings
   // compute
-  double flops = 0;           ///< floating-point operations
-  double mem_bytes = 0;       ///< bytes moved to/from device memory
-  uint32_t dtype = 0;         ///< index into Workload::strings ("bf16", ...)
-  std::optional<Time> duration;  ///< fixed duration (trace replay) instead of a cost model
+  uint32_t dtype = 0;  ///< index into Workload::strings ("bf16", ...)
   // collective / p2p
-  CollectiveKind collective = CollectiveKind::kAllReduce;
-  int64_t bytes = 0;
   uint32_t group = 0;      ///< index into Workload::groups
   uint32_t algorithm = 0;  ///< index into Workload::strings ("auto", "ring", ...)
   int32_t root = 0;        ///< root rank index within the group (broadcast, reduce)
@@ -65,6 +93,13 @@ struct Op {
   /** all-to-all-v: index into Workload::matrices (per-pair sizes); -1 for a uniform collective.
    *  `bytes` is then this rank's row sum (what it sends, its own diagonal included). */
   int32_t matrix = -1;
+  OpTags tags;
+  // compute
+  double flops = 0;              ///< floating-point operations
+  double mem_bytes = 0;          ///< bytes moved to/from device memory
+  std::optional<Time> duration;  ///< fixed duration (trace replay) instead of a cost model
+  // collective / p2p
+  int64_t bytes = 0;
   // delay
   Time delay;
   std::vector<uint32_t> deps;  ///< indices of earlier ops of the same rank
@@ -100,6 +135,8 @@ class Workload {
    *  nothing is added). Errors: InternalError when there is none. */
   uint32_t find_group(const std::vector<int>& members, std::string_view communicator = {}) const;
   uint8_t find_stream(std::string_view s) const;
+  /** The communicator name of group `g` ("" for an unnamed one). */
+  std::string_view communicator(uint32_t g) const;
   const std::string& str(uint32_t id) const { return strings[id]; }
   size_t op_count() const;
 

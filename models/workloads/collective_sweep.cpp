@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "simcore/error.h"
+#include "simcore/program_builder.h"
 
 namespace dtsim::workloads {
 
@@ -28,26 +29,20 @@ Workload make_collective_sweep(const CollectiveSweepParams& p) {
   if (p.ranks < 1) throw ConfigError(fmt::format("collective_sweep needs at least 1 rank; got {}", p.ranks));
   if (p.iterations < 1) throw ConfigError("collective_sweep iterations must be >= 1");
   Workload w;
+  w.ranks.resize(p.ranks);
+  ProgramBuilder b(w);
   std::vector<int> members(p.ranks);
   for (int i = 0; i < p.ranks; ++i) members[i] = i;
-  uint32_t group = w.group_of(members);
-  uint32_t algo = w.intern(p.algorithm);
-  w.ranks.resize(p.ranks);
-  for (int64_t size : sweep_sizes(p)) {
-    uint32_t name = w.intern(fmt::format("{} {}B", to_string(p.kind), size));
+  const uint32_t group = b.group(members);
+  b.intern(p.algorithm);  // the string table's order: the algorithm before the op names
+  // Tags: the k-th size is step k (its iterations share it).
+  const std::vector<int64_t> sizes = sweep_sizes(p);
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    const std::string name = fmt::format("{} {}B", to_string(p.kind), sizes[k]);
+    b.tags().step = static_cast<int32_t>(k);
     for (int it = 0; it < p.iterations; ++it)
-      for (int r = 0; r < p.ranks; ++r) {
-        Op op;
-        op.kind = OpKind::kCollective;
-        op.stream = kCommStream;
-        op.name = name;
-        op.collective = p.kind;
-        op.bytes = size;
-        op.group = group;
-        op.algorithm = algo;
-        op.root = p.root;
-        w.ranks[r].ops.push_back(op);
-      }
+      for (int r = 0; r < p.ranks; ++r)
+        b.collective(r, name, p.kind, sizes[k], group, p.algorithm, {}, kCommStream, p.root);
   }
   return w;
 }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "simcore/error.h"
+#include "simcore/program_builder.h"
 
 namespace dtsim::workloads {
 
@@ -105,7 +106,7 @@ struct Coord {
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), dtype_(names_.intern(p.dtype)) {
+      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate) {
     // Strides of the placement order, innermost first ("tp-dp-pp": 1, tp, tp dp).
     int stride = 1;
     for (std::string_view dim : placement_order(p.order)) {
@@ -133,53 +134,25 @@ class Builder {
   Comms comms(const Coord& c);
   bool create = true;
 
-  /** Op-name, dtype and algorithm strings of the ranks this builder built: local ids, which
-   *  `make_transformer` maps to the workload's in rank order. */
-  const std::vector<std::string>& local_strings() const { return names_.strings; }
+  /** The builder of this rank block's ops (strings in its private table until published). */
+  ProgramBuilder& program() { return b_; }
 
  private:
-  uint32_t add(int r, Op op) {
-    auto& ops = w_.ranks[r].ops;
-    ops.push_back(std::move(op));
-    return static_cast<uint32_t>(ops.size() - 1);
-  }
-  uint32_t compute(int r, const std::string& name, double flops, double bytes,
+  uint32_t compute(int r, std::string_view name, double flops, double bytes,
                    std::vector<uint32_t> deps) {
-    Op op;
-    op.kind = OpKind::kCompute;
-    op.stream = kComputeStream;
-    op.name = name_id(name);
-    op.dtype = dtype_;
-    op.flops = flops;
-    op.mem_bytes = bytes;
-    op.deps = std::move(deps);
-    return add(r, std::move(op));
+    return b_.compute(r, name, flops, bytes, p_.dtype, std::move(deps));
   }
-  uint32_t collective(int r, const std::string& name, CollectiveKind kind, double bytes,
-                      uint32_t group, uint8_t stream, const std::string& algo,
+  uint32_t collective(int r, std::string_view name, CollectiveKind kind, double bytes,
+                      uint32_t group, uint8_t stream, std::string_view algo,
                       std::vector<uint32_t> deps) {
-    Op op;
-    op.kind = OpKind::kCollective;
-    op.stream = stream;
-    op.name = name_id(name);
-    op.collective = kind;
-    op.bytes = static_cast<int64_t>(bytes);
-    op.group = group;
-    op.algorithm = names_.intern(algo);
-    op.deps = std::move(deps);
-    return add(r, std::move(op));
+    return b_.collective(r, name, kind, static_cast<int64_t>(bytes), group, algo, std::move(deps),
+                         stream);
   }
-  uint32_t p2p(int r, OpKind kind, const std::string& name, int peer, double bytes, int tag,
+  uint32_t p2p(int r, OpKind kind, std::string_view name, int peer, double bytes, int tag,
                uint8_t stream, std::vector<uint32_t> deps) {
-    Op op;
-    op.kind = kind;
-    op.stream = stream;
-    op.name = name_id(name);
-    op.peer = peer;
-    op.bytes = static_cast<int64_t>(bytes);
-    op.tag = tag;
-    op.deps = std::move(deps);
-    return add(r, std::move(op));
+    const int64_t n = static_cast<int64_t>(bytes);
+    return kind == OpKind::kSend ? b_.send(r, name, peer, n, tag, std::move(deps), stream)
+                                 : b_.recv(r, name, peer, n, tag, std::move(deps), stream);
   }
 
   /** Row `row` of send matrix `matrix` (n x n) summed: what that EP position sends. Cached:
@@ -200,34 +173,12 @@ class Builder {
   }
   uint8_t stream(std::string_view name) { return create ? w_.stream_of(name) : w_.find_stream(name); }
 
-  /**
-   * The interned id of op name `name`. Every rank of a pipeline stage builds the same sequence
-   * of op names, so the first rank of a stage records (hash, id) per position and the others
-   * reuse it when the hash matches: a sequential read instead of a lookup in a string table
-   * far larger than the cache (it was a fifth of building DeepSeek-V3's 8M ops). On a mismatch
-   * the name is interned as usual.
-   */
-  uint32_t name_id(const std::string& name) {
-    const size_t h = std::hash<std::string_view>{}(name);
-    auto& seq = stage_names_[static_cast<size_t>(stage_)];
-    const size_t k = cursor_++;
-    if (k < seq.size() && seq[k].first == h && names_.strings[seq[k].second] == name)
-      return seq[k].second;
-    const uint32_t id = names_.intern(name);
-    if (k == seq.size()) seq.emplace_back(h, id);
-    return id;
-  }
-
   const TransformerParams& p_;
   Workload& w_;
   const std::vector<MoeLayerPlan>& moe_;
-  // Strings of this builder's own (a scratch Workload serves as the table: ranks built in
-  // parallel share no table); before dtype_: the constructor interns into it.
-  Workload names_;
-  const uint32_t dtype_;  // interned once: interning per op is a hash lookup per op
-  std::vector<std::vector<std::pair<size_t, uint32_t>>> stage_names_{static_cast<size_t>(p_.pp)};
-  int stage_ = 0;
-  size_t cursor_ = 0;
+  // Ops go to w_'s ranks, strings to the builder's private table (ranks built in parallel share
+  // no table); every rank of a pipeline stage repeats its stage's name sequence.
+  ProgramBuilder b_;
   int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
   std::unordered_map<int32_t, std::vector<double>> row_sums_;
 };
@@ -267,8 +218,9 @@ Builder::Comms Builder::comms(const Coord& c) {
 }
 
 void Builder::build_rank(const Coord& c) {
-  stage_ = c.p;
-  cursor_ = 0;
+  b_.begin_name_sequence(static_cast<size_t>(c.p));
+  OpTags& tags = b_.tags();
+  tags = OpTags{};
   const TransformerConfig& m = p_.model;
   const int r = rank(c.t, c.d, c.p);
   const int tp = p_.tp, pp = p_.pp, v = p_.virtual_stages;
@@ -381,10 +333,8 @@ void Builder::build_rank(const Coord& c) {
     uint32_t prev = after;
     for (size_t k = 0; k < phases.size(); ++k) {
       std::string name = phases.size() > 1 ? fmt::format("{} phase {}", what, k + 1) : what;
-      prev = collective(r, name, CollectiveKind::kAllToAll, 0, ep_group, ep_s, p_.ep_algorithm, {prev});
-      Op& op = w_.ranks[r].ops[prev];
-      op.matrix = phases[k];
-      op.bytes = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
+      const int64_t sent = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
+      prev = b_.all_to_all_v(r, name, phases[k], sent, ep_group, p_.ep_algorithm, {prev}, ep_s);
     }
     return prev;
   };
@@ -467,6 +417,9 @@ void Builder::build_rank(const Coord& c) {
   auto forward = [&](int mb, int j) {
     const int first = chunks[j].first, layers = chunks[j].layers;
     std::string sfx = fmt::format(" mb{}", mb);
+    tags.phase = OpPhase::kForward;
+    tags.micro_batch = mb;
+    tags.layer = OpTags::kNone;
     if (!chunks[j].embedding) {
       uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank,
                         act_bytes / tp, 0, recv_prev, dep());
@@ -477,8 +430,10 @@ void Builder::build_rank(const Coord& c) {
     }
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
+      tags.layer = static_cast<int16_t>(l);
       layer_forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
+    tags.layer = OpTags::kNone;
     if (chunks[j].head)
       last = compute(r, "lm_head fwd" + sfx, head_flops,
                      2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp,
@@ -498,6 +453,9 @@ void Builder::build_rank(const Coord& c) {
     std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
     std::string sfx = fmt::format(" mb{}", mb);
     const bool final_mb = mb == mbs - 1;
+    tags.phase = OpPhase::kBackward;
+    tags.micro_batch = mb;
+    tags.layer = OpTags::kNone;
     if (!chunks[j].head) {
       last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank,
                  act_bytes / tp, 1, recv_next, dep());
@@ -508,9 +466,12 @@ void Builder::build_rank(const Coord& c) {
     }
     for (int l = first + layers - 1; l >= first; --l) {
       std::string L = fmt::format("layer {}", l);
+      tags.layer = static_cast<int16_t>(l);
       uint32_t g = zero3_gather(l, "bwd");
       if (p_.recompute == Recompute::kFull) {
+        tags.phase = OpPhase::kRecompute;
         layer_forward(l, L, "recompute", sfx, g);
+        tags.phase = OpPhase::kBackward;
         g = UINT32_MAX;
       }
       last = compute(r, cat({L, " elementwise bwd", sfx}), 0, 2 * elementwise_bytes, with(g));
@@ -527,12 +488,16 @@ void Builder::build_rank(const Coord& c) {
       last = compute(r, cat({L, " attn bwd", sfx}), 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
       ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), qkv_tensors);
       tp_after(L + " attn bwd");
-      if (zero == 3 && dp_size > 1)
+      if (zero == 3 && dp_size > 1) {
+        tags.phase = OpPhase::kGradientSync;
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
                                             CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes,
                                             dp_group, dp_s, p_.dp_algorithm, {last}));
+        tags.phase = OpPhase::kBackward;
+      }
       if (final_mb) final_bwd[l - first + 1] = last;
     }
+    tags.layer = OpTags::kNone;
     if (chunks[j].embedding) {
       last = compute(r, "embedding bwd" + sfx, 0, act_bytes * 2, dep());
       if (final_mb) final_bwd[0] = last;
@@ -574,6 +539,8 @@ void Builder::build_rank(const Coord& c) {
     for (int k = total - warmup; k < total; ++k) backward(mb_of(k), chunk_of(k, false));
   }
   const uint32_t last_compute = last;
+  tags = OpTags{};
+  tags.phase = OpPhase::kGradientSync;
 
   // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order: dense weights
   // over the DP group; with EP, the routed experts over the ranks holding the same experts.
@@ -631,18 +598,12 @@ void Builder::build_rank(const Coord& c) {
   std::vector<uint32_t> opt_deps = grad_colls;
   opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
   opt_deps.push_back(last_compute);
-  Op opt;
-  opt.kind = OpKind::kCompute;
-  opt.stream = kComputeStream;
-  opt.name = names_.intern("optimizer step");
-  opt.dtype = names_.intern("fp32");
   // Adam is priced by its memory traffic: at 12 FLOPs per 30 B (0.4 FLOP/B) it sits far below
   // every device's ridge point (H100: 67 TFLOPS fp32 / 3.35 TB/s = 20 FLOP/B), and it runs on
   // vector units whose fp32 rate not every vendor publishes (Ascend 910C).
-  opt.flops = 0;
-  opt.mem_bytes = p_.optimizer_bytes_per_param * shard;
-  opt.deps = opt_deps;
-  uint32_t opt_op = add(r, std::move(opt));
+  tags.phase = OpPhase::kOptimizer;
+  uint32_t opt_op = b_.compute(r, "optimizer step", 0, p_.optimizer_bytes_per_param * shard, "fp32",
+                               std::move(opt_deps));
   // ZeRO-1/2: gather the updated 16-bit weights.
   if (zero == 1 || zero == 2) {
     if (dp_size > 1)
@@ -807,20 +768,12 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   // Pass 3, serial: local string ids to the workload's, interned in build order (the ids a
   // single builder would give).
   for (size_t k = 0; k < threads; ++k) {
-    const std::vector<std::string>& local = builders[k]->local_strings();
-    std::vector<uint32_t> global(local.size(), UINT32_MAX);
-    auto map = [&](uint32_t& id) {
-      if (global[id] == UINT32_MAX) global[id] = w.intern(local[id]);
-      id = global[id];
-    };
+    std::vector<int> ranks;
     for (size_t i = block[k]; i < block[k + 1]; ++i) {
       const Coord& c = coords[i];
-      for (Op& op : w.ranks[static_cast<size_t>(builders[k]->rank(c.t, c.d, c.p))].ops) {
-        map(op.name);
-        map(op.dtype);
-        map(op.algorithm);
-      }
+      ranks.push_back(builders[k]->rank(c.t, c.d, c.p));
     }
+    builders[k]->program().publish_strings(ranks);
   }
 
   if (info) {

@@ -8,6 +8,7 @@
 
 #include "simcore/error.h"
 #include "simcore/interfaces.h"
+#include "simcore/program_builder.h"
 #include "simcore/simulator.h"
 #include "simcore/workload.h"
 
@@ -59,64 +60,33 @@ class FakeComm : public CommModel {
   Simulator& sim_;
 };
 
-/** Builds workloads op by op; every helper returns the op's index on its rank. */
+/** Builds workloads op by op with the program builder, in the shorthand of these tests (a
+ *  compute op's FLOPs are its nanoseconds); every helper returns the op's index on its rank. */
 struct Builder {
   Workload w;
+  ProgramBuilder b{w};
   explicit Builder(int ranks) { w.ranks.resize(ranks); }
 
-  uint32_t add(int rank, Op op, const std::string& name, std::vector<uint32_t> deps) {
-    op.name = w.intern(name);
-    op.deps = std::move(deps);
-    w.ranks[rank].ops.push_back(std::move(op));
-    return static_cast<uint32_t>(w.ranks[rank].ops.size() - 1);
-  }
   uint32_t compute(int rank, const std::string& name, int64_t ns, std::vector<uint32_t> deps = {},
                    uint8_t stream = kComputeStream) {
-    Op op;
-    op.kind = OpKind::kCompute;
-    op.flops = static_cast<double>(ns);
-    op.stream = stream;
-    return add(rank, op, name, std::move(deps));
+    return b.compute(rank, name, static_cast<double>(ns), 0, "", std::move(deps), stream);
   }
   uint32_t delay(int rank, const std::string& name, Time d, std::vector<uint32_t> deps = {},
                  uint8_t stream = kComputeStream) {
-    Op op;
-    op.kind = OpKind::kDelay;
-    op.delay = d;
-    op.stream = stream;
-    return add(rank, op, name, std::move(deps));
+    return b.delay(rank, name, d, std::move(deps), stream);
   }
   uint32_t collective(int rank, const std::string& name, const std::vector<int>& group,
                       int64_t bytes, std::vector<uint32_t> deps = {},
                       CollectiveKind kind = CollectiveKind::kAllReduce) {
-    Op op;
-    op.kind = OpKind::kCollective;
-    op.stream = kCommStream;
-    op.collective = kind;
-    op.bytes = bytes;
-    op.group = w.group_of(group);
-    op.algorithm = w.intern("auto");
-    return add(rank, op, name, std::move(deps));
+    return b.collective(rank, name, kind, bytes, b.group(group), "auto", std::move(deps));
   }
   uint32_t send(int rank, const std::string& name, int peer, int64_t bytes, int tag = 0,
                 std::vector<uint32_t> deps = {}, uint8_t stream = kCommStream) {
-    Op op;
-    op.kind = OpKind::kSend;
-    op.stream = stream;
-    op.peer = peer;
-    op.bytes = bytes;
-    op.tag = tag;
-    return add(rank, op, name, std::move(deps));
+    return b.send(rank, name, peer, bytes, tag, std::move(deps), stream);
   }
   uint32_t recv(int rank, const std::string& name, int peer, int64_t bytes, int tag = 0,
                 std::vector<uint32_t> deps = {}, uint8_t stream = kCommStream) {
-    Op op;
-    op.kind = OpKind::kRecv;
-    op.stream = stream;
-    op.peer = peer;
-    op.bytes = bytes;
-    op.tag = tag;
-    return add(rank, op, name, std::move(deps));
+    return b.recv(rank, name, peer, bytes, tag, std::move(deps), stream);
   }
 };
 
@@ -212,11 +182,8 @@ TEST(ExecutorTest, OpsOnOneStreamSerializeOnTwoStreamsOverlap) {
 
 TEST(ExecutorTest, FixedDurationOpsArePricedAsTrace) {
   Builder b(1);
-  Op op;
-  op.kind = OpKind::kCompute;
-  op.duration = Time::ns(7);
-  op.flops = 1e6;  // ignored: the duration wins
-  b.add(0, op, "replayed", {});
+  const uint32_t replayed = b.b.timed_compute(0, "replayed", Time::ns(7), 0, "");
+  b.w.ranks[0].ops[replayed].flops = 1e6;  // ignored: the duration wins
   b.compute(0, "modelled", 4);
   Replay r = replay(b.w);
   EXPECT_EQ(interval(r, b.w, 0, "replayed"), Iv(0, 7));

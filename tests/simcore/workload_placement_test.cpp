@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "simcore/error.h"
+#include "simcore/program_builder.h"
 #include "simcore/workload.h"
 
 namespace dtsim::simcore {
@@ -10,19 +11,11 @@ namespace {
 Workload two_ranks() {
   Workload w;
   w.ranks.resize(2);
-  uint32_t g = w.group_of({0, 1});
-  Op ar;
-  ar.kind = OpKind::kCollective;
-  ar.group = g;
-  ar.bytes = 64;
-  Op send;
-  send.kind = OpKind::kSend;
-  send.peer = 1;
-  Op recv;
-  recv.kind = OpKind::kRecv;
-  recv.peer = 0;
-  w.ranks[0].ops = {ar, send};
-  w.ranks[1].ops = {ar, recv};
+  ProgramBuilder b(w);
+  const uint32_t g = b.group({0, 1});
+  for (int r = 0; r < 2; ++r) b.collective(r, "ar", CollectiveKind::kAllReduce, 64, g, "auto");
+  b.send(0, "send", 1, 0, 0);
+  b.recv(1, "recv", 0, 0, 0);
   return w;
 }
 

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
+
+#include "simcore/program_builder.h"
 
 namespace dtsim::cli {
 
@@ -21,6 +24,7 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
     ranks_node.fail(fmt::format("the workload has {} ranks but the cluster has only {}", n, cluster_ranks));
   Workload w;
   w.ranks.resize(n);
+  ProgramBuilder b(w);
   std::vector<int> all(n);
   for (int i = 0; i < n; ++i) all[i] = i;
   std::vector<bool> seen(n, false);
@@ -31,10 +35,8 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
     if (seen[r]) rn.fail(fmt::format("rank {} is listed twice", r));
     seen[r] = true;
     std::unordered_map<std::string, uint32_t> ids;
-    auto& ops = w.ranks[r].ops;
     for (const auto& on : prog["ops"].items()) {
       std::string kind = on["kind"].choice({"compute", "collective", "send", "recv", "delay"});
-      Op op;
       std::vector<std::string> keys{"id", "name", "kind", "stream", "deps"};
       if (kind == "compute") keys.insert(keys.end(), {"flops", "bytes", "dtype", "duration"});
       if (kind == "collective") keys.insert(keys.end(), {"collective", "bytes", "group", "algorithm", "root"});
@@ -43,31 +45,33 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
       on.check_keys(keys);
       std::string id = on.has("id") ? on["id"].str() : "";
       std::string name = on.has("name") ? on["name"].str() : (id.empty() ? kind : id);
-      op.name = w.intern(name);
+      // The op's fields, read (and checked) in key order before the op is made.
+      std::optional<Time> duration;
+      double flops = 0, mem_bytes = 0;
+      std::string dtype = "bf16", algorithm = "auto";
+      CollectiveKind collective = CollectiveKind::kAllReduce;
+      int64_t bytes = 0;
+      std::vector<int> members = all;
+      int32_t root_index = 0, peer = -1, tag = 0;
       if (kind == "compute") {
-        op.kind = OpKind::kCompute;
-        op.stream = kComputeStream;
         if (auto d = on.get("duration")) {
-          op.duration = d->time();
+          duration = d->time();
         } else {
           double f = on["flops"].number();
           if (f < 0) on["flops"].expected("a non-negative FLOP count");
-          op.flops = f;
+          flops = f;
         }
-        if (auto b = on.get("bytes")) {
-          double v = b->number();
-          if (v < 0) b->expected("a non-negative byte count");
-          op.mem_bytes = v;
+        if (auto bn = on.get("bytes")) {
+          double v = bn->number();
+          if (v < 0) bn->expected("a non-negative byte count");
+          mem_bytes = v;
         }
-        op.dtype = w.intern(on.has("dtype") ? on["dtype"].choice({"fp32", "tf32", "bf16", "fp16", "fp8"}) : "bf16");
+        if (on.has("dtype")) dtype = on["dtype"].choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
       } else if (kind == "collective") {
-        op.kind = OpKind::kCollective;
-        op.stream = kCommStream;
         auto ck = on["collective"];
-        op.collective = *parse_collective_kind(ck.choice(
+        collective = *parse_collective_kind(ck.choice(
             {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}));
-        op.bytes = on["bytes"].integer(0, INT64_MAX);
-        std::vector<int> members = all;
+        bytes = on["bytes"].integer(0, INT64_MAX);
         if (auto g = on.get("group")) {
           members.clear();
           for (const auto& m : g->items()) {
@@ -80,38 +84,48 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
           if (std::find(members.begin(), members.end(), r) == members.end())
             g->fail(fmt::format("rank {} issues a collective on a group it is not in", r));
         }
-        op.group = w.group_of(members);
-        op.algorithm = w.intern(on.has("algorithm") ? on["algorithm"].str() : "auto");
-        if (auto rt = on.get("root")) op.root = static_cast<int>(rt->integer(0, static_cast<int64_t>(members.size()) - 1));
+        if (on.has("algorithm")) algorithm = on["algorithm"].str();
+        if (auto rt = on.get("root"))
+          root_index = static_cast<int>(rt->integer(0, static_cast<int64_t>(members.size()) - 1));
       } else if (kind == "send" || kind == "recv") {
-        op.kind = kind == "send" ? OpKind::kSend : OpKind::kRecv;
-        op.stream = kCommStream;
         auto pn = on["peer"];
-        int64_t peer = pn.integer();
-        if (peer < 0 || peer >= n || peer == r)
-          pn.fail(fmt::format("peer {} is not another rank of this workload (0..{})", peer, n - 1));
-        op.peer = static_cast<int>(peer);
-        op.bytes = on["bytes"].integer(0, INT64_MAX);
-        if (auto t = on.get("tag")) op.tag = static_cast<int>(t->integer(0, INT32_MAX));
+        int64_t v = pn.integer();
+        if (v < 0 || v >= n || v == r)
+          pn.fail(fmt::format("peer {} is not another rank of this workload (0..{})", v, n - 1));
+        peer = static_cast<int>(v);
+        bytes = on["bytes"].integer(0, INT64_MAX);
+        if (auto t = on.get("tag")) tag = static_cast<int>(t->integer(0, INT32_MAX));
       } else {
-        op.kind = OpKind::kDelay;
-        op.stream = kComputeStream;
-        op.delay = on["duration"].time();
+        duration = on["duration"].time();
       }
-      if (auto s = on.get("stream")) op.stream = w.stream_of(s->str());
+      std::optional<uint8_t> stream;
+      if (auto sn = on.get("stream")) stream = b.stream(sn->str());
+      std::vector<uint32_t> deps;
       if (auto d = on.get("deps")) {
         for (const auto& dn : d->items()) {
           auto it = ids.find(dn.str());
           if (it == ids.end()) dn.fail(fmt::format("unknown dependency '{}' (deps name ids of earlier ops of rank {})", dn.str(), r));
-          op.deps.push_back(it->second);
+          deps.push_back(it->second);
         }
       }
-      uint32_t index = static_cast<uint32_t>(ops.size());
-      if (!id.empty()) {
-        if (ids.count(id)) on["id"].fail(fmt::format("duplicate op id '{}' on rank {}", id, r));
-        ids.emplace(id, index);
+      if (!id.empty() && ids.count(id))
+        on["id"].fail(fmt::format("duplicate op id '{}' on rank {}", id, r));
+      uint32_t index;
+      if (kind == "compute") {
+        const uint8_t s = stream.value_or(kComputeStream);
+        index = duration ? b.timed_compute(r, name, *duration, mem_bytes, dtype, std::move(deps), s)
+                         : b.compute(r, name, flops, mem_bytes, dtype, std::move(deps), s);
+      } else if (kind == "collective") {
+        index = b.collective(r, name, collective, bytes, b.group(members), algorithm,
+                             std::move(deps), stream.value_or(kCommStream), root_index);
+      } else if (kind == "send") {
+        index = b.send(r, name, peer, bytes, tag, std::move(deps), stream.value_or(kCommStream));
+      } else if (kind == "recv") {
+        index = b.recv(r, name, peer, bytes, tag, std::move(deps), stream.value_or(kCommStream));
+      } else {
+        index = b.delay(r, name, *duration, std::move(deps), stream.value_or(kComputeStream));
       }
-      ops.push_back(std::move(op));
+      if (!id.empty()) ids.emplace(id, index);
     }
   }
   for (int r = 0; r < n; ++r)

@@ -6,6 +6,7 @@
 
 #include "simcore/trace.h"
 #include "tools/dtsim/commands.h"
+#include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/output_file.h"
 #include "tools/dtsim/runner.h"
 
@@ -13,38 +14,16 @@ namespace dtsim::cli {
 
 namespace {
 
-void print_sweep_table(const nlohmann::ordered_json& rows, const Scenario& s) {
-  fmt::print("# collective_sweep: {} over {} ranks ({} back-end)\n",
-             simcore::to_string(s.sweep->kind), s.sweep->ranks, s.network_model);
-  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "size", "count", "type",
-             "redop", "root", "time", "algbw", "busbw");
-  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "(B)", "(elements)", "", "",
-             "", "(us)", "(GB/s)", "(GB/s)");
-  bool rooted = s.sweep->kind == simcore::CollectiveKind::kBroadcast ||
-                s.sweep->kind == simcore::CollectiveKind::kReduce;
-  for (const auto& row : rows) {
-    int64_t b = row["bytes"].get<int64_t>();
-    fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12.2f} {:>9.2f} {:>9.2f}\n", b, b / 4, "float",
-               "sum", rooted ? s.sweep->root : -1, row["time_s"].get<double>() * 1e6,
-               row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>());
-  }
-}
-
 void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
-  fmt::print("scenario      {} ({}, {} ranks, {} back-end)\n", s.name, s.workload_kind,
+  fmt::print("scenario      {} ({}, {} ranks, {} back-end)\n", s.name, s.kind->name,
              j["ranks"].get<size_t>(), s.network_model);
   fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
   const auto& b = j["breakdown"];
   fmt::print("compute       {:.6f} ms   communication {:.6f} ms   exposed communication {:.6f} ms\n",
              b["compute_s"].get<double>() * 1e3, b["communication_s"].get<double>() * 1e3,
              b["exposed_communication_s"].get<double>() * 1e3);
-  if (j.contains("model")) {
-    const auto& m = j["model"];
-    fmt::print("model         {:.3f} B params, {:.0f} tokens/s, MFU {:.1f}%\n",
-               m["params"].get<double>() / 1e9, m["tokens_per_s"].get<double>(),
-               m["mfu"].get<double>() * 100);
-  }
-  if (!s.sweep && !j["collectives"].empty()) {
+  if (s.kind->print_summary) s.kind->print_summary(s, j);
+  if (s.kind->summarize_collectives && !j["collectives"].empty()) {
     const auto& cs = j["collectives"];
     double bytes = 0, time = 0;
     for (const auto& c : cs) {
@@ -92,7 +71,7 @@ int run_command(const RunOptions& opt) {
     });
   // A report or trace on standard output is the output: no summary is mixed into it.
   if (!opt.quiet && report != kStdout && trace != kStdout) {
-    if (s.sweep) print_sweep_table(j["sweep"], s);
+    if (s.kind->print_table) s.kind->print_table(s, j);
     print_summary(j, s);
     if (!report.empty()) fmt::print("report        {}\n", report);
     if (!trace.empty()) fmt::print("trace         {} (open in https://ui.perfetto.dev)\n", trace);

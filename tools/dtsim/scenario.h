@@ -2,22 +2,25 @@
 /**
  * A scenario, loaded from YAML and validated into plain structs: the cluster (topology and
  * device), the workload graph (generated or imported), the network model and run options.
- * This is the only place (with the loaders it calls) that reads scenario YAML.
+ * This is the only place (with the loaders it calls) that reads scenario YAML; the `workload:`
+ * block is read by its kind's module (kinds/registry.h), looked up by name.
  *
  * Errors: ConfigError at file:line:column for every bad input (see README, "Bad input").
  */
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/compute/device_spec.h"
-#include "models/workloads/collective_sweep.h"
-#include "models/workloads/chakra/chakra_import.h"
-#include "models/workloads/chakra/trace_files.h"
-#include "models/workloads/data_parallel.h"
-#include "models/workloads/transformer_parallel.h"
+#include "models/workloads/memory_model.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"
+
+namespace dtsim::cli::kinds {
+struct WorkloadKind;
+class WorkloadInfo;
+}  // namespace dtsim::cli::kinds
 
 namespace dtsim::cli {
 
@@ -26,12 +29,10 @@ struct Scenario {
   std::string name;
   topologies::Topology topology;
   compute::DeviceSpec device;
-  std::string workload_kind;  ///< collective_sweep | data_parallel | transformer | graph_json | chakra
+  /** The workload's kind (kinds/registry.h): its module reads `info` back for the report. */
+  const kinds::WorkloadKind* kind = nullptr;
+  std::shared_ptr<const kinds::WorkloadInfo> info;  ///< the kind's own; null for some kinds
   simcore::Workload workload;
-  std::optional<workloads::CollectiveSweepParams> sweep;
-  std::optional<workloads::DataParallelInfo> data_parallel;
-  std::optional<workloads::chakra::ImportStats> chakra;
-  std::optional<workloads::TransformerInfo> transformer;
   std::string compute_dtype = "bf16";  ///< for MFU
   bool memory_overflow = false;        ///< the model does not fit (on_overflow: warn)
   std::optional<workloads::MemoryBreakdown> memory;  ///< the most loaded rank, bytes

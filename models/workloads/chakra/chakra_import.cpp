@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "simcore/error.h"
+#include "simcore/program_builder.h"
 
 namespace dtsim::workloads::chakra {
 
@@ -187,6 +188,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
   const int nranks = static_cast<int>(traces.size());
   Workload w;
   w.ranks.resize(nranks);
+  ProgramBuilder b(w);
   std::vector<int> all(nranks);
   for (int i = 0; i < nranks; ++i) all[i] = i;
   const uint8_t cpu_stream = w.stream_of("cpu");
@@ -206,8 +208,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
     std::unordered_map<uint64_t, uint32_t> index;
     index.reserve(t.nodes.size() * 2);
     for (uint32_t i = 0; i < t.nodes.size(); ++i) index.emplace(t.nodes[i].id(), i);
-    auto& ops = w.ranks[r].ops;
-    ops.reserve(order.size());
+    w.ranks[r].ops.reserve(order.size());
     for (uint32_t i : order) {
       const pb::Node& node = t.nodes[i];
       NodeView v{node, t.file};
@@ -215,10 +216,10 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
       for (const auto& a : node.attr())
         if (std::find(kUsedAttributes.begin(), kUsedAttributes.end(), a.name()) == kUsedAttributes.end())
           ++st.unknown_attributes;
-      Op op;
-      op.name = w.intern(node.name());
+      uint32_t op_index;  // == the node's position in `order`
+      Op& op = b.make(r, OpKind::kCompute, v.flag("is_cpu_op") ? cpu_stream : kComputeStream,
+                      node.name(), {}, op_index);
       op.dtype = bf16;
-      op.stream = v.flag("is_cpu_op") ? cpu_stream : kComputeStream;
       switch (node.type()) {
         case pb::COMP_NODE:
         case pb::MEM_LOAD_NODE:
@@ -346,7 +347,6 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
       for (uint64_t d : node.ctrl_deps()) op.deps.push_back(position[index.at(d)]);
       std::sort(op.deps.begin(), op.deps.end());
       op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
-      ops.push_back(std::move(op));
     }
   }
   return w;

@@ -80,6 +80,7 @@ TEST(CollectiveSweepTest, WorkloadHasOneCollectivePerSizeAndIterationOnEveryRank
       EXPECT_EQ(op.bytes, int64_t{1024} << (i / 5));
       EXPECT_EQ(w.str(op.algorithm), "ring");
       EXPECT_TRUE(op.deps.empty());  // back to back: only the stream order
+      EXPECT_EQ(op.tags.step, static_cast<int32_t>(i / 5));  // the k-th size is step k
     }
   }
   EXPECT_EQ(w.str(w.ranks[2].ops[0].name), "all_gather 1024B");

@@ -11,6 +11,7 @@
 #include "models/workloads/chakra/et_reader.h"
 #include "models/workloads/collective_sweep.h"
 #include "models/workloads/data_parallel.h"
+#include "simcore/program_builder.h"
 
 namespace dtsim::workloads::chakra {
 namespace {
@@ -111,34 +112,13 @@ TEST(ChakraExportTest, HandBuiltGraphWithDelaysP2pAndStreamsRoundTrips) {
   // Durations that are not whole microseconds survive exactly (duration_ps / delay_ps).
   Workload w;
   w.ranks.resize(2);
-  uint8_t side = w.stream_of("side");
-  auto op = [&](int r, OpKind k, const char* name) {
-    Op o;
-    o.kind = k;
-    o.name = w.intern(name);
-    o.stream = (k == OpKind::kCompute || k == OpKind::kDelay) ? kComputeStream : kCommStream;
-    w.ranks[r].ops.push_back(o);
-    return &w.ranks[r].ops.back();
-  };
-  op(0, OpKind::kCompute, "traced")->duration = Time::ps(1'234'567);
-  auto* d = op(0, OpKind::kDelay, "wait");
-  d->delay = Time::ps(999);
-  d->deps = {0};
-  auto* s = op(0, OpKind::kSend, "send");
-  s->peer = 1;
-  s->bytes = 4096;
-  s->tag = 7;
-  s->stream = side;
-  auto* rv = op(1, OpKind::kRecv, "recv");
-  rv->peer = 0;
-  rv->bytes = 4096;
-  rv->tag = 7;
-  rv->stream = side;
-  auto* c = op(1, OpKind::kCompute, "mm");
-  c->flops = 1.5;  // fractional: written as a double
-  c->mem_bytes = 64;
-  c->dtype = w.intern("fp8");
-  c->deps = {0};
+  ProgramBuilder b(w);
+  const uint8_t side = b.stream("side");
+  b.timed_compute(0, "traced", Time::ps(1'234'567), 0, "");
+  b.delay(0, "wait", Time::ps(999), {0});
+  b.send(0, "send", 1, 4096, 7, {}, side);
+  b.recv(1, "recv", 0, 4096, 7, {}, side);
+  b.compute(1, "mm", 1.5, 64, "fp8", {0});  // fractional FLOPs: written as a double
   expect_same(w, round_trip(w));
 }
 

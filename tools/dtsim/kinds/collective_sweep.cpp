@@ -1,0 +1,141 @@
+// `workload.kind: collective_sweep`: an nccl-tests-like sweep of one collective over sizes
+// (models/workloads/collective_sweep.h); its report section is one row per size.
+#include "models/workloads/collective_sweep.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "tools/dtsim/config_schema.h"
+#include "tools/dtsim/kinds/common.h"
+#include "tools/dtsim/kinds/registry.h"
+
+namespace dtsim::cli::kinds {
+
+namespace {
+
+using Params = workloads::CollectiveSweepParams;
+
+constexpr const char* kMaxSize = "a size below 4 EB (the byte counter is 64-bit)";
+
+/** The kind's keys, declared once: key checking and the README's table come from here. */
+const KeySchema& keys() {
+  static const KeySchema schema(
+      {KeySpec("kind", "collective_sweep").mandatory(),
+       KeySpec("collective", "the collective")
+           .mandatory()
+           .one_of(
+               {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}),
+       KeySpec("algorithm", "the algorithm")
+           .defaults("auto")
+           .one_of({"auto", "ring", "ring_bidirectional", "direct", "pairwise", "halving_doubling",
+                    "double_binary_tree", "hierarchical"}),
+       KeySpec("ranks", "ranks 0..ranks-1 take part (at most the cluster's)")
+           .defaults("every rank")
+           .checked(integer_in(1, INT32_MAX)),
+       KeySpec("sizes", "sizes from min to max, multiplying by factor (nccl-tests -b, -e, -f)")
+           .mandatory()
+           .with_keys({KeySpec("min", "first size (per rank, nccl-tests convention)")
+                           .in_unit("bytes")
+                           .mandatory()
+                           .checked(size_at_most(4e18, kMaxSize)),
+                       KeySpec("max", "last size, at least min")
+                           .defaults("min")
+                           .in_unit("bytes")
+                           .checked(size_at_most(4e18, kMaxSize)),
+                       KeySpec("factor", "ratio of successive sizes")
+                           .defaults("2")
+                           .checked(number_above(1, "a factor > 1"))}),
+       KeySpec("iterations", "runs of each size (the report gives their mean)")
+           .defaults("1")
+           .checked(integer_in(1, 1 << 20)),
+       KeySpec("root", "root of broadcast and reduce, an index into the ranks")
+           .defaults("0")
+           .in_unit("rank")});
+  return schema;
+}
+
+/** Reads the keys `keys()` checked (the registry checks them first). Errors: ConfigError for what
+ * depends on other keys (the cluster's size, max below min, root outside the ranks). */
+Params parse(const Scenario& s, const ConfigNode& w) {
+  Params p;
+  p.kind = *simcore::parse_collective_kind(w["collective"].str());
+  if (auto a = w.get("algorithm")) p.algorithm = a->str();
+  p.ranks = ranks_in_cluster(s, w, "a collective");
+  auto sizes = w["sizes"];
+  p.min_bytes = sizes["min"].bytes();
+  p.max_bytes = sizes.has("max") ? sizes["max"].bytes() : p.min_bytes;
+  if (p.max_bytes < p.min_bytes)
+    sizes["max"].fail(fmt::format("max ({} B) is below min ({} B)", p.max_bytes, p.min_bytes));
+  if (auto f = sizes.get("factor")) p.factor = f->number();
+  if (auto i = w.get("iterations")) p.iterations = static_cast<int>(i->integer());
+  if (auto r = w.get("root")) p.root = static_cast<int>(r->integer(0, p.ranks - 1));
+  return p;
+}
+
+void load(Scenario& s, const ConfigNode& w) {
+  Params p = parse(s, w);
+  s.workload = workloads::make_collective_sweep(p);
+  s.info = std::make_shared<InfoOf<Params>>(p);
+}
+
+double gbps(double bytes, double seconds) { return seconds > 0 ? bytes / seconds / 1e9 : 0.0; }
+
+void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::ordered_json& j) {
+  const Params& p = info_of<Params>(s);
+  // One row per size: the mean over iterations (records are in issue order).
+  std::map<int64_t, std::pair<double, int>> by_size;
+  std::vector<int64_t> order;
+  for (const auto& c : r.collectives) {
+    auto [it, fresh] = by_size.try_emplace(c.bytes, 0.0, 0);
+    if (fresh) order.push_back(c.bytes);
+    it->second.first += (c.end - c.start).seconds();
+    it->second.second += 1;
+  }
+  auto rows = nlohmann::ordered_json::array();
+  for (int64_t b : order) {
+    double t = by_size[b].first / by_size[b].second;
+    double alg = gbps(static_cast<double>(b), t);
+    rows.push_back({{"bytes", b},
+                    {"time_s", t},
+                    {"algbw_GB_per_s", alg},
+                    {"busbw_GB_per_s", alg * simcore::busbw_factor(p.kind, p.ranks)}});
+  }
+  j["sweep"] = rows;
+}
+
+/** The nccl-tests table. */
+void print_table(const Scenario& s, const nlohmann::ordered_json& j) {
+  const Params& p = info_of<Params>(s);
+  fmt::print("# collective_sweep: {} over {} ranks ({} back-end)\n", simcore::to_string(p.kind),
+             p.ranks, s.network_model);
+  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "size", "count", "type",
+             "redop", "root", "time", "algbw", "busbw");
+  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "(B)", "(elements)", "", "",
+             "", "(us)", "(GB/s)", "(GB/s)");
+  bool rooted =
+      p.kind == simcore::CollectiveKind::kBroadcast || p.kind == simcore::CollectiveKind::kReduce;
+  for (const auto& row : j["sweep"]) {
+    int64_t b = row["bytes"].get<int64_t>();
+    fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12.2f} {:>9.2f} {:>9.2f}\n", b, b / 4, "float",
+               "sum", rooted ? p.root : -1, row["time_s"].get<double>() * 1e6,
+               row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>());
+  }
+}
+
+}  // namespace
+
+WorkloadKind collective_sweep_kind() {
+  WorkloadKind k;
+  k.name = "collective_sweep";
+  k.schema = &keys();
+  k.load = load;
+  k.report = report;
+  k.print_table = print_table;
+  k.summarize_collectives = false;
+  return k;
+}
+
+}  // namespace dtsim::cli::kinds

@@ -1,0 +1,82 @@
+#pragma once
+/**
+ * Workload kinds, one module each (`kinds/<kind>.cpp`), registered by name in one table
+ * (`registry.cpp`). A module owns everything about its kind: the keys it accepts under
+ * `workload:`, reading them into plain parameters (errors at the key's file:line:column),
+ * generating the workload graph, and its section of the report and the run summary. The CLI looks
+ * a kind up by name; nothing outside its module branches on it.
+ *
+ * A module's `load` leaves what its report needs in a WorkloadInfo of its own type, which only
+ * the module reads back (`info_of`).
+ *
+ * Errors: ConfigError from `load` (bad input), at the offending key.
+ *
+ *     const WorkloadKind& k = workload_kind(w["kind"]);  // unknown name: "did you mean"
+ *     k.schema->check(w);
+ *     k.load(scenario, w);
+ */
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simcore/error.h"
+#include "simcore/executor.h"
+#include "tools/dtsim/config_node.h"
+#include "tools/dtsim/config_schema.h"
+#include "tools/dtsim/scenario.h"
+
+namespace dtsim::cli::kinds {
+
+/** What a kind's generator knows that its report needs; each module derives its own. */
+class WorkloadInfo {
+ public:
+  virtual ~WorkloadInfo() = default;
+};
+
+/** A module's info holding a `T` (its generator's info struct or parameters). */
+template <class T>
+class InfoOf : public WorkloadInfo {
+ public:
+  explicit InfoOf(T value) : value(std::move(value)) {}
+  T value;
+};
+
+/** The `T` a module stored in `s.info` (the module's own type: a programming error otherwise). */
+template <class T>
+const T& info_of(const Scenario& s) {
+  const auto* info = dynamic_cast<const InfoOf<T>*>(s.info.get());
+  DTSIM_ASSERT(info != nullptr, "info_of: the scenario's workload info is of another kind");
+  return info->value;
+}
+
+struct WorkloadKind {
+  std::string name;
+  /** Its keys under `workload:` (with `kind`), declared once (config_schema.h): checked before
+   *  `load` (unknown keys with "did you mean", missing ones, each value's checker), and the
+   *  README's key table is its `markdown()`. */
+  const KeySchema* schema = nullptr;
+  /** Reads the kind's keys (after `schema->check`; what involves several keys, the model or the
+   *  cluster is checked here) and generates the workload into `s`: its `workload`, `info`, and
+   *  where they apply `compute_dtype` and `memory`. */
+  void (*load)(Scenario& s, const ConfigNode& w) = nullptr;
+  /** Adds the kind's section(s) to the report; may be null. */
+  void (*report)(const Scenario& s, const simcore::ExecutionResult& r,
+                 nlohmann::ordered_json& j) = nullptr;
+  /** Prints a table before the run summary (`dtsim run` without -q); may be null. */
+  void (*print_table)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
+  /** Prints the kind's lines of the run summary, after the time breakdown; may be null. */
+  void (*print_summary)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
+  /** Whether the summary adds up the collectives (a sweep's table shows them instead). */
+  bool summarize_collectives = true;
+};
+
+/** Every kind, in the order "one of ..." lists them. */
+const std::vector<WorkloadKind>& workload_kinds();
+
+/** The kind named by `kind_node`. Errors: ConfigError at it, listing the kinds, with "did you
+ *  mean". */
+const WorkloadKind& workload_kind(const ConfigNode& kind_node);
+
+}  // namespace dtsim::cli::kinds
