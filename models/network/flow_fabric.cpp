@@ -88,7 +88,8 @@ void FlowFabric::solve() {
     Time left = fl.remaining > 0
                     ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
                     : Time::zero();
-    completions_.push(Completion{now_ps + left.count_ps(), ch.variable, fl.version});
+    // Checked: a flow due beyond Time's range is an error (TimeOverflow), never a wrap.
+    completions_.push(Completion{(sim_.now() + left).count_ps(), ch.variable, fl.version});
   }
 }
 

@@ -107,6 +107,21 @@ TEST_F(CliTest, ASweepPointThatFailsInsideIsARowAndTheSweepGoesOn) {
   EXPECT_NE(rows[1]["error"].get<std::string>(), "");
 }
 
+TEST_F(CliTest, TimeBeyondTheRangeIsAnErrorOnBothBackEnds) {
+  // 2400 h (8.64e18 ps) of delay, then 1e14 B at 125 MB/s = 8e5 s (8e17 ps): the sum passes
+  // INT64_MAX ps (about 106.75 days). The flow back-end added picoseconds unchecked ("event
+  // scheduled in the past", an internal error); both back-ends must say the range is exceeded.
+  file("bad.json", delayed_send("2400h", "100000000000000"));
+  std::string s = file("s.yaml", graph_scenario("bad.json"));
+  for (const char* model : {"flow", "analytical"}) {
+    Result r = dtsim("run '" + s + "' -q --set network.model=" + model);
+    EXPECT_EQ(r.status, 2) << model;
+    EXPECT_EQ(r.err, s + ": error: simulated time beyond the range of Time (about +-106 days at 1 "
+                         "ps): addition overflowed\n")
+        << model;
+  }
+}
+
 TEST_F(CliTest, SweepJobsMustBePositive) {
   std::string s = file("s.yaml", sweep_scenario(kSwitch));
   for (const char* j : {"0", "-3"}) {
