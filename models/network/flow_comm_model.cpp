@@ -1,5 +1,9 @@
 #include "models/network/flow_comm_model.h"
 
+#include <algorithm>
+#include <limits>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "simcore/rng.h"
@@ -7,8 +11,55 @@
 namespace dtsim::network {
 
 FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
-                             const topologies::Router& router, CollectiveOptions options)
-    : sim_(sim), topo_(topology), router_(router), options_(options), fabric_(sim, topology, options.batch_tolerance) {}
+                             const topologies::Router& router, CollectiveOptions options,
+                             const LinkModelSpecs& links)
+    : sim_(sim),
+      topo_(topology),
+      router_(router),
+      options_(options),
+      fabric_(sim, topology, options.batch_tolerance) {
+  if (links.empty()) return;
+  std::map<std::string, int> index;
+  for (const auto& [cls, spec] : links) {
+    index[cls] = static_cast<int>(models_.size());
+    models_.push_back(spec->make());
+  }
+  channel_model_.assign(topo_.channel_count(), -1);
+  for (uint32_t ch = 0; ch < topo_.channel_count(); ++ch) {
+    auto it = index.find(topo_.channel_class(ch));
+    if (it != index.end()) channel_model_[ch] = it->second;
+  }
+}
+
+void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, double bytes,
+                                   std::function<void()> done) {
+  std::vector<int> on_path;
+  if (!models_.empty())
+    for (uint32_t ch : path.channels)
+      if (int m = channel_model_[ch];
+          m >= 0 && std::find(on_path.begin(), on_path.end(), m) == on_path.end())
+        on_path.push_back(m);
+  if (on_path.empty()) {
+    fabric_.start_flow(path, bytes, std::move(done));
+    return;
+  }
+  const TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
+  FlowTerms terms;
+  terms.weight = std::numeric_limits<double>::infinity();
+  for (int m : on_path) {
+    const TransferTerms t = models_[m]->on_start(info);
+    terms.bound_bytes_per_s = std::min(terms.bound_bytes_per_s, t.bound_bytes_per_s);
+    terms.weight = std::min(terms.weight, t.weight);
+    path.latency += t.extra_latency;
+  }
+  fabric_.start_flow(
+      path, bytes,
+      [this, info, on_path = std::move(on_path), done = std::move(done)] {
+        for (int m : on_path) models_[m]->on_end(info, sim_.now());
+        done();
+      },
+      terms);
+}
 
 topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) const {
   const auto& ranks = topo_.ranks();
@@ -77,7 +128,7 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
     return;
   }
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
-  fabric_.start_flow(route_ranks(src, dst, hash), tr.bytes, std::move(on_done));
+  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, std::move(on_done));
 }
 
 void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
@@ -86,7 +137,8 @@ void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<voi
     return;
   }
   uint64_t hash = simcore::mix64((next_id_++ << 24) ^ 0xffffff);
-  fabric_.start_flow(route_ranks(src, dst, hash), static_cast<double>(bytes), std::move(done));
+  start_transfer(src, dst, route_ranks(src, dst, hash), static_cast<double>(bytes),
+                 std::move(done));
 }
 
 }  // namespace dtsim::network

@@ -14,6 +14,7 @@
 #include "models/collectives/algorithm.h"
 #include "models/collectives/schedule.h"
 #include "models/network/flow_fabric.h"
+#include "models/network/links/link_model.h"
 #include "models/network/rank_routes.h"
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
@@ -28,8 +29,11 @@ struct CollectiveOptions {
 
 class FlowCommModel : public simcore::CommModel {
  public:
+  /** `links`: the link classes that have a model (TCP over the WAN, ...); each gets a fresh
+   *  model for this simulation. */
   FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
-                const topologies::Router& router, CollectiveOptions options = {});
+                const topologies::Router& router, CollectiveOptions options = {},
+                const LinkModelSpecs& links = {});
   std::string start_collective(const simcore::CollectiveCall& call,
                                std::function<void()> done) override;
   void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
@@ -49,12 +53,18 @@ class FlowCommModel : public simcore::CommModel {
   };
   void launch(const std::shared_ptr<Running>& run, uint32_t t);
   topologies::Path route_ranks(int src, int dst, uint64_t hash) const;
+  /** Starts a flow from rank `src` to rank `dst` on `path`, with the terms of the link models
+   *  its channels have (none: a plain flow). */
+  void start_transfer(int src, int dst, topologies::Path path, double bytes,
+                      std::function<void()> done);
 
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;
   const topologies::Router& router_;
   CollectiveOptions options_;
   FlowFabric fabric_;
+  std::vector<std::unique_ptr<LinkModel>> models_;
+  std::vector<int> channel_model_;  ///< per channel: index into models_, or -1 (plain)
   uint64_t next_id_ = 0;
 };
 

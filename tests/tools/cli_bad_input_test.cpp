@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/support/cli_fixture.h"
 
@@ -207,6 +208,40 @@ TEST_F(CliTest, ModelDimensionsAreCappedBeforeTheirProductsOverflow) {
   EXPECT_EQ(rb.status, 2);
   EXPECT_EQ(rb.err, big + ":1:1: error: the model has about 1.77e+16 parameters, more than the "
                           "1e+15 dtsim accepts (its counts are 64-bit integers)\n");
+}
+
+TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
+  // validation/scenarios/wan_tcp_transfer.yaml: a WAN link of class `wan` with a wan_tcp model.
+  const std::string s = test::kSource + "/validation/scenarios/wan_tcp_transfer.yaml";
+  struct Case {
+    std::string set, err;
+  };
+  const std::vector<Case> cases = {
+      {"network.links.wan.loss=1",
+       "<--set network.links.wan.loss=1>: error: network.links.wan.loss: expected a probability "
+       "in [0, 1); got \"1\""},
+      {"network.links.wan.streams=0",
+       "<--set network.links.wan.streams=0>: error: network.links.wan.streams: expected an "
+       "integer in [1, 65536]; got \"0\""},
+      {"network.links={wna: {model: wan_tcp}}",
+       "<--set network.links={wna: {model: wan_tcp}}>: error: network.links.wna: no link of the "
+       "topology has class 'wna'; did you mean 'wan'?"},
+      {"network.links.wan.model=wan_tpc",
+       "<--set network.links.wan.model=wan_tpc>: error: network.links.wan.model: expected one of "
+       "wan_tcp; did you mean 'wan_tcp'; got \"wan_tpc\""},
+      {"network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}",
+       "<--set network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}>: error: "
+       "network.links.wan: loss: BBR's model (rate = capacity x (1 - p)) holds below 15% loss; "
+       "got 0.2"},
+      {"network.model=analytical",
+       s + ":16:5: error: network.links: link models are priced by the flow back-end only "
+           "(network.model: flow)"},
+  };
+  for (const auto& c : cases) {
+    Result r = dtsim("run '" + s + "' -q --set '" + c.set + "'");
+    EXPECT_EQ(r.status, 2) << c.set;
+    EXPECT_EQ(r.err, c.err + "\n") << c.set;
+  }
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
   if (s.network_model == "analytical")
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts);
   else
-    comm = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts);
+    comm = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
   simcore::Executor exec(sim, s.workload, compute, *comm, record_ops);
   exec.start();
   sim.run();

@@ -4,6 +4,7 @@
 
 #include "simcore/file_read.h"
 #include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/link_models.h"
 #include "tools/dtsim/kinds/registry.h"
 
 namespace dtsim::cli {
@@ -38,7 +39,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.device = load_device(cluster["device"]);
 
   if (auto net = root.get("network")) {
-    net->check_keys({"model", "chunks", "batch_tolerance"});
+    net->check_keys({"model", "chunks", "batch_tolerance", "links"});
     if (auto b = net->get("batch_tolerance")) {
       s.batch_tolerance = b->number();
       if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01))
@@ -46,6 +47,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
+    if (auto l = net->get("links")) {
+      s.links = load_link_models(*l, s.topology);
+      if (!s.links.empty() && s.network_model != "flow")
+        l->fail("link models are priced by the flow back-end only (network.model: flow)");
+    }
   }
   if (auto run = root.get("run")) {
     run->check_keys({"seed"});

@@ -14,6 +14,7 @@
 
 #include "models/compute/device_spec.h"
 #include "models/workloads/memory_model.h"
+#include "models/network/links/link_model.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"
 
@@ -39,6 +40,7 @@ struct Scenario {
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)
+  network::LinkModelSpecs links;  ///< `network.links`: link class -> its model (flow back-end)
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
 };
