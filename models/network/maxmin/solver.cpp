@@ -196,6 +196,18 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
   return changed_;
 }
 
+double MaxMinSolver::unfixed_weight(uint32_t c) const {
+  double w = 0;
+  for (uint32_t v : rows_[c]) {
+    const Variable& x = vars_[v];
+    if (x.stamp != epoch_) continue;  // fixed
+    const uint32_t* cs = cnst_pool_.data() + x.off;
+    const uint32_t h = static_cast<uint32_t>(std::find(cs, cs + x.len, c) - cs);
+    w += coefficient(v, h) * terms(v).weight;
+  }
+  return w;
+}
+
 template <bool kGeneral>
 void MaxMinSolver::fill() {
   // Progressive filling: repeatedly take the lowest level at which something saturates: a
@@ -208,16 +220,7 @@ void MaxMinSolver::fill() {
     f.rem = capacity_[c];
     f.cnt = static_cast<uint32_t>(rows_[c].size());
     f.wsum = f.cnt;  // every coefficient and weight 1, unless some are not:
-    if (kGeneral && non_unit_[c]) {
-      double w = 0;
-      for (uint32_t v : rows_[c]) {
-        const Variable& x = vars_[v];
-        const uint32_t* cs = cnst_pool_.data() + x.off;
-        const uint32_t h = static_cast<uint32_t>(std::find(cs, cs + x.len, c) - cs);
-        w += coefficient(v, h) * terms(v).weight;
-      }
-      f.wsum = w;
-    }
+    if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);  // all unfixed yet
     if (f.cnt) heap_.emplace_back(f.rem / (kGeneral ? f.wsum : f.cnt), c);
   }
   auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
@@ -234,8 +237,12 @@ void MaxMinSolver::fill() {
       continue;
     }
     const uint32_t c = id;
-    const Fill& f = fill_[c];
+    Fill& f = fill_[c];
     if (f.cnt == 0) continue;
+    // A row with weights or coefficients other than 1 has its sum taken afresh from its
+    // unfixed variables before it is used: the running sum may have drifted by rounding (to
+    // zero or below when the weights on a row span many orders of magnitude).
+    if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);
     double share = f.rem / (kGeneral ? f.wsum : f.cnt);
     if (share > key) {  // grew since it was keyed: re-key
       heap_.emplace_back(share, c);

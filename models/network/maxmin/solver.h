@@ -37,9 +37,12 @@
  * enabled one, a variable with no constraint, a weight or coefficient not > 0, a bound or a
  * capacity negative or not a number.
  * Complexity: `solve()` costs O(P log (C + B)) for P variable-constraint incidences, C
- * constraints and B bounded variables in the touched component; `enable`/`disable` cost
- * O(row-set size) plus, for `disable`, a scan of the row set of the variable moved into the
- * freed slot of each row.
+ * constraints and B bounded variables in the touched component. A row whose weights or
+ * coefficients are not all 1 also costs a scan of its row each time it leaves the heap (its sum
+ * is taken afresh, free of rounding drift). While no enabled variable has a non-default term,
+ * the plain filling runs, with the same arithmetic as before these terms existed.
+ * `enable`/`disable` cost O(row-set size), plus for `disable` a scan of the row set of the
+ * variable moved into the freed slot of each row.
  * Source: max-min fairness by progressive filling, Bertsekas & Gallager, "Data Networks" (2nd
  * ed., 1992), section 6.5.2 (weights and bounds: the same filling on the scaled problem);
  * weights, bounds, coefficients, selective and lazy updates after SimGrid's `lmm` (Casanova et
@@ -47,12 +50,12 @@
  * platforms", JPDC 74(10), 2014; kernel/lmm/maxmin.cpp).
  *
  *     MaxMinSolver s;
- *     uint32_t link = s.add_constraint(4e9);        // 4 GB/s
- *     uint32_t a = s.add_variable({&link, 1});      // weight 1
+ *     uint32_t link = s.add_constraint(4e9);             // 4 GB/s
+ *     uint32_t a = s.add_variable({&link, 1});           // weight 1
  *     uint32_t b = s.add_variable({&link, 1}, {}, 3.0);  // weight 3
  *     s.enable(a);
  *     s.enable(b);
- *     s.solve();                                    // value(a) == 1e9, value(b) == 3e9
+ *     s.solve();  // value(a) == 1e9, value(b) == 3e9
  */
 #include <cstdint>
 #include <limits>
@@ -175,6 +178,8 @@ class MaxMinSolver {
   /** Fixes variable v at `value` (unless within 1e-9 of its old one) and charges its rows. */
   template <bool kGeneral>
   void fix(uint32_t v, double value);
+  /** Sum of coefficient x weight over the unfixed variables of row c, in this solve. */
+  double unfixed_weight(uint32_t c) const;
   /** Progressive filling of the component in comp_. */
   template <bool kGeneral>
   void fill();

@@ -292,6 +292,21 @@ TEST(MaxMinSolverTest, AMulticastVariableIsChargedOncePerConstraintOfItsTree) {
   EXPECT_EQ(s.value(u), 3);
 }
 
+TEST(MaxMinSolverTest, WeightsManyOrdersOfMagnitudeApartStillShareExactly) {
+  // x (weight 1) and y (weight 1e-20) on c (capacity 1); x also on d (capacity 0.5). Levels:
+  // c 1 / (1 + 1e-20) = 1, d 0.5 / 1: d saturates first, x = 0.5. c has 0.5 left for y alone:
+  // y = 0.5. (A running sum of weights would read (1 + 1e-20) - 1 = 0 here, in floating point.)
+  MaxMinSolver s;
+  const uint32_t c = s.add_constraint(1), d = s.add_constraint(0.5);
+  const std::vector<uint32_t> px{c, d};
+  const uint32_t x = s.add_variable(px), y = s.add_variable({&c, 1}, {}, 1e-20);
+  s.enable(x);
+  s.enable(y);
+  s.solve();
+  EXPECT_EQ(s.value(x), 0.5);
+  EXPECT_NEAR(s.value(y), 0.5, 0.5 * kRelTol);
+}
+
 TEST(MaxMinSolverTest, MisuseIsAnInternalError) {
   MaxMinSolver s;
   const uint32_t c = s.add_constraint(1);
