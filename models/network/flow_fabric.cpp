@@ -18,10 +18,32 @@ FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topo
 
 void FlowFabric::start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
                             const FlowTerms& terms) {
+  start(path.channels, path.latency, bytes, std::move(done), terms);
+}
+
+void FlowFabric::start_multicast(std::span<const topologies::Path> paths, double bytes,
+                                 std::function<void()> done, const FlowTerms& terms) {
+  DTSIM_ASSERT(!paths.empty(), "multicast flow without a destination");
+  DTSIM_ASSERT(terms.coefficients.empty(), "multicast flow with per-channel coefficients");
+  // The tree: every channel of every path, once (paths from one source share their upstream
+  // channels). The order of a variable's channels does not change its rate.
+  tree_.clear();
+  Time latency = Time::zero();
+  for (const topologies::Path& p : paths) {
+    latency = std::max(latency, p.latency);
+    tree_.insert(tree_.end(), p.channels.begin(), p.channels.end());
+  }
+  std::sort(tree_.begin(), tree_.end());
+  tree_.erase(std::unique(tree_.begin(), tree_.end()), tree_.end());
+  start(tree_, latency, bytes, std::move(done), terms);
+}
+
+void FlowFabric::start(std::span<const uint32_t> channels, Time latency, double bytes,
+                       std::function<void()> done, const FlowTerms& terms) {
   DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
   ++flows_started_;
-  const uint32_t f = solver_.add_variable(path.channels, terms.coefficients, terms.weight,
-                                          terms.bound_bytes_per_s);
+  const uint32_t f =
+      solver_.add_variable(channels, terms.coefficients, terms.weight, terms.bound_bytes_per_s);
   if (f >= flows_.size()) {
     flows_.resize(f + 1);
     done_.resize(f + 1);
@@ -31,7 +53,7 @@ void FlowFabric::start_flow(const topologies::Path& path, double bytes, std::fun
   fl.remaining = bytes;
   fl.active = false;
   done_[f] = std::move(done);
-  int64_t at = (sim_.now() + path.latency).count_ps();
+  int64_t at = (sim_.now() + latency).count_ps();
   auto [it, fresh] = arrivals_.try_emplace(at);
   it->second.push_back(f);
   if (fresh) sim_.schedule_at(Time::ps(at), [this, at] { on_arrivals(at); });

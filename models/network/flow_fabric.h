@@ -8,6 +8,9 @@
  * max-min. A channel's capacity may change while flows run (`set_channel_capacity`): every flow
  * it touches gets its new rate at that instant, and finishes when the integral of its rate
  * reaches its size. A flow whose rate is 0 (a channel of capacity 0) waits until it rises.
+ * A multicast flow (`start_multicast`: one source, several destinations) crosses each channel
+ * of the union of its paths once, at one rate: the upstream links of its tree are not paid
+ * once per destination.
  *
  * The rates come from a MaxMinSolver (models/network/maxmin/solver.h): one constraint per
  * channel, one variable per flow while it shares bandwidth. Only the part of the system that an
@@ -39,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <span>
 #include <vector>
 
 #include "models/network/maxmin/solver.h"
@@ -68,6 +72,19 @@ class FlowFabric {
    */
   void start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
                   const FlowTerms& terms = {});
+  /**
+   * Starts a multicast flow of `bytes` (>= 0) from one source to the destinations of `paths`
+   * (one path per destination, all from the same source): one solver variable on the union of
+   * the paths' channels, each charged once (coefficient 1), so the data shares the tree's
+   * upstream links instead of being sent once per destination. It pays the longest path's
+   * latency, then moves at the tree's max-min rate; `done` runs when every destination has
+   * every byte. Link usage counts the bytes once per channel of the tree. (A basis for NVLS and
+   * SHARP multicast; in-network reduction is not modelled here.)
+   * Errors: InternalError on no path, negative bytes, or coefficients in `terms` (a tree's
+   * channels have no order to match them to).
+   */
+  void start_multicast(std::span<const topologies::Path> paths, double bytes,
+                       std::function<void()> done, const FlowTerms& terms = {});
   /**
    * Sets channel `channel`'s capacity to `bw_bytes_per_s` (finite, >= 0) from now on: the flows
    * it touches are re-solved at once. Call it from an event (or before the run).
@@ -103,6 +120,9 @@ class FlowFabric {
     }
   };
 
+  /** Starts a flow on `channels` (each once) that arrives at now + `latency`. */
+  void start(std::span<const uint32_t> channels, simcore::Time latency, double bytes,
+             std::function<void()> done, const FlowTerms& terms);
   void on_arrivals(int64_t time_ps);
   void on_completions();
   void activate(uint32_t f);
@@ -119,6 +139,7 @@ class FlowFabric {
   std::vector<Flow> flows_;
   std::vector<std::function<void()>> done_;  // per flow slot
   std::map<int64_t, std::vector<uint32_t>> arrivals_;
+  std::vector<uint32_t> tree_;  // scratch: the channels of a multicast tree
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
   simcore::EventId completion_event_;
   int64_t completion_event_ps_ = -1;

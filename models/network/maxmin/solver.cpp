@@ -11,10 +11,9 @@ uint32_t MaxMinSolver::add_constraint(double capacity) {
   DTSIM_ASSERT(capacity >= 0 && std::isfinite(capacity), "constraint capacity not finite, >= 0");
   capacity_.push_back(capacity);
   rows_.emplace_back();
+  non_unit_.push_back(0);
   cnst_stamp_.push_back(0);
-  rem_.push_back(0.0);
-  wsum_.push_back(0.0);
-  cnt_.push_back(0);
+  fill_.emplace_back();
   return static_cast<uint32_t>(capacity_.size() - 1);
 }
 
@@ -52,18 +51,24 @@ uint32_t MaxMinSolver::add_variable(std::span<const uint32_t> constraints,
   std::copy(constraints.begin(), constraints.end(), cnst_pool_.begin() + x.off);
   x.unit_coefficients =
       std::all_of(coefficients.begin(), coefficients.end(), [](double a) { return a == 1.0; });
-  if (!x.unit_coefficients) {
-    for (double a : coefficients)
-      DTSIM_ASSERT(a > 0 && std::isfinite(a), "max-min coefficient not finite, > 0");
-    if (len > x.coef_cap) {
-      x.coef_off = static_cast<uint32_t>(coef_pool_.size());
-      x.coef_cap = len;
-      coef_pool_.resize(coef_pool_.size() + len);
+  x.general = weight != 1.0 || bound != kUnbounded || !x.unit_coefficients;
+  // terms_ reaches only as far as the last variable that ever had non-default terms.
+  if (x.general || v < terms_.size()) {
+    if (v >= terms_.size()) terms_.resize(v + 1);
+    Terms& t = terms_[v];
+    t.weight = weight;
+    t.bound = bound;
+    if (!x.unit_coefficients) {
+      for (double a : coefficients)
+        DTSIM_ASSERT(a > 0 && std::isfinite(a), "max-min coefficient not finite, > 0");
+      if (len > t.coef_cap) {
+        t.coef_off = static_cast<uint32_t>(coef_pool_.size());
+        t.coef_cap = len;
+        coef_pool_.resize(coef_pool_.size() + len);
+      }
+      std::copy(coefficients.begin(), coefficients.end(), coef_pool_.begin() + t.coef_off);
     }
-    std::copy(coefficients.begin(), coefficients.end(), coef_pool_.begin() + x.coef_off);
   }
-  x.weight = weight;
-  x.bound = bound;
   x.value = 0;
   x.enabled = false;
   return v;
@@ -75,10 +80,12 @@ void MaxMinSolver::enable(uint32_t v) {
   DTSIM_ASSERT(x.len > 0, "max-min variable with no constraint");
   x.enabled = true;
   x.value = 0;
+  if (x.general) ++general_vars_;
   for (uint32_t h = 0; h < x.len; ++h) {
     uint32_t c = cnst_pool_[x.off + h];
     pos_pool_[x.off + h] = static_cast<uint32_t>(rows_[c].size());
     rows_[c].push_back(v);
+    if (x.general && !unit_on(v, h)) ++non_unit_[c];
     dirty_.push_back(c);
   }
 }
@@ -88,6 +95,7 @@ void MaxMinSolver::disable(uint32_t v) {
   DTSIM_ASSERT(x.enabled, "max-min variable disabled twice");
   x.enabled = false;
   x.value = 0;
+  if (x.general) --general_vars_;
   for (uint32_t h = 0; h < x.len; ++h) {
     uint32_t c = cnst_pool_[x.off + h];
     auto& row = rows_[c];
@@ -95,6 +103,7 @@ void MaxMinSolver::disable(uint32_t v) {
     uint32_t moved = row.back();
     row[p] = moved;
     row.pop_back();
+    if (x.general && !unit_on(v, h)) --non_unit_[c];
     if (moved != v) {
       const Variable& m = vars_[moved];
       for (uint32_t k = 0; k < m.len; ++k)
@@ -112,7 +121,11 @@ void MaxMinSolver::release(uint32_t v) {
   free_vars_.push_back(v);
 }
 
-void MaxMinSolver::fix(uint32_t v, double value) {
+// Inlined: it is the inner loop of the filling. kGeneral: some enabled variable has a weight,
+// coefficient or bound that is not the default (otherwise every sum of coefficient x weight is
+// the count of variables, and the plain loop does the same arithmetic with less work).
+template <bool kGeneral>
+[[gnu::always_inline]] inline void MaxMinSolver::fix(uint32_t v, double value) {
   Variable& x = vars_[v];
   x.stamp = epoch_ - 1;  // mark fixed (any value != epoch_)
   if (std::fabs(value - x.value) > 1e-9 * value) {
@@ -120,22 +133,26 @@ void MaxMinSolver::fix(uint32_t v, double value) {
     x.value = value;
   }
   const uint32_t* cs = cnst_pool_.data() + x.off;
-  if (x.unit_coefficients) {
-    for (uint32_t h = 0; h < x.len; ++h) {
-      const uint32_t c = cs[h];
-      rem_[c] -= x.value;
-      if (rem_[c] < 0) rem_[c] = 0;
-      wsum_[c] -= x.weight;
-      --cnt_[c];
+  const uint32_t len = x.len;
+  const double val = x.value;  // a local: the stores below may not alias it
+  const double w = kGeneral ? terms(v).weight : 1.0;
+  Fill* fill = fill_.data();
+  if (!kGeneral || x.unit_coefficients) {
+    for (uint32_t h = 0; h < len; ++h) {
+      Fill& f = fill[cs[h]];
+      f.rem -= val;
+      if (f.rem < 0) f.rem = 0;
+      if (kGeneral) f.wsum -= w;
+      --f.cnt;
     }
   } else {
-    const double* as = coef_pool_.data() + x.coef_off;
-    for (uint32_t h = 0; h < x.len; ++h) {
-      const uint32_t c = cs[h];
-      rem_[c] -= as[h] * x.value;
-      if (rem_[c] < 0) rem_[c] = 0;
-      wsum_[c] -= as[h] * x.weight;
-      --cnt_[c];
+    const double* as = coef_pool_.data() + terms(v).coef_off;
+    for (uint32_t h = 0; h < len; ++h) {
+      Fill& f = fill[cs[h]];
+      f.rem -= as[h] * val;
+      if (f.rem < 0) f.rem = 0;
+      f.wsum -= as[h] * w;
+      --f.cnt;
     }
   }
 }
@@ -148,41 +165,64 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
   comp_.clear();
   heap_.clear();
   // Component discovery: constraints reachable from the dirty ones through shared variables.
-  // Each variable is reached once: it adds its coefficient x weight to each of its rows' sums,
-  // and a bounded one puts its bound's level, bound / weight, in the heap.
-  auto reach = [this](uint32_t c) {
-    if (cnst_stamp_[c] == epoch_) return;
-    cnst_stamp_[c] = epoch_;
-    comp_.push_back(c);
-    rem_[c] = capacity_[c];
-    wsum_[c] = 0;
-    cnt_[c] = 0;
-  };
-  for (uint32_t c : dirty_) reach(c);
+  // Each bounded variable reached puts its bound's level, bound / weight, in the heap.
+  for (uint32_t c : dirty_)
+    if (cnst_stamp_[c] != epoch_) {
+      cnst_stamp_[c] = epoch_;
+      comp_.push_back(c);
+    }
   dirty_.clear();
+  const bool general = general_vars_ > 0;
   for (size_t i = 0; i < comp_.size(); ++i) {
     for (uint32_t v : rows_[comp_[i]]) {
       Variable& x = vars_[v];
       if (x.stamp == epoch_) continue;
       x.stamp = epoch_;
-      if (x.bound != kUnbounded) heap_.emplace_back(x.bound / x.weight, v | kBoundTag);
+      if (general && x.general && terms(v).bound != kUnbounded)
+        heap_.emplace_back(terms(v).bound / terms(v).weight, v | kBoundTag);
       const uint32_t* cs = cnst_pool_.data() + x.off;
-      const double* as = x.unit_coefficients ? nullptr : coef_pool_.data() + x.coef_off;
-      for (uint32_t h = 0; h < x.len; ++h) {
-        const uint32_t c = cs[h];
-        reach(c);
-        wsum_[c] += as ? as[h] * x.weight : x.weight;
-        ++cnt_[c];
-      }
+      for (uint32_t h = 0; h < x.len; ++h)
+        if (cnst_stamp_[cs[h]] != epoch_) {
+          cnst_stamp_[cs[h]] = epoch_;
+          comp_.push_back(cs[h]);
+        }
     }
   }
+  if (general) {
+    fill<true>();
+  } else {
+    fill<false>();
+  }
+  return changed_;
+}
+
+double MaxMinSolver::unfixed_weight(uint32_t c) const {
+  double w = 0;
+  for (uint32_t v : rows_[c]) {
+    const Variable& x = vars_[v];
+    if (x.stamp != epoch_) continue;  // fixed
+    const uint32_t* cs = cnst_pool_.data() + x.off;
+    const uint32_t h = static_cast<uint32_t>(std::find(cs, cs + x.len, c) - cs);
+    w += coefficient(v, h) * terms(v).weight;
+  }
+  return w;
+}
+
+template <bool kGeneral>
+void MaxMinSolver::fill() {
   // Progressive filling: repeatedly take the lowest level at which something saturates: a
   // constraint's remaining capacity over its unfixed variables' summed coefficient x weight, or
   // a variable's bound over its weight. A constraint's level only grows while variables
   // elsewhere are fixed (each is fixed at or below it), so the heap keeps one entry per
   // constraint and re-keys it lazily: a popped entry whose level has grown goes back in.
-  for (uint32_t c : comp_)
-    if (cnt_[c]) heap_.emplace_back(rem_[c] / wsum_[c], c);
+  for (uint32_t c : comp_) {
+    Fill& f = fill_[c];
+    f.rem = capacity_[c];
+    f.cnt = static_cast<uint32_t>(rows_[c].size());
+    f.wsum = f.cnt;  // every coefficient and weight 1, unless some are not:
+    if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);  // all unfixed yet
+    if (f.cnt) heap_.emplace_back(f.rem / (kGeneral ? f.wsum : f.cnt), c);
+  }
   auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
     return a.first > b.first || (a.first == b.first && a.second > b.second);
   };
@@ -191,14 +231,19 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
     std::pop_heap(heap_.begin(), heap_.end(), cmp);
     auto [key, id] = heap_.back();
     heap_.pop_back();
-    if (id & kBoundTag) {  // a bound below every constraint's level: fix the variable at it
+    if (kGeneral && (id & kBoundTag)) {  // a bound below every constraint's level: fix at it
       const uint32_t v = id & ~kBoundTag;
-      if (vars_[v].stamp == epoch_) fix(v, vars_[v].bound);
+      if (vars_[v].stamp == epoch_) fix<kGeneral>(v, terms(v).bound);
       continue;
     }
     const uint32_t c = id;
-    if (cnt_[c] == 0) continue;
-    double share = rem_[c] / wsum_[c];
+    Fill& f = fill_[c];
+    if (f.cnt == 0) continue;
+    // A row with weights or coefficients other than 1 has its sum taken afresh from its
+    // unfixed variables before it is used: the running sum may have drifted by rounding (to
+    // zero or below when the weights on a row span many orders of magnitude).
+    if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);
+    double share = f.rem / (kGeneral ? f.wsum : f.cnt);
     if (share > key) {  // grew since it was keyed: re-key
       heap_.emplace_back(share, c);
       std::push_heap(heap_.begin(), heap_.end(), cmp);
@@ -207,12 +252,15 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
     // Guard against a level driven to zero by rounding (capacity is never really exhausted).
     const double level = std::max(share, capacity_[c] * 1e-12);
     for (uint32_t v : rows_[c]) {
-      const Variable& x = vars_[v];
-      if (x.stamp != epoch_) continue;  // already fixed in this solve
-      fix(v, std::min(x.weight * level, x.bound));
+      if (vars_[v].stamp != epoch_) continue;  // already fixed in this solve
+      if constexpr (kGeneral) {
+        const Terms& t = terms(v);
+        fix<kGeneral>(v, std::min(t.weight * level, t.bound));
+      } else {
+        fix<kGeneral>(v, level);
+      }
     }
   }
-  return changed_;
 }
 
 }  // namespace dtsim::network

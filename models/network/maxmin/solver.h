@@ -37,9 +37,12 @@
  * enabled one, a variable with no constraint, a weight or coefficient not > 0, a bound or a
  * capacity negative or not a number.
  * Complexity: `solve()` costs O(P log (C + B)) for P variable-constraint incidences, C
- * constraints and B bounded variables in the touched component; `enable`/`disable` cost
- * O(row-set size) plus, for `disable`, a scan of the row set of the variable moved into the
- * freed slot of each row.
+ * constraints and B bounded variables in the touched component. A row whose weights or
+ * coefficients are not all 1 also costs a scan of its row each time it leaves the heap (its sum
+ * is taken afresh, free of rounding drift). While no enabled variable has a non-default term,
+ * the plain filling runs, with the same arithmetic as before these terms existed.
+ * `enable`/`disable` cost O(row-set size), plus for `disable` a scan of the row set of the
+ * variable moved into the freed slot of each row.
  * Source: max-min fairness by progressive filling, Bertsekas & Gallager, "Data Networks" (2nd
  * ed., 1992), section 6.5.2 (weights and bounds: the same filling on the scaled problem);
  * weights, bounds, coefficients, selective and lazy updates after SimGrid's `lmm` (Casanova et
@@ -47,12 +50,12 @@
  * platforms", JPDC 74(10), 2014; kernel/lmm/maxmin.cpp).
  *
  *     MaxMinSolver s;
- *     uint32_t link = s.add_constraint(4e9);        // 4 GB/s
- *     uint32_t a = s.add_variable({&link, 1});      // weight 1
+ *     uint32_t link = s.add_constraint(4e9);             // 4 GB/s
+ *     uint32_t a = s.add_variable({&link, 1});           // weight 1
  *     uint32_t b = s.add_variable({&link, 1}, {}, 3.0);  // weight 3
  *     s.enable(a);
  *     s.enable(b);
- *     s.solve();                                    // value(a) == 1e9, value(b) == 3e9
+ *     s.solve();  // value(a) == 1e9, value(b) == 3e9
  */
 #include <cstdint>
 #include <limits>
@@ -99,12 +102,11 @@ class MaxMinSolver {
 
   bool enabled(uint32_t v) const { return vars_[v].enabled; }
   double value(uint32_t v) const { return vars_[v].value; }
-  double weight(uint32_t v) const { return vars_[v].weight; }
-  double bound(uint32_t v) const { return vars_[v].bound; }
+  double weight(uint32_t v) const { return terms(v).weight; }
+  double bound(uint32_t v) const { return terms(v).bound; }
   /** Coefficient of the variable on the h-th constraint of `constraints(v)`. */
   double coefficient(uint32_t v, uint32_t h) const {
-    const Variable& x = vars_[v];
-    return x.unit_coefficients ? 1.0 : coef_pool_[x.coef_off + h];
+    return vars_[v].unit_coefficients ? 1.0 : coef_pool_[terms(v).coef_off + h];
   }
   std::span<const uint32_t> constraints(uint32_t v) const {
     const Variable& x = vars_[v];
@@ -125,23 +127,34 @@ class MaxMinSolver {
  private:
   static constexpr uint32_t kBoundTag = uint32_t{1} << 31;  // heap entry of a variable's bound
 
+  /** What the filling reads of every variable (kept small: it is reached through the rows). */
   struct Variable {
     double value = 0;
-    double weight = 1;
-    double bound = kUnbounded;
     uint32_t off = 0;  // constraints in cnst_pool_[off, off + len)
     uint32_t len = 0;
     uint32_t cap = 0;    // room reserved in the pool for this slot
     uint32_t stamp = 0;  // solve epoch in which it was reached and is not yet fixed
+    bool enabled = false;
+    bool unit_coefficients = true;
+    bool general = false;  // a weight, coefficient or bound other than the default
+  };
+  /** The rest of a variable's terms, read only when some variable has non-default ones. */
+  struct Terms {
+    double weight = 1;
+    double bound = kUnbounded;
     uint32_t coef_off = 0;  // coefficients in coef_pool_ (unless all 1)
     uint32_t coef_cap = 0;  // room reserved in coef_pool_ for this slot
-    bool unit_coefficients = true;
-    bool enabled = false;
   };
 
   std::vector<double> capacity_;             // per constraint
   std::vector<std::vector<uint32_t>> rows_;  // enabled variables per constraint
+  // per constraint: enabled variables on its row whose weight or coefficient there is not 1
+  // (a row without any has coefficient x weight sum = its size, found without a scan)
+  std::vector<uint32_t> non_unit_;
   std::vector<Variable> vars_;
+  std::vector<Terms> terms_;  // per variable, up to the last with non-default terms
+  static constexpr Terms kDefaultTerms{1.0, kUnbounded, 0, 0};
+  const Terms& terms(uint32_t v) const { return v < terms_.size() ? terms_[v] : kDefaultTerms; }
   std::vector<uint32_t> cnst_pool_;  // constraints of every variable
   std::vector<uint32_t> pos_pool_;   // index of the variable in each of its constraints' rows
   std::vector<double> coef_pool_;    // coefficients of the variables that are not all 1
@@ -149,17 +162,31 @@ class MaxMinSolver {
   std::vector<uint32_t> dirty_;
   std::vector<uint32_t> cnst_stamp_;
   uint32_t epoch_ = 0;
+  size_t general_vars_ = 0;  // enabled variables with a non-default term
   uint64_t solves_ = 0;
   // scratch for solve()
-  std::vector<double> rem_;
-  std::vector<double> wsum_;   // sum of coefficient x weight over unfixed variables
-  std::vector<uint32_t> cnt_;  // number of unfixed variables
+  struct Fill {        // a constraint's state during the filling (one cache line's worth)
+    double rem = 0;    // capacity left
+    double wsum = 0;   // sum of coefficient x weight over its unfixed variables
+    uint32_t cnt = 0;  // number of its unfixed variables
+  };
+  std::vector<Fill> fill_;
   std::vector<uint32_t> comp_;
   std::vector<std::pair<double, uint32_t>> heap_;
   std::vector<Change> changed_;
 
   /** Fixes variable v at `value` (unless within 1e-9 of its old one) and charges its rows. */
+  template <bool kGeneral>
   void fix(uint32_t v, double value);
+  /** Sum of coefficient x weight over the unfixed variables of row c, in this solve. */
+  double unfixed_weight(uint32_t c) const;
+  /** Progressive filling of the component in comp_. */
+  template <bool kGeneral>
+  void fill();
+  /** Whether variable v has weight 1 and coefficient 1 on its h-th constraint. */
+  bool unit_on(uint32_t v, uint32_t h) const {
+    return terms(v).weight == 1.0 && coefficient(v, h) == 1.0;
+  }
 };
 
 }  // namespace dtsim::network

@@ -275,6 +275,38 @@ TEST(MaxMinSolverTest, ACapacityChangeResolvesItsComponentOnly) {
   EXPECT_EQ(s.value(b), 0);
 }
 
+TEST(MaxMinSolverTest, AMulticastVariableIsChargedOncePerConstraintOfItsTree) {
+  // A multicast from src to d1 and d2 is one variable on its tree {up (6), down1 (10),
+  // down2 (10)}, coefficient 1 on each; a unicast u to d1 uses {up, down1}. Levels: up 6/2 = 3,
+  // down1 10/2 = 5, down2 10/1 = 10. up saturates first: m = u = 3. The tree pays up once: as
+  // two unicasts to d1 and d2 beside u, each would get 6/3 = 2.
+  MaxMinSolver s;
+  const uint32_t up = s.add_constraint(6), down1 = s.add_constraint(10),
+                 down2 = s.add_constraint(10);
+  const std::vector<uint32_t> tree{up, down1, down2}, path{up, down1};
+  const uint32_t m = s.add_variable(tree), u = s.add_variable(path);
+  s.enable(m);
+  s.enable(u);
+  s.solve();
+  EXPECT_EQ(s.value(m), 3);
+  EXPECT_EQ(s.value(u), 3);
+}
+
+TEST(MaxMinSolverTest, WeightsManyOrdersOfMagnitudeApartStillShareExactly) {
+  // x (weight 1) and y (weight 1e-20) on c (capacity 1); x also on d (capacity 0.5). Levels:
+  // c 1 / (1 + 1e-20) = 1, d 0.5 / 1: d saturates first, x = 0.5. c has 0.5 left for y alone:
+  // y = 0.5. (A running sum of weights would read (1 + 1e-20) - 1 = 0 here, in floating point.)
+  MaxMinSolver s;
+  const uint32_t c = s.add_constraint(1), d = s.add_constraint(0.5);
+  const std::vector<uint32_t> px{c, d};
+  const uint32_t x = s.add_variable(px), y = s.add_variable({&c, 1}, {}, 1e-20);
+  s.enable(x);
+  s.enable(y);
+  s.solve();
+  EXPECT_EQ(s.value(x), 0.5);
+  EXPECT_NEAR(s.value(y), 0.5, 0.5 * kRelTol);
+}
+
 TEST(MaxMinSolverTest, MisuseIsAnInternalError) {
   MaxMinSolver s;
   const uint32_t c = s.add_constraint(1);
