@@ -16,8 +16,15 @@ using simcore::Time;
 AnalyticalCommModel::AnalyticalCommModel(simcore::Simulator& sim,
                                          const topologies::Topology& topology,
                                          const topologies::Router& router,
-                                         CollectiveOptions options)
-    : sim_(sim), topo_(topology), router_(router), options_(options) {}
+                                         CollectiveOptions options, const LinkModelSpecs& links)
+    : sim_(sim), topo_(topology), router_(router), options_(options), links_(links) {
+  if (links_.empty()) return;
+  channel_model_.assign(topo_.channel_count(), nullptr);
+  for (uint32_t ch = 0; ch < topo_.channel_count(); ++ch) {
+    auto it = links_.find(topo_.channel_class(ch));
+    if (it != links_.end()) channel_model_[ch] = it->second.get();
+  }
+}
 
 topologies::Path AnalyticalCommModel::path(int src, int dst) const {
   const auto& ranks = topo_.ranks();
@@ -25,7 +32,18 @@ topologies::Path AnalyticalCommModel::path(int src, int dst) const {
       dst >= static_cast<int>(ranks.size()))
     throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks",
                                   std::max(src, dst), ranks.size()));
-  return route_ranks(topo_, router_, src, dst, 0);
+  topologies::Path p = route_ranks(topo_, router_, src, dst, 0);
+  if (!channel_model_.empty()) {
+    const TransferInfo info{src, dst, 0, p.latency, p.bottleneck_bytes_per_s, Time::zero()};
+    std::vector<const LinkModelSpec*> seen;
+    for (uint32_t ch : p.channels) {
+      const LinkModelSpec* m = channel_model_[ch];
+      if (m == nullptr || std::find(seen.begin(), seen.end(), m) != seen.end()) continue;
+      seen.push_back(m);
+      p.bottleneck_bytes_per_s = std::min(p.bottleneck_bytes_per_s, m->steady_bound_bytes_per_s(info));
+    }
+  }
+  return p;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 
 #include "models/collectives/alpha_beta.h"
 #include "models/network/flow_comm_model.h"
+#include "models/network/links/link_model.h"
 #include "models/network/rank_routes.h"
 #include "simcore/interfaces.h"
 #include "simcore/simulator.h"
@@ -28,8 +29,11 @@ namespace dtsim::network {
 
 class AnalyticalCommModel : public simcore::CommModel {
  public:
+  /** `links`: link classes with a model; a path crossing one is priced at the model's steady
+   *  bound where that is below the path's bottleneck (warm TCP connections: no slow start). */
   AnalyticalCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
-                      const topologies::Router& router, CollectiveOptions options = {});
+                      const topologies::Router& router, CollectiveOptions options = {},
+                      const LinkModelSpecs& links = {});
   std::string start_collective(const simcore::CollectiveCall& call,
                                std::function<void()> done) override;
   void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
@@ -61,6 +65,8 @@ class AnalyticalCommModel : public simcore::CommModel {
   const topologies::Topology& topo_;
   const topologies::Router& router_;
   CollectiveOptions options_;
+  std::vector<const LinkModelSpec*> channel_model_;  ///< per channel; empty: no link models
+  LinkModelSpecs links_;
 };
 
 }  // namespace dtsim::network

@@ -233,9 +233,6 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
        "<--set network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}>: error: "
        "network.links.wan: loss: BBR's model (rate = capacity x (1 - p)) holds below 15% loss; "
        "got 0.2"},
-      {"network.model=analytical",
-       s + ":16:5: error: network.links: link models are priced by the flow back-end only "
-           "(network.model: flow)"},
   };
   for (const auto& c : cases) {
     Result r = dtsim("run '" + s + "' -q --set '" + c.set + "'");

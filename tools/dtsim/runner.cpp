@@ -22,7 +22,7 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
   opts.chunks = s.chunks;
   opts.batch_tolerance = s.batch_tolerance;
   if (s.network_model == "analytical")
-    comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts);
+    comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);
   else
     comm = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
   simcore::Executor exec(sim, s.workload, compute, *comm, record_ops);

@@ -47,11 +47,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
-    if (auto l = net->get("links")) {
-      s.links = load_link_models(*l, s.topology);
-      if (!s.links.empty() && s.network_model != "flow")
-        l->fail("link models are priced by the flow back-end only (network.model: flow)");
-    }
+    if (auto l = net->get("links")) s.links = load_link_models(*l, s.topology);
   }
   if (auto run = root.get("run")) {
     run->check_keys({"seed"});

@@ -53,6 +53,9 @@ class LinkModelSpec {
   virtual std::string name() const = 0;
   /** A fresh model for one simulation. */
   virtual std::unique_ptr<LinkModel> make() const = 0;
+  /** The bound on a transfer's rate in steady state (no start-up cost, no other traffic): what
+   *  the analytical back-end prices. `t.bytes` and `t.now` are not used. */
+  virtual double steady_bound_bytes_per_s(const TransferInfo& t) const = 0;
 };
 
 /** Link class name -> its model (classes without one are plain links). */

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -51,6 +52,14 @@ double WanTcpParams::stream_rate_bytes_per_s(double rtt_s, double share_bytes_pe
 
 namespace {
 
+/** One stream's steady rate on the transfer's path (RTT = twice its one-way latency; the
+ *  stream's share of the bottleneck is 1/streams of it). */
+double stream_rate(const WanTcpParams& p, const TransferInfo& t) {
+  const double rtt_s = 2 * t.path_latency.seconds();
+  if (!(rtt_s > 0)) return std::numeric_limits<double>::infinity();
+  return p.stream_rate_bytes_per_s(rtt_s, t.path_bottleneck_bytes_per_s / p.streams);
+}
+
 /** Per simulation: which (source, destination) connection pools are warm. */
 class WanTcpModel : public LinkModel {
  public:
@@ -60,8 +69,7 @@ class WanTcpModel : public LinkModel {
     const double rtt_s = 2 * t.path_latency.seconds();
     const double n = p_.streams;
     const double share = t.path_bottleneck_bytes_per_s / n;
-    const double rate = rtt_s > 0 ? p_.stream_rate_bytes_per_s(rtt_s, share)
-                                  : std::numeric_limits<double>::infinity();
+    const double rate = stream_rate(p_, t);
     TransferTerms terms;
     terms.bound_bytes_per_s = n * rate;
     terms.weight = n;
@@ -99,5 +107,9 @@ class WanTcpModel : public LinkModel {
 }  // namespace
 
 std::unique_ptr<LinkModel> WanTcpSpec::make() const { return std::make_unique<WanTcpModel>(p_); }
+
+double WanTcpSpec::steady_bound_bytes_per_s(const TransferInfo& t) const {
+  return p_.streams * stream_rate(p_, t);
+}
 
 }  // namespace dtsim::network

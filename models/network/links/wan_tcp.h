@@ -58,6 +58,8 @@ class WanTcpSpec : public LinkModelSpec {
   explicit WanTcpSpec(WanTcpParams p) : p_(p) { p_.validate(); }
   std::string name() const override { return "wan_tcp"; }
   std::unique_ptr<LinkModel> make() const override;
+  /** streams x the per-stream rate (warm connections: no slow start). */
+  double steady_bound_bytes_per_s(const TransferInfo& t) const override;
   const WanTcpParams& params() const { return p_; }
 
  private:

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/network/analytical_comm_model.h"
 #include "models/network/flow_comm_model.h"
 #include "models/network/links/tcp_throughput.h"
 #include "simcore/simulator.h"
@@ -101,6 +102,21 @@ TEST(WanTcp, SlowStartCostsTheRoundsTheWindowNeedsToGrow) {
   // Without slow start after idle the pool stays warm: 10 + 0.025 + 1e7 / 125,829,120.
   p.slow_start_after_idle = false;
   EXPECT_NEAR(transfer_times(p, 1e7, {0, 10})[1], 10.025 + 1e7 / 125829120.0, kTolS);
+}
+
+TEST(WanTcp, TheAnalyticalBackEndPricesTheSteadyBound) {
+  // Warm connections (no slow start in the closed form): 64 Reno streams at p = 1e-3, as
+  // ParallelStreamsAggregateUpToTheCapacity: 0.025 + 1e8 / (64 x 1,130,911.14) = 1.406629 s.
+  Topology t = wan_pair();
+  topologies::Router router(t);
+  Simulator sim;
+  LinkModelSpecs links{{"wan", std::make_shared<WanTcpSpec>(reno(64))}};
+  AnalyticalCommModel comm(sim, t, router, {}, links);
+  double done = -1;
+  comm.start_p2p(0, 1, 100000000, [&] { done = sim.now().seconds(); });
+  sim.run();
+  const double stream = 1460 / kRttS * kMathisC / std::sqrt(1e-3);
+  EXPECT_NEAR(done, kLatencyS + 1e8 / (64 * stream), kTolS);
 }
 
 TEST(WanTcp, BadParametersAreRejected) {
