@@ -17,11 +17,12 @@ using simcore::ConfigError;
 
 namespace {
 
-/** The most a gzip'd trace may inflate to (a guard against decompression bombs). */
-constexpr size_t kMaxInflatedBytes = size_t{8} << 30;
+/** Nodes per rank trace: each parsed node takes a few hundred bytes, so 10 M of them is a few
+ *  GiB; real traces of one training step hold thousands to a few hundred thousand. */
+constexpr size_t kMaxNodes = 10'000'000;
 
 /** gunzips `data` (a whole gzip stream). */
-std::string gunzip(const std::string& data, const std::string& file) {
+std::string gunzip(const std::string& data, const std::string& file, size_t max_bytes) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
     throw ConfigError(simcore::SourceLocation{file, 0, 0}, "cannot start gzip decompression");
@@ -41,12 +42,12 @@ std::string gunzip(const std::string& data, const std::string& file) {
                         fmt::format("corrupt gzip stream near compressed byte offset {}", at));
     }
     out.append(buf, sizeof(buf) - zs.avail_out);
-    if (out.size() > kMaxInflatedBytes) {
+    if (out.size() > max_bytes) {
       inflateEnd(&zs);
       throw ConfigError(simcore::SourceLocation{file, 0, 0},
-                        fmt::format("the gzip stream inflates beyond {} GiB; refusing it (a trace "
-                                    "this large is read from an uncompressed file)",
-                                    kMaxInflatedBytes >> 30));
+                        fmt::format("the gzip stream inflates beyond {} MiB, the limit of a trace "
+                                    "file; refusing it",
+                                    max_bytes >> 20));
     }
     if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
       inflateEnd(&zs);
@@ -86,6 +87,14 @@ RankTrace parse_et(const std::string& bytes, const std::string& file) {
       t.version = meta.version();
       first = false;
     } else {
+      // A node message of zero bytes is a node with no id, name or type: what trailing zero
+      // bytes decode to (each one a length prefix of 0), never a real operation.
+      if (len == 0)
+        fail(offset, fmt::format("an empty node message after node #{} (zero bytes where a node "
+                                 "was expected: is the file padded?)",
+                                 t.nodes.size()));
+      if (t.nodes.size() >= kMaxNodes)
+        fail(offset, fmt::format("more than {} nodes in one rank's trace", kMaxNodes));
       pb::Node node;
       if (!node.ParseFromArray(msg, static_cast<int>(len)))
         fail(offset, fmt::format("node message #{} does not parse", t.nodes.size()));
@@ -97,10 +106,11 @@ RankTrace parse_et(const std::string& bytes, const std::string& file) {
   return t;
 }
 
-RankTrace read_et_bytes(const std::string& bytes, const std::string& file) {
+RankTrace read_et_bytes(const std::string& bytes, const std::string& file,
+                        size_t max_inflated_bytes) {
   if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
       static_cast<uint8_t>(bytes[1]) == 0x8b)
-    return parse_et(gunzip(bytes, file), file);
+    return parse_et(gunzip(bytes, file, max_inflated_bytes), file);
   return parse_et(bytes, file);
 }
 

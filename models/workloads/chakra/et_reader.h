@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "chakra_et.pb.h"
+#include "simcore/file_read.h"
 
 namespace dtsim::workloads::chakra {
 
@@ -27,8 +28,11 @@ struct RankTrace {
 RankTrace parse_et(const std::string& bytes, const std::string& file);
 /** The bytes of a trace file. Errors: ConfigError "cannot read trace file". */
 std::string read_trace_file(const std::string& path);
-/** Parses .et bytes, gunzipping them first when they start with the gzip magic. */
-RankTrace read_et_bytes(const std::string& bytes, const std::string& file);
+/** Parses .et bytes, gunzipping them first when they start with the gzip magic; a gzip stream
+ *  that inflates beyond `max_inflated_bytes` (default: the trace file cap, 512 MiB) is refused
+ *  as it inflates. */
+RankTrace read_et_bytes(const std::string& bytes, const std::string& file,
+                        size_t max_inflated_bytes = simcore::kMaxTraceFileBytes);
 /** Reads (and gunzips when needed) one .et file. */
 RankTrace read_et_file(const std::string& path);
 /** Writes one .et stream (GlobalMetadata, then nodes) to `out` bytes. */

@@ -361,6 +361,30 @@ TEST(ChakraReaderTest, TruncatedFileNamesTheMessageThatRunsOver) {
             "bytes left)");
 }
 
+TEST(ChakraReaderTest, TrailingZeroBytesAreRefusedAtTheFirst) {
+  // A trace with 20 MiB of zero bytes appended used to decode each zero byte as an empty node
+  // (2.4-3.4 GB, then out of memory). A real node has at least an id or a name, so a node
+  // message of zero bytes is refused where it starts: after the metadata (offset 0, 1 byte)
+  // and one node (a 2-byte message "\x08\x07", id 7, at offset 1), the padding starts at 4.
+  pb::Node n;
+  n.set_id(7);
+  std::string bytes = serialize_et("", {n}) + std::string(20 << 20, '\0');
+  EXPECT_EQ(config_error_what([&] { parse_et(bytes, "padded.et"); }),
+            "padded.et: error: byte offset 4: an empty node message after node #1 (zero bytes "
+            "where a node was expected: is the file padded?)");
+}
+
+TEST(ChakraReaderTest, AGzipBombIsRefusedAsItInflates) {
+  // A stream that inflates past the cap is refused as it inflates, never held whole: 16 MiB of
+  // zeros (16 KiB compressed) against a 1 MiB cap here (the default cap, 512 MiB, works the same
+  // way; a 1 GiB bomb against it would cost this test seconds and a gigabyte).
+  std::string gz = gzip(std::string(16 << 20, '\0'));
+  EXPECT_LT(gz.size(), 64u << 10);
+  EXPECT_EQ(config_error_what([&] { read_et_bytes(gz, "bomb.et.gz", 1 << 20); }),
+            "bomb.et.gz: error: the gzip stream inflates beyond 1 MiB, the limit of a trace "
+            "file; refusing it");
+}
+
 TEST(ChakraReaderTest, LengthPrefixBeyondTheEnd) {
   // An empty GlobalMetadata (prefix 0 at offset 0), then at offset 1 a prefix of 5 followed by
   // only 2 bytes.
@@ -377,9 +401,10 @@ TEST(ChakraReaderTest, TruncatedVarint) {
   // 0x80 has its continuation bit set and nothing follows.
   EXPECT_EQ(config_error_what([&] { parse_et("\x80", "v.et"); }),
             "v.et: error: byte offset 0: truncated or malformed length prefix");
-  // The same after a complete (empty) metadata message and an empty node: offset 2.
-  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\0\x80\x80", 4), "v2.et"); }),
-            "v2.et: error: byte offset 2: truncated or malformed length prefix");
+  // The same after a complete (empty) metadata message and a node of id 7 (prefix 2, then
+  // 08 07): offset 4.
+  EXPECT_EQ(config_error_what([&] { parse_et(std::string("\0\x02\x08\x07\x80\x80", 6), "v2.et"); }),
+            "v2.et: error: byte offset 4: truncated or malformed length prefix");
 }
 
 TEST(ChakraReaderTest, VarintLongerThanTenBytesIsMalformed) {
