@@ -15,6 +15,7 @@ namespace {
 
 using detail::bad;
 using detail::check_at_least;
+using detail::check_size;
 
 /** Validates a LinkSpec; `check_bw` is false for specs whose bandwidth is computed. */
 void check_link(std::string_view builder, std::string_view field, const LinkSpec& l,
@@ -50,6 +51,7 @@ std::vector<uint32_t> add_gpus(Topology& t, int n, bool forwards) {
 Topology build_switch(int endpoints, const LinkSpec& link) {
   check_at_least("switch", "endpoints", endpoints, 1);
   check_link("switch", "link", link);
+  check_size("switch", endpoints, endpoints + 1.0, endpoints);
   Topology t;
   auto gpus = add_gpus(t, endpoints, false);
   uint32_t sw = t.add_node("sw", NodeKind::kSwitch);
@@ -60,6 +62,7 @@ Topology build_switch(int endpoints, const LinkSpec& link) {
 Topology build_ring(int n, const LinkSpec& link) {
   check_at_least("ring", "n", n, 2);
   check_link("ring", "link", link);
+  check_size("ring", n, n, n);
   Topology t;
   auto gpus = add_gpus(t, n, true);
   // With n == 2, i = 1 would add a second link 1 <-> 0 in parallel with the first: skip it.
@@ -70,6 +73,7 @@ Topology build_ring(int n, const LinkSpec& link) {
 Topology build_fully_connected(int n, const LinkSpec& link) {
   check_at_least("fully_connected", "n", n, 1);
   check_link("fully_connected", "link", link);
+  check_size("fully_connected", n, n, 0.5 * n * (n - 1.0));
   Topology t;
   auto gpus = add_gpus(t, n, false);
   for (int i = 0; i < n; ++i)
@@ -88,6 +92,8 @@ Topology build_torus(const std::vector<int>& dims, const LinkSpec& link) {
       bad("torus", "dims", "at most 2^31-1 nodes in all", "more");
   }
   check_link("torus", "link", link);
+  check_size("torus", static_cast<double>(total), static_cast<double>(total),
+             static_cast<double>(total) * static_cast<double>(dims.size()));
   Topology t;
   const int n = static_cast<int>(total);
   auto gpus = add_gpus(t, n, true);
@@ -120,6 +126,7 @@ NvswitchBox add_nvswitch_box(Topology& t, int box, const NvswitchNodeParams& par
 }
 
 Topology build_nvswitch_node(const NvswitchNodeParams& params) {
+  check_size("nvswitch_node", params.gpus, params.gpus + 1.0, params.gpus);
   Topology t;
   add_nvswitch_box(t, 0, params);
   return t;
@@ -149,6 +156,10 @@ Topology build_rail_optimized_fat_tree(const RailFatTreeParams& p) {
   const int gpn = p.gpus_per_node;
   const int groups = p.nodes / per_leaf;
   const int spines = p.spines == 0 ? gpn : p.spines;
+  {  // N(2G + 1) + G L + S nodes; N 3G + G L S links (see the header)
+    const double n = p.nodes, g = gpn, l = groups, s = spines;
+    check_size(kName, n * g, n * (2 * g + 1) + g * l + s, 3 * n * g + g * l * s);
+  }
   const int ports = p.leaf_ports == 0 ? per_leaf : p.leaf_ports;
   const double uplink_bytes_per_s = ports * p.nic.bw_bytes_per_s / p.oversubscription / spines;
 
@@ -189,6 +200,11 @@ Topology build_ub_supernode(const UbSupernodeParams& p) {
   check_link(kName, "rdma", p.rdma);
   check_link(kName, "rdma_uplink", p.rdma_uplink, /*check_bw=*/false);
   const int P = p.npus_per_node;
+  {  // per node: P NPUs, P NICs, a UB switch, a ToR; per supernode: L2 switches and a leaf
+    const double s = p.supernodes, n = p.nodes, np = P, l2 = p.l2_switches;
+    check_size(kName, s * n * np, s * n * (2 * np + 2) + s * (l2 + 1) + 1,
+               s * n * (3 * np + l2 + 1) + s);
+  }
   Topology t;
   std::vector<uint32_t> leaves;
   for (int s = 0; s < p.supernodes; ++s) {

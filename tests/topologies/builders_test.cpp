@@ -215,6 +215,29 @@ TEST(BuildersTest, RailFatTreeLeafPortsSizeTheUplinks) {
             "got 1");
 }
 
+TEST(BuildersTest, EnormousProductsAreRefusedBeforeBuilding) {
+  // Each key passes its own range; the products do not. Refused from the count formulas before
+  // anything is allocated (the test would take minutes and gigabytes otherwise).
+  // switch, 2^20 endpoints: 1,048,576 ranks, 1,048,577 nodes, 1,048,576 links.
+  EXPECT_EQ(config_error([&] { build_switch(1 << 20, kBuilderLink); }),
+            "switch: expected at most 262144 ranks, 1048576 nodes and 4194304 links; got 1048576 "
+            "ranks, 1048577 nodes and 1048576 links");
+  // fully_connected over 4096: n(n - 1)/2 = 8,386,560 links.
+  EXPECT_EQ(config_error([&] { build_fully_connected(4096, kBuilderLink); }),
+            "fully_connected: expected at most 262144 ranks, 1048576 nodes and 4194304 links; got "
+            "4096 ranks, 4096 nodes and 8386560 links");
+  // The rail fat tree of 65536 nodes of 1024 GPUs (dgx_superpod's keys each allow it):
+  // 67,108,864 ranks.
+  RailFatTreeParams p = rail_params(65536);
+  p.gpus_per_node = 1024;
+  p.nodes_per_leaf = 32;
+  EXPECT_NE(config_error([&] { build_rail_optimized_fat_tree(p); })
+                .find("got 67108864 ranks"),
+            std::string::npos);
+  // Within the caps still builds: 8 x 8 x 8 torus.
+  EXPECT_EQ(build_torus({8, 8, 8}, kBuilderLink).rank_count(), 512);
+}
+
 TEST(BuildersTest, RailFatTreeSingleNodeStillHasSpines) {
   // 1 node: 8 leaves (one per rail) and 8 spines; cross-rail traffic without NVLink would cross
   // them. Nodes 2G+1 + G + S = 17 + 8 + 8 = 33.
