@@ -241,5 +241,25 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
   }
 }
 
+TEST_F(CliTest, ACollectiveSweepThatWouldRunForHoursIsRefusedWithItsCount) {
+  // 8 B to 8 GiB by a factor of 1.0000001: floor(20.7944154 / 9.9999995e-8) + 1 = 207,944,165
+  // sizes (ln(1 + x) = x - x^2/2 for the factor);
+  // and one size x 1,048,576 iterations x 8 ranks = 8,388,608 ops. Both above 1e6.
+  const std::string s = test::kSource + "/scenarios/nccl_allreduce_dgx_h100.yaml";
+  Result f = dtsim("run '" + s + "' -q --set 'workload.sizes={min: 8B, max: 8GiB, factor: "
+                   "1.0000001}'");
+  EXPECT_EQ(f.status, 2);
+  EXPECT_NE(f.err.find("error: workload: the sweep would run 207944165 sizes x 1 iterations x 8 "
+                       "ranks = 1.66e+09 collective ops, more than the limit of 1e+06"),
+            std::string::npos)
+      << f.err;
+  Result i = dtsim("run '" + s + "' -q --set workload.iterations=1048576 --set "
+                   "'workload.sizes={min: 1MiB, max: 1MiB}'");
+  EXPECT_EQ(i.status, 2);
+  EXPECT_NE(i.err.find("1 sizes x 1048576 iterations x 8 ranks = 8.39e+06 collective ops"),
+            std::string::npos)
+      << i.err;
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

@@ -2,6 +2,8 @@
 // (models/workloads/collective_sweep.h); its report section is one row per size.
 #include "models/workloads/collective_sweep.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include <map>
@@ -72,6 +74,20 @@ Params parse(const Scenario& s, const ConfigNode& w) {
   if (auto f = sizes.get("factor")) p.factor = f->number();
   if (auto i = w.get("iterations")) p.iterations = static_cast<int>(i->integer());
   if (auto r = w.get("root")) p.root = static_cast<int>(r->integer(0, p.ranks - 1));
+  // The work, counted before any size is listed: sizes min, min f, min f^2, ... up to max
+  // (from 1 B when min is 0), each run `iterations` times on every rank.
+  const double from = p.min_bytes > 0 ? p.min_bytes : 1;
+  const double sizes_n = (p.min_bytes > 0 ? 0 : 1) +
+                         (p.max_bytes >= from
+                              ? std::floor(std::log(p.max_bytes / from) / std::log(p.factor)) + 1
+                              : 0);
+  const double ops = sizes_n * p.iterations * p.ranks;
+  constexpr double kMaxOps = 1e6;  // the nccl-tests default sweep on 8 ranks is 248
+  if (ops > kMaxOps)
+    w.fail(fmt::format("the sweep would run {:.0f} sizes x {} iterations x {} ranks = {:.3g} "
+                       "collective ops, more than the limit of {:.0e}: use fewer sizes (a larger "
+                       "factor) or fewer iterations",
+                       sizes_n, p.iterations, p.ranks, ops, kMaxOps));
   return p;
 }
 
