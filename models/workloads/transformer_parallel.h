@@ -138,6 +138,11 @@ struct TransformerInfo {
   MoeStepSummary moe;                 ///< MoE models only
 };
 
+/** The most ops one step may build: about 10 GiB (kBytesPerOp = 160 B each), and minutes of
+ *  simulation; DeepSeek-V3's full-batch step (validation/extensive) builds about 40 M.
+ *  make_transformer refuses more (ConfigError with the estimate) before building them. */
+inline constexpr double kMaxTransformerOps = 64e6;
+
 simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);
 
 }  // namespace dtsim::workloads

@@ -261,5 +261,18 @@ TEST_F(CliTest, ACollectiveSweepThatWouldRunForHoursIsRefusedWithItsCount) {
       << i.err;
 }
 
+TEST_F(CliTest, ATransformerStepTooLargeToBuildIsRefusedWithItsEstimate) {
+  // DeepSeek-V3 at global batch 65536 (PP 16, DP 128): 512 micro-batches per replica, about
+  // 1.2e8 ops (21 x the shipped batch of 3072, which builds about 5.5 M): refused from the
+  // first rank of each stage at 16 and 32 micro-batches, extrapolated, before the step is built.
+  const std::string s = test::kSource + "/scenarios/deepseek_v3_ep64_pp16.yaml";
+  Result r = dtsim("run '" + s + "' -q --set workload.batch.global_batch=65536");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(":26:3: error: workload: the step would build about 1.16e+08 ops (about "
+                       "17 GiB), more than the limit of 6.4e+07"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input
