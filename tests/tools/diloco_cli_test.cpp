@@ -148,5 +148,36 @@ TEST_F(CliTest, DilocoSummaryShowsBothMethods) {
   EXPECT_NE(r.out.find("plain DDP     "), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, DilocoWithTheAnalyticalBackEndHasNoWanBytes) {
+  // The analytical back-end tracks no links: the WAN bytes are null, not 0.
+  std::string d =
+      file("d.yaml", scenario(2, "2", "{dp: 1}", "3", "network: {model: analytical}\n"));
+  Result r = dtsim("run -q --reproducible '" + d + "' --report '" + path("d.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::slurp(path("d.json")));
+  EXPECT_TRUE(j["diloco"]["wan_bytes"].is_null());
+  EXPECT_TRUE(j["diloco"]["ddp"]["wan_bytes"].is_null());
+  EXPECT_TRUE(j["diloco"]["ddp_over_diloco_wan_bytes"].is_null());
+}
+
+TEST_F(CliTest, DilocoSweepRowsCarryTheComputeUtilization) {
+  // The kind's sweep_columns: utilization = H t / (H t + sync), so it grows with H.
+  std::string d = file("d.yaml", scenario(2, "2", "{dp: 1}", "3",
+                                          "sweep: {product: {workload.inner_steps: [1, 100]}}\n"));
+  Result r = dtsim("sweep -q -j 1 '" + d + "' --out '" + path("sw") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::slurp(path("sw.json")));
+  ASSERT_EQ(j["rows"].size(), 2u);
+  const auto& a = j["rows"][0];
+  const auto& b = j["rows"][1];
+  const double t = a["inner_step_time_s"].get<double>(), sync = a["sync_time_s"].get<double>();
+  EXPECT_NEAR(a["compute_utilization"].get<double>(), t / (t + sync), 1e-12);
+  EXPECT_NEAR(b["compute_utilization"].get<double>(), 100 * t / (100 * t + sync), 1e-12);
+  EXPECT_NE(test::slurp(path("sw.csv"))
+                .find(",compute_utilization,inner_step_time_s,sync_time_s,"
+                      "ddp_time_s,error\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace dtsim::cli::diloco

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -115,10 +115,14 @@ void load(Scenario& s, const ConfigNode& w) {
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
 }
 
-double class_bytes(const std::vector<simcore::LinkClassUsage>& links, const std::string& cls) {
+/** Bytes carried by the links of class `cls`; null where the back-end does not track links
+ *  (analytical). */
+nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
+                                   const std::string& cls, double times) {
+  if (links.empty()) return nullptr;
   for (const auto& u : links)
-    if (u.link_class == cls) return u.bytes;
-  return 0;
+    if (u.link_class == cls) return u.bytes * times;
+  return 0.0;
 }
 
 /** Inner step once, outer sync once, DDP once; the outer step is H inner steps then the sync. */
@@ -164,9 +168,9 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const double t_inner = inner.result.makespan.seconds();
   const double t_sync = sync.result.makespan.seconds();
   const double t_outer = o.result.makespan.seconds();
-  const double wan = class_bytes(sync.links, d.wan_class);
+  const nlohmann::ordered_json wan = class_bytes(sync.links, d.wan_class, 1);
   const double ddp_step = ddp.result.makespan.seconds();
-  const double ddp_wan = class_bytes(ddp.links, d.wan_class) * hd;
+  const nlohmann::ordered_json ddp_wan = class_bytes(ddp.links, d.wan_class, hd);
   const int64_t bytes_per_rank = workloads::outer_sync_bytes_per_rank(p, d.replica.params);
   const double ranks = static_cast<double>(s.workload.ranks.size());
   const double gib = 1073741824.0;
@@ -206,7 +210,18 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                    {"compute_utilization", ddp_step > 0 ? t_inner / ddp_step : 0.0},
                    {"wan_bytes", ddp_wan}}},
                  {"ddp_over_diloco_time", t_outer > 0 ? ddp_step * hd / t_outer : 0.0},
-                 {"ddp_over_diloco_wan_bytes", wan > 0 ? ddp_wan / wan : 0.0}};
+                 {"ddp_over_diloco_wan_bytes",
+                  wan.is_number() && ddp_wan.is_number() && wan.get<double>() > 0
+                      ? nlohmann::ordered_json(ddp_wan.get<double>() / wan.get<double>())
+                      : nlohmann::ordered_json(nullptr)}};
+}
+
+/** "12.345 GB", or "? GB" where the back-end tracks no links. */
+std::string gigabytes(const nlohmann::ordered_json& bytes) {
+  return bytes.is_number() ? fmt::format("{:.3f} GB", bytes.get<double>() / 1e9) : "? GB";
+}
+std::string ratio(const nlohmann::ordered_json& x) {
+  return x.is_number() ? fmt::format("{:.3g}x", x.get<double>()) : "?x";
 }
 
 void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
@@ -222,18 +237,18 @@ void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
              d["outer_algorithm"].get<std::string>());
   fmt::print(
       "outer step    {:.3f} s = {} x {:.6f} s inner + {:.6f} s sync; compute utilization "
-      "{:.1f}%; {:.3f} GB over '{}'\n",
+      "{:.1f}%; {} over '{}'\n",
       d["outer_step_time_s"].get<double>(), d["inner_steps"].get<int>(),
       d["inner_step_time_s"].get<double>(), d["sync_time_s"].get<double>(),
-      d["compute_utilization"].get<double>() * 100, d["wan_bytes"].get<double>() / 1e9,
+      d["compute_utilization"].get<double>() * 100, gigabytes(d["wan_bytes"]),
       d["wan_class"].get<std::string>());
   fmt::print(
-      "plain DDP     {:.3f} s = {} x {:.6f} s; compute utilization {:.1f}%; {:.3f} GB over "
-      "'{}' ({:.3g}x DiLoCo's time, {:.3g}x its WAN bytes)\n",
+      "plain DDP     {:.3f} s = {} x {:.6f} s; compute utilization {:.1f}%; {} over '{}' "
+      "({:.3g}x DiLoCo's time, {} its WAN bytes)\n",
       ddp["time_s"].get<double>(), ddp["steps"].get<int>(), ddp["step_time_s"].get<double>(),
-      ddp["compute_utilization"].get<double>() * 100, ddp["wan_bytes"].get<double>() / 1e9,
+      ddp["compute_utilization"].get<double>() * 100, gigabytes(ddp["wan_bytes"]),
       d["wan_class"].get<std::string>(), d["ddp_over_diloco_time"].get<double>(),
-      d["ddp_over_diloco_wan_bytes"].get<double>());
+      ratio(d["ddp_over_diloco_wan_bytes"]));
 }
 
 }  // namespace
@@ -245,6 +260,10 @@ WorkloadKind diloco_kind() {
   k.load = load;
   k.simulate = simulate;
   k.print_summary = print_summary;
+  k.sweep_columns = {{"compute_utilization", "/diloco/compute_utilization"},
+                     {"inner_step_time_s", "/diloco/inner_step_time_s"},
+                     {"sync_time_s", "/diloco/sync_time_s"},
+                     {"ddp_time_s", "/diloco/ddp/time_s"}};
   return k;
 }
 

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "simcore/error.h"
@@ -84,6 +85,9 @@ struct WorkloadKind {
   void (*print_table)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
   /** Prints the kind's lines of the run summary, after the time breakdown; may be null. */
   void (*print_summary)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
+  /** Columns a sweep adds to its rows for this kind: name, JSON pointer into the report (a
+   *  pointer the report lacks gives an empty cell). */
+  std::vector<std::pair<std::string, std::string>> sweep_columns;
   /** Whether the summary adds up the collectives (a sweep's table shows them instead). */
   bool summarize_collectives = true;
 };
