@@ -179,5 +179,16 @@ TEST_F(CliTest, DilocoSweepRowsCarryTheComputeUtilization) {
             std::string::npos);
 }
 
+TEST_F(CliTest, DilocoWithoutTheDdpComparisonReportsNoDdp) {
+  std::string d = file("d.yaml", scenario(2, "2", "{dp: 1}", "3", "  compare_ddp: false\n"));
+  Result r = dtsim("run --reproducible '" + d + "' --report '" + path("d.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find("plain DDP"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(test::slurp(path("d.json")));
+  EXPECT_TRUE(j["diloco"]["ddp"].is_null());
+  EXPECT_TRUE(j["diloco"]["ddp_over_diloco_time"].is_null());
+  EXPECT_GT(j["diloco"]["compute_utilization"].get<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace dtsim::cli::diloco

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -22,9 +23,9 @@ namespace {
 
 struct Info {
   workloads::DilocoParams params;
-  workloads::TransformerInfo replica;  ///< the inner step's model, FLOPs, memory
-  simcore::Workload inner;             ///< one inner step on replica 0's ranks
-  simcore::Workload ddp;               ///< one step of plain DDP across the sites
+  workloads::TransformerInfo replica;    ///< the inner step's model, FLOPs, memory
+  simcore::Workload inner;               ///< one inner step on replica 0's ranks
+  std::optional<simcore::Workload> ddp;  ///< one step of plain DDP across the sites
   std::string outer_dtype;
   std::string wan_class;
   double outer_state_bytes = 0;  ///< per rank
@@ -65,6 +66,10 @@ const KeySchema& keys() {
         KeySpec("outer_steps", "outer steps (identical: the report gives one and the total)")
             .defaults("1")
             .checked(integer_in(1, 1 << 30)));
+    k.push_back(KeySpec("compare_ddp",
+                        "also simulate plain DDP across the sites (dp x R) for the same H steps")
+                    .defaults("true")
+                    .checked(boolean()));
     k.push_back(KeySpec("wan_class", "the link class whose bytes are the report's WAN bytes")
                     .defaults("wan"));
     return KeySchema(std::move(k));
@@ -103,8 +108,10 @@ void load(Scenario& s, const ConfigNode& w) {
   info.inner = workloads::make_transformer(p.replica, &info.replica);
   for (auto& rank : info.inner.ranks)
     for (auto& op : rank.ops) op.tags.replica = 0;
-  workloads::TransformerInfo ddp_info;
-  info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);
+  if (!w.has("compare_ddp") || w["compare_ddp"].boolean()) {
+    workloads::TransformerInfo ddp_info;
+    info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);
+  }
   s.workload = workloads::make_outer_sync(p, info.replica.params, 0);
   info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p, info.replica.params);
   // The memory check: the replica's most loaded rank plus its outer state (counted with the
@@ -132,7 +139,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const int64_t h = p.inner_steps;
   RunOutcome inner = simulate_workload(s, d.inner, false);
   RunOutcome sync = simulate_workload(s, s.workload, record_ops);
-  RunOutcome ddp = simulate_workload(s, d.ddp, false);
+  RunOutcome ddp;
+  if (d.ddp) ddp = simulate_workload(s, *d.ddp, false);
 
   const simcore::Time inner_time = inner.result.makespan * h;
   o.result = sync.result;
@@ -203,17 +211,18 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                   {{"replica_total_GiB", mem.total() / gib},
                    {"outer_state_GiB", d.outer_state_bytes / gib},
                    {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
-                 {"ddp",
-                  {{"step_time_s", ddp_step},
-                   {"steps", p.inner_steps},
-                   {"time_s", ddp_step * hd},
-                   {"compute_utilization", ddp_step > 0 ? t_inner / ddp_step : 0.0},
-                   {"wan_bytes", ddp_wan}}},
-                 {"ddp_over_diloco_time", t_outer > 0 ? ddp_step * hd / t_outer : 0.0},
-                 {"ddp_over_diloco_wan_bytes",
-                  wan.is_number() && ddp_wan.is_number() && wan.get<double>() > 0
-                      ? nlohmann::ordered_json(ddp_wan.get<double>() / wan.get<double>())
-                      : nlohmann::ordered_json(nullptr)}};
+                 {"ddp", nullptr},
+                 {"ddp_over_diloco_time", nullptr},
+                 {"ddp_over_diloco_wan_bytes", nullptr}};
+  if (!d.ddp) return;  // compare_ddp: false
+  j["diloco"]["ddp"] = {{"step_time_s", ddp_step},
+                        {"steps", p.inner_steps},
+                        {"time_s", ddp_step * hd},
+                        {"compute_utilization", ddp_step > 0 ? t_inner / ddp_step : 0.0},
+                        {"wan_bytes", ddp_wan}};
+  j["diloco"]["ddp_over_diloco_time"] = t_outer > 0 ? ddp_step * hd / t_outer : 0.0;
+  if (wan.is_number() && ddp_wan.is_number() && wan.get<double>() > 0)
+    j["diloco"]["ddp_over_diloco_wan_bytes"] = ddp_wan.get<double>() / wan.get<double>();
 }
 
 /** "12.345 GB", or "? GB" where the back-end tracks no links. */
@@ -242,6 +251,7 @@ void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
       d["inner_step_time_s"].get<double>(), d["sync_time_s"].get<double>(),
       d["compute_utilization"].get<double>() * 100, gigabytes(d["wan_bytes"]),
       d["wan_class"].get<std::string>());
+  if (ddp.is_null()) return;
   fmt::print(
       "plain DDP     {:.3f} s = {} x {:.6f} s; compute utilization {:.1f}%; {} over '{}' "
       "({:.3g}x DiLoCo's time, {} its WAN bytes)\n",
