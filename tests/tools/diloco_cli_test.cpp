@@ -190,5 +190,38 @@ TEST_F(CliTest, DilocoWithoutTheDdpComparisonReportsNoDdp) {
   EXPECT_GT(j["diloco"]["compute_utilization"].get<double>(), 0.0);
 }
 
+TEST_F(CliTest, DilocoLinkBytesAreTheReplicasInnerTrafficHTimesPlusTheSync) {
+  // R = 2 replicas of dp 2 on a 4-GPU switch, H = 3. Replica i's inner step moves the bytes the
+  // replica alone moves (the `transformer` kind on ranks 0-1, from the same simulator); the
+  // outer step's link bytes are R x H of those plus the sync's (`diloco.wan_bytes`).
+  std::string d = file("d.yaml", scenario(4, "2", "{dp: 2}", "3"));
+  std::string t = file("t.yaml",
+                       "name: t\n"
+                       "cluster:\n"
+                       "  topology: {builder: switch, endpoints: 4, link: {class: wan, bandwidth: "
+                       "1GB/s, latency: 1ms}}\n"
+                       "  device: " +
+                           kDevice +
+                           "\n"
+                           "workload:\n"
+                           "  kind: transformer\n"
+                           "  model: " +
+                           kModel +
+                           "\n"
+                           "  parallelism: {dp: 2}\n"
+                           "  batch: {global_batch: 2, seq_len: 32}\n");
+  Result rd = dtsim("run -q --reproducible '" + d + "' --report '" + path("d.json") + "'");
+  Result rt = dtsim("run -q --reproducible '" + t + "' --report '" + path("t.json") + "'");
+  ASSERT_EQ(rd.status, 0) << rd.err;
+  ASSERT_EQ(rt.status, 0) << rt.err;
+  auto jd = nlohmann::json::parse(test::slurp(path("d.json")));
+  auto jt = nlohmann::json::parse(test::slurp(path("t.json")));
+  const double inner = jt["links"]["wan"]["bytes"].get<double>();
+  ASSERT_GT(inner, 0);
+  EXPECT_DOUBLE_EQ(jd["links"]["wan"]["bytes"].get<double>(),
+                   2 * 3 * inner + jd["diloco"]["wan_bytes"].get<double>());
+  EXPECT_EQ(jd["diloco"]["inner_step_time_s"].get<double>(), jt["step_time_s"].get<double>());
+}
+
 }  // namespace
 }  // namespace dtsim::cli::diloco
