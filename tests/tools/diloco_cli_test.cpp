@@ -223,5 +223,20 @@ TEST_F(CliTest, DilocoLinkBytesAreTheReplicasInnerTrafficHTimesPlusTheSync) {
   EXPECT_EQ(jd["diloco"]["inner_step_time_s"].get<double>(), jt["step_time_s"].get<double>());
 }
 
+TEST_F(CliTest, DilocoOuterStepBeyondTheTimeRangeIsAnErrorAtInnerSteps) {
+  // About 40 ms per inner step (6 x ~27M params x 262,144 tokens on an H100): 2^30 of them is
+  // about 500 days, beyond the picosecond range (about 106 days; half of it per outer step).
+  std::string text = scenario(2, "2", "{dp: 1}", "1073741824");
+  text.replace(text.find("hidden: 64"), 10, "hidden: 1024");
+  text.replace(text.find("{global_batch: 2, seq_len: 32}"), 30,
+               "{global_batch: 64, seq_len: 4096}");
+  std::string d = file("d.yaml", text + "  compare_ddp: false\n  memory: {on_overflow: warn}\n");
+  Result r = dtsim("run -q '" + d + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(d + ":11:16: error: H = 1073741824 inner steps of "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("beyond the simulated time range"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace dtsim::cli::diloco

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,7 +29,8 @@ struct Info {
   std::optional<simcore::Workload> ddp;  ///< one step of plain DDP across the sites
   std::string outer_dtype;
   std::string wan_class;
-  double outer_state_bytes = 0;  ///< per rank
+  double outer_state_bytes = 0;            ///< per rank
+  simcore::SourceLocation inner_steps_at;  ///< for an outer step beyond the range of Time
 };
 
 const std::vector<std::string>& outer_algorithms() {
@@ -95,6 +97,7 @@ void load(Scenario& s, const ConfigNode& w) {
         "{} ranks of the cluster",
         p.replica_ranks(), p.replicas, cluster, p.replicas, n));
   p.inner_steps = static_cast<int>(w["inner_steps"].integer(1, 1 << 30));
+  info.inner_steps_at = w["inner_steps"].location();
   if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
   info.outer_dtype = "fp32";
   if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice({"fp32", "bf16", "int8", "int4"});
@@ -142,6 +145,13 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   RunOutcome ddp;
   if (d.ddp) ddp = simulate_workload(s, *d.ddp, false);
 
+  const int64_t inner_ps = inner.result.makespan.count_ps();
+  if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
+    throw simcore::ConfigError(
+        d.inner_steps_at,
+        fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
+                    "days per outer step); use fewer inner steps",
+                    h, inner.result.makespan.str()));
   const simcore::Time inner_time = inner.result.makespan * h;
   o.result = sync.result;
   o.result.makespan = inner_time + sync.result.makespan;
