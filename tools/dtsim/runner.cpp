@@ -13,6 +13,17 @@
 namespace dtsim::cli {
 
 RunOutcome simulate(const Scenario& s, bool record_ops) {
+  if (s.kind != nullptr && s.kind->simulate != nullptr) {
+    auto t0 = std::chrono::steady_clock::now();
+    RunOutcome o;
+    s.kind->simulate(s, record_ops, o);
+    o.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return o;
+  }
+  return simulate_workload(s, s.workload, record_ops);
+}
+
+RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops) {
   auto t0 = std::chrono::steady_clock::now();
   simcore::Simulator sim(s.seed);
   topologies::Router router(s.topology);
@@ -25,7 +36,7 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);
   else
     comm = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
-  simcore::Executor exec(sim, s.workload, compute, *comm, record_ops);
+  simcore::Executor exec(sim, w, compute, *comm, record_ops);
   exec.start();
   sim.run();
   RunOutcome o;
@@ -77,6 +88,8 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   }
   j["links"] = links;
   if (s.kind->report) s.kind->report(s, r, j);
+  if (o.kind_report.is_object())
+    for (const auto& [key, value] : o.kind_report.items()) j[key] = value;
   if (s.memory) {
     const auto& m = *s.memory;
     const double gib = 1073741824.0;

@@ -15,11 +15,18 @@ struct RunOutcome {
   std::vector<simcore::LinkClassUsage> links;
   uint64_t events = 0;
   double wall_time_s = 0;
+  /** Report sections of a kind that simulates itself (WorkloadKind::simulate); null otherwise. */
+  nlohmann::ordered_json kind_report;
 };
 
-/** Runs the scenario. `record_ops` keeps every op's interval (needed for a trace).
+/** Runs the scenario: its kind's `simulate` hook where it has one, else one replay of
+ *  `s.workload`. `record_ops` keeps every op's interval (needed for a trace).
  *  Errors: ConfigError (deadlock, no route, bad algorithm, time overflow). */
 RunOutcome simulate(const Scenario& s, bool record_ops);
+
+/** One replay of `w` on the scenario's cluster, device and network back-end (its ranks are the
+ *  cluster's first ranks). The building block of a kind's `simulate` hook. Errors: as simulate. */
+RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops);
 
 /** The report (schema in README.md). `reproducible` writes wall_time_s as null so that two runs
  *  of one scenario and seed give byte-identical files. */

@@ -11,6 +11,7 @@
 
 #include "tools/dtsim/commands.h"
 #include "tools/dtsim/config_node.h"
+#include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/output_file.h"
 #include "tools/dtsim/runner.h"
 
@@ -152,6 +153,10 @@ int sweep_command(const SweepOptions& o) {
         row["communication_s"] = rep["breakdown"]["communication_s"];
         row["exposed_communication_s"] = rep["breakdown"]["exposed_communication_s"];
         row["mfu"] = rep.contains("model") ? rep["model"]["mfu"] : nlohmann::ordered_json(nullptr);
+        for (const auto& [column, pointer] : s.kind->sweep_columns) {
+          const nlohmann::ordered_json::json_pointer at(pointer);
+          row[column] = rep.contains(at) ? rep[at] : nlohmann::ordered_json(nullptr);
+        }
         row["error"] = "";
       } catch (const ConfigError& e) {
         row["error"] = e.what();  // a point that cannot run is a result, not the end of the sweep
@@ -172,8 +177,14 @@ int sweep_command(const SweepOptions& o) {
   std::vector<std::string> cols{"point"};
   for (const auto& a : zip) cols.push_back(a.key);
   for (const auto& a : product) cols.push_back(a.key);
-  for (const char* c : {"step_time_s", "compute_s", "communication_s", "exposed_communication_s", "mfu", "error"})
+  for (const char* c : {"step_time_s", "compute_s", "communication_s", "exposed_communication_s", "mfu"})
     cols.push_back(c);
+  // The kinds' own columns (WorkloadKind::sweep_columns), in the order the rows first show them.
+  for (const auto& row : rows)
+    for (const auto& [key, v] : row.items())
+      if (key != "error" && std::find(cols.begin(), cols.end(), key) == cols.end())
+        cols.push_back(key);
+  cols.push_back("error");
   write_atomically(csv, [&](std::ostream& out) {
     for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << csv_field(cols[i]);
     out << "\n";

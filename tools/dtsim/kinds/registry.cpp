@@ -8,11 +8,12 @@ WorkloadKind data_parallel_kind();
 WorkloadKind transformer_kind();
 WorkloadKind graph_json_kind();
 WorkloadKind chakra_kind();
+WorkloadKind diloco_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
-                                               chakra_kind()};
+                                               chakra_kind(), diloco_kind()};
   return table;
 }
 

@@ -9,6 +9,12 @@
  * A module's `load` leaves what its report needs in a WorkloadInfo of its own type, which only
  * the module reads back (`info_of`).
  *
+ * Most kinds are simulated by the runner: one replay of `s.workload`. A kind that needs several
+ * simulations (DiLoCo: a replica's inner step once, its time reused H times, then the outer sync;
+ * and plain DDP for comparison) sets the one optional hook `simulate`, which runs them with
+ * `simulate_workload` (runner.h) and composes the outcome; the runner and the report writer
+ * never branch on the kind.
+ *
  * Errors: ConfigError from `load` (bad input), at the offending key.
  *
  *     const WorkloadKind& k = workload_kind(w["kind"]);  // unknown name: "did you mean"
@@ -19,6 +25,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "simcore/error.h"
@@ -26,6 +33,10 @@
 #include "tools/dtsim/config_node.h"
 #include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/scenario.h"
+
+namespace dtsim::cli {
+struct RunOutcome;  // runner.h
+}  // namespace dtsim::cli
 
 namespace dtsim::cli::kinds {
 
@@ -61,6 +72,12 @@ struct WorkloadKind {
    *  cluster is checked here) and generates the workload into `s`: its `workload`, `info`, and
    *  where they apply `compute_dtype` and `memory`. */
   void (*load)(Scenario& s, const ConfigNode& w) = nullptr;
+  /** Optional: simulates the scenario its own way instead of one replay of `s.workload`. Fills
+   *  `o` as the runner would: `o.result` is the headline (its makespan is the report's
+   *  `step_time_s`; its recorded ops, when `record_ops`, are those of `s.workload`, for the
+   *  trace), `o.links` the bytes per link class, `o.events`; and `o.kind_report`, the kind's
+   *  own report sections, which make_report adds after `report`'s. Errors: as simulate. */
+  void (*simulate)(const Scenario& s, bool record_ops, RunOutcome& o) = nullptr;
   /** Adds the kind's section(s) to the report; may be null. */
   void (*report)(const Scenario& s, const simcore::ExecutionResult& r,
                  nlohmann::ordered_json& j) = nullptr;
@@ -68,6 +85,9 @@ struct WorkloadKind {
   void (*print_table)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
   /** Prints the kind's lines of the run summary, after the time breakdown; may be null. */
   void (*print_summary)(const Scenario& s, const nlohmann::ordered_json& report) = nullptr;
+  /** Columns a sweep adds to its rows for this kind: name, JSON pointer into the report (a
+   *  pointer the report lacks gives an empty cell). */
+  std::vector<std::pair<std::string, std::string>> sweep_columns;
   /** Whether the summary adds up the collectives (a sweep's table shows them instead). */
   bool summarize_collectives = true;
 };
