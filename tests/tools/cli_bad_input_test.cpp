@@ -228,7 +228,7 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
        "topology has class 'wna'; did you mean 'wan'?"},
       {"network.links.wan.model=wan_tpc",
        "<--set network.links.wan.model=wan_tpc>: error: network.links.wan.model: expected one of "
-       "wan_tcp; did you mean 'wan_tcp'; got \"wan_tpc\""},
+       "wan_tcp, 5g, wifi, ethernet; did you mean 'wan_tcp'; got \"wan_tpc\""},
       {"network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}",
        "<--set network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}>: error: "
        "network.links.wan: loss: BBR's model (rate = capacity x (1 - p)) holds below 15% loss; "

@@ -1,10 +1,13 @@
 #include "tools/dtsim/link_models.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "models/network/links/ethernet.h"
+#include "models/network/links/nr_cell.h"
 #include "models/network/links/wan_tcp.h"
+#include "models/network/links/wifi.h"
 
 namespace dtsim::cli {
 
@@ -81,11 +84,79 @@ std::shared_ptr<const network::LinkModelSpec> load_wan_tcp(const ConfigNode& n) 
   }
 }
 
+const KeySchema kNrCellKeys({
+    KeySpec("model", "5g").mandatory(),
+    KeySpec("duplex", "fdd (uplink and downlink each all the time) or tdd (a slot pattern)")
+        .defaults("fdd")
+        .one_of({"fdd", "tdd"}),
+    KeySpec("tdd_pattern",
+            "with tdd: slots D (downlink), S (special: counts for neither), U (uplink)")
+        .defaults("DDDSU"),
+});
+
+std::shared_ptr<const network::LinkModelSpec> load_nr_cell(const ConfigNode& n) {
+  network::NrCellParams p;
+  if (auto x = n.get("duplex")) p.tdd = x->str() == "tdd";
+  if (p.tdd) p.tdd_pattern = "DDDSU";
+  if (auto x = n.get("tdd_pattern")) {
+    if (!p.tdd) x->fail("needs duplex: tdd (FDD has no slot pattern)");
+    p.tdd_pattern = x->str();
+    try {
+      p.validate();
+    } catch (const simcore::ConfigError& e) {
+      std::string m = e.message();
+      if (m.rfind("tdd_pattern: ", 0) == 0) m = m.substr(13);
+      x->fail(m);
+    }
+  }
+  return std::make_shared<network::NrCellSpec>(p);
+}
+
+const KeySchema kWifiKeys({
+    KeySpec("model", "wifi").mandatory(),
+    KeySpec("airtime_fairness",
+            "false: equal transmit opportunities (the 802.11 performance anomaly); true: equal "
+            "airtime per client (802.11ax, aggregation)")
+        .defaults("false")
+        .checked(boolean()),
+});
+
+std::shared_ptr<const network::LinkModelSpec> load_wifi(const ConfigNode& n) {
+  network::WifiParams p;
+  if (auto x = n.get("airtime_fairness")) p.airtime_fairness = x->boolean();
+  return std::make_shared<network::WifiSpec>(p);
+}
+
+const KeySchema kEthernetKeys({
+    KeySpec("model", "ethernet").mandatory(),
+    KeySpec("mtu", "largest IP packet (the frame's payload)").defaults("1500B").in_unit("bytes"),
+    KeySpec("tcp_timestamps", "TCP's timestamps option, 12 B per segment (Linux default: on)")
+        .defaults("true")
+        .checked(boolean()),
+});
+
+std::shared_ptr<const network::LinkModelSpec> load_ethernet(const ConfigNode& n) {
+  network::EthernetParams p;
+  if (auto x = n.get("tcp_timestamps")) p.tcp_timestamps = x->boolean();
+  if (auto x = n.get("mtu")) {
+    p.mtu_bytes = x->bytes();
+    try {
+      p.validate();
+    } catch (const simcore::ConfigError& e) {
+      x->fail(e.message().substr(5));  // without "mtu: "
+    }
+  }
+  return std::make_shared<network::EthernetSpec>(p);
+}
+
 }  // namespace
 
 const std::vector<LinkModelKind>& link_model_kinds() {
   static const std::vector<LinkModelKind> kinds = {
       {"wan_tcp", &kWanTcpKeys, &load_wan_tcp},
+      {"5g", &kNrCellKeys, &load_nr_cell},
+      {"wifi", &kWifiKeys, &load_wifi},
+      {"ethernet", &kEthernetKeys, &load_ethernet},
   };
   return kinds;
 }
@@ -111,6 +182,11 @@ network::LinkModelSpecs load_link_models(const ConfigNode& links,
                                      [&](const LinkModelKind& k) { return k.name == model; });
     kind.schema->check(n);
     specs[cls] = kind.load(n);
+    try {
+      specs[cls]->check(topology, cls);
+    } catch (const simcore::ConfigError& e) {
+      n.fail(e.message());
+    }
   }
   return specs;
 }

@@ -98,6 +98,8 @@ class WanTcpModel : public LinkModel {
 
 }  // namespace
 
-std::unique_ptr<LinkModel> WanTcpSpec::make() const { return std::make_unique<WanTcpModel>(p_); }
+std::unique_ptr<LinkModel> WanTcpSpec::make(const LinkModelContext&) const {
+  return std::make_unique<WanTcpModel>(p_);
+}
 
 }  // namespace dtsim::network

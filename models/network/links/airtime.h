@@ -1,0 +1,78 @@
+#pragma once
+/**
+ * Airtime sharing on a radio medium (a 5G cell, a WiFi access point): the building block of the
+ * `5g` and `wifi` link models (nr_cell.h, wifi.h).
+ *
+ * The links of the model's class join a **client** (an accelerator: a rank) to a **cell** (its
+ * base station or access point, a node that is not an accelerator); the links that share a cell
+ * node share its airtime. A link's capacity in a direction is that client's link rate r_i in that
+ * direction (from its signal quality: the rate it gets with the medium to itself). A transfer of
+ * client i at rate x_i occupies x_i / r_i of the time, so each airtime constraint is
+ *     sum_i x_i / r_i <= capacity        (coefficient 1 / r_i seconds per byte)
+ * with capacity the fraction of time its direction has: one constraint per direction of capacity
+ * 1 (5G FDD), the TDD pattern's fractions (5G TDD), or one constraint for both directions of
+ * capacity 1 (WiFi). The link's own channel (x_i <= r_i) stays and never binds first.
+ *
+ * Sharing within a constraint (the solver's weighted max-min):
+ * - **equal time** (`kEqualTime`): weight w_i = r_i (normalised by the class's largest rate), so
+ *   x_i = r_i L and every client transmits the same fraction of time: k clients of a direction
+ *   of capacity c each get x_i = c r_i / k. Proportional fair with static rates (5G) and WiFi
+ *   airtime fairness (802.11ax, aggregation).
+ * - **equal throughput** (`kEqualThroughput`): weight 1, so x_i = L for all: each client gets
+ *   c / sum_j (1 / r_j), WiFi's equal transmit opportunities without aggregation (the 802.11
+ *   "performance anomaly"). The weight is the transfer's on every constraint it crosses (the
+ *   solver has one weight per variable), so on a wired bottleneck too.
+ * A transfer from one client to another through the same cell uses the airtime twice (up, then
+ * down): on WiFi the two coefficients add on the one constraint.
+ *
+ * Units: rates in bytes per second, coefficients in seconds per byte, capacities as fractions.
+ * Errors: ConfigError from the constructor when a link of the class does not join one
+ * accelerator to one non-accelerator, or is half duplex.
+ * Source: airtime as the shared resource, Heusse, Rousseau, Berger-Sabbatel, Duda, "Performance
+ * anomaly of 802.11b", IEEE INFOCOM 2003; proportional fair gives equal time shares with static
+ * rates: maximise sum log x_i subject to sum x_i / r_i <= 1 gives x_i = r_i / k (Kelly, "Charging
+ * and rate control for elastic traffic", Eur. Trans. Telecom. 1997; Tse & Viswanath,
+ * "Fundamentals of Wireless Communication", 2005, section 6.7).
+ */
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/network/links/link_model.h"
+
+namespace dtsim::network {
+
+/** Checks that every link of class `link_class` joins one accelerator to one other node and is
+ *  full duplex. Errors: ConfigError naming the link and `model`. */
+void check_airtime_links(const topologies::Topology& topology, const std::string& link_class,
+                         const std::string& model);
+
+struct AirtimeParams {
+  enum class Sharing { kEqualTime, kEqualThroughput };
+  Sharing sharing = Sharing::kEqualTime;
+  bool shared_directions = false;  ///< one airtime for uplink and downlink (WiFi)
+  double uplink_fraction = 1;      ///< of the time, for the uplink constraint (or the shared one)
+  double downlink_fraction = 1;    ///< of the time, for the downlink constraint
+};
+
+class AirtimeModel : public LinkModel {
+ public:
+  /** `model`: the model's name, for messages ("5g"). */
+  AirtimeModel(const LinkModelContext& ctx, const AirtimeParams& p, const std::string& model);
+  TransferTerms on_start(const TransferInfo& t) override;
+
+  /** Number of cells (distinct cell nodes) of the class. */
+  size_t cells() const { return cell_of_node_.size(); }
+
+ private:
+  struct Access {             // one channel of the class
+    int32_t constraint = -1;  // its cell's airtime in its direction; -1: not of this class
+    double rate_bytes_per_s = 0;
+    double weight = 1;
+  };
+  std::vector<Access> access_;  // per channel id
+  std::vector<std::pair<uint32_t, std::pair<uint32_t, uint32_t>>>
+      cell_of_node_;  // node->(up, down)
+};
+
+}  // namespace dtsim::network
