@@ -244,5 +244,48 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
   }
 }
 
+TEST_F(CliTest, EdgeCellBadInputIsAnErrorAtTheKey) {
+  // validation/scenarios/edge_cell_4_clients.yaml: an edge_cell topology (cell `cell0`, access
+  // class `radio` with a 5g model); validation/scenarios/wan_tcp_transfer.yaml: class `wan`
+  // joins two accelerators.
+  const std::string s = test::kSource + "/validation/scenarios/edge_cell_4_clients.yaml";
+  const std::string w = test::kSource + "/validation/scenarios/wan_tcp_transfer.yaml";
+  struct Case {
+    std::string scenario, set, err;
+  };
+  const std::vector<Case> cases = {
+      {s, "cluster.topology.clients=[{cell: cel0, rate: 100Mbps}]",
+       "<--set cluster.topology.clients=[{cell: cel0, rate: 100Mbps}]>: error: "
+       "cluster.topology.clients[0].cell: the client is attached to no cell: no cell is named "
+       "'cel0'; did you mean 'cell0'?"},
+      {s, "cluster.topology.clients=[{cell: gnb7, rate: 100Mbps}]",
+       "<--set cluster.topology.clients=[{cell: gnb7, rate: 100Mbps}]>: error: "
+       "cluster.topology.clients[0].cell: the client is attached to no cell: no cell is named "
+       "'gnb7' (cells: cell0)"},
+      {s, "cluster.topology.clients=[{cell: cell0, rate: 0Mbps}]",
+       "<--set cluster.topology.clients=[{cell: cell0, rate: 0Mbps}]>: error: "
+       "cluster.topology.clients[0].rate: expected a positive rate; got \"0Mbps\""},
+      {s, "network.links.radio={model: 5g, duplex: tdd, tdd_pattern: DDDSD}",
+       "<--set network.links.radio={model: 5g, duplex: tdd, tdd_pattern: DDDSD}>: error: "
+       "network.links.radio.tdd_pattern: \"DDDSD\" has no U slot: the uplink would get no "
+       "airtime"},
+      {s, "network.links.radio={model: 5g, tdd_pattern: DDDSU}",
+       "<--set network.links.radio={model: 5g, tdd_pattern: DDDSU}>: error: "
+       "network.links.radio.tdd_pattern: needs duplex: tdd (FDD has no slot pattern)"},
+      {s, "network.links.radio={model: ethernet, mtu: 40B}",
+       "<--set network.links.radio={model: ethernet, mtu: 40B}>: error: "
+       "network.links.radio.mtu: expected more than 68 B and at most 9216 B; got 40 B"},
+      {w, "network.links.wan={model: wifi}",
+       "<--set network.links.wan={model: wifi}>: error: network.links.wan: link class 'wan' "
+       "(model wifi): link site_a - site_b must join a client (an accelerator) to a cell (a "
+       "base station or access point, not an accelerator)"},
+  };
+  for (const auto& c : cases) {
+    Result r = dtsim("run '" + c.scenario + "' -q --set '" + c.set + "'");
+    EXPECT_EQ(r.status, 2) << c.set;
+    EXPECT_EQ(r.err, c.err + "\n") << c.set;
+  }
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input
