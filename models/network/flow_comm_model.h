@@ -73,6 +73,10 @@ class FlowCommModel : public simcore::CommModel {
     void set_capacity(uint32_t c, double capacity) override {
       f_.set_channel_capacity(c, capacity);
     }
+    void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                     double new_coefficient, double weight) override {
+      f_.update_uses(channel, constraint, old_coefficient, new_coefficient, weight);
+    }
 
    private:
     FlowFabric& f_;

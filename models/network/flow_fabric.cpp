@@ -137,6 +137,26 @@ uint32_t FlowFabric::add_constraint(double capacity) {
   return solver_.add_constraint(capacity);
 }
 
+void FlowFabric::update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                             double new_coefficient, double weight) {
+  auto update = [&](uint32_t f) {
+    const auto cs = solver_.constraints(f);
+    if (std::find(cs.begin(), cs.end(), channel) == cs.end()) return;
+    const auto it = std::find(cs.begin(), cs.end(), constraint);
+    if (it == cs.end()) return;
+    const uint32_t h = static_cast<uint32_t>(it - cs.begin());
+    const double a = solver_.coefficient(f, h) - old_coefficient + new_coefficient;
+    solver_.set_coefficient_and_weight(f, h, a, weight);
+  };
+  const auto row = solver_.row(channel);
+  const std::vector<uint32_t> running(row.begin(), row.end());
+  for (uint32_t f : running) update(f);
+  for (const auto& [at, waiting] : arrivals_)
+    for (uint32_t f : waiting) update(f);
+  solve();
+  arm_completion_event();
+}
+
 void FlowFabric::arm_completion_event() {
   // Every re-solve that changes a flow's rate pushes a new entry and leaves the old one stale;
   // when stale entries outnumber live flows 3 to 1, rebuild the heap from the live entries so

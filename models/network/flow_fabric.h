@@ -102,6 +102,15 @@ class FlowFabric {
    * changes with `set_channel_capacity` like a channel's. It is not in `usage()`.
    */
   uint32_t add_constraint(double capacity);
+  /**
+   * For every flow (sharing bandwidth or still paying its latency) that crosses `channel` and
+   * uses `constraint`: adds `new_coefficient - old_coefficient` to its coefficient on
+   * `constraint` (so a flow charged twice, up and down one access point, keeps its other part)
+   * and sets its weight to `weight`; then re-solves. (A radio client whose rate changed.)
+   * Errors: InternalError (assertion) on a resulting coefficient or a weight not > 0.
+   */
+  void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                   double new_coefficient, double weight);
 
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;

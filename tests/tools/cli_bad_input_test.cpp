@@ -287,5 +287,46 @@ TEST_F(CliTest, EdgeCellBadInputIsAnErrorAtTheKey) {
   }
 }
 
+TEST_F(CliTest, RateTraceBadInputIsAnErrorAtItsRow) {
+  // validation/scenarios/edge_cell_4_clients.yaml with a wifi model whose rate trace is bad.
+  const std::string s = test::kSource + "/validation/scenarios/edge_cell_4_clients.yaml";
+  struct Case {
+    std::string text, err;  // err after "<trace>:"
+  };
+  const std::vector<Case> cases = {
+      {"0s 100Mbps\n2s 50Mbps\n1s 10Mbps\n",
+       "3:1: error: times must increase: \"1s\" is not after the row before"},
+      {"0s 100Mbps\n1s -5Mbps\n", "2:4: error: expected a rate >= 0; got \"-5Mbps\""},
+      {"# a comment\n  0s   fast\n",
+       "2:8: error: expected a rate with a unit, e.g. \"100Mbps\"; got \"fast\""},
+      {"-1s 100Mbps\n", "1:1: error: expected a time >= 0; got \"-1s\""},
+  };
+  for (const auto& c : cases) {
+    const std::string trace = path("rates.trace");
+    test::write(trace, c.text);
+    Result r = dtsim("run '" + s +
+                     "' -q --set 'network.links.radio={model: wifi, rate_trace: " + trace + "}'");
+    EXPECT_EQ(r.status, 2) << c.text;
+    EXPECT_EQ(r.err, trace + ":" + c.err + "\n") << c.text;
+  }
+  // Empty (comments only): at the key.
+  const std::string empty = path("empty.trace");
+  test::write(empty, "# nothing yet\n\n");
+  const std::string set = "network.links.radio={model: 5g, rate_trace: " + empty + "}";
+  Result r = dtsim("run '" + s + "' -q --set '" + set + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set " + set + ">: error: network.links.radio.rate_trace: '" + empty +
+                       "' has no (time, rate) rows\n");
+  // A Markov chain whose row does not sum to 1: at the key.
+  const std::string m =
+      "network.links.radio={model: 5g, markov: {states: [1, 0.5], transitions: [[0.5, 0.4], [1, "
+      "0]], dwell: 100ms}}";
+  r = dtsim("run '" + s + "' -q --set '" + m + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set " + m +
+                       ">: error: network.links.radio.markov: "
+                       "transitions[0]: expected probabilities summing to 1; got 0.9\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

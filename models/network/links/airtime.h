@@ -25,6 +25,13 @@
  * A transfer from one client to another through the same cell uses the airtime twice (up, then
  * down): on WiFi the two coefficients add on the one constraint.
  *
+ * Time-varying rates (AirtimeParams::rates, rate_process.h): at each change a client's channel
+ * gets its new rate as capacity, and the transfers on it the new coefficient 1 / r_i and weight
+ * (MediumHost::update_uses), so a transfer finishes when the integral of its rate reaches its
+ * size. A rate of 0 stalls the client's transfers until it rises. Changes are simulated only
+ * while a transfer of the class runs (a chain's missed steps are drawn when the next starts),
+ * so an idle model adds no events.
+ *
  * Units: rates in bytes per second, coefficients in seconds per byte, capacities as fractions.
  * Errors: ConfigError from the constructor when a link of the class does not join one
  * accelerator to one non-accelerator, or is half duplex.
@@ -39,6 +46,7 @@
 #include <vector>
 
 #include "models/network/links/link_model.h"
+#include "models/network/links/rate_process.h"
 
 namespace dtsim::network {
 
@@ -53,6 +61,7 @@ struct AirtimeParams {
   bool shared_directions = false;  ///< one airtime for uplink and downlink (WiFi)
   double uplink_fraction = 1;      ///< of the time, for the uplink constraint (or the shared one)
   double downlink_fraction = 1;    ///< of the time, for the downlink constraint
+  RateProcess rates;               ///< how the clients' rates change (none: fixed)
 };
 
 class AirtimeModel : public LinkModel {
@@ -60,19 +69,42 @@ class AirtimeModel : public LinkModel {
   /** `model`: the model's name, for messages ("5g"). */
   AirtimeModel(const LinkModelContext& ctx, const AirtimeParams& p, const std::string& model);
   TransferTerms on_start(const TransferInfo& t) override;
+  void on_end(const TransferInfo& t, simcore::Time now) override;
 
   /** Number of cells (distinct cell nodes) of the class. */
   size_t cells() const { return cell_of_node_.size(); }
 
  private:
-  struct Access {             // one channel of the class
-    int32_t constraint = -1;  // its cell's airtime in its direction; -1: not of this class
-    double rate_bytes_per_s = 0;
+  struct Access {                      // one channel of the class
+    int32_t constraint = -1;           // its cell's airtime in its direction; -1: not of this class
+    double nominal_bytes_per_s = 0;    // the topology's
+    double rate_bytes_per_s = 0;       // now
+    double coef_rate_bytes_per_s = 0;  // the last rate > 0: transfers' coefficient is 1 / it
     double weight = 1;
   };
-  std::vector<Access> access_;  // per channel id
+  struct Client {               // one link of the class
+    uint32_t up = 0, down = 0;  // its channels
+    size_t state = 0;           // Markov state
+    std::mt19937_64* rng = nullptr;
+  };
+  /** The time (s) of the next change, or a negative value when there is none. */
+  double next_change_s() const;
+  /** Applies every change due by `now`, then the clients' new rates. */
+  void advance(simcore::Time now);
+  void arm();
+  void set_rate(uint32_t ch, double rate_bytes_per_s);
+
+  AirtimeParams p_;
+  MediumHost* host_ = nullptr;
+  simcore::Simulator* sim_ = nullptr;
+  double norm_bytes_per_s_ = 1;  // weights: rate / this (<= 1)
+  std::vector<Access> access_;   // per channel id
+  std::vector<Client> clients_;
   std::vector<std::pair<uint32_t, std::pair<uint32_t, uint32_t>>>
-      cell_of_node_;  // node->(up, down)
+      cell_of_node_;    // node -> (up, down)
+  int active_ = 0;      // transfers of the class running
+  size_t changes_ = 0;  // changes applied (Markov steps, trace rows)
+  simcore::EventId event_;
 };
 
 }  // namespace dtsim::network

@@ -74,6 +74,10 @@ class MediumHost {
   virtual uint32_t add_constraint(double capacity) = 0;
   /** Changes a constraint's capacity from now on; the flows on it are re-solved at once. */
   virtual void set_capacity(uint32_t constraint, double capacity) = 0;
+  /** Every transfer that crosses `channel` and uses `constraint` has its coefficient there
+   *  changed by new - old, and its weight set to `weight` (a client's rate changed). */
+  virtual void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                           double new_coefficient, double weight) = 0;
 };
 
 /** What a model is made with, for one simulation. */

@@ -12,6 +12,7 @@ namespace dtsim::network {
 using simcore::ConfigError;
 
 void NrCellParams::validate() const {
+  rates.validate();
   if (!tdd) return;
   if (tdd_pattern.empty()) throw ConfigError("tdd_pattern: expected slots (D, S, U); got none");
   for (char c : tdd_pattern)
@@ -49,6 +50,7 @@ std::unique_ptr<LinkModel> NrCellSpec::make(const LinkModelContext& ctx) const {
   a.shared_directions = false;
   a.uplink_fraction = p_.uplink_fraction();
   a.downlink_fraction = p_.downlink_fraction();
+  a.rates = p_.rates;
   return std::make_unique<AirtimeModel>(ctx, a, name());
 }
 

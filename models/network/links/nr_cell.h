@@ -23,12 +23,14 @@
 #include <string>
 
 #include "models/network/links/link_model.h"
+#include "models/network/links/rate_process.h"
 
 namespace dtsim::network {
 
 struct NrCellParams {
   bool tdd = false;         ///< false: FDD
   std::string tdd_pattern;  ///< with tdd: slots, each D, S or U, e.g. "DDDSU"
+  RateProcess rates;        ///< how the clients' rates change over time (rate_process.h)
 
   /** Errors: ConfigError naming the field. */
   void validate() const;

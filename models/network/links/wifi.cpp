@@ -13,6 +13,7 @@ std::unique_ptr<LinkModel> WifiSpec::make(const LinkModelContext& ctx) const {
   a.sharing = p_.airtime_fairness ? AirtimeParams::Sharing::kEqualTime
                                   : AirtimeParams::Sharing::kEqualThroughput;
   a.shared_directions = true;
+  a.rates = p_.rates;
   return std::make_unique<AirtimeModel>(ctx, a, name());
 }
 

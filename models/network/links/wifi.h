@@ -25,16 +25,18 @@
 #include <string>
 
 #include "models/network/links/link_model.h"
+#include "models/network/links/rate_process.h"
 
 namespace dtsim::network {
 
 struct WifiParams {
   bool airtime_fairness = false;
+  RateProcess rates;  ///< how the clients' rates change over time (rate_process.h)
 };
 
 class WifiSpec : public LinkModelSpec {
  public:
-  explicit WifiSpec(WifiParams p) : p_(p) {}
+  explicit WifiSpec(WifiParams p) : p_(std::move(p)) { p_.rates.validate(); }
   std::string name() const override { return "wifi"; }
   void check(const topologies::Topology& topology, const std::string& link_class) const override;
   std::unique_ptr<LinkModel> make(const LinkModelContext& ctx) const override;
