@@ -96,6 +96,21 @@ KeySpec markov_key() {
                   KeySpec("transitions", "one row of probabilities per state"),
                   KeySpec("dwell", "time between steps").in_unit("time")});
 }
+KeySpec jitter_key() {
+  return KeySpec("latency_jitter",
+                 "extra latency per access hop, uniform in [0, this), seeded (run.seed)")
+      .defaults("0s")
+      .in_unit("time");
+}
+/** `latency_jitter`: a time >= 0. */
+double load_jitter(const ConfigNode& n) {
+  if (auto x = n.get("latency_jitter")) {
+    const double s = x->seconds();
+    if (!(s >= 0)) x->expected("a time >= 0");
+    return s;
+  }
+  return 0;
+}
 KeySpec rate_trace_key() {
   return KeySpec("rate_trace",
                  "a file of (time, rate) rows, e.g. \"0s 100Mbps\": every client's rate from then "
@@ -196,11 +211,13 @@ const KeySchema kNrCellKeys({
         .defaults("DDDSU"),
     markov_key(),
     rate_trace_key(),
+    jitter_key(),
 });
 
 std::shared_ptr<const network::LinkModelSpec> load_nr_cell(const ConfigNode& n) {
   network::NrCellParams p;
   p.rates = load_rate_process(n);
+  p.latency_jitter_s = load_jitter(n);
   if (auto x = n.get("duplex")) p.tdd = x->str() == "tdd";
   if (p.tdd) p.tdd_pattern = "DDDSU";
   if (auto x = n.get("tdd_pattern")) {
@@ -226,11 +243,13 @@ const KeySchema kWifiKeys({
         .checked(boolean()),
     markov_key(),
     rate_trace_key(),
+    jitter_key(),
 });
 
 std::shared_ptr<const network::LinkModelSpec> load_wifi(const ConfigNode& n) {
   network::WifiParams p;
   p.rates = load_rate_process(n);
+  p.latency_jitter_s = load_jitter(n);
   if (auto x = n.get("airtime_fairness")) p.airtime_fairness = x->boolean();
   return std::make_shared<network::WifiSpec>(p);
 }

@@ -68,6 +68,10 @@ AirtimeModel::AirtimeModel(const LinkModelContext& ctx, const AirtimeParams& p,
     }
   }
   norm_bytes_per_s_ = max_rate;
+  if (p.latency_jitter_s > 0) {
+    DTSIM_ASSERT(ctx.sim != nullptr, "latency jitter without a simulator");
+    jitter_rng_ = &ctx.sim->rng().stream(fmt::format("links.{}.jitter", ctx.link_class));
+  }
   for (uint32_t ch : ctx.channels)
     access_[ch].weight = p.sharing == AirtimeParams::Sharing::kEqualTime
                              ? access_[ch].rate_bytes_per_s / max_rate
@@ -146,6 +150,10 @@ TransferTerms AirtimeModel::on_start(const TransferInfo& t) {
     if (a.constraint < 0) continue;
     terms.uses.push_back({static_cast<uint32_t>(a.constraint), 1.0 / a.coef_rate_bytes_per_s});
     terms.weight = std::min(terms.weight, a.weight);
+    if (jitter_rng_) {
+      const double u = static_cast<double>((*jitter_rng_)() >> 11) * 0x1.0p-53;  // [0, 1)
+      terms.extra_latency += simcore::Time::from_seconds(u * p_.latency_jitter_s);
+    }
   }
   return terms;
 }

@@ -62,6 +62,9 @@ struct AirtimeParams {
   double uplink_fraction = 1;      ///< of the time, for the uplink constraint (or the shared one)
   double downlink_fraction = 1;    ///< of the time, for the downlink constraint
   RateProcess rates;               ///< how the clients' rates change (none: fixed)
+  /** Extra latency of a transfer per access hop, uniform in [0, this), from the class's seeded
+   *  stream `links.<class>.jitter` (a modelling choice: scheduling and retransmission delay). */
+  double latency_jitter_s = 0;
 };
 
 class AirtimeModel : public LinkModel {
@@ -105,6 +108,7 @@ class AirtimeModel : public LinkModel {
   int active_ = 0;      // transfers of the class running
   size_t changes_ = 0;  // changes applied (Markov steps, trace rows)
   simcore::EventId event_;
+  std::mt19937_64* jitter_rng_ = nullptr;
 };
 
 }  // namespace dtsim::network

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/network/links/airtime.h"
 #include "simcore/error.h"
@@ -13,6 +14,9 @@ using simcore::ConfigError;
 
 void NrCellParams::validate() const {
   rates.validate();
+  if (!(latency_jitter_s >= 0 && std::isfinite(latency_jitter_s)))
+    throw ConfigError(
+        fmt::format("latency_jitter: expected a time >= 0; got {} s", latency_jitter_s));
   if (!tdd) return;
   if (tdd_pattern.empty()) throw ConfigError("tdd_pattern: expected slots (D, S, U); got none");
   for (char c : tdd_pattern)
@@ -51,6 +55,7 @@ std::unique_ptr<LinkModel> NrCellSpec::make(const LinkModelContext& ctx) const {
   a.uplink_fraction = p_.uplink_fraction();
   a.downlink_fraction = p_.downlink_fraction();
   a.rates = p_.rates;
+  a.latency_jitter_s = p_.latency_jitter_s;
   return std::make_unique<AirtimeModel>(ctx, a, name());
 }
 

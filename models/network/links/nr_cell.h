@@ -28,9 +28,10 @@
 namespace dtsim::network {
 
 struct NrCellParams {
-  bool tdd = false;         ///< false: FDD
-  std::string tdd_pattern;  ///< with tdd: slots, each D, S or U, e.g. "DDDSU"
-  RateProcess rates;        ///< how the clients' rates change over time (rate_process.h)
+  bool tdd = false;             ///< false: FDD
+  std::string tdd_pattern;      ///< with tdd: slots, each D, S or U, e.g. "DDDSU"
+  RateProcess rates;            ///< how the clients' rates change over time (rate_process.h)
+  double latency_jitter_s = 0;  ///< per access hop, uniform in [0, this) (airtime.h)
 
   /** Errors: ConfigError naming the field. */
   void validate() const;

@@ -14,6 +14,7 @@ std::unique_ptr<LinkModel> WifiSpec::make(const LinkModelContext& ctx) const {
                                   : AirtimeParams::Sharing::kEqualThroughput;
   a.shared_directions = true;
   a.rates = p_.rates;
+  a.latency_jitter_s = p_.latency_jitter_s;
   return std::make_unique<AirtimeModel>(ctx, a, name());
 }
 

@@ -31,7 +31,8 @@ namespace dtsim::network {
 
 struct WifiParams {
   bool airtime_fairness = false;
-  RateProcess rates;  ///< how the clients' rates change over time (rate_process.h)
+  RateProcess rates;            ///< how the clients' rates change over time (rate_process.h)
+  double latency_jitter_s = 0;  ///< per access hop, uniform in [0, this) (airtime.h)
 };
 
 class WifiSpec : public LinkModelSpec {

@@ -44,10 +44,10 @@ struct Send {
 
 /** Finish time (s) of each send, all started at 0 on a cell of `rates` with model `spec`. */
 std::vector<double> run(const std::vector<double>& rates, std::shared_ptr<LinkModelSpec> spec,
-                        const std::vector<Send>& sends) {
+                        const std::vector<Send>& sends, uint64_t seed = 1) {
   Topology t = cell(rates);
   topologies::Router router(t);
-  Simulator sim;
+  Simulator sim(seed);
   LinkModelSpecs links{{"radio", spec}};
   FlowCommModel comm(sim, t, router, {}, links);
   std::vector<double> done(sends.size(), -1);
@@ -156,6 +156,19 @@ TEST(Wifi, ClientToClientUsesTheAirtimeTwice) {
   // x (1 / 1e8 + 1 / 1e8) <= 1, x = 5e7 B/s; 1e8 B take 2 s after L = 2 ms (two access links).
   auto done = run({1e8, 1e8}, wifi(false), {{1, 2, 1e8}});
   EXPECT_NEAR(done[0], kL + 2.0, kTolS);
+}
+
+TEST(NrCell, LatencyJitterIsSeededAndBounded) {
+  // One upload of 1e7 B at 1e8 B/s: L + 0.1 s, plus a jitter in [0, 5 ms) on its one access
+  // hop; the same seed gives the same draw, another seed (almost surely) another.
+  NrCellParams p;
+  p.latency_jitter_s = 0.005;
+  auto spec = std::make_shared<NrCellSpec>(p);
+  const double a = run({1e8}, spec, {{1, 0, 1e7}}, 3)[0];
+  EXPECT_GE(a, kL + 0.1);
+  EXPECT_LT(a, kL + 0.1 + 0.005);
+  EXPECT_EQ(run({1e8}, spec, {{1, 0, 1e7}}, 3)[0], a);
+  EXPECT_NE(run({1e8}, spec, {{1, 0, 1e7}}, 4)[0], a);
 }
 
 }  // namespace
