@@ -22,7 +22,10 @@ FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology
   std::map<std::string, int> index;
   for (const auto& [cls, spec] : links) {
     index[cls] = static_cast<int>(models_.size());
-    models_.push_back(spec->make());
+    LinkModelContext ctx{&topo_, cls, {}, &host_, &sim_};
+    for (uint32_t ch = 0; ch < topo_.channel_count(); ++ch)
+      if (topo_.channel_exists(ch) && topo_.channel_class(ch) == cls) ctx.channels.push_back(ch);
+    models_.push_back(spec->make(ctx));
   }
   channel_model_.assign(topo_.channel_count(), -1);
   for (uint32_t ch = 0; ch < topo_.channel_count(); ++ch) {
@@ -43,15 +46,35 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
     fabric_.start_flow(path, bytes, std::move(done));
     return;
   }
-  const TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
+  TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
   FlowTerms terms;
   terms.weight = std::numeric_limits<double>::infinity();
   for (int m : on_path) {
+    info.channels = path.channels;
     const TransferTerms t = models_[m]->on_start(info);
     terms.bound_bytes_per_s = std::min(terms.bound_bytes_per_s, t.bound_bytes_per_s);
     terms.weight = std::min(terms.weight, t.weight);
     path.latency += t.extra_latency;
+    for (const ConstraintUse& u : t.uses) {
+      // One of the path's channels: scale its coefficient; else a shared medium, each once
+      // (two hops through one access point's airtime add up).
+      auto ch = std::find(path.channels.begin(), path.channels.end(), u.constraint);
+      if (ch != path.channels.end()) {
+        terms.coefficients.resize(path.channels.size(), 1.0);
+        terms.coefficients[ch - path.channels.begin()] *= u.coefficient;
+        continue;
+      }
+      auto e =
+          std::find(terms.extra_constraints.begin(), terms.extra_constraints.end(), u.constraint);
+      if (e == terms.extra_constraints.end()) {
+        terms.extra_constraints.push_back(u.constraint);
+        terms.extra_coefficients.push_back(u.coefficient);
+      } else {
+        terms.extra_coefficients[e - terms.extra_constraints.begin()] += u.coefficient;
+      }
+    }
   }
+  info.channels = {};
   fabric_.start_flow(
       path, bytes,
       [this, info, on_path = std::move(on_path), done = std::move(done)] {

@@ -29,8 +29,10 @@ struct CollectiveOptions {
 
 class FlowCommModel : public simcore::CommModel {
  public:
-  /** `links`: the link classes that have a model (TCP over the WAN, ...); each gets a fresh
-   *  model for this simulation. */
+  /** `links`: the link classes that have a model (TCP over the WAN, a radio cell, ...); each
+   *  gets a fresh model for this simulation, made with the channels of its class, the fabric as
+   *  its MediumHost and the simulator (its events and seeded random streams).
+   *  Errors: ConfigError from a model's make() (links that do not suit it). */
   FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
                 const topologies::Router& router, CollectiveOptions options = {},
                 const LinkModelSpecs& links = {});
@@ -63,6 +65,23 @@ class FlowCommModel : public simcore::CommModel {
   const topologies::Router& router_;
   CollectiveOptions options_;
   FlowFabric fabric_;
+  /** The fabric as the link models see it (their own constraints). */
+  class Host : public MediumHost {
+   public:
+    explicit Host(FlowFabric& f) : f_(f) {}
+    uint32_t add_constraint(double capacity) override { return f_.add_constraint(capacity); }
+    void set_capacity(uint32_t c, double capacity) override {
+      f_.set_channel_capacity(c, capacity);
+    }
+    void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                     double new_coefficient, double weight) override {
+      f_.update_uses(channel, constraint, old_coefficient, new_coefficient, weight);
+    }
+
+   private:
+    FlowFabric& f_;
+  };
+  Host host_{fabric_};
   std::vector<std::unique_ptr<LinkModel>> models_;
   std::vector<int> channel_model_;  ///< per channel: index into models_, or -1 (plain)
   uint64_t next_id_ = 0;

@@ -41,9 +41,20 @@ void FlowFabric::start_multicast(std::span<const topologies::Path> paths, double
 void FlowFabric::start(std::span<const uint32_t> channels, Time latency, double bytes,
                        std::function<void()> done, const FlowTerms& terms) {
   DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
+  DTSIM_ASSERT(terms.extra_constraints.size() == terms.extra_coefficients.size(),
+               "extra constraints and coefficients differ in number");
   ++flows_started_;
-  const uint32_t f =
-      solver_.add_variable(channels, terms.coefficients, terms.weight, terms.bound_bytes_per_s);
+  uint32_t f = 0;
+  if (terms.extra_constraints.empty()) {
+    f = solver_.add_variable(channels, terms.coefficients, terms.weight, terms.bound_bytes_per_s);
+  } else {  // the path's channels, then the shared media
+    std::vector<uint32_t> all(channels.begin(), channels.end());
+    std::vector<double> coef = terms.coefficients;
+    coef.resize(all.size(), 1.0);
+    all.insert(all.end(), terms.extra_constraints.begin(), terms.extra_constraints.end());
+    coef.insert(coef.end(), terms.extra_coefficients.begin(), terms.extra_coefficients.end());
+    f = solver_.add_variable(all, coef, terms.weight, terms.bound_bytes_per_s);
+  }
   if (f >= flows_.size()) {
     flows_.resize(f + 1);
     done_.resize(f + 1);
@@ -121,6 +132,31 @@ void FlowFabric::set_channel_capacity(uint32_t channel, double bw_bytes_per_s) {
   arm_completion_event();
 }
 
+uint32_t FlowFabric::add_constraint(double capacity) {
+  carried_.push_back(0.0);
+  return solver_.add_constraint(capacity);
+}
+
+void FlowFabric::update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                             double new_coefficient, double weight) {
+  auto update = [&](uint32_t f) {
+    const auto cs = solver_.constraints(f);
+    if (std::find(cs.begin(), cs.end(), channel) == cs.end()) return;
+    const auto it = std::find(cs.begin(), cs.end(), constraint);
+    if (it == cs.end()) return;
+    const uint32_t h = static_cast<uint32_t>(it - cs.begin());
+    const double a = solver_.coefficient(f, h) - old_coefficient + new_coefficient;
+    solver_.set_coefficient_and_weight(f, h, a, weight);
+  };
+  const auto row = solver_.row(channel);
+  const std::vector<uint32_t> running(row.begin(), row.end());
+  for (uint32_t f : running) update(f);
+  for (const auto& [at, waiting] : arrivals_)
+    for (uint32_t f : waiting) update(f);
+  solve();
+  arm_completion_event();
+}
+
 void FlowFabric::arm_completion_event() {
   // Every re-solve that changes a flow's rate pushes a new entry and leaves the old one stale;
   // when stale entries outnumber live flows 3 to 1, rebuild the heap from the live entries so
@@ -183,7 +219,7 @@ void FlowFabric::on_completions() {
 
 std::vector<simcore::LinkClassUsage> FlowFabric::usage() const {
   std::map<std::string, simcore::LinkClassUsage> by_class;
-  for (uint32_t c = 0; c < solver_.constraint_count(); ++c) {
+  for (uint32_t c = 0; c < topo_.channel_count(); ++c) {
     if (!topo_.channel_exists(c)) continue;
     auto& u = by_class[topo_.channel_class(c)];
     u.link_class = topo_.channel_class(c);

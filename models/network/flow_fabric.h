@@ -59,6 +59,10 @@ struct FlowTerms {
   double bound_bytes_per_s = MaxMinSolver::kUnbounded;  ///< >= 0: upper bound on its rate
   /** Channel bytes per payload byte on each channel of the path (> 0); empty: all 1. */
   std::vector<double> coefficients;
+  /** Constraints beyond the path's channels (from `add_constraint`: a cell's airtime), each
+   *  once and none a channel of the path, with their coefficients (> 0), one per entry. */
+  std::vector<uint32_t> extra_constraints;
+  std::vector<double> extra_coefficients;
 };
 
 class FlowFabric {
@@ -91,6 +95,22 @@ class FlowFabric {
    * Units: bytes per second. Errors: InternalError on a capacity out of range.
    */
   void set_channel_capacity(uint32_t channel, double bw_bytes_per_s);
+  /**
+   * Adds a constraint that is no channel (a shared medium: a radio cell's airtime), of
+   * `capacity` (finite, >= 0) in its own unit; flows use it through FlowTerms'
+   * extra_constraints. Its id follows the channels' (>= topology.channel_count()); its capacity
+   * changes with `set_channel_capacity` like a channel's. It is not in `usage()`.
+   */
+  uint32_t add_constraint(double capacity);
+  /**
+   * For every flow (sharing bandwidth or still paying its latency) that crosses `channel` and
+   * uses `constraint`: adds `new_coefficient - old_coefficient` to its coefficient on
+   * `constraint` (so a flow charged twice, up and down one access point, keeps its other part)
+   * and sets its weight to `weight`; then re-solves. (A radio client whose rate changed.)
+   * Errors: InternalError (assertion) on a resulting coefficient or a weight not > 0.
+   */
+  void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
+                   double new_coefficient, double weight);
 
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;

@@ -228,7 +228,7 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
        "topology has class 'wna'; did you mean 'wan'?"},
       {"network.links.wan.model=wan_tpc",
        "<--set network.links.wan.model=wan_tpc>: error: network.links.wan.model: expected one of "
-       "wan_tcp; did you mean 'wan_tcp'; got \"wan_tpc\""},
+       "wan_tcp, 5g, wifi, ethernet; did you mean 'wan_tcp'; got \"wan_tpc\""},
       {"network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}",
        "<--set network.links.wan={model: wan_tcp, congestion_control: bbr, loss: 0.2}>: error: "
        "network.links.wan: loss: BBR's model (rate = capacity x (1 - p)) holds below 15% loss; "
@@ -272,6 +272,102 @@ TEST_F(CliTest, ATransformerStepTooLargeToBuildIsRefusedWithItsEstimate) {
                        "17 GiB), more than the limit of 6.4e+07"),
             std::string::npos)
       << r.err;
+}
+
+TEST_F(CliTest, TheAnalyticalBackEndRefusesLinkModelsItDoesNotPrice) {
+  // It prices wan_tcp's steady bound (validation/cases/wan_tcp_*.yaml agree on both back-ends);
+  // a radio cell's share depends on the other transfers: refused at the model's key, not ignored.
+  const std::string s = test::kSource + "/validation/scenarios/edge_cell_4_clients.yaml";
+  Result r = dtsim("run '" + s + "' -q --set network.model=analytical");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("error: network.links.radio: the analytical back-end does not price the "
+                       "'5g' link model (only wan_tcp's steady bound); use network.model: flow"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliTest, EdgeCellBadInputIsAnErrorAtTheKey) {
+  // validation/scenarios/edge_cell_4_clients.yaml: an edge_cell topology (cell `cell0`, access
+  // class `radio` with a 5g model); validation/scenarios/wan_tcp_transfer.yaml: class `wan`
+  // joins two accelerators.
+  const std::string s = test::kSource + "/validation/scenarios/edge_cell_4_clients.yaml";
+  const std::string w = test::kSource + "/validation/scenarios/wan_tcp_transfer.yaml";
+  struct Case {
+    std::string scenario, set, err;
+  };
+  const std::vector<Case> cases = {
+      {s, "cluster.topology.clients=[{cell: cel0, rate: 100Mbps}]",
+       "<--set cluster.topology.clients=[{cell: cel0, rate: 100Mbps}]>: error: "
+       "cluster.topology.clients[0].cell: the client is attached to no cell: no cell is named "
+       "'cel0'; did you mean 'cell0'?"},
+      {s, "cluster.topology.clients=[{cell: gnb7, rate: 100Mbps}]",
+       "<--set cluster.topology.clients=[{cell: gnb7, rate: 100Mbps}]>: error: "
+       "cluster.topology.clients[0].cell: the client is attached to no cell: no cell is named "
+       "'gnb7' (cells: cell0)"},
+      {s, "cluster.topology.clients=[{cell: cell0, rate: 0Mbps}]",
+       "<--set cluster.topology.clients=[{cell: cell0, rate: 0Mbps}]>: error: "
+       "cluster.topology.clients[0].rate: expected a positive rate; got \"0Mbps\""},
+      {s, "network.links.radio={model: 5g, duplex: tdd, tdd_pattern: DDDSD}",
+       "<--set network.links.radio={model: 5g, duplex: tdd, tdd_pattern: DDDSD}>: error: "
+       "network.links.radio.tdd_pattern: \"DDDSD\" has no U slot: the uplink would get no "
+       "airtime"},
+      {s, "network.links.radio={model: 5g, tdd_pattern: DDDSU}",
+       "<--set network.links.radio={model: 5g, tdd_pattern: DDDSU}>: error: "
+       "network.links.radio.tdd_pattern: needs duplex: tdd (FDD has no slot pattern)"},
+      {s, "network.links.radio={model: ethernet, mtu: 40B}",
+       "<--set network.links.radio={model: ethernet, mtu: 40B}>: error: "
+       "network.links.radio.mtu: expected more than 68 B and at most 9216 B; got 40 B"},
+      {w, "network.links.wan={model: wifi}",
+       "<--set network.links.wan={model: wifi}>: error: network.links.wan: link class 'wan' "
+       "(model wifi): link site_a - site_b must join a client (an accelerator) to a cell (a "
+       "base station or access point, not an accelerator)"},
+  };
+  for (const auto& c : cases) {
+    Result r = dtsim("run '" + c.scenario + "' -q --set '" + c.set + "'");
+    EXPECT_EQ(r.status, 2) << c.set;
+    EXPECT_EQ(r.err, c.err + "\n") << c.set;
+  }
+}
+
+TEST_F(CliTest, RateTraceBadInputIsAnErrorAtItsRow) {
+  // validation/scenarios/edge_cell_4_clients.yaml with a wifi model whose rate trace is bad.
+  const std::string s = test::kSource + "/validation/scenarios/edge_cell_4_clients.yaml";
+  struct Case {
+    std::string text, err;  // err after "<trace>:"
+  };
+  const std::vector<Case> cases = {
+      {"0s 100Mbps\n2s 50Mbps\n1s 10Mbps\n",
+       "3:1: error: times must increase: \"1s\" is not after the row before"},
+      {"0s 100Mbps\n1s -5Mbps\n", "2:4: error: expected a rate >= 0; got \"-5Mbps\""},
+      {"# a comment\n  0s   fast\n",
+       "2:8: error: expected a rate with a unit, e.g. \"100Mbps\"; got \"fast\""},
+      {"-1s 100Mbps\n", "1:1: error: expected a time >= 0; got \"-1s\""},
+  };
+  for (const auto& c : cases) {
+    const std::string trace = path("rates.trace");
+    test::write(trace, c.text);
+    Result r = dtsim("run '" + s +
+                     "' -q --set 'network.links.radio={model: wifi, rate_trace: " + trace + "}'");
+    EXPECT_EQ(r.status, 2) << c.text;
+    EXPECT_EQ(r.err, trace + ":" + c.err + "\n") << c.text;
+  }
+  // Empty (comments only): at the key.
+  const std::string empty = path("empty.trace");
+  test::write(empty, "# nothing yet\n\n");
+  const std::string set = "network.links.radio={model: 5g, rate_trace: " + empty + "}";
+  Result r = dtsim("run '" + s + "' -q --set '" + set + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set " + set + ">: error: network.links.radio.rate_trace: '" + empty +
+                       "' has no (time, rate) rows\n");
+  // A Markov chain whose row does not sum to 1: at the key.
+  const std::string m =
+      "network.links.radio={model: 5g, markov: {states: [1, 0.5], transitions: [[0.5, 0.4], [1, "
+      "0]], dwell: 100ms}}";
+  r = dtsim("run '" + s + "' -q --set '" + m + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set " + m +
+                       ">: error: network.links.radio.markov: "
+                       "transitions[0]: expected probabilities summing to 1; got 0.9\n");
 }
 
 }  // namespace

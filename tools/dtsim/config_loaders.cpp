@@ -1,12 +1,14 @@
 #include "tools/dtsim/config_loaders.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
-#include <fmt/format.h>
-
 #include "tools/dtsim/topology_presets.h"
 #include "topologies/builders.h"
+#include "topologies/edge_cell.h"
 #include "topologies/presets.h"
 
 namespace dtsim::cli {
@@ -124,14 +126,54 @@ Topology load_explicit(const ConfigNode& n) {
   return t;
 }
 
+/** `builder: edge_cell` (topologies/edge_cell.h): a server, a backhaul, cells and clients. */
+Topology load_edge_cell(const ConfigNode& n) {
+  n.check_keys({"builder", "name", "description", "backhaul", "cells", "clients"});
+  topologies::EdgeCellParams p;
+  p.backhaul = load_link_spec(n["backhaul"]);
+  std::vector<std::string> names;
+  for (const auto& c : n["cells"].items()) {
+    c.check_keys({"name", "uplink", "access"});
+    topologies::EdgeCellParams::Cell cell;
+    cell.name = c["name"].str();
+    if (std::find(names.begin(), names.end(), cell.name) != names.end())
+      c["name"].fail(fmt::format("duplicate cell name '{}'", cell.name));
+    names.push_back(cell.name);
+    cell.uplink = load_link_spec(c["uplink"]);
+    cell.access = load_link_spec(c["access"], /*need_bandwidth=*/false);
+    p.cells.push_back(std::move(cell));
+  }
+  for (const auto& c : n["clients"].items()) {
+    c.check_keys({"cell", "rate", "downlink_rate", "count"});
+    topologies::EdgeCellParams::Client cl;
+    const ConfigNode cell = c["cell"];
+    cl.cell = cell.str();
+    if (std::find(names.begin(), names.end(), cl.cell) == names.end()) {
+      std::string msg =
+          fmt::format("the client is attached to no cell: no cell is named '{}'", cl.cell);
+      if (auto d = did_you_mean(cl.cell, names))
+        msg += fmt::format("; did you mean '{}'?", *d);
+      else
+        msg += fmt::format(" (cells: {})", fmt::join(names, ", "));
+      cell.fail(msg);
+    }
+    cl.uplink_bytes_per_s = c["rate"].rate();  // rate(): positive and finite
+    cl.downlink_bytes_per_s =
+        c.has("downlink_rate") ? c["downlink_rate"].rate() : cl.uplink_bytes_per_s;
+    const int count = c.has("count") ? static_cast<int>(c["count"].integer(1, 1 << 20)) : 1;
+    for (int k = 0; k < count; ++k) p.clients.push_back(cl);
+  }
+  return topologies::build_edge_cell(p);
+}
+
 }  // namespace
 
 Topology load_topology(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   if (!n.has("builder")) return load_explicit(n);
-  std::string b =
-      n["builder"].choice({"switch", "ring", "fully_connected", "torus", "nvswitch_node",
-                           "rail_optimized_fat_tree", "ub_supernode", "nvl72", "dgx_superpod"});
+  std::string b = n["builder"].choice({"switch", "ring", "fully_connected", "torus",
+                                       "nvswitch_node", "rail_optimized_fat_tree", "ub_supernode",
+                                       "nvl72", "dgx_superpod", "edge_cell"});
   try {
     if (b == "switch" || b == "ring" || b == "fully_connected") {
       n.check_keys({"builder", "name", "description", "endpoints", "link"});
@@ -169,6 +211,7 @@ Topology load_topology(const ConfigNode& ref) {
       u.rdma_uplink = load_link_spec(n["rdma_uplink"], /*need_bandwidth=*/false);
       return topologies::build_ub_supernode(u);
     }
+    if (b == "edge_cell") return load_edge_cell(n);
     if (b == "nvl72") {
       n.check_keys({"builder", "name", "description", "racks", "gpus_per_rack", "nvlink", "pcie",
                     "nic", "spine", "spines"});

@@ -47,7 +47,16 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
-    if (auto l = net->get("links")) s.links = load_link_models(*l, s.topology);
+    if (auto l = net->get("links")) {
+      s.links = load_link_models(*l, s.topology);
+      // The analytical back-end prices a model's steady bound; one that has none says so here.
+      if (s.network_model == "analytical")
+        for (const auto& [cls, spec] : s.links) try {
+            (void)spec->steady_bound_bytes_per_s(network::TransferInfo{});
+          } catch (const ConfigError& e) {
+            (*l)[cls].fail(e.message());
+          }
+    }
   }
   if (auto run = root.get("run")) {
     run->check_keys({"seed"});

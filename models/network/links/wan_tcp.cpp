@@ -106,7 +106,9 @@ class WanTcpModel : public LinkModel {
 
 }  // namespace
 
-std::unique_ptr<LinkModel> WanTcpSpec::make() const { return std::make_unique<WanTcpModel>(p_); }
+std::unique_ptr<LinkModel> WanTcpSpec::make(const LinkModelContext&) const {
+  return std::make_unique<WanTcpModel>(p_);
+}
 
 double WanTcpSpec::steady_bound_bytes_per_s(const TransferInfo& t) const {
   return p_.streams * stream_rate(p_, t);

@@ -57,7 +57,7 @@ class WanTcpSpec : public LinkModelSpec {
  public:
   explicit WanTcpSpec(WanTcpParams p) : p_(p) { p_.validate(); }
   std::string name() const override { return "wan_tcp"; }
-  std::unique_ptr<LinkModel> make() const override;
+  std::unique_ptr<LinkModel> make(const LinkModelContext& ctx) const override;
   /** streams x the per-stream rate (warm connections: no slow start). */
   double steady_bound_bytes_per_s(const TransferInfo& t) const override;
   const WanTcpParams& params() const { return p_; }

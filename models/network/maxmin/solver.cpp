@@ -116,6 +116,40 @@ void MaxMinSolver::disable(uint32_t v) {
   }
 }
 
+void MaxMinSolver::set_coefficient_and_weight(uint32_t v, uint32_t h, double coefficient,
+                                              double weight) {
+  DTSIM_ASSERT(coefficient > 0 && std::isfinite(coefficient),
+               "max-min coefficient not finite, > 0");
+  DTSIM_ASSERT(weight > 0 && std::isfinite(weight), "max-min weight not finite, > 0");
+  Variable& x = vars_[v];
+  DTSIM_ASSERT(h < x.len, "max-min coefficient index beyond the variable's constraints");
+  // Take the variable off its rows' counts of non-unit entries; put it back once changed.
+  if (x.enabled && x.general)
+    for (uint32_t k = 0; k < x.len; ++k)
+      if (!unit_on(v, k)) --non_unit_[cnst_pool_[x.off + k]];
+  if (v >= terms_.size()) terms_.resize(v + 1);  // default terms until now
+  Terms& t = terms_[v];
+  if (x.unit_coefficients) {  // coefficient storage, every entry 1
+    if (x.len > t.coef_cap) {
+      t.coef_off = static_cast<uint32_t>(coef_pool_.size());
+      t.coef_cap = x.len;
+      coef_pool_.resize(coef_pool_.size() + x.len);
+    }
+    std::fill_n(coef_pool_.begin() + t.coef_off, x.len, 1.0);
+    x.unit_coefficients = false;
+  }
+  coef_pool_[t.coef_off + h] = coefficient;
+  t.weight = weight;
+  if (x.enabled && !x.general) ++general_vars_;
+  x.general = true;
+  if (x.enabled)
+    for (uint32_t k = 0; k < x.len; ++k) {
+      const uint32_t c = cnst_pool_[x.off + k];
+      if (!unit_on(v, k)) ++non_unit_[c];
+      dirty_.push_back(c);
+    }
+}
+
 void MaxMinSolver::release(uint32_t v) {
   DTSIM_ASSERT(!vars_[v].enabled, "released an enabled max-min variable");
   free_vars_.push_back(v);

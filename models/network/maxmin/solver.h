@@ -97,6 +97,12 @@ class MaxMinSolver {
   void enable(uint32_t v);
   /** Takes the variable off its rows (its value drops to 0); its constraints get re-solved. */
   void disable(uint32_t v);
+  /**
+   * Changes variable v's coefficient on the h-th constraint of `constraints(v)` to `coefficient`
+   * (> 0, finite) and its weight to `weight` (> 0, finite), enabled or not (a radio client whose
+   * rate changed); the next solve redoes its component.
+   */
+  void set_coefficient_and_weight(uint32_t v, uint32_t h, double coefficient, double weight);
   /** Frees a disabled variable's id for reuse. */
   void release(uint32_t v);
 
