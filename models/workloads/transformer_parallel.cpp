@@ -1,6 +1,9 @@
 #include "models/workloads/transformer_parallel.h"
 
 #include "models/workloads/gradient_buckets.h"
+#include "models/workloads/transformer_memory.h"
+#include "models/workloads/transformer_placement.h"
+#include "models/workloads/transformer_validation.h"
 
 #include <algorithm>
 #include <exception>
@@ -24,25 +27,6 @@ using namespace dtsim::simcore;
 
 namespace {
 
-/** The dimensions of a placement order such as "tp-dp-pp", innermost first.
- *  Errors: ConfigError unless it is a permutation of tp, dp and pp. */
-std::vector<std::string_view> placement_order(std::string_view order) {
-  std::vector<std::string_view> dims;
-  size_t begin = 0;
-  while (begin <= order.size()) {
-    size_t end = order.find('-', begin);
-    if (end == std::string_view::npos) end = order.size();
-    dims.push_back(order.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  std::vector<std::string_view> sorted = dims;
-  std::sort(sorted.begin(), sorted.end());
-  if (sorted != std::vector<std::string_view>{"dp", "pp", "tp"})
-    throw ConfigError(fmt::format("placement order '{}' must name tp, dp and pp once each, innermost "
-                                  "first (e.g. tp-dp-pp)", order));
-  return dims;
-}
-
 /** The concatenation of `parts` with one allocation (op names are built millions of times). */
 std::string cat(std::initializer_list<std::string_view> parts) {
   size_t n = 0;
@@ -53,71 +37,15 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-/** Layers of each model chunk in pipeline order, pp x virtual_stages of them: model chunk
- *  j pp + s is chunk j of pipeline rank s. `stage_layers` when given, else an even split. */
-std::vector<int> chunk_layers(const TransformerParams& p) {
-  if (!p.stage_layers.empty()) return p.stage_layers;
-  const int chunks = p.pp * p.virtual_stages;
-  return std::vector<int>(chunks, p.model.layers / chunks);
-}
-
-/** The (global) layer indices pipeline rank `stage` holds, over all its chunks. */
-std::vector<int> stage_layer_ids(const TransformerParams& p, int stage) {
-  const std::vector<int> sizes = chunk_layers(p);
-  std::vector<int> ids;
-  int begin = 0;
-  for (size_t k = 0; k < sizes.size(); begin += sizes[k], ++k)
-    if (static_cast<int>(k) % p.pp == stage)
-      for (int i = 0; i < sizes[k]; ++i) ids.push_back(begin + i);
-  return ids;
-}
-
-/** Weights one rank holds of layer `l`: the dense part split over TP, the routed experts over
- *  EP (over TP too when ep = 1). */
-struct LayerShare {
-  double dense = 0, experts = 0;
-};
-LayerShare layer_share(const TransformerConfig& m, const TransformerParams& p, int l) {
-  const double routed = static_cast<double>(m.routed_expert_params(l));
-  // Redundant copies (EPLB) add their weights to the ranks that hold them: (E + R) / ep each.
-  const double slots = m.moe.routed_experts + p.moe.redundant_experts;
-  const double held = m.is_moe_layer(l) ? routed * slots / m.moe.routed_experts : 0;
-  return {(static_cast<double>(m.layer_params(l)) - routed) / p.tp, held / (p.ep * p.tp)};
-}
-
-/** Parameters one rank of pipeline stage `stage` holds: its layers, the embedding on the first
- *  stage, the LM head and final norm on the last; split over TP (and the experts over EP). */
-LayerShare stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
-  LayerShare sum;
-  for (int l : stage_layer_ids(p, stage)) {
-    LayerShare x = layer_share(m, p, l);
-    sum.dense += x.dense;
-    sum.experts += x.experts;
-  }
-  if (stage == 0) sum.dense += static_cast<double>(m.embedding_params()) / p.tp;
-  if (stage == p.pp - 1) sum.dense += static_cast<double>(m.lm_head_params() + m.hidden) / p.tp;
-  return sum;
-}
-
-struct Coord {
-  int t, d, p;
-};
+using Coord = RankCoord;
 
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate) {
-    // Strides of the placement order, innermost first ("tp-dp-pp": 1, tp, tp dp).
-    int stride = 1;
-    for (std::string_view dim : placement_order(p.order)) {
-      int& s = dim == "tp" ? stride_t_ : dim == "dp" ? stride_d_ : stride_p_;
-      s = stride;
-      stride *= dim == "tp" ? inner() : dim == "dp" ? p.dp : p.pp;
-    }
-  }
+      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate), at_(rank_placement(p)) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
-  int rank(int t, int d, int pp) const { return t * stride_t_ + d * stride_d_ + pp * stride_p_; }
+  int rank(int t, int d, int pp) const { return at_.rank(t, d, pp); }
   int inner() const { return p_.tp * p_.sp; }
 
   void build_rank(const Coord& c);
@@ -179,7 +107,7 @@ class Builder {
   // Ops go to w_'s ranks, strings to the builder's private table (ranks built in parallel share
   // no table); every rank of a pipeline stage repeats its stage's name sequence.
   ProgramBuilder b_;
-  int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
+  RankPlacement at_;
   std::unordered_map<int32_t, std::vector<double>> row_sums_;
 };
 
@@ -625,105 +553,7 @@ constexpr double kBytesPerOp = 160;
 
 Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   const TransformerConfig& m = p.model;
-  placement_order(p.order);  // validates it
-  if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1 || p.ep < 1)
-    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}, ep {}",
-                                  p.dp, p.tp, p.pp, p.sp, p.ep));
-  if (p.ep > 1) {
-    if (!m.moe.enabled())
-      throw ConfigError(fmt::format("ep ({}) needs a mixture-of-experts model; '{}' is dense", p.ep, m.name));
-    if (p.dp % p.ep != 0)
-      throw ConfigError(fmt::format("ep ({}) must divide dp ({}): expert parallelism splits the "
-                                    "data-parallel ranks", p.ep, p.dp));
-    if (p.tp > 1)
-      throw ConfigError(fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) is not "
-                                    "modelled; use ep with tp = 1, or tp with ep = 1", p.ep, p.tp));
-    if (p.zero_stage == 3)
-      throw ConfigError(fmt::format("ZeRO-3 with expert parallelism (ep {}) is not modelled; use "
-                                    "ZeRO-0, 1 or 2", p.ep));
-  }
-  if (m.moe.enabled()) {
-    if (p.moe.redundant_experts < 0 || (p.moe.redundant_experts > 0 && p.ep == 1))
-      throw ConfigError(fmt::format("redundant_experts ({}) needs ep > 1 (got ep {}) and must be >= 0",
-                                    p.moe.redundant_experts, p.ep));
-    const int slots = m.moe.routed_experts + p.moe.redundant_experts;
-    if (slots % p.ep != 0)
-      throw ConfigError(p.moe.redundant_experts == 0
-                            ? fmt::format("the routed experts ({}) must be a multiple of ep ({})",
-                                          m.moe.routed_experts, p.ep)
-                            : fmt::format("the routed experts ({}) plus redundant copies ({}) = {} must "
-                                          "be a multiple of ep ({})", m.moe.routed_experts,
-                                          p.moe.redundant_experts, slots, p.ep));
-    if (m.moe.top_k < 1 || m.moe.top_k > m.moe.routed_experts)
-      throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})",
-                                    m.moe.top_k, m.moe.routed_experts));
-  }
-  if (p.sp > 1 && p.tp > 1)
-    throw ConfigError(fmt::format("Ulysses sequence parallelism (sp {}) with tensor parallelism (tp {}) "
-                                  "is not modelled; use one of them", p.sp, p.tp));
-  if (p.sp > 1 && (m.heads % p.sp != 0 || p.seq_len % p.sp != 0))
-    throw ConfigError(fmt::format("Ulysses: sp ({}) must divide the heads ({}) and seq_len ({})",
-                                  p.sp, m.heads, p.seq_len));
-  if (p.virtual_stages < 1)
-    throw ConfigError(fmt::format("virtual_stages must be >= 1; got {}", p.virtual_stages));
-  if (!p.stage_layers.empty()) {
-    if (static_cast<int>(p.stage_layers.size()) != p.pp)
-      throw ConfigError(fmt::format("stage_layers has {} entries but pp is {}",
-                                    p.stage_layers.size(), p.pp));
-    int64_t sum = 0;
-    for (size_t s = 0; s < p.stage_layers.size(); ++s) {
-      if (p.stage_layers[s] < 1)
-        throw ConfigError(fmt::format("stage_layers[{}] must be >= 1; got {}", s, p.stage_layers[s]));
-      sum += p.stage_layers[s];
-    }
-    if (sum != m.layers)
-      throw ConfigError(fmt::format("stage_layers sum to {} but the model has {} layers", sum,
-                                    m.layers));
-    if (p.virtual_stages > 1)
-      throw ConfigError(fmt::format("stage_layers with virtual_stages ({}) > 1 is not modelled",
-                                    p.virtual_stages));
-  } else if (m.layers % p.pp != 0) {
-    throw ConfigError(fmt::format("layers ({}) must be a multiple of pp ({})", m.layers, p.pp));
-  }
-  if (p.virtual_stages > 1) {
-    const int v = p.virtual_stages;
-    if (p.pp < 2)
-      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs pp >= 2; got pp {}", v, p.pp));
-    if (p.schedule != PipelineSchedule::kOneFOneB)
-      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs the 1f1b schedule", v));
-    if (m.layers % (p.pp * v) != 0)
-      throw ConfigError(fmt::format("layers ({}) must be a multiple of pp x virtual_stages "
-                                    "({} x {} = {})", m.layers, p.pp, v, p.pp * v));
-    const int64_t per_replica = static_cast<int64_t>(p.dp) * p.micro_batch;
-    if (p.global_batch > 0 && p.global_batch % per_replica == 0 &&
-        (p.global_batch / per_replica) % p.pp != 0)
-      throw ConfigError(fmt::format(
-          "virtual_stages ({}) > 1: the micro-batches per pipeline, global_batch / (dp x "
-          "micro_batch) = {} / ({} x {}) = {}, must be a multiple of pp ({})", v, p.global_batch,
-          p.dp, p.micro_batch, p.global_batch / per_replica, p.pp));
-  }
-  if (!p.overlap_grad_reduce && p.zero_stage == 3)
-    throw ConfigError("overlap_grad_reduce: false is modelled for ZeRO 0-2 (ZeRO-3 reduces each "
-                      "layer's gradients as its backward ends)");
-  if (m.heads % p.tp != 0)
-    throw ConfigError(fmt::format("heads ({}) must be a multiple of tp ({})", m.heads, p.tp));
-  if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
-    throw ConfigError(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
-  if (p.seq_len < 1 || p.micro_batch < 1)
-    throw ConfigError("seq_len and micro_batch must be >= 1");
-  if (p.global_batch < 1 || p.global_batch % (static_cast<int64_t>(p.dp) * p.micro_batch) != 0)
-    throw ConfigError(fmt::format("global_batch ({}) must be a positive multiple of dp x micro_batch "
-                                  "({} x {} = {})", p.global_batch, p.dp, p.micro_batch,
-                                  static_cast<int64_t>(p.dp) * p.micro_batch));
-  if (p.sequence_parallel && p.seq_len % p.tp != 0)
-    throw ConfigError(fmt::format("sequence parallelism: seq_len ({}) must be a multiple of tp ({})",
-                                  p.seq_len, p.tp));
-  if (p.zero_stage < 0 || p.zero_stage > 3)
-    throw ConfigError(fmt::format("ZeRO stage must be 0, 1, 2 or 3; got {}", p.zero_stage));
-  if (!(p.bucket_bytes > 0)) throw ConfigError("bucket size must be positive");
-  if (p.dtype != "fp32" && p.dtype != "tf32" && p.dtype != "bf16" && p.dtype != "fp16" &&
-      p.dtype != "fp8")
-    throw ConfigError(fmt::format("unknown dtype '{}' (expected fp32, tf32, bf16, fp16 or fp8)", p.dtype));
+  validate_transformer(p);
 
   Workload w;
   w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
@@ -732,11 +562,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   const std::vector<MoeLayerPlan> moe_plan =
       plan_moe(m, p.moe, p.ep, tokens_per_rank, w, &moe_summary);
   // Ranks in the build order: stages outermost, then DP, then the inner (TP or SP) index.
-  std::vector<Coord> coords;
-  coords.reserve(w.ranks.size());
-  for (int pp = 0; pp < p.pp; ++pp)
-    for (int d = 0; d < p.dp; ++d)
-      for (int t = 0; t < p.tp * p.sp; ++t) coords.push_back({t, d, pp});
+  const std::vector<Coord> coords = build_order(p);
   // Pass 1, serial: every rank's communicators and streams, in build order (so their ids do not
   // depend on how many threads build).
   {
@@ -821,94 +647,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     builders[k]->program().publish_strings(ranks);
   }
 
-  if (info) {
-    const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
-    info->params = m.total_params();
-    info->micro_batches = mbs;
-    info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
-    // Model FLOPs count the work the step does: routed-expert work of dropped tokens (capacity
-    // factor) is not done, so it is not counted.
-    double dropped_flops_per_token = 0;
-    for (int l = 0; l < m.layers; ++l)
-      if (m.is_moe_layer(l))
-        dropped_flops_per_token += (1.0 - moe_plan[static_cast<size_t>(l)].kept_fraction) * 2.0 *
-                                   m.moe.top_k * static_cast<double>(m.routed_expert_size());
-    info->model_flops =
-        3.0 * info->tokens * (m.forward_flops_per_token(p.seq_len) - dropped_flops_per_token);
-    info->moe = moe_summary;
-    // Per stage: its layers (+ embedding, + LM head) and the activations of the micro-batches in
-    // flight at its peak; the report keeps the most loaded stage (the first on a tie). With EP
-    // the routed experts are sharded over the dp / ep ranks holding the same experts.
-    // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
-    // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
-    const double s_local = static_cast<double>(p.seq_len) / p.sp;
-    const bool flash = p.attention == AttentionKernel::kFlash;
-    double per_layer = activation_bytes_per_layer(s_local, p.micro_batch, static_cast<double>(m.hidden),
-                                                  m.heads, p.tp, p.sequence_parallel, p.recompute,
-                                                  flash);
-    if (p.sp > 1 && p.recompute == Recompute::kNone && !flash) {
-      const double n = static_cast<double>(p.seq_len);
-      per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
-    }
-    // A MoE layer keeps the MoE block's activations instead of the dense MLP's.
-    auto layer_activations = [&](int l) {
-      if (!m.is_moe_layer(l)) return per_layer;
-      const MoeLayerPlan& plan = moe_plan[static_cast<size_t>(l)];
-      MoeActivationShape x;
-      x.tokens = tokens_per_rank;
-      x.hidden = static_cast<double>(m.hidden);
-      x.routed_dim = static_cast<double>(m.routed_dim());
-      x.expert_ffn = static_cast<double>(m.moe.expert_ffn_hidden);
-      x.experts = m.moe.routed_experts;
-      x.assignments = *std::max_element(plan.expert_tokens.begin(), plan.expert_tokens.end());
-      x.mlp_matrices = m.mlp_matrices;
-      x.shared_experts = m.moe.shared_experts;
-      x.tp = p.ep > 1 ? 1 : p.tp;
-      x.bigmac = m.moe.bigmac_dim > 0;
-      return per_layer + moe_activation_bytes(x, p.recompute) -
-             dense_mlp_activation_bytes(s_local, p.micro_batch, static_cast<double>(m.hidden), p.tp,
-                                        p.sequence_parallel, p.recompute);
-    };
-    auto model_states = [&](int s) {
-      const LayerShare params = stage_parameters(m, p, s);
-      if (p.ep == 1)
-        return model_state_bytes(params.dense + params.experts, p.zero_stage, p.dp * p.sp, p.grad_bytes);
-      MemoryBreakdown mem = model_state_bytes(params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
-      MemoryBreakdown experts =
-          model_state_bytes(params.experts, p.zero_stage, p.dp * p.sp / p.ep, p.grad_bytes);
-      mem.params += experts.params;
-      mem.grads += experts.grads;
-      mem.optimizer += experts.optimizer;
-      return mem;
-    };
-    const int v = p.virtual_stages;
-    for (int s = 0; s < p.pp; ++s) {
-      const std::vector<int> ids = stage_layer_ids(p, s);
-      const int layers = static_cast<int>(ids.size());
-      // Layers' activations of one micro-batch held at the peak: GPipe all m micro-batches;
-      // 1F1B pp - s - 1 warm-up forwards plus the one in progress; interleaved, the warm-up
-      // chunk forwards plus one, each chunk layers / v layers (stage 0: (v pp + pp - 1) chunks,
-      // Korthikanti et al. Sec. 4.2.3's 1 + (pp - 1)/(pp v) times pp micro-batches).
-      double held;
-      if (p.schedule == PipelineSchedule::kGpipe) {
-        held = static_cast<double>(mbs) * layers;
-      } else if (v == 1) {
-        held = static_cast<double>(std::min(p.pp - s, mbs)) * layers;
-      } else {
-        const int total = mbs * v;
-        const int chunks = mbs == p.pp ? total : std::min(2 * (p.pp - s - 1) + (v - 1) * p.pp + 1, total);
-        held = static_cast<double>(chunks) * layers / v;
-      }
-      double one_micro_batch = 0;
-      for (int l : ids) one_micro_batch += layer_activations(l);
-      MemoryBreakdown mem = model_states(s);
-      mem.activations = one_micro_batch * held / layers;
-      if (s == 0 || mem.total() > info->memory_first_stage.total()) {
-        info->memory_first_stage = mem;
-        info->activations_in_flight = held / layers;
-      }
-    }
-  }
+  if (info) *info = transformer_info(p, moe_plan, moe_summary);
   return w;
 }
 
