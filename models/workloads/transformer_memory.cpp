@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/workloads/memory_model.h"
+#include "models/workloads/pipeline_schedule.h"
 #include "models/workloads/transformer_placement.h"
 
 namespace dtsim::workloads {
@@ -81,17 +82,8 @@ TransformerInfo transformer_info(const TransformerParams& p,
     // 1F1B pp - s - 1 warm-up forwards plus the one in progress; interleaved, the warm-up
     // chunk forwards plus one, each chunk layers / v layers (stage 0: (v pp + pp - 1) chunks,
     // Korthikanti et al. Sec. 4.2.3's 1 + (pp - 1)/(pp v) times pp micro-batches).
-    double held;
-    if (p.schedule == PipelineSchedule::kGpipe) {
-      held = static_cast<double>(mbs) * layers;
-    } else if (v == 1) {
-      held = static_cast<double>(std::min(p.pp - s, mbs)) * layers;
-    } else {
-      const int total = mbs * v;
-      const int chunks =
-          mbs == p.pp ? total : std::min(2 * (p.pp - s - 1) + (v - 1) * p.pp + 1, total);
-      held = static_cast<double>(chunks) * layers / v;
-    }
+    const int chunks = peak_forwards_in_flight(p.schedule, p.pp, v, s, mbs);
+    const double held = static_cast<double>(chunks) * layers / v;
     double one_micro_batch = 0;
     for (int l : ids) one_micro_batch += layer_activations(l);
     MemoryBreakdown mem = model_states(s);

@@ -1,6 +1,7 @@
 #include "models/workloads/transformer_parallel.h"
 
 #include "models/workloads/gradient_buckets.h"
+#include "models/workloads/pipeline_schedule.h"
 #include "models/workloads/transformer_memory.h"
 #include "models/workloads/transformer_placement.h"
 #include "models/workloads/transformer_validation.h"
@@ -435,36 +436,12 @@ void Builder::build_rank(const Coord& c) {
     }
   };
 
-  if (p_.schedule == PipelineSchedule::kGpipe) {
-    for (int i = 0; i < mbs; ++i) forward(i, 0);
-    for (int i = 0; i < mbs; ++i) backward(i, 0);
-  } else if (v == 1) {
-    int warmup = std::min(pp - c.p - 1, mbs);
-    for (int i = 0; i < warmup; ++i) forward(i, 0);
-    for (int i = 0; i < mbs - warmup; ++i) {
-      forward(warmup + i, 0);
-      backward(i, 0);
-    }
-    for (int i = mbs - warmup; i < mbs; ++i) backward(i, 0);
-  } else {
-    // Interleaved 1F1B over m v micro-batch-chunks, in Megatron-LM's order (schedules.py
-    // forward_backward_pipelining_with_interleaving): the k-th forward runs chunk
-    // (k mod pp v) div pp on micro-batch (k div pp v) pp + k mod pp, the k-th backward the same
-    // micro-batch on the chunks in reverse; 2 (pp - s - 1) + (v - 1) pp warm-up forwards (all of
-    // them when m = pp), then one forward one backward, then the remaining backwards.
-    const int total = mbs * v;
-    const int warmup = mbs == pp ? total : std::min(2 * (pp - c.p - 1) + (v - 1) * pp, total);
-    auto chunk_of = [&](int k, bool fwd) {
-      int j = (k % (pp * v)) / pp;
-      return fwd ? j : v - 1 - j;
-    };
-    auto mb_of = [&](int k) { return (k / (pp * v)) * pp + k % pp; };
-    for (int k = 0; k < warmup; ++k) forward(mb_of(k), chunk_of(k, true));
-    for (int k = 0; k < total - warmup; ++k) {
-      forward(mb_of(warmup + k), chunk_of(warmup + k, true));
-      backward(mb_of(k), chunk_of(k, false));
-    }
-    for (int k = total - warmup; k < total; ++k) backward(mb_of(k), chunk_of(k, false));
+  // The pipeline schedule's order of this rank's forward and backward micro-batch steps.
+  for (const PipelineStep& step : pipeline_order(p_.schedule, pp, v, c.p, mbs)) {
+    if (step.forward)
+      forward(step.micro_batch, step.chunk);
+    else
+      backward(step.micro_batch, step.chunk);
   }
   const uint32_t last_compute = last;
   tags = OpTags{};
