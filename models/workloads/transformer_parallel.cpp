@@ -1,6 +1,6 @@
 #include "models/workloads/transformer_parallel.h"
 
-#include "models/workloads/gradient_buckets.h"
+#include "models/workloads/gradient_sync.h"
 #include "models/workloads/pipeline_schedule.h"
 #include "models/workloads/transformer_memory.h"
 #include "models/workloads/transformer_placement.h"
@@ -443,81 +443,30 @@ void Builder::build_rank(const Coord& c) {
     else
       backward(step.micro_batch, step.chunk);
   }
-  const uint32_t last_compute = last;
-  tags = OpTags{};
-  tags.phase = OpPhase::kGradientSync;
-
-  // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order: dense weights
-  // over the DP group; with EP, the routed experts over the ranks holding the same experts.
-  std::vector<uint32_t> grad_colls;
-  const LayerShare stage_params = stage_parameters(m, p_, c.p);
-  const bool split_experts = ep > 1;
-  auto reduce_gradients = [&](bool experts, uint32_t group, const std::string& prefix) {
-    // Gradients in backward order: per chunk, last first: LM head, layers (last first),
-    // embedding.
-    std::vector<double> bytes;
-    std::vector<uint32_t> producer;
-    auto source = [&](double params, uint32_t op) {
-      if (params <= 0) return;
-      bytes.push_back(params * p_.grad_bytes);
-      producer.push_back(op);
-    };
-    // (ZeRO-3 reduce-scatters each layer's gradients after every backward, above; the embedding
-    // and LM head are reduced here, once.)
-    for (int j = v - 1; j >= 0; --j) {
-      const std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
-      const int first = chunks[j].first, layers = chunks[j].layers;
-      if (chunks[j].head && !experts) source(head, final_bwd[layers + 1]);
-      if (zero < 3)
-        for (int k = layers; k >= 1; --k) {
-          LayerShare x = layer_share(m, p_, first + k - 1);
-          source(!split_experts ? x.dense + x.experts : experts ? x.experts : x.dense, final_bwd[k]);
+  // What the gradient sync waits for: per chunk (last first) the LM head, the layers (last
+  // first; ZeRO-3 reduced them already) and the embedding, each with its final backward op.
+  InnerStepEnd end;
+  end.last_compute = last;
+  end.last_send = last_send;
+  end.zero3_scatters = std::move(zero3_scatters);
+  end.stage_params = stage_parameters(m, p_, c.p);
+  for (int j = v - 1; j >= 0; --j) {
+    const std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
+    const int first = chunks[j].first, layers = chunks[j].layers;
+    if (chunks[j].head) end.dense.push_back({head, final_bwd[layers + 1]});
+    if (zero < 3)
+      for (int k = layers; k >= 1; --k) {
+        LayerShare x = layer_share(m, p_, first + k - 1);
+        if (ep > 1) {
+          end.dense.push_back({x.dense, final_bwd[k]});
+          end.experts.push_back({x.experts, final_bwd[k]});
+        } else {
+          end.dense.push_back({x.dense + x.experts, final_bwd[k]});
         }
-      if (chunks[j].embedding && !experts) source(emb, final_bwd[0]);
-    }
-    CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
-    if (p_.overlap_grad_reduce) {
-      int k = 0;
-      for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
-        grad_colls.push_back(collective(r, fmt::format("{}grad {} bucket {}", prefix, to_string(kind), k++),
-                                        kind, b.bytes, group, dp_s, p_.dp_algorithm,
-                                        {producer[b.ready_after]}));
-    } else {
-      // Megatron-LM local DDP: one flat buffer, once the pipeline schedule (its last backward
-      // compute and its last send) has returned.
-      double total = 0;
-      for (double b : bytes) total += b;
-      std::vector<uint32_t> after{last_compute};
-      if (last_send != UINT32_MAX) after.push_back(last_send);
-      grad_colls.push_back(collective(r, fmt::format("{}grad {} flat buffer", prefix, to_string(kind)),
-                                      kind, total, group, dp_s, p_.dp_algorithm, after));
-    }
-  };
-  if (dp_size > 1) reduce_gradients(false, dp_group, "");
-  if (split_experts && edp_size > 1) reduce_gradients(true, edp_group, "experts ");
-  // Optimizer step over this rank's shard.
-  const double dense_params = split_experts ? stage_params.dense : stage_params.dense + stage_params.experts;
-  const double expert_params = split_experts ? stage_params.experts : 0;
-  double shard = zero >= 1 ? dense_params / dp_size + expert_params / edp_size
-                           : dense_params + expert_params;
-  std::vector<uint32_t> opt_deps = grad_colls;
-  opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
-  opt_deps.push_back(last_compute);
-  // Adam is priced by its memory traffic: at 12 FLOPs per 30 B (0.4 FLOP/B) it sits far below
-  // every device's ridge point (H100: 67 TFLOPS fp32 / 3.35 TB/s = 20 FLOP/B), and it runs on
-  // vector units whose fp32 rate not every vendor publishes (Ascend 910C).
-  tags.phase = OpPhase::kOptimizer;
-  uint32_t opt_op = b_.compute(r, "optimizer step", 0, p_.optimizer_bytes_per_param * shard, "fp32",
-                               std::move(opt_deps));
-  // ZeRO-1/2: gather the updated 16-bit weights.
-  if (zero == 1 || zero == 2) {
-    if (dp_size > 1)
-      collective(r, "weights all_gather", CollectiveKind::kAllGather, dense_params * 2, dp_group, dp_s,
-                 p_.dp_algorithm, {opt_op});
-    if (split_experts && edp_size > 1)
-      collective(r, "experts weights all_gather", CollectiveKind::kAllGather, expert_params * 2,
-                 edp_group, dp_s, p_.dp_algorithm, {opt_op});
+      }
+    if (chunks[j].embedding) end.dense.push_back({emb, final_bwd[0]});
   }
+  build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
 }
 
 }  // namespace
