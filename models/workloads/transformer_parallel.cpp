@@ -62,6 +62,8 @@ class Builder {
    *  serial first pass over every rank), looked up otherwise (ranks built in parallel). */
   Comms comms(const Coord& c);
   bool create = true;
+  /** false: the inner step only (no gradient sync, no optimizer step). */
+  bool gradient_sync = true;
 
   /** The builder of this rank block's ops (strings in its private table until published). */
   ProgramBuilder& program() { return b_; }
@@ -466,7 +468,7 @@ void Builder::build_rank(const Coord& c) {
       }
     if (chunks[j].embedding) end.dense.push_back({emb, final_bwd[0]});
   }
-  build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
+  if (gradient_sync) build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
 }
 
 }  // namespace
@@ -475,9 +477,9 @@ namespace {
 /** Memory of one built op (the Op, its deps and its share of the names), measured on
  *  DeepSeek-V3's step: 1.23 GiB peak for about 8 M ops. */
 constexpr double kBytesPerOp = 160;
-}  // namespace
 
-Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
+/** make_transformer, or its inner step alone when `gradient_sync` is false. */
+Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bool gradient_sync) {
   const TransformerConfig& m = p.model;
   validate_transformer(p);
 
@@ -507,6 +509,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       q.global_batch = micro_batches * p.dp * p.micro_batch;
       Builder probe(q, w, moe_plan);
       probe.create = false;
+      probe.gradient_sync = gradient_sync;
       std::vector<double> out;
       for (int pp = 0; pp < p.pp; ++pp) {
         const Coord c{0, 0, pp};
@@ -546,6 +549,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   for (size_t k = 0; k < threads; ++k) {
     builders.push_back(std::make_unique<Builder>(p, w, moe_plan));
     builders.back()->create = false;
+    builders.back()->gradient_sync = gradient_sync;
   }
   auto build_block = [&](size_t k) {
     try {
@@ -575,6 +579,16 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
 
   if (info) *info = transformer_info(p, moe_plan, moe_summary);
   return w;
+}
+
+}  // namespace
+
+Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
+  return build_transformer(p, info, true);
+}
+
+Workload make_transformer_inner_step(const TransformerParams& p, TransformerInfo* info) {
+  return build_transformer(p, info, false);
 }
 
 }  // namespace dtsim::workloads

@@ -145,4 +145,14 @@ inline constexpr double kMaxTransformerOps = 64e6;
 
 simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);
 
+/** The inner step of make_transformer alone: every rank's forward and backward passes of its
+ *  micro-batches under the pipeline schedule, without the gradient sync and optimizer step
+ *  (gradient_sync.h), for workload kinds that replace the sync (NoLoCo, federated rounds).
+ *  ZeRO-3's per-layer weight gathers and gradient reduce-scatters belong to the passes and stay.
+ *  `info` as make_transformer's.
+ *  Errors: as make_transformer.
+ *
+ *     Workload inner = make_transformer_inner_step(p, &info);  // then a sync of one's own */
+simcore::Workload make_transformer_inner_step(const TransformerParams& p, TransformerInfo* info);
+
 }  // namespace dtsim::workloads
