@@ -2,6 +2,7 @@
 
 #include "models/workloads/gradient_sync.h"
 #include "models/workloads/pipeline_schedule.h"
+#include "models/workloads/transformer_layer_ops.h"
 #include "models/workloads/transformer_memory.h"
 #include "models/workloads/transformer_placement.h"
 #include "models/workloads/transformer_validation.h"
@@ -28,22 +29,12 @@ using namespace dtsim::simcore;
 
 namespace {
 
-/** The concatenation of `parts` with one allocation (op names are built millions of times). */
-std::string cat(std::initializer_list<std::string_view> parts) {
-  size_t n = 0;
-  for (std::string_view p : parts) n += p.size();
-  std::string out;
-  out.reserve(n);
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
 using Coord = RankCoord;
 
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate), at_(rank_placement(p)) {}
+      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate), at_(rank_placement(p)), row_sums_(w) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
   int rank(int t, int d, int pp) const { return at_.rank(t, d, pp); }
@@ -86,19 +77,6 @@ class Builder {
                                  : b_.recv(r, name, peer, n, tag, std::move(deps), stream);
   }
 
-  /** Row `row` of send matrix `matrix` (n x n) summed: what that EP position sends. Cached:
-   *  every micro-batch and layer repeats the same few matrices. */
-  double row_sum(int32_t matrix, int row, int n) {
-    auto& sums = row_sums_[matrix];
-    if (sums.empty()) {
-      const auto& mat = w_.matrices[static_cast<size_t>(matrix)];
-      sums.assign(static_cast<size_t>(n), 0.0);
-      for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) sums[static_cast<size_t>(i)] += mat[static_cast<size_t>(i) * n + j];
-    }
-    return sums[static_cast<size_t>(row)];
-  }
-
   uint32_t group(const std::vector<int>& members, std::string_view name) {
     return create ? w_.group_of(members, name) : w_.find_group(members, name);
   }
@@ -111,7 +89,7 @@ class Builder {
   // no table); every rank of a pipeline stage repeats its stage's name sequence.
   ProgramBuilder b_;
   RankPlacement at_;
-  std::unordered_map<int32_t, std::vector<double>> row_sums_;
+  SendRowSums row_sums_;
 };
 
 Builder::Comms Builder::comms(const Coord& c) {
@@ -172,27 +150,8 @@ void Builder::build_rank(const Coord& c) {
   const int prev_rank = rank(c.t, c.d, (c.p + pp - 1) % pp);
   const int next_rank = rank(c.t, c.d, (c.p + 1) % pp);
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
-  // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
-  const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch / p_.sp;
-  const int sp = p_.sp;
-  const double act_bytes = tokens * m.hidden * 2;  // one b x s x h 16-bit tensor
-  const double attn_flops = (2.0 * m.attention_params() + 2.0 * p_.seq_len * m.hidden) * tokens / tp;
-  const double mlp_flops = 2.0 * m.mlp_params() * tokens / tp;
-  const double score_flops = 2.0 * p_.seq_len * m.hidden * tokens / tp;  // selective recompute
-  const double attn_w = 2.0 * m.attention_params() / tp, mlp_w = 2.0 * m.mlp_params() / tp;
-  const double act_io = 4.0 * act_bytes / (p_.sequence_parallel ? tp : 1);
-  // Memory-bound kernels of a layer's forward (bytes moved; backward moves twice as much):
-  //  - unfused attention (before FlashAttention): per score element QK^T writes 2 B, the fused
-  //    scale-mask-softmax reads and writes 4 B, dropout reads, writes and keeps a 1 B mask (5 B),
-  //    and the AV product reads 2 B: 13 B x heads x s^2 x b / tp;
-  //  - elementwise kernels (2 layer norms 8, 2 dropouts 10, 2 residual adds 12 = 30 s b h bytes,
-  //    replicated over TP unless sequence parallel; GeLU/SwiGLU on the 4h intermediate, 16 s b h
-  //    bytes, split by TP). Counts of 16-bit reads and writes per kernel, after Korthikanti et al.
-  //    (arXiv 2205.05198) section 4.1's activation inventory.
-  const bool unfused = p_.attention == AttentionKernel::kUnfused;
-  const double softmax_bytes = 13.0 * m.heads * static_cast<double>(p_.seq_len) * tokens / tp;
-  const double elementwise_bytes =
-      (30.0 / (p_.sequence_parallel ? tp : 1) + 16.0 / tp) * tokens * m.hidden;
+  const LayerCosts costs = layer_costs(p_);
+  const double tokens = costs.tokens, act_bytes = costs.act_bytes;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
   auto layer_params = [&](int l) {
     LayerShare x = layer_share(m, p_, l);
@@ -212,18 +171,6 @@ void Builder::build_rank(const Coord& c) {
 
   uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank
   auto dep = [&]() { return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last}; };
-  // TP collective of the activations (or its SP pair) around a compute op.
-  auto tp_comm = [&](const std::string& what, CollectiveKind kind) {
-    if (tp == 1) return;
-    last = collective(r, what, kind, act_bytes, tp_group, tp_s, p_.tp_algorithm, dep());
-  };
-  auto tp_after = [&](const std::string& what) {
-    tp_comm(what + (p_.sequence_parallel ? " reduce_scatter" : " all_reduce"),
-            p_.sequence_parallel ? CollectiveKind::kReduceScatter : CollectiveKind::kAllReduce);
-  };
-  auto tp_before = [&](const std::string& what) {
-    if (p_.sequence_parallel) tp_comm(what + " all_gather", CollectiveKind::kAllGather);
-  };
   // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
   std::vector<uint32_t> zero3_gather_chain;
   auto zero3_gather_block = [&](const std::string& what, double params) -> uint32_t {
@@ -244,105 +191,8 @@ void Builder::build_rank(const Coord& c) {
     return d;
   };
 
-  // One layer's forward kernels and TP communication ("fwd", or "recompute" before backward).
-  // DeepSpeed-Ulysses: all-to-all of Q, K, V (3 N h / sp values per rank) before attention,
-  // which then runs on all N tokens for heads/sp heads, and of its output (N h / sp) after.
-  // Q is N h / sp values per rank; K and V kv_heads x head_dim each (GQA: fewer than Q's).
-  const double qkv_tensors = 1.0 + 2.0 * m.kv_heads / m.heads;
-  auto ulysses = [&](const std::string& what, double tensors) {
-    if (sp == 1) return;
-    last = collective(r, what, CollectiveKind::kAllToAll, tensors * act_bytes, tp_group, tp_s,
-                      "auto", dep());
-  };
-  // Mixture of experts: one all-to-all-v per phase of a dispatch or combine, chained.
-  const double moe_tokens = tokens;  // tokens this rank routes per micro-batch
-  const double shared_flops = 2.0 * m.moe.shared_experts * m.expert_params() * moe_tokens / tp;
-  const double router_flops = 2.0 * m.router_params() * moe_tokens;  // replicated over TP
-  const double bigmac_flops = m.moe.bigmac_dim > 0 ? 2.0 * m.hidden * m.moe.bigmac_dim * moe_tokens : 0;
-  const double expert_w = 2.0 * m.moe.routed_experts * m.routed_expert_size() / (ep * tp);
-  auto all_to_all_v = [&](const std::string& what, const std::vector<int32_t>& phases, uint32_t after) {
-    uint32_t prev = after;
-    for (size_t k = 0; k < phases.size(); ++k) {
-      std::string name = phases.size() > 1 ? fmt::format("{} phase {}", what, k + 1) : what;
-      const int64_t sent = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
-      prev = b_.all_to_all_v(r, name, phases[k], sent, ep_group, p_.ep_algorithm, {prev}, ep_s);
-    }
-    return prev;
-  };
-  // Routed-expert work on this rank: the assignments its experts receive (all of them, split
-  // over TP, without EP).
-  auto expert_assignments = [&](const MoeLayerPlan& plan) {
-    return plan.expert_tokens[static_cast<size_t>(ep > 1 ? ep_pos : 0)];
-  };
-  auto moe_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx) {
-    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
-    const double assigned = expert_assignments(plan);
-    const double dim = static_cast<double>(m.routed_dim());
-    last = compute(r, cat({L, " moe router ", pass, sfx}), router_flops,
-                   2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden, dep());
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe down_proj ", pass, sfx}), bigmac_flops,
-                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), dep());
-    const uint32_t routed = last;
-    uint32_t shared = UINT32_MAX;
-    if (m.moe.shared_experts > 0)  // overlaps the dispatch: it needs only the router's input
-      shared = compute(r, cat({L, " moe shared_experts ", pass, sfx}), shared_flops,
-                       2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden,
-                       dep());
-    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch ", pass, sfx}), plan.dispatch, routed);
-    last = compute(r, cat({L, " moe experts ", pass, sfx}),
-                   2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
-                   expert_w + 4.0 * assigned * dim, with(shared));
-    if (ep > 1) last = all_to_all_v(cat({L, " moe combine ", pass, sfx}), plan.combine, last);
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe up_proj ", pass, sfx}), bigmac_flops,
-                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), with(shared));
-    else if (shared != UINT32_MAX)
-      last = compute(r, cat({L, " moe combine_add ", pass, sfx}), 0, 6.0 * moe_tokens * m.hidden, with(shared));
-  };
-  auto moe_backward = [&](int l, const std::string& L, const std::string& sfx) {
-    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
-    const double assigned = expert_assignments(plan);
-    const double dim = static_cast<double>(m.routed_dim());
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe up_proj bwd", sfx}), 2 * bigmac_flops,
-                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), dep());
-    const uint32_t output_grad = last;
-    // The combine's gradient goes back to the experts as the dispatch went; the dispatch's
-    // gradient returns as the combine did.
-    if (ep > 1) last = all_to_all_v(cat({L, " moe combine bwd", sfx}), plan.dispatch, output_grad);
-    uint32_t shared = UINT32_MAX;
-    if (m.moe.shared_experts > 0)
-      shared = compute(r, cat({L, " moe shared_experts bwd", sfx}), 2 * shared_flops,
-                       2 * (2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden),
-                       {output_grad});
-    last = compute(r, cat({L, " moe experts bwd", sfx}),
-                   2 * 2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
-                   2 * (expert_w + 4.0 * assigned * dim), dep());
-    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch bwd", sfx}), plan.combine, last);
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe down_proj bwd", sfx}), 2 * bigmac_flops,
-                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), with(shared));
-    last = compute(r, cat({L, " moe router bwd", sfx}), 2 * router_flops,
-                   2 * (2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden), with(shared));
-  };
-
-  auto layer_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx,
-                           uint32_t gathered) {
-    tp_before(cat({L, " attn ", pass}));
-    ulysses(cat({L, " attn ", pass, " qkv all_to_all", sfx}), qkv_tensors);
-    last = compute(r, cat({L, " attn ", pass, sfx}), attn_flops, attn_w + act_io, with(gathered));
-    if (unfused) last = compute(r, cat({L, " attn softmax ", pass, sfx}), 0, softmax_bytes, dep());
-    ulysses(cat({L, " attn ", pass, " output all_to_all", sfx}), 1);
-    tp_after(cat({L, " attn ", pass}));
-    tp_before(cat({L, " mlp ", pass}));
-    if (m.is_moe_layer(l))
-      moe_forward(l, L, pass, sfx);
-    else
-      last = compute(r, cat({L, " mlp ", pass, sfx}), mlp_flops, mlp_w + act_io, dep());
-    tp_after(cat({L, " mlp ", pass}));
-    last = compute(r, cat({L, " elementwise ", pass, sfx}), 0, elementwise_bytes, dep());
-  };
+  // One layer's forward ("fwd", or "recompute" before backward) and backward ops.
+  LayerOps layer(b_, p_, moe_, row_sums_, {tp_group, ep_group, tp_s, ep_s, ep_pos}, r, last);
 
   uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
   auto forward = [&](int mb, int j) {
@@ -362,7 +212,7 @@ void Builder::build_rank(const Coord& c) {
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
       tags.layer = static_cast<int16_t>(l);
-      layer_forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
+      layer.forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
     tags.layer = OpTags::kNone;
     if (chunks[j].head)
@@ -401,24 +251,11 @@ void Builder::build_rank(const Coord& c) {
       uint32_t g = zero3_gather(l, "bwd");
       if (p_.recompute == Recompute::kFull) {
         tags.phase = OpPhase::kRecompute;
-        layer_forward(l, L, "recompute", sfx, g);
+        layer.forward(l, L, "recompute", sfx, g);
         tags.phase = OpPhase::kBackward;
         g = UINT32_MAX;
       }
-      last = compute(r, cat({L, " elementwise bwd", sfx}), 0, 2 * elementwise_bytes, with(g));
-      tp_before(L + " mlp bwd");
-      if (m.is_moe_layer(l))
-        moe_backward(l, L, sfx);
-      else
-        last = compute(r, cat({L, " mlp bwd", sfx}), 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
-      tp_after(L + " mlp bwd");
-      tp_before(L + " attn bwd");
-      ulysses(cat({L, " attn bwd output all_to_all", sfx}), 1);
-      if (unfused) last = compute(r, cat({L, " attn softmax bwd", sfx}), 0, 2 * softmax_bytes, dep());
-      double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
-      last = compute(r, cat({L, " attn bwd", sfx}), 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
-      ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), qkv_tensors);
-      tp_after(L + " attn bwd");
+      layer.backward(l, L, sfx, g);
       if (zero == 3 && dp_size > 1) {
         tags.phase = OpPhase::kGradientSync;
         zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
