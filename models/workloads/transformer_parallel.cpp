@@ -1,4 +1,19 @@
+// The transformer generator: the per-rank program (chunks, pipeline sends and receives, ZeRO-3
+// gathers, the order of the pipeline schedule) over the pieces of their own files (placement,
+// pipeline_schedule, layer_ops, gradient_sync, validation, memory), the work guard, and the
+// parallel per-rank build.
 #include "models/workloads/transformer_parallel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "models/workloads/gradient_sync.h"
 #include "models/workloads/pipeline_schedule.h"
@@ -6,20 +21,6 @@
 #include "models/workloads/transformer_memory.h"
 #include "models/workloads/transformer_placement.h"
 #include "models/workloads/transformer_validation.h"
-
-#include <algorithm>
-#include <exception>
-#include <memory>
-#include <thread>
-#include <unordered_map>
-#include <initializer_list>
-#include <functional>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include <fmt/format.h>
-
 #include "simcore/error.h"
 #include "simcore/program_builder.h"
 
@@ -34,7 +35,12 @@ using Coord = RankCoord;
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate), at_(rank_placement(p)), row_sums_(w) {}
+      : p_(p),
+        w_(w),
+        moe_(moe),
+        b_(w, ProgramBuilder::Strings::kPrivate),
+        at_(rank_placement(p)),
+        row_sums_(w) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
   int rank(int t, int d, int pp) const { return at_.rank(t, d, pp); }
@@ -80,7 +86,9 @@ class Builder {
   uint32_t group(const std::vector<int>& members, std::string_view name) {
     return create ? w_.group_of(members, name) : w_.find_group(members, name);
   }
-  uint8_t stream(std::string_view name) { return create ? w_.stream_of(name) : w_.find_stream(name); }
+  uint8_t stream(std::string_view name) {
+    return create ? w_.stream_of(name) : w_.find_stream(name);
+  }
 
   const TransformerParams& p_;
   Workload& w_;
@@ -170,15 +178,17 @@ void Builder::build_rank(const Coord& c) {
   const int zero = p_.zero_stage;
 
   uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank
-  auto dep = [&]() { return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last}; };
+  auto dep = [&]() {
+    return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last};
+  };
   // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
   std::vector<uint32_t> zero3_gather_chain;
   auto zero3_gather_block = [&](const std::string& what, double params) -> uint32_t {
     if (zero != 3 || dp_size == 1) return UINT32_MAX;
     std::vector<uint32_t> d;
     if (!zero3_gather_chain.empty()) d.push_back(zero3_gather_chain.back());
-    uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather,
-                            params * 2, dp_group, dp_s, p_.dp_algorithm, d);
+    uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather, params * 2,
+                            dp_group, dp_s, p_.dp_algorithm, d);
     zero3_gather_chain.push_back(g);
     return g;
   };
@@ -202,8 +212,8 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].embedding) {
-      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank,
-                        act_bytes / tp, 0, recv_prev, dep());
+      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank, act_bytes / tp, 0,
+                        recv_prev, dep());
       last = rv;
     } else {
       last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2,
@@ -238,8 +248,8 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].head) {
-      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank,
-                 act_bytes / tp, 1, recv_next, dep());
+      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, act_bytes / tp, 1, recv_next,
+                 dep());
     } else {
       last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
                      with(zero3_gather_block("lm_head bwd", head)));
@@ -258,9 +268,10 @@ void Builder::build_rank(const Coord& c) {
       layer.backward(l, L, sfx, g);
       if (zero == 3 && dp_size > 1) {
         tags.phase = OpPhase::kGradientSync;
-        zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
-                                            CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes,
-                                            dp_group, dp_s, p_.dp_algorithm, {last}));
+        zero3_scatters.push_back(
+            collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
+                       CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes, dp_group,
+                       dp_s, p_.dp_algorithm, {last}));
         tags.phase = OpPhase::kBackward;
       }
       if (final_mb) final_bwd[l - first + 1] = last;
@@ -305,7 +316,8 @@ void Builder::build_rank(const Coord& c) {
       }
     if (chunks[j].embedding) end.dense.push_back({emb, final_bwd[0]});
   }
-  if (gradient_sync) build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
+  if (gradient_sync)
+    build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
 }
 
 }  // namespace
@@ -364,7 +376,8 @@ Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bo
     } else {
       const std::vector<double> a = stage_ops(m1), b = stage_ops(m2);
       for (int s = 0; s < p.pp; ++s)
-        estimate += b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
+        estimate +=
+            b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
     }
     estimate *= static_cast<double>(p.dp) * p.tp * p.sp;
     if (estimate > kMaxTransformerOps)
@@ -376,9 +389,8 @@ Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bo
   }
   // Pass 2: ranks in parallel, in contiguous blocks of the build order; each builder has its own
   // string table and writes only its own ranks' programs.
-  const size_t threads = std::clamp<size_t>(std::min<size_t>(std::thread::hardware_concurrency(),
-                                                             coords.size() / 64),
-                                            1, 8);
+  const size_t threads = std::clamp<size_t>(
+      std::min<size_t>(std::thread::hardware_concurrency(), coords.size() / 64), 1, 8);
   std::vector<std::unique_ptr<Builder>> builders;
   std::vector<std::exception_ptr> errors(threads);
   std::vector<size_t> block(threads + 1);

@@ -72,6 +72,11 @@
  * interleaving); Rajbhandari et al., ZeRO (SC20); NVIDIA/Megatron-LM (2021) training.py,
  * model/distributed.py and schedules.py for the DDP and interleaved-schedule behaviour.
  *
+ * Code: transformer_validation.h (the checks), transformer_placement.h (rank coordinates,
+ * chunks, weight shares), pipeline_schedule.h (the order of forward and backward steps),
+ * transformer_layer_ops.h (one layer's ops), gradient_sync.h (reductions, optimizer, ZeRO
+ * gathers), transformer_memory.h (the step summary and memory); this file builds the ranks.
+ *
  *     TransformerParams p;  // ... model, batch ...
  *     p.pp = 4; p.virtual_stages = 3;     // Megatron --num-layers-per-virtual-pipeline-stage
  *     p.overlap_grad_reduce = false;      // Megatron --DDP-impl local (2021)
