@@ -1,20 +1,26 @@
+// The transformer generator: the per-rank program (chunks, pipeline sends and receives, ZeRO-3
+// gathers, the order of the pipeline schedule) over the pieces of their own files (placement,
+// pipeline_schedule, layer_ops, gradient_sync, validation, memory), the work guard, and the
+// parallel per-rank build.
 #include "models/workloads/transformer_parallel.h"
 
-#include "models/workloads/gradient_buckets.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <exception>
 #include <memory>
-#include <thread>
-#include <unordered_map>
-#include <initializer_list>
-#include <functional>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "models/workloads/gradient_sync.h"
+#include "models/workloads/pipeline_schedule.h"
+#include "models/workloads/transformer_layer_ops.h"
+#include "models/workloads/transformer_memory.h"
+#include "models/workloads/transformer_placement.h"
+#include "models/workloads/transformer_validation.h"
 #include "simcore/error.h"
 #include "simcore/program_builder.h"
 
@@ -24,100 +30,20 @@ using namespace dtsim::simcore;
 
 namespace {
 
-/** The dimensions of a placement order such as "tp-dp-pp", innermost first.
- *  Errors: ConfigError unless it is a permutation of tp, dp and pp. */
-std::vector<std::string_view> placement_order(std::string_view order) {
-  std::vector<std::string_view> dims;
-  size_t begin = 0;
-  while (begin <= order.size()) {
-    size_t end = order.find('-', begin);
-    if (end == std::string_view::npos) end = order.size();
-    dims.push_back(order.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  std::vector<std::string_view> sorted = dims;
-  std::sort(sorted.begin(), sorted.end());
-  if (sorted != std::vector<std::string_view>{"dp", "pp", "tp"})
-    throw ConfigError(fmt::format("placement order '{}' must name tp, dp and pp once each, innermost "
-                                  "first (e.g. tp-dp-pp)", order));
-  return dims;
-}
-
-/** The concatenation of `parts` with one allocation (op names are built millions of times). */
-std::string cat(std::initializer_list<std::string_view> parts) {
-  size_t n = 0;
-  for (std::string_view p : parts) n += p.size();
-  std::string out;
-  out.reserve(n);
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
-/** Layers of each model chunk in pipeline order, pp x virtual_stages of them: model chunk
- *  j pp + s is chunk j of pipeline rank s. `stage_layers` when given, else an even split. */
-std::vector<int> chunk_layers(const TransformerParams& p) {
-  if (!p.stage_layers.empty()) return p.stage_layers;
-  const int chunks = p.pp * p.virtual_stages;
-  return std::vector<int>(chunks, p.model.layers / chunks);
-}
-
-/** The (global) layer indices pipeline rank `stage` holds, over all its chunks. */
-std::vector<int> stage_layer_ids(const TransformerParams& p, int stage) {
-  const std::vector<int> sizes = chunk_layers(p);
-  std::vector<int> ids;
-  int begin = 0;
-  for (size_t k = 0; k < sizes.size(); begin += sizes[k], ++k)
-    if (static_cast<int>(k) % p.pp == stage)
-      for (int i = 0; i < sizes[k]; ++i) ids.push_back(begin + i);
-  return ids;
-}
-
-/** Weights one rank holds of layer `l`: the dense part split over TP, the routed experts over
- *  EP (over TP too when ep = 1). */
-struct LayerShare {
-  double dense = 0, experts = 0;
-};
-LayerShare layer_share(const TransformerConfig& m, const TransformerParams& p, int l) {
-  const double routed = static_cast<double>(m.routed_expert_params(l));
-  // Redundant copies (EPLB) add their weights to the ranks that hold them: (E + R) / ep each.
-  const double slots = m.moe.routed_experts + p.moe.redundant_experts;
-  const double held = m.is_moe_layer(l) ? routed * slots / m.moe.routed_experts : 0;
-  return {(static_cast<double>(m.layer_params(l)) - routed) / p.tp, held / (p.ep * p.tp)};
-}
-
-/** Parameters one rank of pipeline stage `stage` holds: its layers, the embedding on the first
- *  stage, the LM head and final norm on the last; split over TP (and the experts over EP). */
-LayerShare stage_parameters(const TransformerConfig& m, const TransformerParams& p, int stage) {
-  LayerShare sum;
-  for (int l : stage_layer_ids(p, stage)) {
-    LayerShare x = layer_share(m, p, l);
-    sum.dense += x.dense;
-    sum.experts += x.experts;
-  }
-  if (stage == 0) sum.dense += static_cast<double>(m.embedding_params()) / p.tp;
-  if (stage == p.pp - 1) sum.dense += static_cast<double>(m.lm_head_params() + m.hidden) / p.tp;
-  return sum;
-}
-
-struct Coord {
-  int t, d, p;
-};
+using Coord = RankCoord;
 
 class Builder {
  public:
   Builder(const TransformerParams& p, Workload& w, const std::vector<MoeLayerPlan>& moe)
-      : p_(p), w_(w), moe_(moe), b_(w, ProgramBuilder::Strings::kPrivate) {
-    // Strides of the placement order, innermost first ("tp-dp-pp": 1, tp, tp dp).
-    int stride = 1;
-    for (std::string_view dim : placement_order(p.order)) {
-      int& s = dim == "tp" ? stride_t_ : dim == "dp" ? stride_d_ : stride_p_;
-      s = stride;
-      stride *= dim == "tp" ? inner() : dim == "dp" ? p.dp : p.pp;
-    }
-  }
+      : p_(p),
+        w_(w),
+        moe_(moe),
+        b_(w, ProgramBuilder::Strings::kPrivate),
+        at_(rank_placement(p)),
+        row_sums_(w) {}
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
-  int rank(int t, int d, int pp) const { return t * stride_t_ + d * stride_d_ + pp * stride_p_; }
+  int rank(int t, int d, int pp) const { return at_.rank(t, d, pp); }
   int inner() const { return p_.tp * p_.sp; }
 
   void build_rank(const Coord& c);
@@ -133,6 +59,8 @@ class Builder {
    *  serial first pass over every rank), looked up otherwise (ranks built in parallel). */
   Comms comms(const Coord& c);
   bool create = true;
+  /** false: the inner step only (no gradient sync, no optimizer step). */
+  bool gradient_sync = true;
 
   /** The builder of this rank block's ops (strings in its private table until published). */
   ProgramBuilder& program() { return b_; }
@@ -155,23 +83,12 @@ class Builder {
                                  : b_.recv(r, name, peer, n, tag, std::move(deps), stream);
   }
 
-  /** Row `row` of send matrix `matrix` (n x n) summed: what that EP position sends. Cached:
-   *  every micro-batch and layer repeats the same few matrices. */
-  double row_sum(int32_t matrix, int row, int n) {
-    auto& sums = row_sums_[matrix];
-    if (sums.empty()) {
-      const auto& mat = w_.matrices[static_cast<size_t>(matrix)];
-      sums.assign(static_cast<size_t>(n), 0.0);
-      for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) sums[static_cast<size_t>(i)] += mat[static_cast<size_t>(i) * n + j];
-    }
-    return sums[static_cast<size_t>(row)];
-  }
-
   uint32_t group(const std::vector<int>& members, std::string_view name) {
     return create ? w_.group_of(members, name) : w_.find_group(members, name);
   }
-  uint8_t stream(std::string_view name) { return create ? w_.stream_of(name) : w_.find_stream(name); }
+  uint8_t stream(std::string_view name) {
+    return create ? w_.stream_of(name) : w_.find_stream(name);
+  }
 
   const TransformerParams& p_;
   Workload& w_;
@@ -179,8 +96,8 @@ class Builder {
   // Ops go to w_'s ranks, strings to the builder's private table (ranks built in parallel share
   // no table); every rank of a pipeline stage repeats its stage's name sequence.
   ProgramBuilder b_;
-  int stride_t_ = 1, stride_d_ = 1, stride_p_ = 1;
-  std::unordered_map<int32_t, std::vector<double>> row_sums_;
+  RankPlacement at_;
+  SendRowSums row_sums_;
 };
 
 Builder::Comms Builder::comms(const Coord& c) {
@@ -241,27 +158,8 @@ void Builder::build_rank(const Coord& c) {
   const int prev_rank = rank(c.t, c.d, (c.p + pp - 1) % pp);
   const int next_rank = rank(c.t, c.d, (c.p + 1) % pp);
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
-  // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
-  const double tokens = static_cast<double>(p_.seq_len) * p_.micro_batch / p_.sp;
-  const int sp = p_.sp;
-  const double act_bytes = tokens * m.hidden * 2;  // one b x s x h 16-bit tensor
-  const double attn_flops = (2.0 * m.attention_params() + 2.0 * p_.seq_len * m.hidden) * tokens / tp;
-  const double mlp_flops = 2.0 * m.mlp_params() * tokens / tp;
-  const double score_flops = 2.0 * p_.seq_len * m.hidden * tokens / tp;  // selective recompute
-  const double attn_w = 2.0 * m.attention_params() / tp, mlp_w = 2.0 * m.mlp_params() / tp;
-  const double act_io = 4.0 * act_bytes / (p_.sequence_parallel ? tp : 1);
-  // Memory-bound kernels of a layer's forward (bytes moved; backward moves twice as much):
-  //  - unfused attention (before FlashAttention): per score element QK^T writes 2 B, the fused
-  //    scale-mask-softmax reads and writes 4 B, dropout reads, writes and keeps a 1 B mask (5 B),
-  //    and the AV product reads 2 B: 13 B x heads x s^2 x b / tp;
-  //  - elementwise kernels (2 layer norms 8, 2 dropouts 10, 2 residual adds 12 = 30 s b h bytes,
-  //    replicated over TP unless sequence parallel; GeLU/SwiGLU on the 4h intermediate, 16 s b h
-  //    bytes, split by TP). Counts of 16-bit reads and writes per kernel, after Korthikanti et al.
-  //    (arXiv 2205.05198) section 4.1's activation inventory.
-  const bool unfused = p_.attention == AttentionKernel::kUnfused;
-  const double softmax_bytes = 13.0 * m.heads * static_cast<double>(p_.seq_len) * tokens / tp;
-  const double elementwise_bytes =
-      (30.0 / (p_.sequence_parallel ? tp : 1) + 16.0 / tp) * tokens * m.hidden;
+  const LayerCosts costs = layer_costs(p_);
+  const double tokens = costs.tokens, act_bytes = costs.act_bytes;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
   auto layer_params = [&](int l) {
     LayerShare x = layer_share(m, p_, l);
@@ -280,18 +178,8 @@ void Builder::build_rank(const Coord& c) {
   const int zero = p_.zero_stage;
 
   uint32_t last = UINT32_MAX;  // last op on the critical chain of this rank
-  auto dep = [&]() { return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last}; };
-  // TP collective of the activations (or its SP pair) around a compute op.
-  auto tp_comm = [&](const std::string& what, CollectiveKind kind) {
-    if (tp == 1) return;
-    last = collective(r, what, kind, act_bytes, tp_group, tp_s, p_.tp_algorithm, dep());
-  };
-  auto tp_after = [&](const std::string& what) {
-    tp_comm(what + (p_.sequence_parallel ? " reduce_scatter" : " all_reduce"),
-            p_.sequence_parallel ? CollectiveKind::kReduceScatter : CollectiveKind::kAllReduce);
-  };
-  auto tp_before = [&](const std::string& what) {
-    if (p_.sequence_parallel) tp_comm(what + " all_gather", CollectiveKind::kAllGather);
+  auto dep = [&]() {
+    return last == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last};
   };
   // ZeRO-3: weights of layer l gathered before use (prefetched: only chained among themselves).
   std::vector<uint32_t> zero3_gather_chain;
@@ -299,8 +187,8 @@ void Builder::build_rank(const Coord& c) {
     if (zero != 3 || dp_size == 1) return UINT32_MAX;
     std::vector<uint32_t> d;
     if (!zero3_gather_chain.empty()) d.push_back(zero3_gather_chain.back());
-    uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather,
-                            params * 2, dp_group, dp_s, p_.dp_algorithm, d);
+    uint32_t g = collective(r, what + " weights all_gather", CollectiveKind::kAllGather, params * 2,
+                            dp_group, dp_s, p_.dp_algorithm, d);
     zero3_gather_chain.push_back(g);
     return g;
   };
@@ -313,105 +201,8 @@ void Builder::build_rank(const Coord& c) {
     return d;
   };
 
-  // One layer's forward kernels and TP communication ("fwd", or "recompute" before backward).
-  // DeepSpeed-Ulysses: all-to-all of Q, K, V (3 N h / sp values per rank) before attention,
-  // which then runs on all N tokens for heads/sp heads, and of its output (N h / sp) after.
-  // Q is N h / sp values per rank; K and V kv_heads x head_dim each (GQA: fewer than Q's).
-  const double qkv_tensors = 1.0 + 2.0 * m.kv_heads / m.heads;
-  auto ulysses = [&](const std::string& what, double tensors) {
-    if (sp == 1) return;
-    last = collective(r, what, CollectiveKind::kAllToAll, tensors * act_bytes, tp_group, tp_s,
-                      "auto", dep());
-  };
-  // Mixture of experts: one all-to-all-v per phase of a dispatch or combine, chained.
-  const double moe_tokens = tokens;  // tokens this rank routes per micro-batch
-  const double shared_flops = 2.0 * m.moe.shared_experts * m.expert_params() * moe_tokens / tp;
-  const double router_flops = 2.0 * m.router_params() * moe_tokens;  // replicated over TP
-  const double bigmac_flops = m.moe.bigmac_dim > 0 ? 2.0 * m.hidden * m.moe.bigmac_dim * moe_tokens : 0;
-  const double expert_w = 2.0 * m.moe.routed_experts * m.routed_expert_size() / (ep * tp);
-  auto all_to_all_v = [&](const std::string& what, const std::vector<int32_t>& phases, uint32_t after) {
-    uint32_t prev = after;
-    for (size_t k = 0; k < phases.size(); ++k) {
-      std::string name = phases.size() > 1 ? fmt::format("{} phase {}", what, k + 1) : what;
-      const int64_t sent = static_cast<int64_t>(row_sum(phases[k], ep_pos, ep));
-      prev = b_.all_to_all_v(r, name, phases[k], sent, ep_group, p_.ep_algorithm, {prev}, ep_s);
-    }
-    return prev;
-  };
-  // Routed-expert work on this rank: the assignments its experts receive (all of them, split
-  // over TP, without EP).
-  auto expert_assignments = [&](const MoeLayerPlan& plan) {
-    return plan.expert_tokens[static_cast<size_t>(ep > 1 ? ep_pos : 0)];
-  };
-  auto moe_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx) {
-    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
-    const double assigned = expert_assignments(plan);
-    const double dim = static_cast<double>(m.routed_dim());
-    last = compute(r, cat({L, " moe router ", pass, sfx}), router_flops,
-                   2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden, dep());
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe down_proj ", pass, sfx}), bigmac_flops,
-                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), dep());
-    const uint32_t routed = last;
-    uint32_t shared = UINT32_MAX;
-    if (m.moe.shared_experts > 0)  // overlaps the dispatch: it needs only the router's input
-      shared = compute(r, cat({L, " moe shared_experts ", pass, sfx}), shared_flops,
-                       2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden,
-                       dep());
-    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch ", pass, sfx}), plan.dispatch, routed);
-    last = compute(r, cat({L, " moe experts ", pass, sfx}),
-                   2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
-                   expert_w + 4.0 * assigned * dim, with(shared));
-    if (ep > 1) last = all_to_all_v(cat({L, " moe combine ", pass, sfx}), plan.combine, last);
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe up_proj ", pass, sfx}), bigmac_flops,
-                     2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim), with(shared));
-    else if (shared != UINT32_MAX)
-      last = compute(r, cat({L, " moe combine_add ", pass, sfx}), 0, 6.0 * moe_tokens * m.hidden, with(shared));
-  };
-  auto moe_backward = [&](int l, const std::string& L, const std::string& sfx) {
-    const MoeLayerPlan& plan = moe_[static_cast<size_t>(l)];
-    const double assigned = expert_assignments(plan);
-    const double dim = static_cast<double>(m.routed_dim());
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe up_proj bwd", sfx}), 2 * bigmac_flops,
-                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), dep());
-    const uint32_t output_grad = last;
-    // The combine's gradient goes back to the experts as the dispatch went; the dispatch's
-    // gradient returns as the combine did.
-    if (ep > 1) last = all_to_all_v(cat({L, " moe combine bwd", sfx}), plan.dispatch, output_grad);
-    uint32_t shared = UINT32_MAX;
-    if (m.moe.shared_experts > 0)
-      shared = compute(r, cat({L, " moe shared_experts bwd", sfx}), 2 * shared_flops,
-                       2 * (2.0 * m.moe.shared_experts * m.expert_params() / tp + 4.0 * moe_tokens * m.hidden),
-                       {output_grad});
-    last = compute(r, cat({L, " moe experts bwd", sfx}),
-                   2 * 2.0 * m.routed_expert_size() * assigned / (ep > 1 ? 1 : tp),
-                   2 * (expert_w + 4.0 * assigned * dim), dep());
-    if (ep > 1) last = all_to_all_v(cat({L, " moe dispatch bwd", sfx}), plan.combine, last);
-    if (bigmac_flops > 0)
-      last = compute(r, cat({L, " moe down_proj bwd", sfx}), 2 * bigmac_flops,
-                     2 * (2.0 * m.hidden * dim * 2 + 2.0 * moe_tokens * (m.hidden + dim)), with(shared));
-    last = compute(r, cat({L, " moe router bwd", sfx}), 2 * router_flops,
-                   2 * (2.0 * m.router_params() + 4.0 * moe_tokens * m.hidden), with(shared));
-  };
-
-  auto layer_forward = [&](int l, const std::string& L, const std::string& pass, const std::string& sfx,
-                           uint32_t gathered) {
-    tp_before(cat({L, " attn ", pass}));
-    ulysses(cat({L, " attn ", pass, " qkv all_to_all", sfx}), qkv_tensors);
-    last = compute(r, cat({L, " attn ", pass, sfx}), attn_flops, attn_w + act_io, with(gathered));
-    if (unfused) last = compute(r, cat({L, " attn softmax ", pass, sfx}), 0, softmax_bytes, dep());
-    ulysses(cat({L, " attn ", pass, " output all_to_all", sfx}), 1);
-    tp_after(cat({L, " attn ", pass}));
-    tp_before(cat({L, " mlp ", pass}));
-    if (m.is_moe_layer(l))
-      moe_forward(l, L, pass, sfx);
-    else
-      last = compute(r, cat({L, " mlp ", pass, sfx}), mlp_flops, mlp_w + act_io, dep());
-    tp_after(cat({L, " mlp ", pass}));
-    last = compute(r, cat({L, " elementwise ", pass, sfx}), 0, elementwise_bytes, dep());
-  };
+  // One layer's forward ("fwd", or "recompute" before backward) and backward ops.
+  LayerOps layer(b_, p_, moe_, row_sums_, {tp_group, ep_group, tp_s, ep_s, ep_pos}, r, last);
 
   uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
   auto forward = [&](int mb, int j) {
@@ -421,8 +212,8 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].embedding) {
-      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank,
-                        act_bytes / tp, 0, recv_prev, dep());
+      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank, act_bytes / tp, 0,
+                        recv_prev, dep());
       last = rv;
     } else {
       last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2,
@@ -431,7 +222,7 @@ void Builder::build_rank(const Coord& c) {
     for (int l = first; l < first + layers; ++l) {
       std::string L = fmt::format("layer {}", l);
       tags.layer = static_cast<int16_t>(l);
-      layer_forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
+      layer.forward(l, L, "fwd", sfx, zero3_gather(l, "fwd"));
     }
     tags.layer = OpTags::kNone;
     if (chunks[j].head)
@@ -457,8 +248,8 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].head) {
-      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank,
-                 act_bytes / tp, 1, recv_next, dep());
+      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, act_bytes / tp, 1, recv_next,
+                 dep());
     } else {
       last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
                      with(zero3_gather_block("lm_head bwd", head)));
@@ -470,29 +261,17 @@ void Builder::build_rank(const Coord& c) {
       uint32_t g = zero3_gather(l, "bwd");
       if (p_.recompute == Recompute::kFull) {
         tags.phase = OpPhase::kRecompute;
-        layer_forward(l, L, "recompute", sfx, g);
+        layer.forward(l, L, "recompute", sfx, g);
         tags.phase = OpPhase::kBackward;
         g = UINT32_MAX;
       }
-      last = compute(r, cat({L, " elementwise bwd", sfx}), 0, 2 * elementwise_bytes, with(g));
-      tp_before(L + " mlp bwd");
-      if (m.is_moe_layer(l))
-        moe_backward(l, L, sfx);
-      else
-        last = compute(r, cat({L, " mlp bwd", sfx}), 2 * mlp_flops, 2 * (mlp_w + act_io), dep());
-      tp_after(L + " mlp bwd");
-      tp_before(L + " attn bwd");
-      ulysses(cat({L, " attn bwd output all_to_all", sfx}), 1);
-      if (unfused) last = compute(r, cat({L, " attn softmax bwd", sfx}), 0, 2 * softmax_bytes, dep());
-      double extra = p_.recompute == Recompute::kSelective ? score_flops : 0;
-      last = compute(r, cat({L, " attn bwd", sfx}), 2 * attn_flops + extra, 2 * (attn_w + act_io), dep());
-      ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), qkv_tensors);
-      tp_after(L + " attn bwd");
+      layer.backward(l, L, sfx, g);
       if (zero == 3 && dp_size > 1) {
         tags.phase = OpPhase::kGradientSync;
-        zero3_scatters.push_back(collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
-                                            CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes,
-                                            dp_group, dp_s, p_.dp_algorithm, {last}));
+        zero3_scatters.push_back(
+            collective(r, fmt::format("layer {} grads reduce_scatter{}", l, sfx),
+                       CollectiveKind::kReduceScatter, layer_params(l) * p_.grad_bytes, dp_group,
+                       dp_s, p_.dp_algorithm, {last}));
         tags.phase = OpPhase::kBackward;
       }
       if (final_mb) final_bwd[l - first + 1] = last;
@@ -507,112 +286,38 @@ void Builder::build_rank(const Coord& c) {
     }
   };
 
-  if (p_.schedule == PipelineSchedule::kGpipe) {
-    for (int i = 0; i < mbs; ++i) forward(i, 0);
-    for (int i = 0; i < mbs; ++i) backward(i, 0);
-  } else if (v == 1) {
-    int warmup = std::min(pp - c.p - 1, mbs);
-    for (int i = 0; i < warmup; ++i) forward(i, 0);
-    for (int i = 0; i < mbs - warmup; ++i) {
-      forward(warmup + i, 0);
-      backward(i, 0);
-    }
-    for (int i = mbs - warmup; i < mbs; ++i) backward(i, 0);
-  } else {
-    // Interleaved 1F1B over m v micro-batch-chunks, in Megatron-LM's order (schedules.py
-    // forward_backward_pipelining_with_interleaving): the k-th forward runs chunk
-    // (k mod pp v) div pp on micro-batch (k div pp v) pp + k mod pp, the k-th backward the same
-    // micro-batch on the chunks in reverse; 2 (pp - s - 1) + (v - 1) pp warm-up forwards (all of
-    // them when m = pp), then one forward one backward, then the remaining backwards.
-    const int total = mbs * v;
-    const int warmup = mbs == pp ? total : std::min(2 * (pp - c.p - 1) + (v - 1) * pp, total);
-    auto chunk_of = [&](int k, bool fwd) {
-      int j = (k % (pp * v)) / pp;
-      return fwd ? j : v - 1 - j;
-    };
-    auto mb_of = [&](int k) { return (k / (pp * v)) * pp + k % pp; };
-    for (int k = 0; k < warmup; ++k) forward(mb_of(k), chunk_of(k, true));
-    for (int k = 0; k < total - warmup; ++k) {
-      forward(mb_of(warmup + k), chunk_of(warmup + k, true));
-      backward(mb_of(k), chunk_of(k, false));
-    }
-    for (int k = total - warmup; k < total; ++k) backward(mb_of(k), chunk_of(k, false));
+  // The pipeline schedule's order of this rank's forward and backward micro-batch steps.
+  for (const PipelineStep& step : pipeline_order(p_.schedule, pp, v, c.p, mbs)) {
+    if (step.forward)
+      forward(step.micro_batch, step.chunk);
+    else
+      backward(step.micro_batch, step.chunk);
   }
-  const uint32_t last_compute = last;
-  tags = OpTags{};
-  tags.phase = OpPhase::kGradientSync;
-
-  // Data-parallel gradient reduction (ZeRO 0-2) in buckets, in backward order: dense weights
-  // over the DP group; with EP, the routed experts over the ranks holding the same experts.
-  std::vector<uint32_t> grad_colls;
-  const LayerShare stage_params = stage_parameters(m, p_, c.p);
-  const bool split_experts = ep > 1;
-  auto reduce_gradients = [&](bool experts, uint32_t group, const std::string& prefix) {
-    // Gradients in backward order: per chunk, last first: LM head, layers (last first),
-    // embedding.
-    std::vector<double> bytes;
-    std::vector<uint32_t> producer;
-    auto source = [&](double params, uint32_t op) {
-      if (params <= 0) return;
-      bytes.push_back(params * p_.grad_bytes);
-      producer.push_back(op);
-    };
-    // (ZeRO-3 reduce-scatters each layer's gradients after every backward, above; the embedding
-    // and LM head are reduced here, once.)
-    for (int j = v - 1; j >= 0; --j) {
-      const std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
-      const int first = chunks[j].first, layers = chunks[j].layers;
-      if (chunks[j].head && !experts) source(head, final_bwd[layers + 1]);
-      if (zero < 3)
-        for (int k = layers; k >= 1; --k) {
-          LayerShare x = layer_share(m, p_, first + k - 1);
-          source(!split_experts ? x.dense + x.experts : experts ? x.experts : x.dense, final_bwd[k]);
+  // What the gradient sync waits for: per chunk (last first) the LM head, the layers (last
+  // first; ZeRO-3 reduced them already) and the embedding, each with its final backward op.
+  InnerStepEnd end;
+  end.last_compute = last;
+  end.last_send = last_send;
+  end.zero3_scatters = std::move(zero3_scatters);
+  end.stage_params = stage_parameters(m, p_, c.p);
+  for (int j = v - 1; j >= 0; --j) {
+    const std::vector<uint32_t>& final_bwd = chunk_final_bwd[j];
+    const int first = chunks[j].first, layers = chunks[j].layers;
+    if (chunks[j].head) end.dense.push_back({head, final_bwd[layers + 1]});
+    if (zero < 3)
+      for (int k = layers; k >= 1; --k) {
+        LayerShare x = layer_share(m, p_, first + k - 1);
+        if (ep > 1) {
+          end.dense.push_back({x.dense, final_bwd[k]});
+          end.experts.push_back({x.experts, final_bwd[k]});
+        } else {
+          end.dense.push_back({x.dense + x.experts, final_bwd[k]});
         }
-      if (chunks[j].embedding && !experts) source(emb, final_bwd[0]);
-    }
-    CollectiveKind kind = zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
-    if (p_.overlap_grad_reduce) {
-      int k = 0;
-      for (const Bucket& b : assign_buckets(bytes, p_.bucket_bytes))
-        grad_colls.push_back(collective(r, fmt::format("{}grad {} bucket {}", prefix, to_string(kind), k++),
-                                        kind, b.bytes, group, dp_s, p_.dp_algorithm,
-                                        {producer[b.ready_after]}));
-    } else {
-      // Megatron-LM local DDP: one flat buffer, once the pipeline schedule (its last backward
-      // compute and its last send) has returned.
-      double total = 0;
-      for (double b : bytes) total += b;
-      std::vector<uint32_t> after{last_compute};
-      if (last_send != UINT32_MAX) after.push_back(last_send);
-      grad_colls.push_back(collective(r, fmt::format("{}grad {} flat buffer", prefix, to_string(kind)),
-                                      kind, total, group, dp_s, p_.dp_algorithm, after));
-    }
-  };
-  if (dp_size > 1) reduce_gradients(false, dp_group, "");
-  if (split_experts && edp_size > 1) reduce_gradients(true, edp_group, "experts ");
-  // Optimizer step over this rank's shard.
-  const double dense_params = split_experts ? stage_params.dense : stage_params.dense + stage_params.experts;
-  const double expert_params = split_experts ? stage_params.experts : 0;
-  double shard = zero >= 1 ? dense_params / dp_size + expert_params / edp_size
-                           : dense_params + expert_params;
-  std::vector<uint32_t> opt_deps = grad_colls;
-  opt_deps.insert(opt_deps.end(), zero3_scatters.begin(), zero3_scatters.end());
-  opt_deps.push_back(last_compute);
-  // Adam is priced by its memory traffic: at 12 FLOPs per 30 B (0.4 FLOP/B) it sits far below
-  // every device's ridge point (H100: 67 TFLOPS fp32 / 3.35 TB/s = 20 FLOP/B), and it runs on
-  // vector units whose fp32 rate not every vendor publishes (Ascend 910C).
-  tags.phase = OpPhase::kOptimizer;
-  uint32_t opt_op = b_.compute(r, "optimizer step", 0, p_.optimizer_bytes_per_param * shard, "fp32",
-                               std::move(opt_deps));
-  // ZeRO-1/2: gather the updated 16-bit weights.
-  if (zero == 1 || zero == 2) {
-    if (dp_size > 1)
-      collective(r, "weights all_gather", CollectiveKind::kAllGather, dense_params * 2, dp_group, dp_s,
-                 p_.dp_algorithm, {opt_op});
-    if (split_experts && edp_size > 1)
-      collective(r, "experts weights all_gather", CollectiveKind::kAllGather, expert_params * 2,
-                 edp_group, dp_s, p_.dp_algorithm, {opt_op});
+      }
+    if (chunks[j].embedding) end.dense.push_back({emb, final_bwd[0]});
   }
+  if (gradient_sync)
+    build_gradient_sync(b_, r, p_, {dp_size, edp_size, dp_group, edp_group, dp_s}, end);
 }
 
 }  // namespace
@@ -621,109 +326,11 @@ namespace {
 /** Memory of one built op (the Op, its deps and its share of the names), measured on
  *  DeepSeek-V3's step: 1.23 GiB peak for about 8 M ops. */
 constexpr double kBytesPerOp = 160;
-}  // namespace
 
-Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
+/** make_transformer, or its inner step alone when `gradient_sync` is false. */
+Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bool gradient_sync) {
   const TransformerConfig& m = p.model;
-  placement_order(p.order);  // validates it
-  if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1 || p.ep < 1)
-    throw ConfigError(fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}, ep {}",
-                                  p.dp, p.tp, p.pp, p.sp, p.ep));
-  if (p.ep > 1) {
-    if (!m.moe.enabled())
-      throw ConfigError(fmt::format("ep ({}) needs a mixture-of-experts model; '{}' is dense", p.ep, m.name));
-    if (p.dp % p.ep != 0)
-      throw ConfigError(fmt::format("ep ({}) must divide dp ({}): expert parallelism splits the "
-                                    "data-parallel ranks", p.ep, p.dp));
-    if (p.tp > 1)
-      throw ConfigError(fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) is not "
-                                    "modelled; use ep with tp = 1, or tp with ep = 1", p.ep, p.tp));
-    if (p.zero_stage == 3)
-      throw ConfigError(fmt::format("ZeRO-3 with expert parallelism (ep {}) is not modelled; use "
-                                    "ZeRO-0, 1 or 2", p.ep));
-  }
-  if (m.moe.enabled()) {
-    if (p.moe.redundant_experts < 0 || (p.moe.redundant_experts > 0 && p.ep == 1))
-      throw ConfigError(fmt::format("redundant_experts ({}) needs ep > 1 (got ep {}) and must be >= 0",
-                                    p.moe.redundant_experts, p.ep));
-    const int slots = m.moe.routed_experts + p.moe.redundant_experts;
-    if (slots % p.ep != 0)
-      throw ConfigError(p.moe.redundant_experts == 0
-                            ? fmt::format("the routed experts ({}) must be a multiple of ep ({})",
-                                          m.moe.routed_experts, p.ep)
-                            : fmt::format("the routed experts ({}) plus redundant copies ({}) = {} must "
-                                          "be a multiple of ep ({})", m.moe.routed_experts,
-                                          p.moe.redundant_experts, slots, p.ep));
-    if (m.moe.top_k < 1 || m.moe.top_k > m.moe.routed_experts)
-      throw ConfigError(fmt::format("top_k ({}) must be between 1 and the routed experts ({})",
-                                    m.moe.top_k, m.moe.routed_experts));
-  }
-  if (p.sp > 1 && p.tp > 1)
-    throw ConfigError(fmt::format("Ulysses sequence parallelism (sp {}) with tensor parallelism (tp {}) "
-                                  "is not modelled; use one of them", p.sp, p.tp));
-  if (p.sp > 1 && (m.heads % p.sp != 0 || p.seq_len % p.sp != 0))
-    throw ConfigError(fmt::format("Ulysses: sp ({}) must divide the heads ({}) and seq_len ({})",
-                                  p.sp, m.heads, p.seq_len));
-  if (p.virtual_stages < 1)
-    throw ConfigError(fmt::format("virtual_stages must be >= 1; got {}", p.virtual_stages));
-  if (!p.stage_layers.empty()) {
-    if (static_cast<int>(p.stage_layers.size()) != p.pp)
-      throw ConfigError(fmt::format("stage_layers has {} entries but pp is {}",
-                                    p.stage_layers.size(), p.pp));
-    int64_t sum = 0;
-    for (size_t s = 0; s < p.stage_layers.size(); ++s) {
-      if (p.stage_layers[s] < 1)
-        throw ConfigError(fmt::format("stage_layers[{}] must be >= 1; got {}", s, p.stage_layers[s]));
-      sum += p.stage_layers[s];
-    }
-    if (sum != m.layers)
-      throw ConfigError(fmt::format("stage_layers sum to {} but the model has {} layers", sum,
-                                    m.layers));
-    if (p.virtual_stages > 1)
-      throw ConfigError(fmt::format("stage_layers with virtual_stages ({}) > 1 is not modelled",
-                                    p.virtual_stages));
-  } else if (m.layers % p.pp != 0) {
-    throw ConfigError(fmt::format("layers ({}) must be a multiple of pp ({})", m.layers, p.pp));
-  }
-  if (p.virtual_stages > 1) {
-    const int v = p.virtual_stages;
-    if (p.pp < 2)
-      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs pp >= 2; got pp {}", v, p.pp));
-    if (p.schedule != PipelineSchedule::kOneFOneB)
-      throw ConfigError(fmt::format("virtual_stages ({}) > 1 needs the 1f1b schedule", v));
-    if (m.layers % (p.pp * v) != 0)
-      throw ConfigError(fmt::format("layers ({}) must be a multiple of pp x virtual_stages "
-                                    "({} x {} = {})", m.layers, p.pp, v, p.pp * v));
-    const int64_t per_replica = static_cast<int64_t>(p.dp) * p.micro_batch;
-    if (p.global_batch > 0 && p.global_batch % per_replica == 0 &&
-        (p.global_batch / per_replica) % p.pp != 0)
-      throw ConfigError(fmt::format(
-          "virtual_stages ({}) > 1: the micro-batches per pipeline, global_batch / (dp x "
-          "micro_batch) = {} / ({} x {}) = {}, must be a multiple of pp ({})", v, p.global_batch,
-          p.dp, p.micro_batch, p.global_batch / per_replica, p.pp));
-  }
-  if (!p.overlap_grad_reduce && p.zero_stage == 3)
-    throw ConfigError("overlap_grad_reduce: false is modelled for ZeRO 0-2 (ZeRO-3 reduces each "
-                      "layer's gradients as its backward ends)");
-  if (m.heads % p.tp != 0)
-    throw ConfigError(fmt::format("heads ({}) must be a multiple of tp ({})", m.heads, p.tp));
-  if (m.kv_heads < 1 || m.heads % m.kv_heads != 0)
-    throw ConfigError(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
-  if (p.seq_len < 1 || p.micro_batch < 1)
-    throw ConfigError("seq_len and micro_batch must be >= 1");
-  if (p.global_batch < 1 || p.global_batch % (static_cast<int64_t>(p.dp) * p.micro_batch) != 0)
-    throw ConfigError(fmt::format("global_batch ({}) must be a positive multiple of dp x micro_batch "
-                                  "({} x {} = {})", p.global_batch, p.dp, p.micro_batch,
-                                  static_cast<int64_t>(p.dp) * p.micro_batch));
-  if (p.sequence_parallel && p.seq_len % p.tp != 0)
-    throw ConfigError(fmt::format("sequence parallelism: seq_len ({}) must be a multiple of tp ({})",
-                                  p.seq_len, p.tp));
-  if (p.zero_stage < 0 || p.zero_stage > 3)
-    throw ConfigError(fmt::format("ZeRO stage must be 0, 1, 2 or 3; got {}", p.zero_stage));
-  if (!(p.bucket_bytes > 0)) throw ConfigError("bucket size must be positive");
-  if (p.dtype != "fp32" && p.dtype != "tf32" && p.dtype != "bf16" && p.dtype != "fp16" &&
-      p.dtype != "fp8")
-    throw ConfigError(fmt::format("unknown dtype '{}' (expected fp32, tf32, bf16, fp16 or fp8)", p.dtype));
+  validate_transformer(p);
 
   Workload w;
   w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
@@ -732,11 +339,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   const std::vector<MoeLayerPlan> moe_plan =
       plan_moe(m, p.moe, p.ep, tokens_per_rank, w, &moe_summary);
   // Ranks in the build order: stages outermost, then DP, then the inner (TP or SP) index.
-  std::vector<Coord> coords;
-  coords.reserve(w.ranks.size());
-  for (int pp = 0; pp < p.pp; ++pp)
-    for (int d = 0; d < p.dp; ++d)
-      for (int t = 0; t < p.tp * p.sp; ++t) coords.push_back({t, d, pp});
+  const std::vector<Coord> coords = build_order(p);
   // Pass 1, serial: every rank's communicators and streams, in build order (so their ids do not
   // depend on how many threads build).
   {
@@ -755,6 +358,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
       q.global_batch = micro_batches * p.dp * p.micro_batch;
       Builder probe(q, w, moe_plan);
       probe.create = false;
+      probe.gradient_sync = gradient_sync;
       std::vector<double> out;
       for (int pp = 0; pp < p.pp; ++pp) {
         const Coord c{0, 0, pp};
@@ -772,7 +376,8 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     } else {
       const std::vector<double> a = stage_ops(m1), b = stage_ops(m2);
       for (int s = 0; s < p.pp; ++s)
-        estimate += b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
+        estimate +=
+            b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
     }
     estimate *= static_cast<double>(p.dp) * p.tp * p.sp;
     if (estimate > kMaxTransformerOps)
@@ -784,9 +389,8 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   }
   // Pass 2: ranks in parallel, in contiguous blocks of the build order; each builder has its own
   // string table and writes only its own ranks' programs.
-  const size_t threads = std::clamp<size_t>(std::min<size_t>(std::thread::hardware_concurrency(),
-                                                             coords.size() / 64),
-                                            1, 8);
+  const size_t threads = std::clamp<size_t>(
+      std::min<size_t>(std::thread::hardware_concurrency(), coords.size() / 64), 1, 8);
   std::vector<std::unique_ptr<Builder>> builders;
   std::vector<std::exception_ptr> errors(threads);
   std::vector<size_t> block(threads + 1);
@@ -794,6 +398,7 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
   for (size_t k = 0; k < threads; ++k) {
     builders.push_back(std::make_unique<Builder>(p, w, moe_plan));
     builders.back()->create = false;
+    builders.back()->gradient_sync = gradient_sync;
   }
   auto build_block = [&](size_t k) {
     try {
@@ -821,95 +426,18 @@ Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
     builders[k]->program().publish_strings(ranks);
   }
 
-  if (info) {
-    const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
-    info->params = m.total_params();
-    info->micro_batches = mbs;
-    info->tokens = static_cast<double>(p.global_batch) * p.seq_len;
-    // Model FLOPs count the work the step does: routed-expert work of dropped tokens (capacity
-    // factor) is not done, so it is not counted.
-    double dropped_flops_per_token = 0;
-    for (int l = 0; l < m.layers; ++l)
-      if (m.is_moe_layer(l))
-        dropped_flops_per_token += (1.0 - moe_plan[static_cast<size_t>(l)].kept_fraction) * 2.0 *
-                                   m.moe.top_k * static_cast<double>(m.routed_expert_size());
-    info->model_flops =
-        3.0 * info->tokens * (m.forward_flops_per_token(p.seq_len) - dropped_flops_per_token);
-    info->moe = moe_summary;
-    // Per stage: its layers (+ embedding, + LM head) and the activations of the micro-batches in
-    // flight at its peak; the report keeps the most loaded stage (the first on a tie). With EP
-    // the routed experts are sharded over the dp / ep ranks holding the same experts.
-    // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
-    // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
-    const double s_local = static_cast<double>(p.seq_len) / p.sp;
-    const bool flash = p.attention == AttentionKernel::kFlash;
-    double per_layer = activation_bytes_per_layer(s_local, p.micro_batch, static_cast<double>(m.hidden),
-                                                  m.heads, p.tp, p.sequence_parallel, p.recompute,
-                                                  flash);
-    if (p.sp > 1 && p.recompute == Recompute::kNone && !flash) {
-      const double n = static_cast<double>(p.seq_len);
-      per_layer += 5.0 * m.heads * p.micro_batch * (n * n / p.sp - s_local * s_local);
-    }
-    // A MoE layer keeps the MoE block's activations instead of the dense MLP's.
-    auto layer_activations = [&](int l) {
-      if (!m.is_moe_layer(l)) return per_layer;
-      const MoeLayerPlan& plan = moe_plan[static_cast<size_t>(l)];
-      MoeActivationShape x;
-      x.tokens = tokens_per_rank;
-      x.hidden = static_cast<double>(m.hidden);
-      x.routed_dim = static_cast<double>(m.routed_dim());
-      x.expert_ffn = static_cast<double>(m.moe.expert_ffn_hidden);
-      x.experts = m.moe.routed_experts;
-      x.assignments = *std::max_element(plan.expert_tokens.begin(), plan.expert_tokens.end());
-      x.mlp_matrices = m.mlp_matrices;
-      x.shared_experts = m.moe.shared_experts;
-      x.tp = p.ep > 1 ? 1 : p.tp;
-      x.bigmac = m.moe.bigmac_dim > 0;
-      return per_layer + moe_activation_bytes(x, p.recompute) -
-             dense_mlp_activation_bytes(s_local, p.micro_batch, static_cast<double>(m.hidden), p.tp,
-                                        p.sequence_parallel, p.recompute);
-    };
-    auto model_states = [&](int s) {
-      const LayerShare params = stage_parameters(m, p, s);
-      if (p.ep == 1)
-        return model_state_bytes(params.dense + params.experts, p.zero_stage, p.dp * p.sp, p.grad_bytes);
-      MemoryBreakdown mem = model_state_bytes(params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
-      MemoryBreakdown experts =
-          model_state_bytes(params.experts, p.zero_stage, p.dp * p.sp / p.ep, p.grad_bytes);
-      mem.params += experts.params;
-      mem.grads += experts.grads;
-      mem.optimizer += experts.optimizer;
-      return mem;
-    };
-    const int v = p.virtual_stages;
-    for (int s = 0; s < p.pp; ++s) {
-      const std::vector<int> ids = stage_layer_ids(p, s);
-      const int layers = static_cast<int>(ids.size());
-      // Layers' activations of one micro-batch held at the peak: GPipe all m micro-batches;
-      // 1F1B pp - s - 1 warm-up forwards plus the one in progress; interleaved, the warm-up
-      // chunk forwards plus one, each chunk layers / v layers (stage 0: (v pp + pp - 1) chunks,
-      // Korthikanti et al. Sec. 4.2.3's 1 + (pp - 1)/(pp v) times pp micro-batches).
-      double held;
-      if (p.schedule == PipelineSchedule::kGpipe) {
-        held = static_cast<double>(mbs) * layers;
-      } else if (v == 1) {
-        held = static_cast<double>(std::min(p.pp - s, mbs)) * layers;
-      } else {
-        const int total = mbs * v;
-        const int chunks = mbs == p.pp ? total : std::min(2 * (p.pp - s - 1) + (v - 1) * p.pp + 1, total);
-        held = static_cast<double>(chunks) * layers / v;
-      }
-      double one_micro_batch = 0;
-      for (int l : ids) one_micro_batch += layer_activations(l);
-      MemoryBreakdown mem = model_states(s);
-      mem.activations = one_micro_batch * held / layers;
-      if (s == 0 || mem.total() > info->memory_first_stage.total()) {
-        info->memory_first_stage = mem;
-        info->activations_in_flight = held / layers;
-      }
-    }
-  }
+  if (info) *info = transformer_info(p, moe_plan, moe_summary);
   return w;
+}
+
+}  // namespace
+
+Workload make_transformer(const TransformerParams& p, TransformerInfo* info) {
+  return build_transformer(p, info, true);
+}
+
+Workload make_transformer_inner_step(const TransformerParams& p, TransformerInfo* info) {
+  return build_transformer(p, info, false);
 }
 
 }  // namespace dtsim::workloads

@@ -72,6 +72,11 @@
  * interleaving); Rajbhandari et al., ZeRO (SC20); NVIDIA/Megatron-LM (2021) training.py,
  * model/distributed.py and schedules.py for the DDP and interleaved-schedule behaviour.
  *
+ * Code: transformer_validation.h (the checks), transformer_placement.h (rank coordinates,
+ * chunks, weight shares), pipeline_schedule.h (the order of forward and backward steps),
+ * transformer_layer_ops.h (one layer's ops), gradient_sync.h (reductions, optimizer, ZeRO
+ * gathers), transformer_memory.h (the step summary and memory); this file builds the ranks.
+ *
  *     TransformerParams p;  // ... model, batch ...
  *     p.pp = 4; p.virtual_stages = 3;     // Megatron --num-layers-per-virtual-pipeline-stage
  *     p.overlap_grad_reduce = false;      // Megatron --DDP-impl local (2021)
@@ -144,5 +149,15 @@ struct TransformerInfo {
 inline constexpr double kMaxTransformerOps = 64e6;
 
 simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);
+
+/** The inner step of make_transformer alone: every rank's forward and backward passes of its
+ *  micro-batches under the pipeline schedule, without the gradient sync and optimizer step
+ *  (gradient_sync.h), for workload kinds that replace the sync (NoLoCo, federated rounds).
+ *  ZeRO-3's per-layer weight gathers and gradient reduce-scatters belong to the passes and stay.
+ *  `info` as make_transformer's.
+ *  Errors: as make_transformer.
+ *
+ *     Workload inner = make_transformer_inner_step(p, &info);  // then a sync of one's own */
+simcore::Workload make_transformer_inner_step(const TransformerParams& p, TransformerInfo* info);
 
 }  // namespace dtsim::workloads
