@@ -29,12 +29,14 @@ class FakeCompute : public ComputeModel {
 class FakeComm : public CommModel {
  public:
   explicit FakeComm(Simulator& sim) : sim_(sim) {}
-  std::string start_collective(const CollectiveCall& call, std::function<void()> done) override {
+  std::string start_collective(const CollectiveCall& call, std::function<void()> done,
+                               FailFn = {}) override {
     calls.push_back({call.kind, *call.ranks, call.bytes, sim_.now()});
     sim_.schedule_in(collective_time, std::move(done));
     return "fake_ring";
   }
-  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override {
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                               FailFn = {}) override {
     p2p.push_back({src, dst, bytes, sim_.now()});
     sim_.schedule_in(p2p_time, std::move(done));
   }
