@@ -129,6 +129,15 @@ void FaultInjector::handle_stalls() {
         continue;
       }
     }
+    if (!lf.until) {  // down for good, no other path: it can never finish
+      ++h.failed;
+      fail(f, k,
+           fmt::format("link {} went down for good at {} s{}", lf.name, lf.at.seconds(),
+                       plan_.on_link_down == LinkDownPolicy::kReroute && fabric_.reroutable(f)
+                           ? " and no other path exists"
+                           : ""));
+      continue;
+    }
     if (acted_[static_cast<size_t>(k)].insert(serial).second) ++h.stalled;
   }
 }

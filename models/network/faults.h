@@ -11,8 +11,9 @@
  * - **stall**: flows wait at rate 0 until the link returns.
  * - **fail**: flows on it fail (their transfer's failure path runs).
  *
- * Nothing is lost silently: a flow still waiting when the run has nothing else to do (its link
- * never returns) fails, and is listed. Every fault records what it hit: the flows crossing it,
+ * Nothing is lost silently: a flow that would wait on a link down for good (no `until`) fails at
+ * once, and one still waiting when the run has nothing else to do fails then (`fail_stuck`);
+ * both are listed. Every fault records what it hit: the flows crossing it,
  * how many were re-routed, stalled or failed, and their bytes.
  *
  * Units: times in simulated Time, bytes. Errors: none (the plan is validated where it is read).
