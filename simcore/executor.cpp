@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -134,18 +135,20 @@ void Executor::join_collective(int rank, uint32_t i) {
   result_.collectives.push_back(CollectiveRecord{w_.str(op.name), op.collective, "",
                                                  static_cast<int>(members.size()), record_bytes,
                                                  sim_.now(), sim_.now()});
-  auto joined = std::move(inst.joined);
+  // One list of the members' ops for both ends (done, or the failure path).
+  auto joined =
+      std::make_shared<const std::vector<std::pair<int, uint32_t>>>(std::move(inst.joined));
   instances_.erase(it);
   std::string algo = comm_.start_collective(
       call,
       [this, rec, joined] {
         result_.collectives[rec].end = sim_.now();
-        for (auto [r, j] : joined) complete_op(r, j);
+        for (auto [r, j] : *joined) complete_op(r, j);
       },
       [this, rec, joined](const std::string& why) {
         result_.collectives[rec].end = sim_.now();
         result_.collectives[rec].failed = true;
-        for (auto [r, j] : joined) fail_op(r, j, why);
+        for (auto [r, j] : *joined) fail_op(r, j, why);
       });
   result_.collectives[rec].algorithm = std::move(algo);
 }

@@ -134,12 +134,16 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
     sim_.schedule_in(simcore::Time::zero(), std::move(on_done));
     return;
   }
-  // A failed transfer: the collective fails once; its dependents never launch.
-  auto on_fail = [run](const std::string& why) {
-    if (run->failed) return;
-    run->failed = true;
-    if (run->fail) run->fail(why);
-  };
+  // A failed transfer: the collective fails once; its dependents never launch. Only a fabric
+  // with faults can fail a flow: without, no failure path is built (it would cost an
+  // allocation per transfer).
+  simcore::FailFn on_fail;
+  if (fabric_.watched())
+    on_fail = [run](const std::string& why) {
+      if (run->failed) return;
+      run->failed = true;
+      if (run->fail) run->fail(why);
+    };
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
   start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, std::move(on_done),
                  std::move(on_fail));

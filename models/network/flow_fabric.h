@@ -108,6 +108,8 @@ class FlowFabric {
   void set_stall_observer(std::function<void(uint32_t flow)> observer) {
     on_stall_ = std::move(observer);
   }
+  /** Whether a stall observer is set (faults may fail flows). */
+  bool watched() const { return static_cast<bool>(on_stall_); }
   /** Flows started and not finished (waiting out their latency, or sharing bandwidth). */
   std::vector<uint32_t> live_flows() const;
   bool live(uint32_t f) const { return f < flows_.size() && flows_[f].live; }
