@@ -65,6 +65,7 @@ uint32_t node(const ConfigNode& n, const topologies::Topology& topo) {
 }  // namespace
 
 const KeySchema& fault_keys() { return kFaultKeys; }
+const KeySchema& fault_event_keys() { return kEventKeys; }
 
 network::FaultPlan load_faults(const ConfigNode& faults, const topologies::Topology& topology) {
   kFaultKeys.check(faults);

@@ -25,8 +25,10 @@
 
 namespace dtsim::cli {
 
-/** The keys of `faults:` (and of each of its events). */
+/** The keys of `faults:`. */
 const KeySchema& fault_keys();
+/** The keys of each entry of `faults.events`. */
+const KeySchema& fault_event_keys();
 
 /** Reads `faults` for `topology`. */
 network::FaultPlan load_faults(const ConfigNode& faults, const topologies::Topology& topology);
