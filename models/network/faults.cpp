@@ -121,7 +121,7 @@ void FaultInjector::handle_stalls() {
     }
     if (plan_.on_link_down == LinkDownPolicy::kReroute && fabric_.reroutable(f)) {
       auto [src, dst] = ends(f);
-      if (router_.hops(src, dst) >= 0) {
+      if (router_.reachable_avoiding_down(src, dst)) {
         const double left = fabric_.remaining_bytes(f);
         fabric_.reroute_flow(f, router_.route(src, dst, simcore::mix64(serial)));
         ++h.rerouted;

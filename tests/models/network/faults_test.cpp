@@ -240,6 +240,31 @@ TEST(Faults, AFlowLeftWaitingWhenTheRunEndsFails) {
   EXPECT_EQ(r.faults.failed_transfers()[0].bytes_left, kS);
 }
 
+TEST(Faults, AFlowStartedWhileItsOnlyLinkIsDownWaitsForItUnderRerouteAndStall) {
+  // The link is down from 0 to 300 us and the flow starts at 0, after it went down (the fault's
+  // event comes first). Under reroute no path avoids the link, so the route goes through it
+  // anyway (no "no route" error): the flow pays L while the link is down, waits, and moves its
+  // S bytes at B from 300 us: it ends at 300 + 1000 = 1300 us.
+  for (LinkDownPolicy policy : {LinkDownPolicy::kReroute, LinkDownPolicy::kStall}) {
+    FaultPlan p = down_plan(policy, Time::us(300));
+    p.faults[0].at = Time::zero();
+    OneFlow r(make_topology(false), p);
+    r.run();
+    EXPECT_NEAR(static_cast<double>(r.done_ps), 1300e6, kSolverTolPs) << to_string(policy);
+    EXPECT_EQ(r.faults.hits().at(0).stalled, 1u);
+  }
+}
+
+TEST(Faults, AFlowStartedWhileALinkIsDownTakesTheDetourUnderReroute) {
+  // Same, with the detour a -- s -- b (0.25 GB/s, 4 us): under reroute the route avoids the down
+  // link from the start: 4 us + 1e6 / 0.25e9 s = 4004 us.
+  FaultPlan p = down_plan(LinkDownPolicy::kReroute, Time::us(300));
+  p.faults[0].at = Time::zero();
+  OneFlow r(make_topology(true), p);
+  r.run();
+  EXPECT_NEAR(static_cast<double>(r.done_ps), 4004e6, kSolverTolPs);
+}
+
 TEST(Faults, AFlowStartedOnADownLinkFailsUnderFail) {
   // A second flow started at 600 us, while the link is down, fails when it arrives (601 us).
   OneFlow r(make_topology(false), down_plan(LinkDownPolicy::kFail, kT2));
