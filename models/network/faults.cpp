@@ -29,6 +29,7 @@ FaultInjector::FaultInjector(simcore::Simulator& sim, const topologies::Topology
   hit_.resize(plan_.faults.size());
   acted_.resize(plan_.faults.size());
   down_by_.assign(topo_.links().size(), -1);
+  active_.assign(plan_.faults.size(), 0);
 }
 
 void FaultInjector::start() {
@@ -51,34 +52,37 @@ void FaultInjector::begin(size_t k) {
         hit(k, f);
         break;
       }
-  for (uint32_t l : lf.links) {
-    if (lf.down) {
-      down_by_[l] = static_cast<int>(k);
-      if (plan_.on_link_down == LinkDownPolicy::kReroute) router_.set_link_down(l, true);
-    } else {
-      fabric_.set_channel_extra_latency(2 * l, lf.extra_latency);
-      fabric_.set_channel_extra_latency(2 * l + 1, lf.extra_latency);
-    }
-    const double keep = lf.down ? 0.0 : lf.capacity_fraction;
-    for (uint32_t c : {2 * l, 2 * l + 1})
-      if (topo_.channel_exists(c))
-        fabric_.set_channel_capacity(c, keep * topo_.channel_capacity(c));
-  }
+  active_[k] = 1;
+  for (uint32_t l : lf.links) apply(l);
 }
 
 void FaultInjector::end(size_t k) {
-  const LinkFault& lf = plan_.faults[k];
-  for (uint32_t l : lf.links) {
-    if (lf.down) {
-      if (down_by_[l] == static_cast<int>(k)) down_by_[l] = -1;
-      router_.set_link_down(l, false);
-    } else {
-      fabric_.set_channel_extra_latency(2 * l, Time::zero());
-      fabric_.set_channel_extra_latency(2 * l + 1, Time::zero());
+  active_[k] = 0;
+  for (uint32_t l : plan_.faults[k].links) apply(l);
+}
+
+void FaultInjector::apply(uint32_t l) {
+  // The link's state from every fault active on it: down if one is down (the earliest listed
+  // holds it), else the smallest capacity fraction and the largest added latency.
+  int down = -1;
+  double keep = 1;
+  Time extra = Time::zero();
+  for (size_t k = 0; k < plan_.faults.size(); ++k) {
+    const LinkFault& lf = plan_.faults[k];
+    if (!active_[k] || std::find(lf.links.begin(), lf.links.end(), l) == lf.links.end()) continue;
+    if (lf.down && down < 0) down = static_cast<int>(k);
+    if (!lf.down) {
+      keep = std::min(keep, lf.capacity_fraction);
+      extra = std::max(extra, lf.extra_latency);
     }
-    for (uint32_t c : {2 * l, 2 * l + 1})
-      if (topo_.channel_exists(c)) fabric_.set_channel_capacity(c, topo_.channel_capacity(c));
   }
+  down_by_[l] = down;
+  if (plan_.on_link_down == LinkDownPolicy::kReroute) router_.set_link_down(l, down >= 0);
+  fabric_.set_channel_extra_latency(2 * l, extra);
+  fabric_.set_channel_extra_latency(2 * l + 1, extra);
+  if (down >= 0) keep = 0;
+  for (uint32_t c : {2 * l, 2 * l + 1})
+    if (topo_.channel_exists(c)) fabric_.set_channel_capacity(c, keep * topo_.channel_capacity(c));
 }
 
 void FaultInjector::hit(size_t k, uint32_t f) {

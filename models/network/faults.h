@@ -11,6 +11,9 @@
  * - **stall**: flows wait at rate 0 until the link returns.
  * - **fail**: flows on it fail (their transfer's failure path runs).
  *
+ * Faults may overlap on a link: it is down while any of them is down, else it keeps the smallest
+ * capacity fraction and the largest added latency of those active.
+ *
  * Nothing is lost silently: a flow that would wait on a link down for good (no `until`) fails at
  * once, and one still waiting when the run has nothing else to do fails then (`fail_stuck`);
  * both are listed. Every fault records what it hit: the flows crossing it,
@@ -98,6 +101,8 @@ class FaultInjector {
  private:
   void begin(size_t k);
   void end(size_t k);
+  /** Sets link `l`'s capacity, latency and routing from the faults active on it. */
+  void apply(uint32_t l);
   void on_stall(uint32_t flow);
   void handle_stalls();
   /** The fault that holds one of the flow's links down, or -1. */
@@ -114,7 +119,8 @@ class FaultInjector {
   FaultPlan plan_;
   std::vector<FaultHits> hits_;
   std::vector<FailedTransfer> failed_;
-  std::vector<int> down_by_;  ///< per link: the fault holding it down, or -1
+  std::vector<int> down_by_;     ///< per link: the fault holding it down, or -1
+  std::vector<uint8_t> active_;  ///< per fault: started and not ended
   std::vector<std::pair<uint32_t, uint64_t>> stalled_;  ///< (flow, serial) to handle
   std::vector<std::unordered_set<uint64_t>> hit_;       ///< per fault: serials of flows hit
   std::vector<std::unordered_set<uint64_t>> acted_;     ///< per fault: serials stalled

@@ -265,6 +265,24 @@ TEST(Faults, AFlowStartedWhileALinkIsDownTakesTheDetourUnderReroute) {
   EXPECT_NEAR(static_cast<double>(r.done_ps), 4004e6, kSolverTolPs);
 }
 
+TEST(Faults, OverlappingFaultsOnALinkCombine) {
+  // Degraded to half from 200 to 800 us, and down from 500 to 600 us inside that window (stall).
+  // The flow moves B x 199 us = 199000 bytes by 200 us, B/2 x 300 us = 150000 more by 500 us,
+  // nothing until 600 us (the link is still degraded when it returns), B/2 x 200 us = 100000 by
+  // 800 us, then its last 1e6 - 449000 = 551000 at B: it ends at 800 + 551 = 1351 us.
+  FaultPlan p = down_plan(LinkDownPolicy::kStall, Time::us(600));
+  LinkFault half;
+  half.links = {0};
+  half.name = "a<->b";
+  half.at = Time::us(200);
+  half.until = Time::us(800);
+  half.capacity_fraction = 0.5;
+  p.faults.push_back(half);
+  OneFlow r(make_topology(false), p);
+  r.run();
+  EXPECT_NEAR(static_cast<double>(r.done_ps), 1351e6, kSolverTolPs);
+}
+
 TEST(Faults, AFlowStartedOnADownLinkFailsUnderFail) {
   // A second flow started at 600 us, while the link is down, fails when it arrives (601 us).
   OneFlow r(make_topology(false), down_plan(LinkDownPolicy::kFail, kT2));
