@@ -120,7 +120,7 @@ void FaultInjector::handle_stalls() {
     if (plan_.on_link_down == LinkDownPolicy::kFail) {
       ++h.failed;
       fail(f, k,
-           fmt::format("link {} went down at {} s (on_link_down: fail)", lf.name, lf.at.seconds()));
+           fmt::format("link {} went down at {:.9g} s (on_link_down: fail)", lf.name, lf.at.seconds()));
       continue;
     }
     if (plan_.on_link_down == LinkDownPolicy::kReroute && fabric_.reroutable(f)) {
@@ -136,7 +136,7 @@ void FaultInjector::handle_stalls() {
     if (!lf.until) {  // down for good, no other path: it can never finish
       ++h.failed;
       fail(f, k,
-           fmt::format("link {} went down for good at {} s{}", lf.name, lf.at.seconds(),
+           fmt::format("link {} went down for good at {:.9g} s{}", lf.name, lf.at.seconds(),
                        plan_.on_link_down == LinkDownPolicy::kReroute && fabric_.reroutable(f)
                            ? " and no other path exists"
                            : ""));
@@ -151,7 +151,7 @@ bool FaultInjector::fail_stuck() {
   for (uint32_t f : fabric_.live_flows()) {
     if (!fabric_.live(f)) continue;  // failing one may not end another, but be safe
     const int k = down_fault(f);
-    std::string why = k >= 0 ? fmt::format("waits on link {}, down since {} s, which never returns",
+    std::string why = k >= 0 ? fmt::format("waits on link {}, down since {:.9g} s, which never returns",
                                            plan_.faults[static_cast<size_t>(k)].name,
                                            plan_.faults[static_cast<size_t>(k)].at.seconds())
                              : std::string("waits on a channel of capacity 0 that never rises");

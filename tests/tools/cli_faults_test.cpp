@@ -169,5 +169,23 @@ TEST_F(FaultRun, ALinkDownForGoodIsReportedNotHung) {
             "link n0.nic0<->leaf.r0.g0 went down for good at 1e-06 s and no other path exists");
 }
 
+TEST_F(FaultRun, ADataParallelStepWithAFailedTransferHasNoStepTimeNorThroughput) {
+  // The default Llama-3 8B DP 16 step; n0.nic0 goes down for good at 100 ms under fail, during
+  // the backward pass: the first gradient all-reduce that needs it fails, every op after it does
+  // not run; exit 0, step time null, throughput 0.
+  Result r = dtsim("run '" + kSource + "/scenarios/llama3_8b_dp16_dgx_h100.yaml' -q --report '" +
+                   path("r.json") +
+                   "' --set 'faults={on_link_down: fail, events: [{at: 100ms, link: {a: n0.nic0, "
+                   "b: leaf.r0.g0}, down: true}]}'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::slurp(path("r.json")));
+  EXPECT_TRUE(j["step_time_s"].is_null());
+  EXPECT_GE(j["failed_transfers"].size(), 1u);
+  EXPECT_EQ(j["failed_ops"].size(), 16u);  // one all-reduce, on every rank
+  EXPECT_GT(j["ops_not_run"]["count"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["model"]["tokens_per_s"], 0.0);
+  EXPECT_EQ(j["faults"][0]["link"], "n0.nic0<->leaf.r0.g0");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::faults

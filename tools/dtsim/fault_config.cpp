@@ -105,7 +105,7 @@ network::FaultPlan load_faults(const ConfigNode& faults, const topologies::Topol
       e.fail("a fault that changes nothing: give `down: true`, `capacity` or `latency`");
     if (auto u = e.get("until")) {
       f.until = u->time();
-      if (*f.until <= f.at) u->expected(fmt::format("a time after `at` ({} s)", f.at.seconds()));
+      if (*f.until <= f.at) u->expected(fmt::format("a time after `at` ({:.9g} s)", f.at.seconds()));
     }
     plan.faults.push_back(std::move(f));
   }

@@ -25,7 +25,7 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
     fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
   if (j.contains("faults"))
     for (const auto& f : j["faults"])
-      fmt::print("fault         {} {} at {} s: {} flows hit, {} re-routed, {} stalled, {} failed\n",
+      fmt::print("fault         {} {} at {:.9g} s: {} flows hit, {} re-routed, {} stalled, {} failed\n",
                  f["link"].get<std::string>(), f["kind"].get<std::string>(),
                  f["at_s"].get<double>(), f["flows_hit"].get<uint64_t>(),
                  f["rerouted"].get<uint64_t>(), f["stalled"].get<uint64_t>(),
