@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -134,12 +135,21 @@ void Executor::join_collective(int rank, uint32_t i) {
   result_.collectives.push_back(CollectiveRecord{w_.str(op.name), op.collective, "",
                                                  static_cast<int>(members.size()), record_bytes,
                                                  sim_.now(), sim_.now()});
-  auto joined = std::move(inst.joined);
+  // One list of the members' ops for both ends (done, or the failure path).
+  auto joined =
+      std::make_shared<const std::vector<std::pair<int, uint32_t>>>(std::move(inst.joined));
   instances_.erase(it);
-  std::string algo = comm_.start_collective(call, [this, rec, joined] {
-    result_.collectives[rec].end = sim_.now();
-    for (auto [r, j] : joined) complete_op(r, j);
-  });
+  std::string algo = comm_.start_collective(
+      call,
+      [this, rec, joined] {
+        result_.collectives[rec].end = sim_.now();
+        for (auto [r, j] : *joined) complete_op(r, j);
+      },
+      [this, rec, joined](const std::string& why) {
+        result_.collectives[rec].end = sim_.now();
+        result_.collectives[rec].failed = true;
+        for (auto [r, j] : *joined) fail_op(r, j, why);
+      });
   result_.collectives[rec].algorithm = std::move(algo);
 }
 
@@ -167,10 +177,23 @@ void Executor::post_p2p(int rank, uint32_t i) {
     throw ConfigError(fmt::format(
         "send rank {} op {} ('{}') of {} bytes meets recv rank {} op {} ('{}') of {} bytes", src,
         send_op, w_.str(s.name), s.bytes, dst, recv_op, w_.str(r.name), r.bytes));
-  comm_.start_p2p(src, dst, s.bytes, [this, src, dst, send_op, recv_op] {
-    complete_op(src, send_op);
-    complete_op(dst, recv_op);
-  });
+  comm_.start_p2p(
+      src, dst, s.bytes,
+      [this, src, dst, send_op, recv_op] {
+        complete_op(src, send_op);
+        complete_op(dst, recv_op);
+      },
+      [this, src, dst, send_op, recv_op](const std::string& why) {
+        fail_op(src, send_op, why);
+        fail_op(dst, recv_op, why);
+      });
+}
+
+void Executor::fail_op(int rank, uint32_t i, const std::string& why) {
+  size_t g = gid(rank, i);
+  DTSIM_ASSERT(!done_[g], "a finished op failed");
+  done_[g] = 2;
+  result_.failed_ops.push_back(FailedOp{rank, i, w_.str(w_.ranks[rank].ops[i].name), why});
 }
 
 void Executor::complete_op(int rank, uint32_t i) {
@@ -231,6 +254,21 @@ double uncovered_s(const Intervals& a, const Intervals& b) {
 }  // namespace
 
 ExecutionResult Executor::finish() {
+  if (result_.failed()) {
+    // Failure path: every op left is one that depends (through its deps or its stream) on a
+    // failed op, or waits for a peer that does.
+    for (int r = 0; r < static_cast<int>(w_.ranks.size()); ++r) {
+      bool first = true;
+      for (uint32_t i = 0; i < w_.ranks[r].ops.size(); ++i)
+        if (!done_[gid(r, i)]) {
+          ++result_.ops_not_run;
+          if (first)
+            result_.not_run.push_back(FailedOp{r, i, w_.str(w_.ranks[r].ops[i].name),
+                                               "not run: it follows a failed op"});
+          first = false;
+        }
+    }
+  }
   std::vector<std::string> stuck;
   for (int r = 0; r < static_cast<int>(w_.ranks.size()) && stuck.size() < 5; ++r)
     for (uint32_t i = 0; i < w_.ranks[r].ops.size() && stuck.size() < 5; ++i)
@@ -247,7 +285,7 @@ ExecutionResult Executor::finish() {
                                     to_string(op.kind), why));
         break;  // one per rank is enough to diagnose
       }
-  if (!stuck.empty()) {
+  if (!stuck.empty() && !result_.failed()) {
     std::string msg = "deadlock: the workload ended with ops that can never run: ";
     for (size_t k = 0; k < stuck.size(); ++k) msg += (k ? "; " : "") + stuck[k];
     throw ConfigError(msg);

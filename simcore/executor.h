@@ -8,8 +8,13 @@
  * meets the k-th of every other member; it starts when all members have joined. Send and recv are
  * matched FIFO by (src, dst, tag) and start when both are posted (rendezvous).
  *
+ * Failure path: when the communication model reports that a collective or send/recv failed (a
+ * fault), its ops are recorded as failed and never complete, so the ops that depend on them do not
+ * run; `finish` then lists them instead of reporting a deadlock.
+ *
  * Errors: ConfigError when the members of a collective disagree (kind, bytes), and when the run
- * ends with ops that can never start (a deadlock: it names up to five stuck ops).
+ * ends with ops that can never start and no transfer failed (a deadlock: it names up to five
+ * stuck ops).
  */
 #include <cstdint>
 #include <map>
@@ -38,6 +43,15 @@ struct CollectiveRecord {
   int64_t bytes = 0;
   Time start;  ///< when the last member joined
   Time end;
+  bool failed = false;  ///< a transfer failed (end: when)
+};
+
+/** An op whose transfer failed (faults), or one that did not run because it depends on one. */
+struct FailedOp {
+  int32_t rank;
+  uint32_t op;
+  std::string name;
+  std::string why;
 };
 
 struct ExecutionResult {
@@ -49,6 +63,10 @@ struct ExecutionResult {
   std::vector<CollectiveRecord> collectives;
   std::vector<OpRecord> ops;  ///< filled when recording is on (trace)
   std::map<std::string, uint64_t> ops_priced_by;  ///< compute-model name -> op count
+  std::vector<FailedOp> failed_ops;  ///< ops whose collective or send/recv failed (faults)
+  std::vector<FailedOp> not_run;     ///< the first ops per rank that did not run (after a failure)
+  uint64_t ops_not_run = 0;          ///< every op that did not run (after a failure)
+  bool failed() const { return !failed_ops.empty(); }
 };
 
 class Executor {
@@ -73,6 +91,7 @@ class Executor {
   };
   void start_op(int rank, uint32_t op);
   void complete_op(int rank, uint32_t op);
+  void fail_op(int rank, uint32_t op, const std::string& why);
   void join_collective(int rank, uint32_t op);
   void post_p2p(int rank, uint32_t op);
   size_t gid(int rank, uint32_t op) const { return offset_[rank] + op; }
@@ -88,7 +107,7 @@ class Executor {
   std::vector<uint32_t> dep_begin_;     // CSR of dependents, per global op
   std::vector<uint32_t> dependents_;    // local op indices
   std::vector<Time> started_;           // per global op
-  std::vector<uint8_t> done_;           // per global op
+  std::vector<uint8_t> done_;           // per global op: 0 not done, 1 done, 2 failed
   std::vector<std::map<uint32_t, uint64_t>> group_seq_;  // per rank: group -> next index
   std::map<std::pair<uint32_t, uint64_t>, Instance> instances_;
   std::vector<double> matrix_total_;  ///< sum of each send matrix (-1: not summed yet)

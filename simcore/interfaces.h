@@ -45,14 +45,23 @@ struct LinkClassUsage {
   double capacity_bytes_per_s = 0;
 };
 
+/** The failure path of a transfer (a fault: a link down with `on_link_down: fail`, or a link that
+ *  never returns): runs instead of its `done`, with the reason. */
+using FailFn = std::function<void(const std::string& why)>;
+
 class CommModel {
  public:
   virtual ~CommModel() = default;
   /** Starts a collective; `done` runs (inside a simulator event) when it finishes. Returns the
-   *  algorithm actually used (the hint resolved). Errors: ConfigError (no route, bad group). */
-  virtual std::string start_collective(const CollectiveCall& call, std::function<void()> done) = 0;
-  /** Starts a point-to-point transfer of `bytes` from rank `src` to rank `dst`. */
-  virtual void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) = 0;
+   *  algorithm actually used (the hint resolved). If one of its transfers fails, `failed` runs
+   *  once instead of `done` (a model without faults never calls it).
+   *  Errors: ConfigError (no route, bad group). */
+  virtual std::string start_collective(const CollectiveCall& call, std::function<void()> done,
+                                       FailFn failed = {}) = 0;
+  /** Starts a point-to-point transfer of `bytes` from rank `src` to rank `dst`; `failed` as
+   *  above. */
+  virtual void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                         FailFn failed = {}) = 0;
   /** Bytes carried per link class so far. */
   virtual std::vector<LinkClassUsage> link_usage() const = 0;
 };

@@ -27,8 +27,9 @@ Router::Router(const Topology& topology) : topo_(topology) {
 }
 Router::~Router() = default;
 
-const Router::Table& Router::table(uint32_t dst) const {
-  auto& slot = tables_.at(dst);
+const Router::Table& Router::table(uint32_t dst, bool avoid_down) const {
+  if (avoid_down && up_tables_.empty()) up_tables_.resize(tables_.size());
+  auto& slot = (avoid_down ? up_tables_ : tables_).at(dst);
   if (slot) return *slot;
   const auto& nodes = topo_.nodes();
   const auto& g = topo_.graph();
@@ -38,22 +39,33 @@ const Router::Table& Router::table(uint32_t dst) const {
 
   // BFS from dst over the nodes that may carry transit traffic (and dst itself).
   auto keep = [&](uint32_t v) { return v == dst || nodes[v].forwards; };
-  boost::filtered_graph<Topology::Graph, boost::keep_all, std::function<bool(uint32_t)>> fg(
-      g, boost::keep_all(), std::function<bool(uint32_t)>(keep));
+  // Links that are down are not edges (faults); with none down every edge is kept.
+  auto up = [this, avoid_down](uint32_t link) { return !avoid_down || !down_[link]; };
+  auto edge_up = [&](const Topology::Graph::edge_descriptor& e) { return up(g[e]); };
   std::vector<int32_t> dist(n, kInf);
   dist[dst] = 0;
-  boost::breadth_first_search(
-      fg, dst,
-      boost::visitor(boost::make_bfs_visitor(boost::record_distances(dist.data(), boost::on_tree_edge())))
-          .color_map(boost::make_iterator_property_map(
-              std::vector<boost::default_color_type>(n).begin(),
-              boost::get(boost::vertex_index, g))));
+  auto bfs = [&](const auto& edges) {
+    boost::filtered_graph<Topology::Graph, std::decay_t<decltype(edges)>,
+                          std::function<bool(uint32_t)>>
+        fg(g, edges, std::function<bool(uint32_t)>(keep));
+    boost::breadth_first_search(
+        fg, dst,
+        boost::visitor(
+            boost::make_bfs_visitor(boost::record_distances(dist.data(), boost::on_tree_edge())))
+            .color_map(boost::make_iterator_property_map(
+                std::vector<boost::default_color_type>(n).begin(),
+                boost::get(boost::vertex_index, g))));
+  };
+  if (!avoid_down)
+    bfs(boost::keep_all());
+  else
+    bfs(std::function<bool(Topology::Graph::edge_descriptor)>(edge_up));
   // Non-forwarding nodes (other than dst) are sources only: one hop beyond a forwarding neighbour.
   for (uint32_t u = 0; u < n; ++u) {
     if (keep(u)) continue;
     for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
       uint32_t v = static_cast<uint32_t>(boost::target(*e, g));
-      if (keep(v) && dist[v] != kInf) dist[u] = std::min(dist[u], dist[v] + 1);
+      if (up(g[*e]) && keep(v) && dist[v] != kInf) dist[u] = std::min(dist[u], dist[v] + 1);
     }
   }
   t->begin.assign(n + 1, 0);
@@ -63,7 +75,7 @@ const Router::Table& Router::table(uint32_t dst) const {
     std::vector<std::pair<uint32_t, uint32_t>> hops;
     for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
       uint32_t v = static_cast<uint32_t>(boost::target(*e, g));
-      if (keep(v) && dist[v] == dist[u] - 1) hops.emplace_back(g[*e], v);
+      if (up(g[*e]) && keep(v) && dist[v] == dist[u] - 1) hops.emplace_back(g[*e], v);
     }
     std::sort(hops.begin(), hops.end());  // deterministic order (by link id)
     t->next.insert(t->next.end(), hops.begin(), hops.end());
@@ -74,14 +86,40 @@ const Router::Table& Router::table(uint32_t dst) const {
   return *slot;
 }
 
+void Router::set_link_down(uint32_t link, bool down) {
+  DTSIM_ASSERT(link < topo_.links().size(), "no such link");
+  if (down_.empty()) {
+    if (!down) return;
+    down_.assign(topo_.links().size(), 0);
+  }
+  if (static_cast<bool>(down_[link]) == down) return;
+  down_[link] = down ? 1 : 0;
+  down_count_ = down ? down_count_ + 1 : down_count_ - 1;
+  for (auto& t : up_tables_) t.reset();
+}
+
+const Router::Table& Router::table_for(uint32_t src, uint32_t dst) const {
+  if (down_count_ > 0) {
+    const Table& up = table(dst, true);
+    if (up.dist[src] != std::numeric_limits<int32_t>::max()) return up;
+  }
+  return table(dst);
+}
+
+bool Router::reachable_avoiding_down(uint32_t src, uint32_t dst) const {
+  if (src == dst) return true;
+  const Table& t = down_count_ > 0 ? table(dst, true) : table(dst);
+  return t.dist[src] != std::numeric_limits<int32_t>::max();
+}
+
 int Router::hops(uint32_t src, uint32_t dst) const {
   if (src == dst) return 0;
-  int32_t d = table(dst).dist[src];
+  int32_t d = table_for(src, dst).dist[src];
   return d == std::numeric_limits<int32_t>::max() ? -1 : d;
 }
 
 Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
-  const Table& t = table(dst);
+  const Table& t = table_for(src, dst);
   const auto& nodes = topo_.nodes();
   if (src == dst || t.dist[src] == std::numeric_limits<int32_t>::max())
     throw ConfigError(fmt::format("no route from '{}' to '{}'", nodes[src].name, nodes[dst].name));

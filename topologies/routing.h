@@ -8,6 +8,11 @@
  * the flow (as a switch's ECMP hash does), so a run is reproducible. Per destination the
  * next-hop table is computed once and cached.
  *
+ * Links may be taken down and brought back (`set_link_down`, for faults): routes then avoid the
+ * links that are down, as a fabric's routing protocol converges around a failure (at once here).
+ * Where no path avoids them, `route` and `hops` fall back to the path through the down links (a
+ * flow on it waits for them: the fault's policy decides); `reachable_avoiding_down` tells which.
+ *
  * Complexity: first route to a destination O(V + E); then O(hops) per route.
  * Errors: ConfigError "no route from A to B" when the destination is unreachable.
  *
@@ -38,12 +43,24 @@ class Router {
   /** Hops from `src` to `dst`, or -1 when unreachable. */
   int hops(uint32_t src, uint32_t dst) const;
   const Topology& topology() const { return topo_; }
+  /** Takes `link` out of (down) or back into every route computed from now on; drops the
+   *  cached tables when that changes anything. */
+  void set_link_down(uint32_t link, bool down);
+  bool link_down(uint32_t link) const { return !down_.empty() && down_[link]; }
+  /** Whether a path from `src` to `dst` avoids every link that is down. */
+  bool reachable_avoiding_down(uint32_t src, uint32_t dst) const;
 
  private:
   struct Table;
-  const Table& table(uint32_t dst) const;
+  /** Next hops toward `dst`: over every link, or (`avoid_down`) over the links that are up. */
+  const Table& table(uint32_t dst, bool avoid_down = false) const;
+  /** The table a route to `dst` from `src` uses: avoiding down links where that reaches. */
+  const Table& table_for(uint32_t src, uint32_t dst) const;
   const Topology& topo_;
   mutable std::vector<std::unique_ptr<Table>> tables_;
+  mutable std::vector<std::unique_ptr<Table>> up_tables_;  ///< avoiding down links
+  std::vector<uint8_t> down_;  ///< per link; empty: every link up
+  size_t down_count_ = 0;
 };
 
 }  // namespace dtsim::topologies

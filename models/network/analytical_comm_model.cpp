@@ -125,7 +125,8 @@ const AnalyticalCommModel::UniformParams& AnalyticalCommModel::uniform_params(
 }
 
 std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall& call,
-                                                  std::function<void()> done) {
+                                                  std::function<void()> done,
+                                                  simcore::FailFn) {
   const auto& m = *call.ranks;
   const int n = static_cast<int>(m.size());
   if (call.matrix) {
@@ -154,7 +155,8 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
   return std::string(collectives::to_string(algo));
 }
 
-void AnalyticalCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
+void AnalyticalCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                                    simcore::FailFn) {
   Time t = Time::zero();
   if (src != dst) {
     const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(src)) << 32) |

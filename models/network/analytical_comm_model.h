@@ -35,8 +35,10 @@ class AnalyticalCommModel : public simcore::CommModel {
                       const topologies::Router& router, CollectiveOptions options = {},
                       const LinkModelSpecs& links = {});
   std::string start_collective(const simcore::CollectiveCall& call,
-                               std::function<void()> done) override;
-  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
+                               std::function<void()> done,
+                               simcore::FailFn failed = {}) override;
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                 simcore::FailFn failed = {}) override;
   std::vector<simcore::LinkClassUsage> link_usage() const override { return {}; }
 
  private:

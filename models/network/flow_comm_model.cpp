@@ -35,7 +35,7 @@ FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology
 }
 
 void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, double bytes,
-                                   std::function<void()> done) {
+                                   std::function<void()> done, simcore::FailFn failed) {
   std::vector<int> on_path;
   if (!models_.empty())
     for (uint32_t ch : path.channels)
@@ -43,7 +43,7 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
           m >= 0 && std::find(on_path.begin(), on_path.end(), m) == on_path.end())
         on_path.push_back(m);
   if (on_path.empty()) {
-    fabric_.start_flow(path, bytes, std::move(done));
+    fabric_.start_flow(path, bytes, std::move(done), {}, std::move(failed));
     return;
   }
   TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
@@ -75,13 +75,19 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
     }
   }
   info.channels = {};
+  std::vector<int> fail_models = on_path;
   fabric_.start_flow(
       path, bytes,
       [this, info, on_path = std::move(on_path), done = std::move(done)] {
         for (int m : on_path) models_[m]->on_end(info, sim_.now());
         done();
       },
-      terms);
+      terms,
+      [this, info, fail_models = std::move(fail_models),
+       failed = std::move(failed)](const std::string& why) {
+        for (int m : fail_models) models_[m]->on_end(info, sim_.now());
+        if (failed) failed(why);
+      });
 }
 
 topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) const {
@@ -94,7 +100,7 @@ topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) con
 }
 
 std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
-                                            std::function<void()> done) {
+                                            std::function<void()> done, simcore::FailFn failed) {
   const auto& members = *call.ranks;
   const int n = static_cast<int>(members.size());
   const std::vector<int> box_of = member_boxes(topo_, members);
@@ -107,6 +113,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   run->ranks = members;
   run->id = next_id_++;
   run->done = std::move(done);
+  run->fail = std::move(failed);
   const auto& tr = run->schedule.transfers;
   const size_t m = tr.size();
   run->left = m;
@@ -150,18 +157,30 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
     sim_.schedule_in(simcore::Time::zero(), std::move(on_done));
     return;
   }
+  // A failed transfer: the collective fails once; its dependents never launch. Only a fabric
+  // with faults can fail a flow: without, no failure path is built (it would cost an
+  // allocation per transfer).
+  simcore::FailFn on_fail;
+  if (fabric_.watched())
+    on_fail = [run](const std::string& why) {
+      if (run->failed) return;
+      run->failed = true;
+      if (run->fail) run->fail(why);
+    };
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
-  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, std::move(on_done));
+  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, std::move(on_done),
+                 std::move(on_fail));
 }
 
-void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) {
+void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                              simcore::FailFn failed) {
   if (src == dst) {
     sim_.schedule_in(simcore::Time::zero(), std::move(done));
     return;
   }
   uint64_t hash = simcore::mix64((next_id_++ << 24) ^ 0xffffff);
   start_transfer(src, dst, route_ranks(src, dst, hash), static_cast<double>(bytes),
-                 std::move(done));
+                 std::move(done), std::move(failed));
 }
 
 }  // namespace dtsim::network

@@ -36,11 +36,14 @@ class FlowCommModel : public simcore::CommModel {
   FlowCommModel(simcore::Simulator& sim, const topologies::Topology& topology,
                 const topologies::Router& router, CollectiveOptions options = {},
                 const LinkModelSpecs& links = {});
-  std::string start_collective(const simcore::CollectiveCall& call,
-                               std::function<void()> done) override;
-  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override;
+  std::string start_collective(const simcore::CollectiveCall& call, std::function<void()> done,
+                               simcore::FailFn failed = {}) override;
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                 simcore::FailFn failed = {}) override;
   std::vector<simcore::LinkClassUsage> link_usage() const override { return fabric_.usage(); }
   const FlowFabric& fabric() const { return fabric_; }
+  /** The fabric, for faults (models/network/faults.h) to change its terms. */
+  FlowFabric& fabric() { return fabric_; }
 
  private:
   struct Running {
@@ -51,14 +54,16 @@ class FlowCommModel : public simcore::CommModel {
     std::vector<uint32_t> dependents;
     size_t left = 0;
     uint64_t id = 0;
+    bool failed = false;  // a transfer failed: the rest does not launch, `done` never runs
     std::function<void()> done;
+    simcore::FailFn fail;
   };
   void launch(const std::shared_ptr<Running>& run, uint32_t t);
   topologies::Path route_ranks(int src, int dst, uint64_t hash) const;
   /** Starts a flow from rank `src` to rank `dst` on `path`, with the terms of the link models
    *  its channels have (none: a plain flow). */
   void start_transfer(int src, int dst, topologies::Path path, double bytes,
-                      std::function<void()> done);
+                      std::function<void()> done, simcore::FailFn failed);
 
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;

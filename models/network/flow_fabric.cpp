@@ -17,8 +17,8 @@ FlowFabric::FlowFabric(simcore::Simulator& sim, const topologies::Topology& topo
 }
 
 void FlowFabric::start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
-                            const FlowTerms& terms) {
-  start(path.channels, path.latency, bytes, std::move(done), terms);
+                            const FlowTerms& terms, simcore::FailFn failed) {
+  start(path.channels, path.latency, bytes, std::move(done), terms, std::move(failed));
 }
 
 void FlowFabric::start_multicast(std::span<const topologies::Path> paths, double bytes,
@@ -35,15 +35,19 @@ void FlowFabric::start_multicast(std::span<const topologies::Path> paths, double
   }
   std::sort(tree_.begin(), tree_.end());
   tree_.erase(std::unique(tree_.begin(), tree_.end()), tree_.end());
-  start(tree_, latency, bytes, std::move(done), terms);
+  const uint32_t f = start(tree_, latency, bytes, std::move(done), terms, {});
+  flows_[f].multicast = true;
 }
 
-void FlowFabric::start(std::span<const uint32_t> channels, Time latency, double bytes,
-                       std::function<void()> done, const FlowTerms& terms) {
+uint32_t FlowFabric::start(std::span<const uint32_t> channels, Time latency, double bytes,
+                           std::function<void()> done, const FlowTerms& terms,
+                           simcore::FailFn failed) {
   DTSIM_ASSERT(bytes >= 0, "flow with negative bytes");
   DTSIM_ASSERT(terms.extra_constraints.size() == terms.extra_coefficients.size(),
                "extra constraints and coefficients differ in number");
   ++flows_started_;
+  if (!extra_latency_.empty())
+    for (uint32_t c : channels) latency += extra_latency_[c];
   uint32_t f = 0;
   if (terms.extra_constraints.empty()) {
     f = solver_.add_variable(channels, terms.coefficients, terms.weight, terms.bound_bytes_per_s);
@@ -58,16 +62,24 @@ void FlowFabric::start(std::span<const uint32_t> channels, Time latency, double 
   if (f >= flows_.size()) {
     flows_.resize(f + 1);
     done_.resize(f + 1);
+    failed_.resize(f + 1);
   }
   Flow& fl = flows_[f];
   fl.bytes = bytes;
   fl.remaining = bytes;
   fl.active = false;
+  fl.live = true;
+  fl.multicast = false;
+  fl.coefficients = !terms.coefficients.empty();
+  fl.serial = ++serials_;
   done_[f] = std::move(done);
+  failed_[f] = std::move(failed);
   int64_t at = (sim_.now() + latency).count_ps();
+  fl.arrive_ps = at;
   auto [it, fresh] = arrivals_.try_emplace(at);
   it->second.push_back(f);
   if (fresh) sim_.schedule_at(Time::ps(at), [this, at] { on_arrivals(at); });
+  return f;
 }
 
 void FlowFabric::on_arrivals(int64_t time_ps) {
@@ -78,12 +90,17 @@ void FlowFabric::on_arrivals(int64_t time_ps) {
     if (fl.remaining <= 0 || solver_.constraints(f).empty()) {  // zero bytes: latency only
       instant.push_back(std::move(done_[f]));
       done_[f] = nullptr;
+      failed_[f] = nullptr;
+      fl.live = false;
       solver_.release(f);
       continue;
     }
     activate(f);
   }
   solve();
+  if (on_stall_)  // a flow that arrives at rate 0 is no change to the solver: look for it here
+    for (uint32_t f : node.mapped())
+      if (flows_[f].active && solver_.value(f) <= 0) on_stall_(f);
   arm_completion_event();
   for (auto& cb : instant) cb();
 }
@@ -117,7 +134,10 @@ void FlowFabric::solve() {
     fl.updated_ps = now_ps;
     ++fl.version;
     const double r = solver_.value(ch.variable);
-    if (r <= 0 && fl.remaining > 0) continue;  // stalled (a channel of capacity 0) until it rises
+    if (r <= 0 && fl.remaining > 0) {  // stalled (a channel of capacity 0) until it rises
+      if (on_stall_) on_stall_(ch.variable);
+      continue;
+    }
     Time left = fl.remaining > 0
                     ? simcore::transfer_time(fl.remaining, simcore::Rate::bytes_per_s(r))
                     : Time::zero();
@@ -210,11 +230,83 @@ void FlowFabric::on_completions() {
     deactivate(c.flow);
     callbacks.push_back(std::move(done_[c.flow]));
     done_[c.flow] = nullptr;
+    failed_[c.flow] = nullptr;
+    fl.live = false;
     solver_.release(c.flow);
   }
   solve();
   arm_completion_event();
   for (auto& cb : callbacks) cb();
+}
+
+void FlowFabric::set_channel_extra_latency(uint32_t channel, Time extra) {
+  DTSIM_ASSERT(extra >= Time::zero(), "negative extra latency");
+  if (extra_latency_.empty()) extra_latency_.assign(solver_.constraint_count(), Time::zero());
+  extra_latency_.at(channel) = extra;
+}
+
+std::vector<uint32_t> FlowFabric::live_flows() const {
+  std::vector<uint32_t> out;
+  for (uint32_t f = 0; f < flows_.size(); ++f)
+    if (flows_[f].live) out.push_back(f);
+  return out;
+}
+
+double FlowFabric::remaining_bytes(uint32_t f) const {
+  const Flow& fl = flows_[f];
+  if (!fl.active) return fl.remaining;
+  const double sent =
+      solver_.value(f) * static_cast<double>(sim_.now().count_ps() - fl.updated_ps) * 1e-12;
+  return std::max(0.0, fl.remaining - sent);
+}
+
+double FlowFabric::withdraw(uint32_t f) {
+  DTSIM_ASSERT(live(f), "withdrew a flow that is not live");
+  Flow& fl = flows_[f];
+  const double left = remaining_bytes(f);
+  if (fl.active) {
+    fl.active = false;
+    --active_;
+    for (uint32_t c : solver_.constraints(f)) carried_[c] += fl.bytes - left;
+    solver_.disable(f);
+  } else {
+    auto it = arrivals_.find(fl.arrive_ps);
+    DTSIM_ASSERT(it != arrivals_.end(), "a waiting flow has no arrival");
+    std::erase(it->second, f);  // its arrival event finds one flow fewer
+  }
+  ++fl.version;
+  fl.live = false;
+  return left;
+}
+
+void FlowFabric::fail_flow(uint32_t f, const std::string& why) {
+  withdraw(f);
+  simcore::FailFn failed = std::move(failed_[f]);
+  failed_[f] = nullptr;
+  done_[f] = nullptr;
+  solver_.release(f);
+  solve();
+  arm_completion_event();
+  if (failed) failed(why);
+}
+
+uint32_t FlowFabric::reroute_flow(uint32_t f, const topologies::Path& path) {
+  DTSIM_ASSERT(reroutable(f), "rerouted a flow that cannot move");
+  FlowTerms terms;
+  terms.weight = solver_.weight(f);
+  terms.bound_bytes_per_s = solver_.bound(f);
+  const double left = withdraw(f);
+  std::function<void()> done = std::move(done_[f]);
+  simcore::FailFn failed = std::move(failed_[f]);
+  done_[f] = nullptr;
+  failed_[f] = nullptr;
+  solver_.release(f);
+  --flows_started_;  // the same transfer
+  const uint32_t g = start(path.channels, path.latency, left, std::move(done), terms,
+                           std::move(failed));
+  solve();
+  arm_completion_event();
+  return g;
 }
 
 std::vector<simcore::LinkClassUsage> FlowFabric::usage() const {

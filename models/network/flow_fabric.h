@@ -33,6 +33,11 @@
  * Source: max-min fairness by progressive filling, Bertsekas & Gallager, "Data Networks" (2nd
  * ed., 1992), section 6.5.2; selective/lazy updates after SimGrid (Casanova et al., JPDC 2014).
  * Complexity: a re-solve costs O(P log C) for P flow-hops and C channels in the component.
+ * Faults (models/network/faults.h) use a few more hooks: a stall observer told when a flow's rate
+ * drops to 0 with bytes left, `fail_flow` (the flow's `failed` callback runs instead of `done`),
+ * `reroute_flow` (its remaining bytes move to another path, paying that path's latency) and a
+ * per-channel extra latency for flows that start later. Without faults none of them costs anything.
+ *
  * Errors: none beyond InternalError on broken invariants.
  *
  *     FlowFabric fabric(sim, topology);
@@ -75,7 +80,7 @@ class FlowFabric {
    * Errors: InternalError on negative bytes or terms out of range (see FlowTerms).
    */
   void start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
-                  const FlowTerms& terms = {});
+                  const FlowTerms& terms = {}, simcore::FailFn failed = {});
   /**
    * Starts a multicast flow of `bytes` (>= 0) from one source to the destinations of `paths`
    * (one path per destination, all from the same source): one solver variable on the union of
@@ -112,6 +117,43 @@ class FlowFabric {
   void update_uses(uint32_t channel, uint32_t constraint, double old_coefficient,
                    double new_coefficient, double weight);
 
+  /**
+   * Adds `extra` to the latency of every flow that starts later on a path through `channel`
+   * (a degraded link). Units: simulated time.
+   */
+  void set_channel_extra_latency(uint32_t channel, simcore::Time extra);
+
+  /** Called (inside a re-solve: observe, do not change the fabric) with each flow whose rate
+   *  became 0 while it has bytes left, i.e. it waits on a channel of capacity 0. */
+  void set_stall_observer(std::function<void(uint32_t flow)> observer) {
+    on_stall_ = std::move(observer);
+  }
+  /** Whether a stall observer is set (faults may fail flows). */
+  bool watched() const { return static_cast<bool>(on_stall_); }
+  /** Flows started and not finished (waiting out their latency, or sharing bandwidth). */
+  std::vector<uint32_t> live_flows() const;
+  bool live(uint32_t f) const { return f < flows_.size() && flows_[f].live; }
+  /** A number unique to this flow over the run (slots are reused). */
+  uint64_t serial(uint32_t f) const { return flows_[f].serial; }
+  /** The channels the flow crosses (its path's, in order; a multicast tree's, sorted). */
+  std::span<const uint32_t> channels(uint32_t f) const { return solver_.constraints(f); }
+  double rate_bytes_per_s(uint32_t f) const { return flows_[f].active ? solver_.value(f) : 0; }
+  /** Bytes not yet delivered, as of now. */
+  double remaining_bytes(uint32_t f) const;
+  double size_bytes(uint32_t f) const { return flows_[f].bytes; }
+  /** Whether the flow may move to another path: a unicast flow whose coefficients are all 1. */
+  bool reroutable(uint32_t f) const { return !flows_[f].multicast && !flows_[f].coefficients; }
+  /**
+   * Ends live flow `f` without delivering its remaining bytes: its `failed` callback runs with
+   * `why` (its `done` never does); the flows it shared channels with are re-solved at once.
+   */
+  void fail_flow(uint32_t f, const std::string& why);
+  /**
+   * Moves live flow `f`'s remaining bytes onto `path` (a reroutable flow): they arrive after the
+   * new path's latency, then share its channels. Returns the flow's new id.
+   */
+  uint32_t reroute_flow(uint32_t f, const topologies::Path& path);
+
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;
   uint64_t flows_started() const { return flows_started_; }
@@ -128,8 +170,13 @@ class FlowFabric {
     double remaining = 0;  // bytes left at `updated_ps`
     int64_t updated_ps = 0;
     int64_t start_ps = 0;  // when it started sharing bandwidth
+    int64_t arrive_ps = 0;  // when it ends its latency (while not active)
+    uint64_t serial = 0;
     uint32_t version = 0;
     bool active = false;
+    bool live = false;  // started, not finished
+    bool multicast = false;
+    bool coefficients = false;  // non-unit coefficients
   };
   struct Completion {
     int64_t time_ps;
@@ -141,8 +188,10 @@ class FlowFabric {
   };
 
   /** Starts a flow on `channels` (each once) that arrives at now + `latency`. */
-  void start(std::span<const uint32_t> channels, simcore::Time latency, double bytes,
-             std::function<void()> done, const FlowTerms& terms);
+  uint32_t start(std::span<const uint32_t> channels, simcore::Time latency, double bytes,
+                 std::function<void()> done, const FlowTerms& terms, simcore::FailFn failed);
+  /** Takes a live flow out of the fabric (not yet re-solved); returns its bytes not delivered. */
+  double withdraw(uint32_t f);
   void on_arrivals(int64_t time_ps);
   void on_completions();
   void activate(uint32_t f);
@@ -158,12 +207,16 @@ class FlowFabric {
   std::vector<double> carried_;  // bytes per channel (finished flows)
   std::vector<Flow> flows_;
   std::vector<std::function<void()>> done_;  // per flow slot
+  std::vector<simcore::FailFn> failed_;      // per flow slot
+  std::vector<simcore::Time> extra_latency_;  // per channel; empty: none
+  std::function<void(uint32_t)> on_stall_;
   std::map<int64_t, std::vector<uint32_t>> arrivals_;
   std::vector<uint32_t> tree_;  // scratch: the channels of a multicast tree
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
   simcore::EventId completion_event_;
   int64_t completion_event_ps_ = -1;
   uint64_t flows_started_ = 0;
+  uint64_t serials_ = 0;
   size_t active_ = 0;
 };
 

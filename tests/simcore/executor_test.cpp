@@ -25,19 +25,29 @@ class FakeCompute : public ComputeModel {
   }
 };
 
-/** A collective takes `collective_time`; a point-to-point transfer takes `p2p_time`. */
+/** A collective takes `collective_time`; a point-to-point transfer takes `p2p_time`; one of
+ *  `fail_bytes` bytes fails then instead (its failure path runs with "boom"). */
 class FakeComm : public CommModel {
  public:
   explicit FakeComm(Simulator& sim) : sim_(sim) {}
-  std::string start_collective(const CollectiveCall& call, std::function<void()> done) override {
+  std::string start_collective(const CollectiveCall& call, std::function<void()> done,
+                               FailFn failed = {}) override {
     calls.push_back({call.kind, *call.ranks, call.bytes, sim_.now()});
-    sim_.schedule_in(collective_time, std::move(done));
+    finish(collective_time, call.bytes, std::move(done), std::move(failed));
     return "fake_ring";
   }
-  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done) override {
+  void start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
+                 FailFn failed = {}) override {
     p2p.push_back({src, dst, bytes, sim_.now()});
-    sim_.schedule_in(p2p_time, std::move(done));
+    finish(p2p_time, bytes, std::move(done), std::move(failed));
   }
+  void finish(Time after, int64_t bytes, std::function<void()> done, FailFn failed) {
+    if (bytes == fail_bytes)
+      sim_.schedule_in(after, [failed = std::move(failed)] { failed("boom"); });
+    else
+      sim_.schedule_in(after, std::move(done));
+  }
+  int64_t fail_bytes = -1;
   std::vector<LinkClassUsage> link_usage() const override { return {}; }
 
   struct Call {
@@ -99,10 +109,11 @@ struct Replay {
 
 /** Replays `w` with the fakes and returns the result (ops recorded). */
 Replay replay(const Workload& w, Time collective_time = Time::ns(100),
-              Time p2p_time = Time::ns(30)) {
+              Time p2p_time = Time::ns(30), int64_t fail_bytes = -1) {
   Simulator sim;
   FakeCompute compute;
   FakeComm comm(sim);
+  comm.fail_bytes = fail_bytes;
   comm.collective_time = collective_time;
   comm.p2p_time = p2p_time;
   Executor exec(sim, w, compute, comm, /*record_ops=*/true);
@@ -137,6 +148,42 @@ std::pair<int64_t, int64_t> interval(const Replay& r, const Workload& w, int ran
 }
 
 using Iv = std::pair<int64_t, int64_t>;
+
+TEST(ExecutorTest, AFailedCollectiveStopsWhatDependsOnIt) {
+  // Rank 0: a (10 ns), then all-reduce x (666 bytes: it fails after 100 ns), then b (needs x).
+  // Rank 1: x, then c (needs x); d on rank 1 needs nothing and runs. x fails at 110 ns on both
+  // ranks; b and c never run; no deadlock is reported: the result lists them instead.
+  Builder bl(2);
+  uint32_t a = bl.compute(0, "a", 10);
+  uint32_t x0 = bl.collective(0, "x", {0, 1}, 666, {a});
+  bl.compute(0, "b", 10, {x0});
+  uint32_t x1 = bl.collective(1, "x", {0, 1}, 666);
+  bl.compute(1, "c", 10, {x1});
+  bl.compute(1, "d", 5, {}, bl.w.stream_of("side"));  // a stream of its own
+  Replay r = replay(bl.w, Time::ns(100), Time::ns(30), 666);
+  ASSERT_EQ(r.result.failed_ops.size(), 2u);
+  EXPECT_EQ(r.result.failed_ops[0].name, "x");
+  EXPECT_EQ(r.result.failed_ops[0].why, "boom");
+  EXPECT_EQ(r.result.ops_not_run, 2u);
+  ASSERT_EQ(r.result.not_run.size(), 2u);
+  EXPECT_EQ(r.result.not_run[0].name, "b");
+  EXPECT_EQ(r.result.not_run[1].name, "c");
+  ASSERT_EQ(r.result.collectives.size(), 1u);
+  EXPECT_TRUE(r.result.collectives[0].failed);
+  EXPECT_EQ(r.result.collectives[0].end, Time::ns(110));
+  EXPECT_EQ(interval(r, bl.w, 1, "d"), Iv(0, 5));
+}
+
+TEST(ExecutorTest, AFailedSendRecvStopsItsBothEnds) {
+  // A send/recv of 7 bytes fails after 30 ns: the op after the recv never runs.
+  Builder bl(2);
+  bl.send(0, "s", 1, 7);
+  uint32_t rv = bl.recv(1, "r", 0, 7);
+  bl.compute(1, "after", 10, {rv});
+  Replay r = replay(bl.w, Time::ns(100), Time::ns(30), 7);
+  EXPECT_EQ(r.result.failed_ops.size(), 2u);
+  EXPECT_EQ(r.result.ops_not_run, 1u);
+}
 
 TEST(ExecutorTest, DependenciesAndStreamOrder) {
   // Rank 0, in ns:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/support/config_error.h"
+#include "tools/dtsim/fault_config.h"
 #include "tools/dtsim/kinds/registry.h"
 
 namespace dtsim::cli {
@@ -65,6 +66,10 @@ TEST(ConfigSchemaTest, TheReadmeShowsEachKindsKeyTable) {
         << "README.md lacks the key table of workload kind " << k.name << ":\n"
         << k.schema->markdown();
   }
+  for (const KeySchema* keys : {&fault_keys(), &fault_event_keys()})
+    EXPECT_NE(readme.str().find(keys->markdown()), std::string::npos)
+        << "README.md lacks the key table of faults:\n"
+        << keys->markdown();
 }
 
 }  // namespace

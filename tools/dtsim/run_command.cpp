@@ -17,7 +17,19 @@ namespace {
 void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
   fmt::print("scenario      {} ({}, {} ranks, {} back-end)\n", s.name, s.kind->name,
              j["ranks"].get<size_t>(), s.network_model);
-  fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
+  if (j["step_time_s"].is_null())
+    fmt::print("step time     none: {} transfer(s) failed, {} op(s) did not run (see the report's "
+               "failed_transfers)\n",
+               j["failed_transfers"].size(), j["ops_not_run"]["count"].get<uint64_t>());
+  else
+    fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
+  if (j.contains("faults"))
+    for (const auto& f : j["faults"])
+      fmt::print("fault         {} {} at {:.9g} s: {} flows hit, {} re-routed, {} stalled, {} failed\n",
+                 f["link"].get<std::string>(), f["kind"].get<std::string>(),
+                 f["at_s"].get<double>(), f["flows_hit"].get<uint64_t>(),
+                 f["rerouted"].get<uint64_t>(), f["stalled"].get<uint64_t>(),
+                 f["failed"].get<uint64_t>());
   const auto& b = j["breakdown"];
   fmt::print("compute       {:.6f} ms   communication {:.6f} ms   exposed communication {:.6f} ms\n",
              b["compute_s"].get<double>() * 1e3, b["communication_s"].get<double>() * 1e3,

@@ -29,18 +29,32 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
   topologies::Router router(s.topology);
   compute::RooflineModel compute(s.device);
   std::unique_ptr<simcore::CommModel> comm;
+  std::unique_ptr<network::FaultInjector> faults;
   network::CollectiveOptions opts;
   opts.chunks = s.chunks;
   opts.batch_tolerance = s.batch_tolerance;
   if (s.network_model == "analytical")
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);
-  else
-    comm = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
+  else {
+    auto flow = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
+    if (!s.faults.empty())
+      faults = std::make_unique<network::FaultInjector>(sim, s.topology, router, flow->fabric(),
+                                                        s.faults);
+    comm = std::move(flow);
+  }
   simcore::Executor exec(sim, w, compute, *comm, record_ops);
+  if (faults) faults->start();
   exec.start();
   sim.run();
+  // Flows still waiting when nothing else can happen wait on links that never return: they
+  // fail (reported), which may end other work; never a hang, never lost silently.
+  while (faults && faults->fail_stuck()) sim.run();
   RunOutcome o;
   o.result = exec.finish();
+  if (faults) {
+    o.fault_hits = faults->hits();
+    o.failed_transfers = faults->failed_transfers();
+  }
   o.links = comm->link_usage();
   o.events = sim.events_processed();
   o.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -49,6 +63,53 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
 
 namespace {
 double gbps(double bytes, double seconds) { return seconds > 0 ? bytes / seconds / 1e9 : 0.0; }
+
+/** `faults`, `failed_transfers`, `failed_ops` and `ops_not_run` (schema in README.md). */
+void add_faults(const Scenario& s, const RunOutcome& o, nlohmann::ordered_json& j) {
+  using json = nlohmann::ordered_json;
+  const auto& plan = s.faults;
+  json fl = json::array();
+  for (size_t k = 0; k < plan.faults.size(); ++k) {
+    const auto& f = plan.faults[k];
+    const auto& h = o.fault_hits.at(k);
+    json e = {{"link", f.name},
+              {"at_s", f.at.seconds()},
+              {"until_s", f.until ? json(f.until->seconds()) : json(nullptr)},
+              {"kind", f.down ? "down" : "degraded"}};
+    if (!f.down) {
+      e["capacity_fraction"] = f.capacity_fraction;
+      e["extra_latency_s"] = f.extra_latency.seconds();
+    }
+    e["flows_hit"] = h.flows;
+    e["bytes_hit"] = h.bytes;
+    e["rerouted"] = h.rerouted;
+    e["bytes_rerouted"] = h.bytes_rerouted;
+    e["stalled"] = h.stalled;
+    e["failed"] = h.failed;
+    fl.push_back(e);
+  }
+  j["on_link_down"] = network::to_string(plan.on_link_down);
+  j["faults"] = fl;
+  json ft = json::array();
+  for (const auto& t : o.failed_transfers)
+    ft.push_back({{"src", t.src},
+                  {"dst", t.dst},
+                  {"bytes", t.bytes},
+                  {"bytes_left", t.bytes_left},
+                  {"at_s", t.at.seconds()},
+                  {"fault", t.fault >= 0 ? json(t.fault) : json(nullptr)},
+                  {"why", t.why}});
+  j["failed_transfers"] = ft;
+  const auto& r = o.result;
+  json fo = json::array();
+  for (const auto& f : r.failed_ops)
+    fo.push_back({{"rank", f.rank}, {"op", f.op}, {"name", f.name}, {"why", f.why}});
+  j["failed_ops"] = fo;
+  json nr = json::array();
+  for (const auto& f : r.not_run)
+    nr.push_back({{"rank", f.rank}, {"op", f.op}, {"name", f.name}});
+  j["ops_not_run"] = {{"count", r.ops_not_run}, {"first_per_rank", nr}};
+}
 }  // namespace
 
 nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible) {
@@ -60,7 +121,8 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   j["network_model"] = s.network_model;
   j["seed"] = s.seed;
   j["ranks"] = s.workload.ranks.size();
-  j["step_time_s"] = r.makespan.seconds();
+  // A run with failed transfers has no step time (the step did not complete).
+  j["step_time_s"] = r.failed() ? json(nullptr) : json(r.makespan.seconds());
   j["breakdown"] = {{"compute_s", r.compute_s},
                     {"communication_s", r.communication_s},
                     {"exposed_communication_s", r.exposed_communication_s}};
@@ -76,6 +138,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                      {"time_s", t},
                      {"algbw_GB_per_s", alg},
                      {"busbw_GB_per_s", alg * simcore::busbw_factor(c.kind, c.ranks)}});
+    if (c.failed) colls.back()["failed"] = true;  // time_s: until it failed
   }
   j["collectives"] = colls;
   json finish = json::array();
@@ -102,6 +165,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                    {"capacity_GiB", s.device.hbm_capacity_bytes / gib},
                    {"fits", !s.memory_overflow}};
   }
+  if (!s.faults.empty()) add_faults(s, o, j);
   json priced = json::object();
   for (const auto& [k, v] : r.ops_priced_by) priced[k] = v;
   j["compute_models"] = priced;

@@ -5,6 +5,7 @@
  */
 #include <nlohmann/json.hpp>
 
+#include "models/network/faults.h"
 #include "simcore/executor.h"
 #include "tools/dtsim/scenario.h"
 
@@ -14,6 +15,8 @@ struct RunOutcome {
   simcore::ExecutionResult result;
   std::vector<simcore::LinkClassUsage> links;
   uint64_t events = 0;
+  std::vector<network::FaultHits> fault_hits;  ///< per scheduled fault
+  std::vector<network::FailedTransfer> failed_transfers;
   double wall_time_s = 0;
   /** Report sections of a kind that simulates itself (WorkloadKind::simulate); null otherwise. */
   nlohmann::ordered_json kind_report;

@@ -4,6 +4,7 @@
 
 #include "simcore/file_read.h"
 #include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/fault_config.h"
 #include "tools/dtsim/link_models.h"
 #include "tools/dtsim/kinds/registry.h"
 
@@ -28,7 +29,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   apply_overrides(doc, sets, *overrides);
   ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
   root.check_keys(
-      {"name", "description", "cluster", "workload", "network", "run", "outputs", "sweep"});
+      {"name", "description", "cluster", "workload", "network", "faults", "run", "outputs",
+       "sweep"});
 
   Scenario s;
   s.file = path;
@@ -57,6 +59,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
             (*l)[cls].fail(e.message());
           }
     }
+  }
+  if (auto f = root.get("faults")) {
+    s.faults = load_faults(*f, s.topology);
+    if (!s.faults.empty() && s.network_model != "flow")
+      f->fail("faults change the flow back-end's links (network.model: flow)");
   }
   if (auto run = root.get("run")) {
     run->check_keys({"seed"});

@@ -14,6 +14,7 @@
 
 #include "models/compute/device_spec.h"
 #include "models/workloads/memory_model.h"
+#include "models/network/faults.h"
 #include "models/network/links/link_model.h"
 #include "simcore/workload.h"
 #include "topologies/topology.h"
@@ -41,6 +42,7 @@ struct Scenario {
   int chunks = 1;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)
   network::LinkModelSpecs links;  ///< `network.links`: link class -> its model (flow back-end)
+  network::FaultPlan faults;      ///< `faults:` (flow back-end); empty: none
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
 };

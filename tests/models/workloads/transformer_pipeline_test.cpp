@@ -56,11 +56,13 @@ class FixedComm : public CommModel {
  public:
   FixedComm(Simulator& sim, Time collective_time, Time p2p_time)
       : sim_(sim), collective_time_(collective_time), p2p_time_(p2p_time) {}
-  std::string start_collective(const CollectiveCall&, std::function<void()> done) override {
+  std::string start_collective(const CollectiveCall&, std::function<void()> done,
+                               simcore::FailFn = {}) override {
     sim_.schedule_in(collective_time_, std::move(done));
     return "fixed";
   }
-  void start_p2p(int, int, int64_t, std::function<void()> done) override {
+  void start_p2p(int, int, int64_t, std::function<void()> done,
+                               simcore::FailFn = {}) override {
     sim_.schedule_in(p2p_time_, std::move(done));
   }
   std::vector<simcore::LinkClassUsage> link_usage() const override { return {}; }

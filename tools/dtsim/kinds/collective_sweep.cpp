@@ -101,23 +101,34 @@ double gbps(double bytes, double seconds) { return seconds > 0 ? bytes / seconds
 
 void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::ordered_json& j) {
   const Params& p = info_of<Params>(s);
-  // One row per size: the mean over iterations (records are in issue order).
+  // One row per size: the mean over iterations (records are in issue order); a collective that
+  // failed (faults) is counted apart, and a size with no finished one has no time.
   std::map<int64_t, std::pair<double, int>> by_size;
+  std::map<int64_t, int> failed;
   std::vector<int64_t> order;
   for (const auto& c : r.collectives) {
     auto [it, fresh] = by_size.try_emplace(c.bytes, 0.0, 0);
     if (fresh) order.push_back(c.bytes);
+    if (c.failed) {
+      ++failed[c.bytes];
+      continue;
+    }
     it->second.first += (c.end - c.start).seconds();
     it->second.second += 1;
   }
   auto rows = nlohmann::ordered_json::array();
   for (int64_t b : order) {
+    if (failed.count(b) && by_size[b].second == 0) {
+      rows.push_back({{"bytes", b}, {"time_s", nullptr}, {"failed", failed[b]}});
+      continue;
+    }
     double t = by_size[b].first / by_size[b].second;
     double alg = gbps(static_cast<double>(b), t);
     rows.push_back({{"bytes", b},
                     {"time_s", t},
                     {"algbw_GB_per_s", alg},
                     {"busbw_GB_per_s", alg * simcore::busbw_factor(p.kind, p.ranks)}});
+    if (failed.count(b)) rows.back()["failed"] = failed[b];
   }
   j["sweep"] = rows;
 }
@@ -135,6 +146,11 @@ void print_table(const Scenario& s, const nlohmann::ordered_json& j) {
       p.kind == simcore::CollectiveKind::kBroadcast || p.kind == simcore::CollectiveKind::kReduce;
   for (const auto& row : j["sweep"]) {
     int64_t b = row["bytes"].get<int64_t>();
+    if (row["time_s"].is_null()) {
+      fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", b, b / 4, "float", "sum",
+                 rooted ? p.root : -1, "failed", "-", "-");
+      continue;
+    }
     fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12.2f} {:>9.2f} {:>9.2f}\n", b, b / 4, "float",
                "sum", rooted ? p.root : -1, row["time_s"].get<double>() * 1e6,
                row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>());

@@ -86,7 +86,7 @@ void load(Scenario& s, const ConfigNode& w) {
 
 void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::ordered_json& j) {
   const Info& d = info_of<Info>(s);
-  double t = r.makespan.seconds();
+  double t = r.failed() ? 0.0 : r.makespan.seconds();  // a failed step (faults): no throughput
   double peak = peak_flops_per_s(s);
   j["model"] = {{"params", d.params},
                 {"gradient_buckets", d.buckets},
