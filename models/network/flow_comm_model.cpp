@@ -49,8 +49,8 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
   TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
   FlowTerms terms;
   terms.weight = std::numeric_limits<double>::infinity();
+  info.channels = path.channels;  // the models see the path; the callbacks' copies do not need it
   for (int m : on_path) {
-    info.channels = path.channels;
     const TransferTerms t = models_[m]->on_start(info);
     terms.bound_bytes_per_s = std::min(terms.bound_bytes_per_s, t.bound_bytes_per_s);
     terms.weight = std::min(terms.weight, t.weight);
