@@ -30,14 +30,23 @@ int export_chakra_command(const ExportOptions& o);
 
 struct SweepOptions {
   std::string scenario;
-  std::vector<std::string> grid;  ///< key=v1,v2,... (product of all axes)
+  std::vector<std::string> grid;  ///< key=[v1, v2] or key=v1,v2,... (product of all axes)
   std::vector<std::string> sets;  ///< fixed overrides
   std::string out = "sweep";      ///< writes out.csv and out.json
   int jobs = 0;                   ///< threads (0 = all cores)
   std::string shard;              ///< I/N: run points i with i % N == I
+  bool no_sweep = false;          ///< ignore the scenario's sweep: block
+  bool resume = false;            ///< skip the points OUT.journal holds
   bool quiet = false;
 };
 int sweep_command(const SweepOptions& o);
+
+struct MergeOptions {
+  std::string out;                  ///< writes out.csv and out.json
+  std::vector<std::string> inputs;  ///< each shard's OUT.json
+  bool quiet = false;
+};
+int merge_command(const MergeOptions& o);
 
 struct ValidateOptions {
   std::string dir;

@@ -41,13 +41,22 @@ int main(int argc, char** argv) {
   SweepOptions sweep;
   auto* sweep_cmd = app.add_subcommand("sweep", "run a scenario over a grid of overrides, on all cores");
   sweep_cmd->add_option("scenario", sweep.scenario, "scenario YAML file (its sweep: block adds axes)")->required();
-  sweep_cmd->add_option("--grid", sweep.grid, "an axis key.path=v1,v2,... (repeatable; axes cross)");
+  sweep_cmd->add_option("--grid", sweep.grid,
+                        "an axis key.path=[v1, v2, ...] (YAML values) or key.path=v1,v2,... (repeatable; axes cross)");
   sweep_cmd->add_option("--set", sweep.sets, "a fixed override (repeatable)");
   sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep)");
   sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)")
       ->check(CLI::Range(1, 4096));
   sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I");
+  sweep_cmd->add_flag("--no-sweep", sweep.no_sweep, "ignore the scenario's sweep: block");
+  sweep_cmd->add_flag("--resume", sweep.resume, "skip the points OUT.journal holds (a killed sweep)");
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "print nothing on success");
+
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand("merge", "merge the OUT.json of a sweep's shards (--shard I/N) into one table");
+  merge_cmd->add_option("--out", merge.out, "write OUT.csv and OUT.json")->required();
+  merge_cmd->add_option("inputs", merge.inputs, "each shard's OUT.json")->required();
+  merge_cmd->add_flag("-q,--quiet", merge.quiet, "print nothing on success");
 
   ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
@@ -66,6 +75,7 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return validate_command(validate);
     if (*export_chakra) return export_chakra_command(exp);
     if (*sweep_cmd) return sweep_command(sweep);
+    if (*merge_cmd) return merge_command(merge);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

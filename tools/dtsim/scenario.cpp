@@ -13,7 +13,7 @@ namespace dtsim::cli {
 using simcore::ConfigError;
 using simcore::SourceLocation;
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+ConfigNode load_scenario_document(const std::string& path, const std::vector<std::string>& sets) {
   const std::string text =
       simcore::read_regular_file(path, simcore::kMaxConfigFileBytes, "scenario file");
   YAML::Node doc;
@@ -27,7 +27,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     throw ConfigError(SourceLocation{path, 1, 1}, "expected a scenario (a YAML map)");
   auto overrides = std::make_shared<Overrides>();
   apply_overrides(doc, sets, *overrides);
-  ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
+  return ConfigNode(doc, path, "", overrides, SourceLocation{path, 1, 1});
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  ConfigNode root = load_scenario_document(path, sets);
   root.check_keys(
       {"name", "description", "cluster", "workload", "network", "faults", "run", "outputs",
        "sweep"});

@@ -17,6 +17,7 @@
 #include "models/network/faults.h"
 #include "models/network/links/link_model.h"
 #include "simcore/workload.h"
+#include "tools/dtsim/config_node.h"
 #include "topologies/topology.h"
 
 namespace dtsim::cli::kinds {
@@ -46,6 +47,11 @@ struct Scenario {
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
 };
+
+/** The scenario file's YAML with `--set key=value` overrides applied, its keys not yet checked
+ *  (a sweep reads its `sweep:` block from it). Errors: ConfigError for a file that cannot be
+ *  read, invalid YAML, a document that is not a map, a malformed override. */
+ConfigNode load_scenario_document(const std::string& path, const std::vector<std::string>& sets);
 
 /** Loads `path` with `--set key=value` overrides applied. */
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
