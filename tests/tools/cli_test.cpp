@@ -680,3 +680,26 @@ TEST_F(CliTest, MoeBadInputNamesTheKeyAndTheNumbers) {
 
 }  // namespace
 }  // namespace dtsim::cli::end_to_end
+
+namespace dtsim::cli::end_to_end {
+namespace {
+
+TEST_F(CliTest, VersionAndTheEffectiveConfigurationAreRecorded) {
+  Result v = dtsim("--version");
+  ASSERT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(v.out.rfind("dtsim 0.1.0 (commit ", 0), 0u) << v.out;
+  // The report records the version, the commit and the document after --set: the override's
+  // value, as text, in place of the file's.
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' -q --set network.chunks=4 --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_EQ(j["dtsim"]["version"], "0.1.0");
+  EXPECT_EQ(v.out, "dtsim 0.1.0 (commit " + j["dtsim"]["commit"].get<std::string>() + ")\n");
+  EXPECT_EQ(j["config"]["network"]["chunks"], "4");
+  EXPECT_EQ(j["config"]["network"]["model"], "flow");
+  EXPECT_EQ(j["config"]["workload"]["sizes"]["min"], "1GiB");
+}
+
+}  // namespace
+}  // namespace dtsim::cli::end_to_end

@@ -7,11 +7,13 @@
 
 #include "simcore/error.h"
 #include "tools/dtsim/commands.h"
+#include "tools/dtsim/version.h"
 
 int main(int argc, char** argv) {
   using namespace dtsim::cli;
   CLI::App app{"dtsim: discrete-event simulator of distributed ML training"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("dtsim {} (commit {})", dtsim_version(), dtsim_commit()));
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "simulate one scenario; print a summary, write a report and a trace");

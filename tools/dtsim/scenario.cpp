@@ -13,6 +13,31 @@ namespace dtsim::cli {
 using simcore::ConfigError;
 using simcore::SourceLocation;
 
+namespace {
+
+/** The YAML document as JSON, for the report's record of the effective configuration: maps in
+ *  their order, sequences as arrays, scalars as the text the file (or --set) gave. */
+nlohmann::ordered_json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      for (const auto& kv : n) j[kv.first.Scalar()] = yaml_to_json(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::ordered_json j = nlohmann::ordered_json::array();
+      for (const auto& v : n) j.push_back(yaml_to_json(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      return n.Scalar();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
 ConfigNode load_scenario_document(const std::string& path, const std::vector<std::string>& sets) {
   const std::string text =
       simcore::read_regular_file(path, simcore::kMaxConfigFileBytes, "scenario file");
@@ -38,6 +63,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
   Scenario s;
   s.file = path;
+  s.config = yaml_to_json(root.yaml());
   s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
   cluster.check_keys({"topology", "device"});

@@ -8,6 +8,7 @@
  * Errors: ConfigError at file:line:column for every bad input (see README, "Bad input").
  */
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct Scenario {
   network::FaultPlan faults;      ///< `faults:` (flow back-end); empty: none
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
+  /** The scenario file's document after `--set` (scalars as text), for the report. Files it
+   *  names (topology, device, model) are recorded by path, not inlined. */
+  nlohmann::ordered_json config;
 };
 
 /** The scenario file's YAML with `--set key=value` overrides applied, its keys not yet checked
