@@ -112,10 +112,13 @@ class CliTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   /** Runs `dtsim <args>` (args already shell-quoted where needed). */
-  Result dtsim(const std::string& args) {
+  Result dtsim(const std::string& args) { return dtsim_limited(args, 0); }
+
+  /** Runs `dtsim <args>` under `ulimit -v <kib>` (virtual memory, KiB; 0: no limit). */
+  Result dtsim_limited(const std::string& args, long kib) {
     fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    std::string cmd =
-        "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+    std::string cmd = (kib > 0 ? "ulimit -v " + std::to_string(kib) + " && " : std::string()) +
+                      "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
     int raw = std::system(cmd.c_str());
     Result r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

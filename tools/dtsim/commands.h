@@ -1,13 +1,25 @@
 #pragma once
 /** The dtsim subcommands; each returns the process exit status (0 ok, 1 failure, 2 bad input). */
 #include <string>
+
+#include "simcore/resource_guard.h"
 #include <vector>
 
 namespace dtsim::cli {
 
+/** `--max-memory SIZE` and `--force`, on every command that builds a scenario. */
+struct ResourceOptions {
+  std::string max_memory;  ///< e.g. "8GiB"; empty: the default (simcore/resource_guard.h)
+  bool force = false;      ///< lift the work caps
+  /** The limits these give. Errors: ConfigError at `<--max-memory ...>` for a size that is not
+   *  a positive number of bytes with its unit. */
+  simcore::ResourceLimits limits() const;
+};
+
 struct RunOptions {
   std::string scenario;
   std::vector<std::string> sets;
+  ResourceOptions resources;
   std::string report, trace;
   bool reproducible = false;
   bool quiet = false;
@@ -23,6 +35,7 @@ int inspect_topology_command(const InspectOptions& o);
 struct ExportOptions {
   std::string scenario;
   std::vector<std::string> sets;
+  ResourceOptions resources;
   std::string out;  ///< DIR/prefix: writes prefix.<rank>.et and prefix.comm_groups.json
   bool quiet = false;
 };
@@ -30,6 +43,7 @@ int export_chakra_command(const ExportOptions& o);
 
 struct SweepOptions {
   std::string scenario;
+  ResourceOptions resources;
   std::vector<std::string> grid;  ///< key=[v1, v2] or key=v1,v2,... (product of all axes)
   std::vector<std::string> sets;  ///< fixed overrides
   std::string out = "sweep";      ///< writes out.csv and out.json

@@ -55,7 +55,8 @@ ConfigNode load_scenario_document(const std::string& path, const std::vector<std
   return ConfigNode(doc, path, "", overrides, SourceLocation{path, 1, 1});
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
+                       const simcore::ResourceLimits& limits) {
   ConfigNode root = load_scenario_document(path, sets);
   root.check_keys(
       {"name", "description", "cluster", "workload", "network", "faults", "run", "outputs",
@@ -64,6 +65,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   Scenario s;
   s.file = path;
   s.config = yaml_to_json(root.yaml());
+  s.limits = limits;
   s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
   cluster.check_keys({"topology", "device"});

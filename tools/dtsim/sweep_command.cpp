@@ -51,8 +51,8 @@ Shard parse_shard(const std::string& text) {
 /** One point's row: its overrides, the report's headline numbers and the kind's columns, or the
  *  error that kept it from running (a point that cannot run is a result, not the end of the
  *  sweep). */
-json run_point(const SweepOptions& o, size_t index, const sweep::Point& point,
-               std::optional<ConfigError>& config_error) {
+json run_point(const SweepOptions& o, const simcore::ResourceLimits& limits, size_t index,
+               const sweep::Point& point, std::optional<ConfigError>& config_error) {
   std::vector<std::string> sets = o.sets;
   json row;
   row["point"] = index;
@@ -61,7 +61,7 @@ json run_point(const SweepOptions& o, size_t index, const sweep::Point& point,
     row[key] = v;
   }
   try {
-    Scenario s = load_scenario(o.scenario, sets);
+    Scenario s = load_scenario(o.scenario, sets, limits);
     RunOutcome out = simulate(s, false);
     const json rep = make_report(s, out, true);
     auto column = [&](const std::string& name, const std::string& pointer) {
@@ -87,6 +87,7 @@ json run_point(const SweepOptions& o, size_t index, const sweep::Point& point,
 }  // namespace
 
 int sweep_command(const SweepOptions& o) {
+  const simcore::ResourceLimits limits = o.resources.limits();
   sweep::SweepAxes axes = sweep::read_sweep_block(o.scenario, o.sets, o.no_sweep);
   for (const auto& g : o.grid) axes.product.push_back(sweep::parse_grid_axis(g));
   const std::vector<sweep::Point> pts = sweep::grid_points(axes);
@@ -128,7 +129,7 @@ int sweep_command(const SweepOptions& o) {
   auto worker = [&] {
     for (size_t k = next++; k < todo.size(); k = next++) {
       std::optional<ConfigError> config_error;
-      json row = run_point(o, todo[k], pts[todo[k]], config_error);
+      json row = run_point(o, limits, todo[k], pts[todo[k]], config_error);
       if (config_error) {
         ++config_errors;
         std::lock_guard<std::mutex> lock(mu);
