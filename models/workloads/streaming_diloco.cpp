@@ -48,9 +48,7 @@ int64_t fragment_params_on(const StreamingDilocoParams& s, int p, int stage) {
   const TransformerConfig& m = r.model;
   const int last = m.layers - 1;
   int64_t sum = 0;
-  auto holds = [&](int l) {
-    return fragment_of_layer(m.layers, s.fragments, s.pattern, l) == p;
-  };
+  auto holds = [&](int l) { return fragment_of_layer(m.layers, s.fragments, s.pattern, l) == p; };
   if (stage < 0) {
     for (int l : fragment_layers(m.layers, s.fragments, s.pattern, p)) sum += m.layer_params(l);
   } else {

@@ -86,11 +86,11 @@ class StreamingDilocoClosedForm : public CliTest {
  protected:
   /** The inner step t: the replica as a `transformer` workload on the same cluster. */
   double inner_step() {
-    std::string t = file("t.yaml", "name: t\ncluster:\n  topology: " + kTopology +
-                                       "\n  device: " + kDevice +
-                                       "\nworkload:\n  kind: transformer\n  model: " + kModel +
-                                       "\n  parallelism: {dp: 1}\n"
-                                       "  batch: {global_batch: 2, seq_len: 32}\n");
+    std::string t =
+        file("t.yaml", "name: t\ncluster:\n  topology: " + kTopology + "\n  device: " + kDevice +
+                           "\nworkload:\n  kind: transformer\n  model: " + kModel +
+                           "\n  parallelism: {dp: 1}\n"
+                           "  batch: {global_batch: 2, seq_len: 32}\n");
     Result rt = dtsim("run -q --reproducible '" + t + "' --report '" + path("t.json") + "'");
     EXPECT_EQ(rt.status, 0) << rt.err;
     return nlohmann::json::parse(test::slurp(path("t.json")))["step_time_s"].get<double>();

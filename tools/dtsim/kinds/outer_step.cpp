@@ -38,7 +38,11 @@ void add_replica_keys(std::vector<KeySpec>& k) {
                   }));
 }
 
-KeySpec outer_algorithm_key() {
+KeySpec outer_algorithm_key(bool all_gather) {
+  if (all_gather)
+    return KeySpec("outer_algorithm", "algorithm of the outer all-gather")
+        .defaults("ring")
+        .one_of({"ring", "ring_bidirectional", "halving_doubling"});
   return KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
       .defaults("ring")
       .one_of(outer_algorithms());
@@ -75,7 +79,8 @@ ReplicaSet load_replicas(Scenario& s, const ConfigNode& w) {
   p.inner_steps = static_cast<int>(w["inner_steps"].integer(1, 1 << 30));
   r.inner_steps_at = w["inner_steps"].location();
   if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
-  if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->choice(outer_algorithms());
+  // The kind's schema checked the word against its collective's algorithms.
+  if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->str();
   if (auto x = w.get("wan_class")) r.wan_class = x->str();
   r.inner = workloads::make_transformer(p.replica, &r.replica);
   for (auto& rank : r.inner.ranks)

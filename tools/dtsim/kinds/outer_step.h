@@ -28,8 +28,9 @@ namespace dtsim::cli::kinds {
 
 /** Appends the transformer keys (transformer_keys.h), `replicas` and `inner_steps`. */
 void add_replica_keys(std::vector<KeySpec>& k);
-/** `outer_algorithm` (of the outer collective), `outer_steps`, `wan_class`, one each. */
-KeySpec outer_algorithm_key();
+/** `outer_algorithm`: the outer all-reduce's algorithms, or (`all_gather`) an all-gather's. */
+KeySpec outer_algorithm_key(bool all_gather = false);
+/** `outer_steps`, `wan_class`, one each. */
 KeySpec outer_steps_key();
 KeySpec wan_class_key();
 

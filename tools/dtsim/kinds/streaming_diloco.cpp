@@ -56,16 +56,17 @@ const KeySchema& keys() {
                     .defaults("1")
                     .checked([](const ConfigNode& n) {
                       if (n.integer() < 0)
-                        n.fail(fmt::format("τ counts inner steps, at least 0; got {}",
-                                           n.integer()));
+                        n.fail(
+                            fmt::format("τ counts inner steps, at least 0; got {}", n.integer()));
                       n.integer(0, 1 << 30);
                     }));
     k.push_back(KeySpec("outer_bits", "q, bits per pseudo-gradient element on the wire (E3M0: 4)")
                     .defaults("4")
                     .checked([](const ConfigNode& n) {
                       if (n.integer() == 0)
-                        n.fail("a quantisation of 0 bits sends nothing; expected 1 to 32 bits per "
-                               "pseudo-gradient element; got 0");
+                        n.fail(
+                            "a quantisation of 0 bits sends nothing; expected 1 to 32 bits per "
+                            "pseudo-gradient element; got 0");
                       n.integer(1, 32);
                     }));
     k.push_back(outer_algorithm_key());
@@ -81,15 +82,18 @@ void load(Scenario& s, const ConfigNode& w) {
   info.r = load_replicas(s, w);
   workloads::StreamingDilocoParams& sp = info.params;
   workloads::DilocoParams& p = info.r.params;
-  if (auto x = w.get("outer_bits")) p.outer_bits = static_cast<int>(x->integer(1, 32));
-  else p.outer_bits = 4;
+  if (auto x = w.get("outer_bits"))
+    p.outer_bits = static_cast<int>(x->integer(1, 32));
+  else
+    p.outer_bits = 4;
   const int layers = p.replica.model.layers;
   auto fn = w["fragments"];
   sp.fragments = static_cast<int>(fn.integer(1, 1 << 20));
   if (sp.fragments > layers)
-    fn.fail(fmt::format("P = {} fragments of whole layers, but the model has only {} layers: "
-                        "expected at most {}",
-                        sp.fragments, layers, layers));
+    fn.fail(
+        fmt::format("P = {} fragments of whole layers, but the model has only {} layers: "
+                    "expected at most {}",
+                    sp.fragments, layers, layers));
   if (p.inner_steps < sp.fragments)
     w["inner_steps"].fail(fmt::format(
         "one fragment every H / P inner steps needs H >= P; got H = {} with P = {} fragments",
@@ -101,10 +105,11 @@ void load(Scenario& s, const ConfigNode& w) {
   if (auto x = w.get("overlap_steps")) sp.overlap_steps = static_cast<int>(x->integer(0, 1 << 30));
   const int gap = p.inner_steps / sp.fragments;
   if (sp.overlap_steps >= gap)
-    (w.has("overlap_steps") ? w["overlap_steps"] : w).fail(fmt::format(
-        "τ = {} overlapped inner steps must be fewer than floor(H / P) = floor({} / {}) = {}, the "
-        "steps between two fragments' syncs (one fragment in flight at a time)",
-        sp.overlap_steps, p.inner_steps, sp.fragments, gap));
+    (w.has("overlap_steps") ? w["overlap_steps"] : w)
+        .fail(fmt::format("τ = {} overlapped inner steps must be fewer than floor(H / P) = "
+                          "floor({} / {}) = {}, the "
+                          "steps between two fragments' syncs (one fragment in flight at a time)",
+                          sp.overlap_steps, p.inner_steps, sp.fragments, gap));
   sp.diloco = p;
   s.workload = workloads::make_fragment_sync(sp, 0);
   // Outer parameters and Nesterov momentum of the rank's whole shard on the device, as DiLoCo's
@@ -115,7 +120,7 @@ void load(Scenario& s, const ConfigNode& w) {
 }
 
 struct FragmentRun {
-  RunOutcome sync;    ///< the fragment's all-reduce alone
+  RunOutcome sync;       ///< the fragment's all-reduce alone
   simcore::Time window;  ///< the co-simulated window: send to the end of the blocking receive
   uint64_t window_events = 0;
 };
@@ -145,13 +150,12 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     bytes[f] = workloads::fragment_bytes_per_position(sp, f);
     auto [it, fresh] = runs.try_emplace(bytes[f]);
     if (fresh) {
-      const simcore::Workload sync =
-          f == 0 ? s.workload : workloads::make_fragment_sync(sp, f);
+      const simcore::Workload sync = f == 0 ? s.workload : workloads::make_fragment_sync(sp, f);
       it->second.sync = simulate_workload(s, sync, record_ops && f == 0);
       it->second.window = it->second.sync.result.makespan;
       if (sp.overlap_steps > 0) {
-        RunOutcome win = simulate_workload(s, workloads::make_overlap_window(sp, sync, d.r.inner),
-                                           false);
+        RunOutcome win =
+            simulate_workload(s, workloads::make_overlap_window(sp, sync, d.r.inner), false);
         it->second.window = win.result.makespan;
         it->second.window_events = win.events;
       }
@@ -194,18 +198,17 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     exposed_total = exposed_total + exposed;
     sync_total += run.sync.result.makespan.seconds();
     const int64_t offset = workloads::fragment_offset(f, sp.fragments, p.inner_steps);
-    fragments.push_back(
-        {{"fragment", f},
-         {"layers", workloads::fragment_layers(p.replica.model.layers, sp.fragments, sp.pattern,
-                                               f)},
-         {"params", workloads::fragment_params(sp, f)},
-         {"sent_after_inner_step", offset == 0 ? p.inner_steps : offset},
-         {"bytes_per_rank", *std::max_element(bytes[f].begin(), bytes[f].end())},
-         {"sync_time_s", run.sync.result.makespan.seconds()},
-         {"window_time_s", run.window.seconds()},
-         {"exposed_time_s", exposed.seconds()},
-         {"wan_bytes", wan},
-         {"outer_all_reduce_bytes", ar}});
+    fragments.push_back({{"fragment", f},
+                         {"layers", workloads::fragment_layers(p.replica.model.layers, sp.fragments,
+                                                               sp.pattern, f)},
+                         {"params", workloads::fragment_params(sp, f)},
+                         {"sent_after_inner_step", offset == 0 ? p.inner_steps : offset},
+                         {"bytes_per_rank", *std::max_element(bytes[f].begin(), bytes[f].end())},
+                         {"sync_time_s", run.sync.result.makespan.seconds()},
+                         {"window_time_s", run.window.seconds()},
+                         {"exposed_time_s", exposed.seconds()},
+                         {"wan_bytes", wan},
+                         {"outer_all_reduce_bytes", ar}});
   }
   o.result.makespan = inner_time + exposed_total;
   const double t_outer = o.result.makespan.seconds();
@@ -257,12 +260,13 @@ void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
   fmt::print("model         {:.3f} B params, {:.0f} tokens/s, MFU {:.1f}%\n",
              m["params"].get<double>() / 1e9, m["tokens_per_s"].get<double>(),
              m["mfu"].get<double>() * 100);
-  fmt::print("streaming     {} replicas x {} ranks, H = {}, P = {} fragments ({}), τ = {}, "
-             "outer {} bits ({})\n",
-             d["replicas"].get<int>(), d["ranks_per_replica"].get<int>(),
-             d["inner_steps"].get<int>(), d["fragments"].get<int>(),
-             d["fragment_pattern"].get<std::string>(), d["overlap_steps"].get<int>(),
-             d["outer_bits"].get<int>(), d["outer_algorithm"].get<std::string>());
+  fmt::print(
+      "streaming     {} replicas x {} ranks, H = {}, P = {} fragments ({}), τ = {}, "
+      "outer {} bits ({})\n",
+      d["replicas"].get<int>(), d["ranks_per_replica"].get<int>(), d["inner_steps"].get<int>(),
+      d["fragments"].get<int>(), d["fragment_pattern"].get<std::string>(),
+      d["overlap_steps"].get<int>(), d["outer_bits"].get<int>(),
+      d["outer_algorithm"].get<std::string>());
   fmt::print(
       "outer step    {:.3f} s = {} x {:.6f} s inner + {:.6f} s exposed of {:.6f} s of syncs; "
       "compute utilization {:.1f}%; {} over '{}'\n",
@@ -287,10 +291,10 @@ WorkloadKind streaming_diloco_kind() {
   k.load = load;
   k.simulate = simulate;
   k.print_summary = print_summary;
-  k.sweep_columns = {{"compute_utilization", "/streaming_diloco/compute_utilization"},
-                     {"exposed_sync_time_s", "/streaming_diloco/exposed_sync_time_s"},
-                     {"peak_wan_bandwidth_bytes_per_s",
-                      "/streaming_diloco/peak_wan_bandwidth_bytes_per_s"}};
+  k.sweep_columns = {
+      {"compute_utilization", "/streaming_diloco/compute_utilization"},
+      {"exposed_sync_time_s", "/streaming_diloco/exposed_sync_time_s"},
+      {"peak_wan_bandwidth_bytes_per_s", "/streaming_diloco/peak_wan_bandwidth_bytes_per_s"}};
   return k;
 }
 
