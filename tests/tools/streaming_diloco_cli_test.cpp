@@ -74,6 +74,18 @@ TEST_F(CliTest, StreamingDilocoOverlapOfAWholeFragmentGapIsAnError) {
                        "fragments' syncs (one fragment in flight at a time)\n");
 }
 
+TEST_F(CliTest, StreamingDilocoDefaultOverlapWithoutRoomIsAnErrorAtTheWorkload) {
+  // H = 4, P = 4: a fragment every step, so even the default τ = 1 does not fit; the key is
+  // absent, so the error is at the workload map (line 6, its first key), saying how to fix it.
+  std::string s = file("s.yaml", scenario("4", "4"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":6:3: error: workload: τ = 1 overlapped inner steps must be fewer than "
+                       "floor(H / P) = floor(4 / 4) = 1, the steps between two fragments' syncs "
+                       "(one fragment in flight at a time); τ is 1 by default: set overlap_steps: "
+                       "0 for blocking syncs\n");
+}
+
 TEST_F(CliTest, StreamingDilocoNegativeOverlapIsAnError) {
   std::string s = file("s.yaml", scenario("8", "2", "  overlap_steps: -1\n"));
   Result r = dtsim("run '" + s + "'");

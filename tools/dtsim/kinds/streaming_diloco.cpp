@@ -104,12 +104,14 @@ void load(Scenario& s, const ConfigNode& w) {
   sp.overlap_steps = 1;
   if (auto x = w.get("overlap_steps")) sp.overlap_steps = static_cast<int>(x->integer(0, 1 << 30));
   const int gap = p.inner_steps / sp.fragments;
-  if (sp.overlap_steps >= gap)
-    (w.has("overlap_steps") ? w["overlap_steps"] : w)
-        .fail(fmt::format("τ = {} overlapped inner steps must be fewer than floor(H / P) = "
-                          "floor({} / {}) = {}, the "
-                          "steps between two fragments' syncs (one fragment in flight at a time)",
-                          sp.overlap_steps, p.inner_steps, sp.fragments, gap));
+  if (sp.overlap_steps >= gap) {
+    const std::string why = fmt::format(
+        "τ = {} overlapped inner steps must be fewer than floor(H / P) = floor({} / {}) = {}, the "
+        "steps between two fragments' syncs (one fragment in flight at a time)",
+        sp.overlap_steps, p.inner_steps, sp.fragments, gap);
+    if (w.has("overlap_steps")) w["overlap_steps"].fail(why);
+    w.fail(why + "; τ is 1 by default: set overlap_steps: 0 for blocking syncs");
+  }
   sp.diloco = p;
   s.workload = workloads::make_fragment_sync(sp, 0);
   // Outer parameters and Nesterov momentum of the rank's whole shard on the device, as DiLoCo's
