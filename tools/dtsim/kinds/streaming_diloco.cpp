@@ -165,8 +165,6 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     of[f] = &it->second;
   }
 
-  compose_outer_step(d.r, inner, of[0]->sync, inner_time, o);
-  o.events += steps.events;
   nlohmann::ordered_json fragments = nlohmann::ordered_json::array();
   simcore::Time exposed_total;
   double sync_total = 0, wan_total = 0, all_reduce_bytes = 0;
@@ -174,17 +172,6 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   bool wan_tracked = true;
   for (int f = 0; f < sp.fragments; ++f) {
     const FragmentRun& run = *of[f];
-    if (f > 0) {
-      o.result.communication_s += run.sync.result.communication_s;
-      for (const auto& u : run.sync.links) {
-        auto it = std::find_if(o.links.begin(), o.links.end(),
-                               [&](const auto& x) { return x.link_class == u.link_class; });
-        if (it == o.links.end())
-          it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
-        it->bytes += u.bytes;
-      }
-    }
-    o.events += (f > 0 ? run.sync.events : 0) + run.window_events;
     // A sync never shortens the inner steps beside it; max() guards the solver's rounding.
     const simcore::Time exposed = std::max(simcore::Time(), run.window - t_steps);
     const nlohmann::ordered_json wan = class_bytes(run.sync.links, d.r.wan_class, 1);
@@ -212,8 +199,26 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                          {"wan_bytes", wan},
                          {"outer_all_reduce_bytes", ar}});
   }
-  o.result.makespan = inner_time + exposed_total;
-  const double t_outer = o.result.makespan.seconds();
+  // The outer step's outcome: fragment 0's sync (the recorded one: the trace's and the report's
+  // `collectives`) placed so that it ends with the outer step, its window overlapping the last
+  // inner steps; the other fragments' communication and link bytes added.
+  const simcore::Time outer = inner_time + exposed_total;
+  const simcore::Time sync0 = of[0]->sync.result.makespan;
+  compose_outer_step(d.r, inner, of[0]->sync, outer - std::min(outer, sync0), o);
+  o.result.makespan = outer;
+  o.events = inner.events + steps.events;
+  for (const auto& [key, run] : runs) o.events += run.sync.events + run.window_events;
+  for (int f = 1; f < sp.fragments; ++f) {
+    o.result.communication_s += of[f]->sync.result.communication_s;
+    for (const auto& u : of[f]->sync.links) {
+      auto it = std::find_if(o.links.begin(), o.links.end(),
+                             [&](const auto& x) { return x.link_class == u.link_class; });
+      if (it == o.links.end())
+        it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
+      it->bytes += u.bytes;
+    }
+  }
+  const double t_outer = outer.seconds();
   o.result.exposed_communication_s =
       static_cast<double>(p.inner_steps) * inner.result.exposed_communication_s +
       exposed_total.seconds();
