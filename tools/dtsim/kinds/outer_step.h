@@ -53,7 +53,7 @@ ReplicaSet load_replicas(Scenario& s, const ConfigNode& w);
 void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
                           double outer_state_bytes);
 
-/** H x `inner_ps` checked against the range of Time. Errors: ConfigError at inner_steps. */
+/** H x `inner_step`, checked against the range of Time. Errors: ConfigError at inner_steps. */
 simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step);
 
 /** The outcome of an outer step, "H inner steps then `sync`" (blocking): `sync`'s result and
