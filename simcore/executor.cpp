@@ -228,7 +228,7 @@ void Executor::complete_op(int rank, uint32_t i) {
     comm_phase_[rank].push_back(op.tags.phase);
     comm_class_[rank].push_back(op.kind == OpKind::kCollective ? class_of_group_[op.group] : 0);
   }
-  if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end});
+  if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end, i});
   for (uint32_t k = dep_begin_[g]; k < dep_begin_[g + 1]; ++k) {
     uint32_t d = dependents_[k];
     if (--pending_[gid(rank, d)] == 0) start_op(rank, d);

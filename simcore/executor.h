@@ -33,6 +33,7 @@ struct OpRecord {
   OpKind kind;
   uint32_t name;
   Time start, end;
+  uint32_t op = UINT32_MAX;  ///< the op's index in its rank's program (UINT32_MAX: unknown)
 };
 
 struct CollectiveRecord {

@@ -111,6 +111,17 @@ class CliTest : public ::testing::Test {
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
+  /** Runs a shell command line (not dtsim), capturing its status and output. */
+  Result shell(const std::string& command) {
+    fs::path err = dir_ / ".stderr";
+    const int raw = std::system(("(" + command + ") 2>'" + err.string() + "'").c_str());
+    Result r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.err = slurp(err);
+    fs::remove(err);
+    return r;
+  }
+
   /** Runs `dtsim <args>` (args already shell-quoted where needed). */
   Result dtsim(const std::string& args) { return dtsim_limited(args, 0); }
 

@@ -393,6 +393,52 @@ TEST_F(CliTest, TraceIsChromeTraceEventJson) {
   EXPECT_EQ(process_names, 8);
 }
 
+TEST_F(CliTest, TraceSlicesCarryArgsSendsArrowToTheirReceivesAndRanksFilter) {
+  // 3 ranks: rank 0 sends 450,000 B to rank 2 (tag 7); rank 1 idles 5 us. On the switch (2 hops
+  // of 1 us, 450 GB/s) the transfer takes 2 us + 450000 / 450e9 s = 3 us. The trace, gzipped
+  // (`.gz`) and limited to ranks 0 and 2, has the send's args, one arrow ("s" at the send's start,
+  // "f" at the middle of the receive: 1.5 us) and no track of rank 1.
+  file("g.json", R"({"ranks": 3, "programs": [
+    {"rank": 0, "ops": [{"kind": "send", "peer": 2, "bytes": 450000, "tag": 7}]},
+    {"rank": 1, "ops": [{"kind": "delay", "duration": "5us"}]},
+    {"rank": 2, "ops": [{"kind": "recv", "peer": 0, "bytes": 450000, "tag": 7}]}]})");
+  std::string s = file("s.yaml", graph_scenario("g.json", 3));
+  Result r = dtsim("run '" + s + "' -q --trace '" + path("t.json.gz") + "' --trace-ranks 0,2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  Result gunzip = shell("gzip -dc '" + path("t.json.gz") + "' > '" + path("t.json") + "'");
+  ASSERT_EQ(gunzip.status, 0) << gunzip.err;
+  nlohmann::json t = nlohmann::json::parse(slurp(path("t.json")));
+  int sends = 0, starts = 0, finishes = 0;
+  for (const auto& e : t["traceEvents"]) {
+    EXPECT_NE(e["pid"], 1) << e;
+    if (e["ph"] == "X" && e["cat"] == "send") {
+      ++sends;
+      EXPECT_EQ(e["args"]["to"], 2);
+      EXPECT_EQ(e["args"]["bytes"], 450000);
+      EXPECT_EQ(e["args"]["tag"], 7);
+      EXPECT_NEAR(e["dur"].get<double>(), 3.0, 1e-6);
+    }
+    if (e["ph"] == "s") {
+      ++starts;
+      EXPECT_EQ(e["pid"], 0);
+      EXPECT_DOUBLE_EQ(e["ts"].get<double>(), 0.0);
+    }
+    if (e["ph"] == "f") {
+      ++finishes;
+      EXPECT_EQ(e["pid"], 2);
+      EXPECT_NEAR(e["ts"].get<double>(), 1.5, 1e-6);
+    }
+  }
+  EXPECT_EQ(sends, 1);
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(finishes, 1);
+  Result bad = dtsim("run '" + s + "' -q --trace '" + path("u.json") + "' --trace-ranks 2-1");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "<--trace-ranks 2-1>: error: expected ranks like 0-7,12 (numbers and "
+                     "ascending ranges); got \"2-1\"\n");
+  EXPECT_FALSE(fs::exists(path("u.json")));
+}
+
 TEST_F(CliTest, InspectTopologyPrintsCounts) {
   // configs/topologies/hgx_h100_node.yaml: 8 GPUs and one logical NVSwitch, 8 NVLink links of
   // 450 GB/s per direction: 8 x 2 x 450 = 7200 GB/s in all directions.

@@ -21,6 +21,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   ResourceOptions resources;
   std::string report, trace;
+  std::string trace_ranks;  ///< "0-7,12": only these ranks in the trace
   bool reproducible = false;
   bool quiet = false;
 };

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "simcore/error.h"
+#include "tools/dtsim/gzip_stream.h"
 
 namespace dtsim::cli {
 
@@ -101,7 +102,13 @@ void write_atomically(const std::string& path_given,
     std::ofstream out(tmp, std::ios::binary);
     if (!out) throw simcore::ConfigError(fmt::format("cannot write '{}'", path));
     try {
-      fill(out);
+      if (is_gzip_path(path)) {
+        GzipOstream gz(out);
+        fill(gz);
+        gz.finish();
+      } else {
+        fill(out);
+      }
     } catch (...) {
       out.close();
       std::remove(tmp.c_str());

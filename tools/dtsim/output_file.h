@@ -22,7 +22,8 @@ inline constexpr const char* kStdout = "-";
 /** Refuses outputs that are the input or each other (same file after resolving links; two
  *  outputs on standard output). Empty paths are ignored. */
 void check_distinct_outputs(const std::string& input, const std::vector<std::string>& outputs);
-/** Writes `path` atomically with what `fill` streams. */
+/** Writes `path` atomically with what `fill` streams; gzip-compressed when `path` ends in ".gz"
+ *  (not on standard output). */
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
 
 }  // namespace dtsim::cli

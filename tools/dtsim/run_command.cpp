@@ -1,4 +1,7 @@
 #include <fmt/format.h>
+
+#include <set>
+#include <sstream>
 #include <fmt/ostream.h>
 
 #include <algorithm>
@@ -60,6 +63,32 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
              j["events"].get<uint64_t>());
 }
 
+/** `--trace-ranks 0-7,12`: rank numbers and inclusive ranges, each below `ranks`.
+ *  Errors: ConfigError at the argument. */
+std::set<int> parse_rank_list(const std::string& text, size_t ranks) {
+  const simcore::SourceLocation at{"<--trace-ranks " + text + ">", 0, 0};
+  std::set<int> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    long a = 0, b = 0;
+    char dash = 0, extra = 0;
+    std::stringstream is(item);
+    const bool range = item.find('-') != std::string::npos;
+    const bool ok = range ? static_cast<bool>(is >> a >> dash >> b) && dash == '-' && !(is >> extra)
+                          : static_cast<bool>(is >> a) && !(is >> extra);
+    if (!range) b = a;
+    if (!ok || a < 0 || b < a)
+      throw simcore::ConfigError(at, fmt::format("expected ranks like 0-7,12 (numbers and "
+                                                 "ascending ranges); got \"{}\"", item));
+    if (static_cast<size_t>(b) >= ranks)
+      throw simcore::ConfigError(at, fmt::format("rank {} is not in the run ({} ranks: 0-{})", b,
+                                                 ranks, ranks - 1));
+    for (long r = a; r <= b; ++r) out.insert(static_cast<int>(r));
+  }
+  if (out.empty()) throw simcore::ConfigError(at, "expected at least one rank");
+  return out;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& opt) {
@@ -73,6 +102,13 @@ int run_command(const RunOptions& opt) {
   if (opt.report.empty() && !report.empty()) check_writable(report, "the report");
   if (opt.trace.empty() && !trace.empty()) check_writable(trace, "the trace");
   check_distinct_outputs(opt.scenario, {report, trace});
+  std::set<int> trace_ranks;
+  if (!opt.trace_ranks.empty()) {
+    if (trace.empty())
+      throw simcore::ConfigError(simcore::SourceLocation{"<--trace-ranks " + opt.trace_ranks + ">", 0, 0},
+                                 "there is no trace to filter: give --trace FILE (or outputs.trace)");
+    trace_ranks = parse_rank_list(opt.trace_ranks, s.workload.ranks.size());
+  }
   RunOutcome o;
   try {
     o = simulate(s, !trace.empty());
@@ -87,7 +123,7 @@ int run_command(const RunOptions& opt) {
     });
   if (!trace.empty())
     write_atomically(trace, [&](std::ostream& out) {
-      simcore::write_chrome_trace(out, s.workload, o.result);
+      simcore::write_chrome_trace(out, s.workload, o.result, trace_ranks);
     });
   // A report or trace on standard output is the output: no summary is mixed into it.
   if (!opt.quiet && report != kStdout && trace != kStdout) {
