@@ -15,6 +15,7 @@
 
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
+#include "tools/dtsim/kinds/outer_step.h"
 #include "tools/dtsim/kinds/transformer_keys.h"
 #include "tools/dtsim/runner.h"
 
@@ -23,14 +24,8 @@ namespace dtsim::cli::kinds {
 namespace {
 
 struct Info {
-  workloads::DilocoParams params;
-  workloads::TransformerInfo replica;    ///< the inner step's model, FLOPs, memory
-  simcore::Workload inner;               ///< one inner step on replica 0's ranks
+  OuterSetup outer;                      ///< params, inner step, dtype, WAN class, outer state
   std::optional<simcore::Workload> ddp;  ///< one step of plain DDP across the sites
-  std::string outer_dtype;
-  std::string wan_class;
-  double outer_state_bytes = 0;            ///< per rank
-  simcore::SourceLocation inner_steps_at;  ///< for an outer step beyond the range of Time
 };
 
 const std::vector<std::string>& outer_algorithms() {
@@ -43,37 +38,18 @@ const KeySchema& keys() {
   static const KeySchema schema = [] {
     std::vector<KeySpec> k{KeySpec("kind", "diloco").mandatory()};
     for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
-    k.push_back(KeySpec("replicas", "R, replicas (one per slice of the cluster's ranks), >= 2")
-                    .mandatory()
-                    .checked([](const ConfigNode& n) {
-                      if (n.integer() < 2)
-                        n.fail(
-                            fmt::format("DiLoCo needs at least 2 replicas; got {}", n.integer()));
-                      n.integer(2, 1 << 20);
-                    }));
-    k.push_back(KeySpec("inner_steps", "H, inner steps between outer steps, >= 1")
-                    .mandatory()
-                    .checked([](const ConfigNode& n) {
-                      if (n.integer() < 1)
-                        n.fail(fmt::format("H must be at least 1 inner step; got {}", n.integer()));
-                      n.integer(1, 1 << 30);
-                    }));
-    k.push_back(KeySpec("outer_dtype", "dtype of the pseudo-gradients on the wire")
-                    .defaults("fp32")
-                    .one_of({"fp32", "bf16", "int8", "int4"}));
+    k.push_back(replicas_key("DiLoCo"));
+    k.push_back(inner_steps_key());
+    k.push_back(outer_dtype_key("pseudo-gradients"));
     k.push_back(KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
                     .defaults("ring")
                     .one_of(outer_algorithms()));
-    k.push_back(
-        KeySpec("outer_steps", "outer steps (identical: the report gives one and the total)")
-            .defaults("1")
-            .checked(integer_in(1, 1 << 30)));
+    k.push_back(outer_steps_key("outer steps (identical: the report gives one and the total)"));
     k.push_back(KeySpec("compare_ddp",
                         "also simulate plain DDP across the sites (dp x R) for the same H steps")
                     .defaults("true")
                     .checked(boolean()));
-    k.push_back(KeySpec("wan_class", "the link class whose bytes are the report's WAN bytes")
-                    .defaults("wan"));
+    k.push_back(wan_class_key());
     return KeySchema(std::move(k));
   }();
   return schema;
@@ -81,106 +57,30 @@ const KeySchema& keys() {
 
 void load(Scenario& s, const ConfigNode& w) {
   Info info;
-  workloads::DilocoParams& p = info.params;
-  auto rn = w["replicas"];
-  p.replicas = static_cast<int>(rn.integer(2, 1 << 20));
-  const int64_t cluster = s.topology.rank_count();
-  if (cluster % p.replicas != 0)
-    rn.fail(fmt::format("the cluster's {} ranks do not split into {} equal replicas", cluster,
-                        p.replicas));
-  const int64_t n = cluster / p.replicas;
-  p.replica = parse_transformer(
-      s, w, n, fmt::format("a replica ({} ranks / {} replicas)", cluster, p.replicas));
-  if (p.replica_ranks() != n)
-    w["parallelism"].fail(fmt::format(
-        "a replica spans dp x tp x pp x sp = {} ranks, but each of the {} replicas has {} / {} = "
-        "{} ranks of the cluster",
-        p.replica_ranks(), p.replicas, cluster, p.replicas, n));
-  p.inner_steps = static_cast<int>(w["inner_steps"].integer(1, 1 << 30));
-  info.inner_steps_at = w["inner_steps"].location();
-  if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
-  info.outer_dtype = "fp32";
-  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice({"fp32", "bf16", "int8", "int4"});
-  static const std::map<std::string, int> bits{
-      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
-  p.outer_bits = bits.at(info.outer_dtype);
+  info.outer = load_outer_setup(s, w);
+  workloads::DilocoParams& p = info.outer.params;
   if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->choice(outer_algorithms());
-  info.wan_class = "wan";
-  if (auto x = w.get("wan_class")) info.wan_class = x->str();
-
-  info.inner = workloads::make_transformer(p.replica, &info.replica);
-  for (auto& rank : info.inner.ranks)
-    for (auto& op : rank.ops) op.tags.replica = 0;
   if (!w.has("compare_ddp") || w["compare_ddp"].boolean()) {
     workloads::TransformerInfo ddp_info;
     info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);
   }
-  s.workload = workloads::make_outer_sync(p, info.replica.params, 0);
-  info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p, info.replica.params);
-  // The memory check: the replica's most loaded rank plus its outer state (counted with the
-  // optimizer states).
-  workloads::MemoryBreakdown m = info.replica.memory_first_stage;
-  m.optimizer += info.outer_state_bytes;
-  check_memory(s, w, w["parallelism"], m, info.replica.activations_in_flight);
+  s.workload = workloads::make_outer_sync(p, info.outer.replica.params, 0);
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
-}
-
-/** Bytes carried by the links of class `cls`; null where the back-end does not track links
- *  (analytical). */
-nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
-                                   const std::string& cls, double times) {
-  if (links.empty()) return nullptr;
-  for (const auto& u : links)
-    if (u.link_class == cls) return u.bytes * times;
-  return 0.0;
 }
 
 /** Inner step once, outer sync once, DDP once; the outer step is H inner steps then the sync. */
 void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
-  const Info& d = info_of<Info>(s);
+  const Info& info = info_of<Info>(s);
+  const OuterSetup& d = info.outer;
   const workloads::DilocoParams& p = d.params;
   const int64_t h = p.inner_steps;
   RunOutcome inner = simulate_workload(s, d.inner, false);
   RunOutcome sync = simulate_workload(s, s.workload, record_ops);
   RunOutcome ddp;
-  if (d.ddp) ddp = simulate_workload(s, *d.ddp, false);
-
-  const int64_t inner_ps = inner.result.makespan.count_ps();
-  if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
-    throw simcore::ConfigError(
-        d.inner_steps_at,
-        fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
-                    "days per outer step); use fewer inner steps",
-                    h, inner.result.makespan.str()));
-  const simcore::Time inner_time = inner.result.makespan * h;
-  o.result = sync.result;
-  o.result.makespan = inner_time + sync.result.makespan;
-  for (auto& t : o.result.rank_finish) t = t + inner_time;
-  for (auto& op : o.result.ops) {
-    op.start = op.start + inner_time;
-    op.end = op.end + inner_time;
-  }
-  for (auto& c : o.result.collectives) {
-    c.start = c.start + inner_time;
-    c.end = c.end + inner_time;
-  }
-  // Means over ranks: every replica's inner step is replica 0's.
+  if (info.ddp) ddp = simulate_workload(s, *info.ddp, false);
+  compose_outer_step(inner, sync, d, o);
   const double hd = static_cast<double>(h);
-  o.result.compute_s = hd * inner.result.compute_s + sync.result.compute_s;
-  o.result.communication_s = hd * inner.result.communication_s + sync.result.communication_s;
-  o.result.exposed_communication_s =
-      hd * inner.result.exposed_communication_s + sync.result.exposed_communication_s;
-  for (const auto& [model, count] : inner.result.ops_priced_by)
-    o.result.ops_priced_by[model] += count;
-  // Bytes per link class over the outer step: R replicas' inner traffic H times, and the sync.
-  o.links = sync.links;
-  for (const auto& u : inner.links) {
-    auto it = std::find_if(o.links.begin(), o.links.end(),
-                           [&](const auto& x) { return x.link_class == u.link_class; });
-    if (it == o.links.end())
-      it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
-    it->bytes += u.bytes * hd * p.replicas;
-  }
+  const simcore::Time inner_time = inner.result.makespan * h;
   o.events = inner.events + sync.events + ddp.events;
 
   const double t_inner = inner.result.makespan.seconds();
@@ -224,7 +124,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"ddp", nullptr},
                  {"ddp_over_diloco_time", nullptr},
                  {"ddp_over_diloco_wan_bytes", nullptr}};
-  if (!d.ddp) return;  // compare_ddp: false
+  if (!info.ddp) return;  // compare_ddp: false
   j["diloco"]["ddp"] = {{"step_time_s", ddp_step},
                         {"steps", p.inner_steps},
                         {"time_s", ddp_step * hd},

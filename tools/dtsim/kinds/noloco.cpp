@@ -1,0 +1,229 @@
+// `workload.kind: noloco`: R replicas of a transformer, H inner steps, then each replica averages
+// its weights with a random partner (a group of `group_size`), drawn anew every outer step from
+// `run.seed` (models/workloads/noloco.h): point-to-point exchanges over the WAN, all pairs at
+// once, no all-reduce. Simulated in two levels like `diloco` (kinds/outer_step.h): the inner step
+// once, then each outer step's sync on its own (its pairs differ); for comparison, the all-reduce
+// DiLoCo would run over the same bytes, per algorithm. Report section `noloco`.
+#include "models/workloads/noloco.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "tools/dtsim/kinds/common.h"
+#include "tools/dtsim/kinds/outer_step.h"
+#include "tools/dtsim/kinds/registry.h"
+#include "tools/dtsim/kinds/transformer_keys.h"
+#include "tools/dtsim/runner.h"
+
+namespace dtsim::cli::kinds {
+
+namespace {
+
+struct Info {
+  OuterSetup outer;
+  workloads::NolocoParams params;       ///< params.outer is outer.params
+  std::vector<std::string> compare;     ///< all-reduce algorithms to compare with
+};
+
+const std::vector<std::string>& allreduce_algorithms() {
+  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
+                                          "double_binary_tree"};
+  return a;
+}
+
+const KeySchema& keys() {
+  static const KeySchema schema = [] {
+    std::vector<KeySpec> k{KeySpec("kind", "noloco").mandatory()};
+    for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
+    k.push_back(replicas_key("NoLoCo"));
+    k.push_back(inner_steps_key());
+    k.push_back(outer_dtype_key("weights"));
+    k.push_back(KeySpec("group_size",
+                        "replicas that average together each outer step (2: pairs), divides R")
+                    .defaults("2")
+                    .checked([](const ConfigNode& n) {
+                      if (n.integer() < 2)
+                        n.fail(fmt::format("a group needs at least 2 replicas; got {}",
+                                           n.integer()));
+                      n.integer(2, 1 << 20);
+                    }));
+    k.push_back(outer_steps_key(
+        "outer steps, each with its own random groups (the report gives each)"));
+    k.push_back(
+        KeySpec("compare_allreduce",
+                "all-reduce algorithms to time DiLoCo's sync of the same bytes with (a list)")
+            .defaults("[double_binary_tree, ring]")
+            .checked([](const ConfigNode& n) {
+              for (const ConfigNode& a : n.items()) a.choice(allreduce_algorithms());
+            }));
+    k.push_back(wan_class_key());
+    return KeySchema(std::move(k));
+  }();
+  return schema;
+}
+
+void load(Scenario& s, const ConfigNode& w) {
+  Info info;
+  info.outer = load_outer_setup(s, w);
+  workloads::NolocoParams& p = info.params;
+  p.outer = info.outer.params;
+  p.seed = s.seed;
+  if (p.outer.replica.pp > 1)
+    w["parallelism"].fail(fmt::format(
+        "NoLoCo with pipelined replicas (pp = {}) routes activations at random between the "
+        "replicas of the next stage, which is not modelled; use pp: 1",
+        p.outer.replica.pp));
+  if (auto x = w.get("group_size")) {
+    p.group_size = static_cast<int>(x->integer(2, 1 << 20));
+    if (p.outer.replicas % p.group_size != 0)
+      x->fail(fmt::format("groups of {} do not divide the {} replicas", p.group_size,
+                          p.outer.replicas));
+  } else if (p.outer.replicas % 2 != 0) {
+    w["replicas"].fail(fmt::format(
+        "NoLoCo pairs the replicas: an even number of replicas is needed; got {} (or set "
+        "group_size)",
+        p.outer.replicas));
+  }
+  info.compare = {"double_binary_tree", "ring"};
+  if (auto x = w.get("compare_allreduce")) {
+    info.compare.clear();
+    for (const ConfigNode& a : x->items()) info.compare.push_back(a.choice(allreduce_algorithms()));
+  }
+  s.workload = workloads::make_noloco_sync(p, info.outer.replica.params, 0);
+  s.info = std::make_shared<InfoOf<Info>>(std::move(info));
+}
+
+/** The inner step once; every outer step's sync (its own pairs); the all-reduces compared. */
+void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
+  const Info& info = info_of<Info>(s);
+  const OuterSetup& d = info.outer;
+  const workloads::NolocoParams& p = info.params;
+  const int64_t params = d.replica.params;
+  const double hd = static_cast<double>(p.outer.inner_steps);
+  RunOutcome inner = simulate_workload(s, d.inner, false);
+  const double t_inner = inner.result.makespan.seconds();
+  const double inner_time = (inner.result.makespan * p.outer.inner_steps).seconds();
+
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  double sync_sum = 0, sync_max = 0, wan_sum = 0;
+  bool wan_known = true;
+  uint64_t events = inner.events;
+  for (int64_t k = 0; k < p.outer.outer_steps; ++k) {
+    RunOutcome sync;
+    if (k == 0) {
+      sync = simulate_workload(s, s.workload, record_ops);
+      compose_outer_step(inner, sync, d, o);
+    } else {
+      sync = simulate_workload(s, workloads::make_noloco_sync(p, params, k), false);
+    }
+    events += sync.events;
+    const double t_sync = sync.result.makespan.seconds();
+    const nlohmann::ordered_json wan = class_bytes(sync.links, d.wan_class, 1);
+    sync_sum += t_sync;
+    sync_max = std::max(sync_max, t_sync);
+    if (wan.is_number())
+      wan_sum += wan.get<double>();
+    else
+      wan_known = false;
+    const double t_outer = inner_time + t_sync;
+    steps.push_back({{"outer_step", k},
+                     {"sync_time_s", t_sync},
+                     {"outer_step_time_s", t_outer},
+                     {"compute_utilization", t_outer > 0 ? inner_time / t_outer : 0.0},
+                     {"wan_bytes", wan}});
+  }
+  const double outer_steps = static_cast<double>(p.outer.outer_steps);
+  const double sync_mean = sync_sum / outer_steps;
+  const double total = inner_time * outer_steps + sync_sum;
+  const double t_outer = total / outer_steps;
+
+  nlohmann::ordered_json allreduce = nlohmann::ordered_json::object();
+  for (const std::string& a : info.compare) {
+    workloads::DilocoParams dp = p.outer;
+    dp.outer_algorithm = a;
+    RunOutcome r = simulate_workload(s, workloads::make_outer_sync(dp, params, 0), false);
+    events += r.events;
+    const double t = r.result.makespan.seconds();
+    allreduce[a] = {{"sync_time_s", t},
+                    {"over_noloco_sync", sync_mean > 0 ? t / sync_mean : 0.0},
+                    {"wan_bytes", class_bytes(r.links, d.wan_class, 1)}};
+  }
+  o.events = events;
+
+  const double ranks = static_cast<double>(s.workload.ranks.size());
+  const double gib = 1073741824.0;
+  const auto& mem = d.replica.memory_first_stage;
+  const double peak = peak_flops_per_s(s);
+  const double flops = d.replica.model_flops * p.outer.replicas * hd;  // per outer step
+  const double tokens = d.replica.tokens * p.outer.replicas * hd;
+  nlohmann::ordered_json& j = o.kind_report;
+  j["model"] = {{"params", params},
+                {"tokens_per_outer_step", tokens},
+                {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
+                {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
+  j["noloco"] = {
+      {"replicas", p.outer.replicas},
+      {"ranks_per_replica", p.outer.replica_ranks()},
+      {"group_size", p.group_size},
+      {"inner_steps", p.outer.inner_steps},
+      {"outer_steps", p.outer.outer_steps},
+      {"outer_dtype", d.outer_dtype},
+      {"seed", p.seed},
+      {"bytes_sent_per_rank", workloads::noloco_bytes_sent_per_rank(p, params)},
+      {"inner_step_time_s", t_inner},
+      {"inner_time_s", inner_time},
+      {"sync_time_s", sync_mean},
+      {"sync_time_max_s", sync_max},
+      {"outer_step_time_s", t_outer},
+      {"compute_utilization", total > 0 ? inner_time * outer_steps / total : 0.0},
+      {"total_time_s", total},
+      {"wan_class", d.wan_class},
+      {"wan_bytes", wan_known ? nlohmann::ordered_json(wan_sum / outer_steps) : nullptr},
+      {"wan_bytes_total", wan_known ? nlohmann::ordered_json(wan_sum) : nullptr},
+      {"memory",
+       {{"replica_total_GiB", mem.total() / gib},
+        {"outer_state_GiB", d.outer_state_bytes / gib},
+        {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
+      {"allreduce", allreduce},
+      {"per_outer_step", steps}};
+}
+
+void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {
+  print_model_line(s, j);
+  const auto& d = j["noloco"];
+  fmt::print("noloco        {} replicas x {} ranks in groups of {}, H = {}, {} outer steps, {}\n",
+             d["replicas"].get<int>(), d["ranks_per_replica"].get<int>(),
+             d["group_size"].get<int>(), d["inner_steps"].get<int>(),
+             d["outer_steps"].get<int>(), d["outer_dtype"].get<std::string>());
+  const auto& wan = d["wan_bytes"];
+  fmt::print(
+      "outer step    {:.3f} s = {} x {:.6f} s inner + {:.6f} s sync (mean; max {:.6f} s); "
+      "compute utilization {:.1f}%; {} over '{}'\n",
+      d["outer_step_time_s"].get<double>(), d["inner_steps"].get<int>(),
+      d["inner_step_time_s"].get<double>(), d["sync_time_s"].get<double>(),
+      d["sync_time_max_s"].get<double>(), d["compute_utilization"].get<double>() * 100,
+      wan.is_number() ? fmt::format("{:.3f} GB", wan.get<double>() / 1e9) : "? GB",
+      d["wan_class"].get<std::string>());
+  for (const auto& [name, a] : d["allreduce"].items())
+    fmt::print("all-reduce    {}: {:.6f} s, {:.3g}x NoLoCo's sync\n", name,
+               a["sync_time_s"].get<double>(), a["over_noloco_sync"].get<double>());
+}
+
+}  // namespace
+
+WorkloadKind noloco_kind() {
+  WorkloadKind k;
+  k.name = "noloco";
+  k.schema = &keys();
+  k.load = load;
+  k.simulate = simulate;
+  k.print_summary = print_summary;
+  k.sweep_columns = {{"compute_utilization", "/noloco/compute_utilization"},
+                     {"inner_step_time_s", "/noloco/inner_step_time_s"},
+                     {"sync_time_s", "/noloco/sync_time_s"}};
+  return k;
+}
+
+}  // namespace dtsim::cli::kinds
