@@ -110,13 +110,17 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   double sync_sum = 0, sync_max = 0, wan_sum = 0;
   bool wan_known = true;
   uint64_t events = inner.events;
+  topologies::Router router(s.topology);
   for (int64_t k = 0; k < p.outer.outer_steps; ++k) {
     RunOutcome sync;
     if (k == 0) {
       sync = simulate_workload(s, s.workload, record_ops);
       compose_outer_step(inner, sync, d, o);
     } else {
-      sync = simulate_workload(s, workloads::make_noloco_sync(p, params, k), false);
+      const simcore::Workload w = workloads::make_noloco_sync(p, params, k);
+      // One router for every outer step (routing tables built once), unless faults change it.
+      sync = s.faults.empty() ? simulate_workload(s, w, false, router)
+                              : simulate_workload(s, w, false);
     }
     events += sync.events;
     const double t_sync = sync.result.makespan.seconds();
