@@ -256,6 +256,29 @@ int64_t components(const CommGraph& g) {
   return count;
 }
 
+std::vector<PeerTransfer> expand_to_ranks(const std::vector<PeerTransfer>& node_transfers,
+                                          int64_t ranks_per_node) {
+  std::vector<PeerTransfer> out;
+  out.reserve(node_transfers.size() * static_cast<size_t>(ranks_per_node));
+  for (const PeerTransfer& t : node_transfers)
+    for (int64_t j = 0; j < ranks_per_node; ++j)
+      out.push_back({static_cast<int32_t>(t.src * ranks_per_node + j),
+                     static_cast<int32_t>(t.dst * ranks_per_node + j)});
+  return out;
+}
+
+NodeBytes bytes_per_node(int64_t nodes, const std::vector<PeerTransfer>& transfers,
+                         double bytes) {
+  NodeBytes b;
+  b.sent.assign(static_cast<size_t>(nodes), 0.0);
+  b.received.assign(static_cast<size_t>(nodes), 0.0);
+  for (const PeerTransfer& t : transfers) {
+    b.sent[static_cast<size_t>(t.src)] += bytes;
+    b.received[static_cast<size_t>(t.dst)] += bytes;
+  }
+  return b;
+}
+
 simcore::Workload make_peer_exchange(int64_t ranks, const std::vector<PeerTransfer>& transfers,
                                      int64_t bytes, const simcore::OpTags& tags,
                                      std::string_view name) {

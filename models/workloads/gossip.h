@@ -105,6 +105,18 @@ struct PeerTransfer {
   int32_t dst = 0;
 };
 
+/** Transfers between nodes of `ranks_per_node` ranks each (node i on ranks [i n, (i+1) n)) as
+ *  transfers between ranks: node u -> v becomes u n + j -> v n + j for every position j (each
+ *  rank sends its own shard to the rank holding the same shard). */
+std::vector<PeerTransfer> expand_to_ranks(const std::vector<PeerTransfer>& node_transfers,
+                                          int64_t ranks_per_node);
+
+/** Per node: bytes sent and received by `transfers` of `bytes` each over `nodes` nodes. */
+struct NodeBytes {
+  std::vector<double> sent, received;
+};
+NodeBytes bytes_per_node(int64_t nodes, const std::vector<PeerTransfer>& transfers, double bytes);
+
 /**
  * The workload of `transfers` all at once on `ranks` ranks: per transfer a send of `bytes` on
  * `src` and the matching recv on `dst` (tag 0; a rank's sends and recvs run on its comm stream,

@@ -14,14 +14,13 @@ int64_t noloco_bytes_sent_per_rank(const NolocoParams& p, int64_t params) {
 
 simcore::Workload make_noloco_sync(const NolocoParams& p, int64_t params, int64_t outer_step) {
   const int64_t n = p.outer.replica_ranks();
-  std::vector<PeerTransfer> transfers;
-  transfers.reserve(static_cast<size_t>(p.outer.replicas * n * (p.group_size - 1)));
+  std::vector<PeerTransfer> pairs;
+  pairs.reserve(static_cast<size_t>(p.outer.replicas * (p.group_size - 1)));
   for (const auto& group : noloco_groups(p, outer_step))
     for (int32_t a : group)
       for (int32_t b : group)
-        if (a != b)
-          for (int64_t j = 0; j < n; ++j)
-            transfers.push_back({static_cast<int32_t>(a * n + j), static_cast<int32_t>(b * n + j)});
+        if (a != b) pairs.push_back({a, b});
+  const std::vector<PeerTransfer> transfers = expand_to_ranks(pairs, n);
   simcore::OpTags tags;
   tags.phase = simcore::OpPhase::kOuterSync;
   tags.step = static_cast<int32_t>(outer_step);

@@ -68,9 +68,7 @@ OuterSetup load_outer_setup(Scenario& s, const ConfigNode& w) {
   if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
   info.outer_dtype = "fp32";
   if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice({"fp32", "bf16", "int8", "int4"});
-  static const std::map<std::string, int> bits{
-      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
-  p.outer_bits = bits.at(info.outer_dtype);
+  p.outer_bits = wire_bits(info.outer_dtype);
   info.wan_class = "wan";
   if (auto x = w.get("wan_class")) info.wan_class = x->str();
 
@@ -94,27 +92,41 @@ nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& l
 
 void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, const OuterSetup& d,
                         RunOutcome& o) {
-  const workloads::DilocoParams& p = d.params;
-  const int64_t h = p.inner_steps;
+  compose_outer_step(inner, sync, d.params.inner_steps, d.params.replicas, d.inner_steps_at, o);
+}
+
+void shift_result(simcore::ExecutionResult& r, simcore::Time dt) {
+  r.makespan = r.makespan + dt;
+  for (auto& t : r.rank_finish) t = t + dt;
+  for (auto& op : r.ops) {
+    op.start = op.start + dt;
+    op.end = op.end + dt;
+  }
+  for (auto& c : r.collectives) {
+    c.start = c.start + dt;
+    c.end = c.end + dt;
+  }
+}
+
+int wire_bits(const std::string& dtype) {
+  static const std::map<std::string, int> bits{
+      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
+  return bits.at(dtype);
+}
+
+void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
+                        int64_t replicas, const simcore::SourceLocation& inner_steps_at,
+                        RunOutcome& o) {
   const int64_t inner_ps = inner.result.makespan.count_ps();
   if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
     throw simcore::ConfigError(
-        d.inner_steps_at,
+        inner_steps_at,
         fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
                     "days per outer step); use fewer inner steps",
                     h, inner.result.makespan.str()));
   const simcore::Time inner_time = inner.result.makespan * h;
   o.result = sync.result;
-  o.result.makespan = inner_time + sync.result.makespan;
-  for (auto& t : o.result.rank_finish) t = t + inner_time;
-  for (auto& op : o.result.ops) {
-    op.start = op.start + inner_time;
-    op.end = op.end + inner_time;
-  }
-  for (auto& c : o.result.collectives) {
-    c.start = c.start + inner_time;
-    c.end = c.end + inner_time;
-  }
+  shift_result(o.result, inner_time);
   // Means over ranks: every replica's inner step is replica 0's.
   const double hd = static_cast<double>(h);
   o.result.compute_s = hd * inner.result.compute_s + sync.result.compute_s;
@@ -130,7 +142,7 @@ void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, const O
                            [&](const auto& x) { return x.link_class == u.link_class; });
     if (it == o.links.end())
       it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
-    it->bytes += u.bytes * hd * p.replicas;
+    it->bytes += u.bytes * hd * static_cast<double>(replicas);
   }
 }
 

@@ -69,4 +69,17 @@ nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& l
 void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, const OuterSetup& d,
                         RunOutcome& o);
 
+/** The same for any kind: `h` inner steps of `replicas` replicas, then `sync`; errors at
+ *  `inner_steps_at`. */
+void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
+                        int64_t replicas, const simcore::SourceLocation& inner_steps_at,
+                        RunOutcome& o);
+
+/** Delays everything in `r` by `dt`: its makespan, rank finishes, ops and collectives. */
+void shift_result(simcore::ExecutionResult& r, simcore::Time dt);
+
+/** Bits per element on the wire of an `outer_dtype`-style name: fp32 32, bf16 16, int8 8,
+ *  int4 4. */
+int wire_bits(const std::string& dtype);
+
 }  // namespace dtsim::cli::kinds
