@@ -10,12 +10,13 @@ WorkloadKind graph_json_kind();
 WorkloadKind chakra_kind();
 WorkloadKind diloco_kind();
 WorkloadKind noloco_kind();
+WorkloadKind decentralized_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
                                                chakra_kind(), diloco_kind(),
-                                               noloco_kind()};
+                                               noloco_kind(), decentralized_kind()};
   return table;
 }
 
