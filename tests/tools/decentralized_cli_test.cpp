@@ -178,5 +178,15 @@ TEST_F(DecentralizedTest, TorusDimsMustCoverTheNodes) {
                      "are 8 nodes\n");
 }
 
+TEST_F(DecentralizedTest, TooManyModestTransfersAreRefusedBeforeSimulating) {
+  // 1000 trainers x (1000 aggregators + 1) = 1,001,000 transfers per round x 2^20 rounds > 2^30.
+  std::string text = scenario(1000, "  protocol: modest\n  aggregators: 1000\n");
+  text.replace(text.find("rounds: 2"), 9, "rounds: 1048576");
+  std::string s;
+  std::string err = error(text, &s);
+  EXPECT_EQ(err, s + ":11:11: error: workload.rounds: 1048576 rounds of up to 1001000 transfers "
+                     "each are more than 1073741824 transfers to simulate; use fewer rounds\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::decentralized

@@ -139,5 +139,15 @@ TEST_F(CliTest, NolocoWithPipelinedReplicasIsRefused) {
                        "which is not modelled; use pp: 1\n");
 }
 
+TEST_F(CliTest, NolocoWithTooManyOuterStepsIsRefusedBeforeSimulating) {
+  // 4 replicas x 1 transfer each per outer step x 2^30 outer steps > 2^30 transfers.
+  std::string s = file("s.yaml", scenario(4, "4", "{dp: 1}", "2", "  outer_steps: 1073741824\n"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":12:16: error: workload.outer_steps: 1073741824 outer steps of 4 "
+                       "transfers each are more than 1073741824 transfers to simulate; use fewer "
+                       "outer steps\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::noloco

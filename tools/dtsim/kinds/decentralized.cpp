@@ -47,6 +47,9 @@ struct Info {
   simcore::SourceLocation local_steps_at;
 };
 
+/** Most point-to-point transfers a MoDeST run may simulate over all its rounds. */
+constexpr int64_t kMaxModestTransfers = int64_t{1} << 30;
+
 const std::vector<std::string>& merge_algorithms() {
   static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
                                           "double_binary_tree"};
@@ -239,6 +242,19 @@ void load(Scenario& s, const ConfigNode& w) {
     }
   }
 
+  // Work counted before anything is built: MoDeST simulates every round's transfers.
+  if (info.protocol == "modest") {
+    const int64_t per_round = info.trainers * (info.aggregators + 1);
+    if (per_round > workloads::kMaxGossipEdges)
+      w["aggregators"].fail(fmt::format(
+          "{} trainers x {} aggregators are more than {} transfers per round", info.trainers,
+          info.aggregators, workloads::kMaxGossipEdges));
+    if (per_round * p.outer_steps > kMaxModestTransfers)
+      w["rounds"].fail(fmt::format(
+          "{} rounds of up to {} transfers each are more than {} transfers to simulate; use fewer "
+          "rounds",
+          p.outer_steps, per_round, kMaxModestTransfers));
+  }
   info.step = workloads::make_transformer(p.replica, &info.node);
   for (auto& rank : info.step.ranks)
     for (auto& op : rank.ops) op.tags.replica = 0;

@@ -27,6 +27,9 @@ struct Info {
   std::vector<std::string> compare;     ///< all-reduce algorithms to compare with
 };
 
+/** Most point-to-point transfers a run may simulate over all its outer steps. */
+constexpr int64_t kMaxNolocoTransfers = int64_t{1} << 30;
+
 const std::vector<std::string>& allreduce_algorithms() {
   static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
                                           "double_binary_tree"};
@@ -86,6 +89,17 @@ void load(Scenario& s, const ConfigNode& w) {
         "group_size)",
         p.outer.replicas));
   }
+  // Work counted before anything is built: each outer step's sync is simulated on its own.
+  const int64_t per_step = static_cast<int64_t>(p.outer.replicas) * p.outer.replica_ranks() *
+                           (p.group_size - 1);
+  if (per_step > kMaxNolocoTransfers)
+    w["group_size"].fail(fmt::format("groups of {} make {} transfers per outer step, more than {}",
+                                     p.group_size, per_step, kMaxNolocoTransfers));
+  if (static_cast<int64_t>(p.outer.outer_steps) * per_step > kMaxNolocoTransfers)
+    w["outer_steps"].fail(fmt::format(
+        "{} outer steps of {} transfers each are more than {} transfers to simulate; use fewer "
+        "outer steps",
+        p.outer.outer_steps, per_step, kMaxNolocoTransfers));
   info.compare = {"double_binary_tree", "ring"};
   if (auto x = w.get("compare_allreduce")) {
     info.compare.clear();
