@@ -21,8 +21,14 @@
  * replica waits only for its partner, not for every replica, is not modelled across outer steps
  * (an upper bound on the wall time when the pairs' syncs differ).
  *
- * Not modelled: NoLoCo's random routing of activations between the replicas of the next pipeline
- * stage (pipelined replicas); the kind refuses pp > 1.
+ * Pipelined replicas (pp > 1, dp = sp = 1 inside a replica, one model chunk per stage): NoLoCo
+ * routes each micro-batch's activations at random between the replicas of the next stage
+ * (`make_routed_inner_step`): at the boundary between stages s and s + 1, micro-batch m of
+ * replica d goes to replica pi_{s,m}(d) of stage s + 1, pi_{s,m} a seeded random permutation
+ * (so every stage copy still processes one micro-batch per slot), and its activation gradients
+ * come back the same way. The replicas then interact during inner steps, so the inner step is
+ * co-simulated on all R n ranks (one step's permutations; its time reused H times). The local
+ * optimizer step of each stage is not in this inner step (make_transformer_inner_step).
  *
  * Units: parameters, bits, bytes. Ops tagged phase kOuterSync, step = the outer step, replica.
  * Errors: ConfigError from random_groups (a group size that does not divide R).
@@ -53,6 +59,16 @@ std::vector<std::vector<int32_t>> noloco_groups(const NolocoParams& p, int64_t o
 
 /** Bytes one rank sends in an outer step's sync: (group_size - 1) x the shard's bytes. */
 int64_t noloco_bytes_sent_per_rank(const NolocoParams& p, int64_t params);
+
+/** The R pipelines as one transformer: dp R outermost (replica i on ranks [i n, (i+1) n)),
+ *  R times the replica's batch (ddp_across_sites). */
+TransformerParams routed_pipelines(const NolocoParams& p);
+
+/** One inner step of the R pipelined replicas with NoLoCo's random routing of activations
+ *  between the replicas of the next stage (see above), on all R n ranks; `info` as
+ *  make_transformer_inner_step's for the R pipelines. Needs pp > 1, dp = sp = 1 and
+ *  virtual_stages = 1 in the replica (the kind checks). */
+simcore::Workload make_routed_inner_step(const NolocoParams& p, TransformerInfo* info);
 
 /** The sync of outer step `outer_step` on all R n ranks (see above). */
 simcore::Workload make_noloco_sync(const NolocoParams& p, int64_t params, int64_t outer_step);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/workloads/gossip.h"
 #include "tests/support/cli_fixture.h"
 
 namespace dtsim::cli::noloco {
@@ -130,13 +131,84 @@ TEST_F(CliTest, NolocoGroupOfOneIsAnError) {
             s + ":12:15: error: workload.group_size: a group needs at least 2 replicas; got 1\n");
 }
 
-TEST_F(CliTest, NolocoWithPipelinedReplicasIsRefused) {
-  std::string s = file("s.yaml", scenario(4, "2", "{pp: 2}", "2"));
+TEST_F(CliTest, NolocoRoutedPipelinesOnASymmetricSwitchKeepThePipelineStep) {
+  // 4 replicas of pp 2 on one switch (every pair of GPUs 2 ms and 1 GB/s apart). Random routing
+  // sends micro-batch m of replica d to replica pi_m(d) of the next stage, pi_m a permutation:
+  // every stage copy still gets one micro-batch per slot of the 1F1B schedule, over a path like
+  // its own replica's, so the co-simulated inner step is one replica's pipeline step without its
+  // optimizer step (the routed inner step has none): the `transformer` step of the replica less
+  // its optimizer op (from its trace).
+  std::string n = file("n.yaml", scenario(8, "4", "{pp: 2}", "3", "  compare_allreduce: []\n"));
+  std::string t = file("t.yaml",
+                       "name: t\ncluster:\n  topology: {builder: switch, endpoints: 2, link: "
+                       "{class: wan, bandwidth: 1GB/s, latency: 1ms}}\n  device: " +
+                           kDevice + "\nworkload:\n  kind: transformer\n  model: " + kModel +
+                           "\n  parallelism: {pp: 2}\n  batch: {global_batch: 2, seq_len: 32}\n");
+  Result rn = dtsim("run -q --reproducible '" + n + "' --report '" + path("n.json") + "'");
+  Result rt = dtsim("run -q --reproducible '" + t + "' --report '" + path("t.json") +
+                    "' --trace '" + path("t.trace.json") + "'");
+  ASSERT_EQ(rn.status, 0) << rn.err;
+  ASSERT_EQ(rt.status, 0) << rt.err;
+  auto jn = nlohmann::json::parse(test::slurp(path("n.json")));
+  auto jt = nlohmann::json::parse(test::slurp(path("t.json")));
+  auto trace = nlohmann::json::parse(test::slurp(path("t.trace.json")));
+  double optimizer_end_us = 0, optimizer_us = 0;
+  for (const auto& e : trace["traceEvents"])
+    if (e.value("name", "") == "optimizer step") {
+      const double end = e["ts"].get<double>() + e["dur"].get<double>();
+      if (end > optimizer_end_us) {
+        optimizer_end_us = end;
+        optimizer_us = e["dur"].get<double>();
+      }
+    }
+  ASSERT_GT(optimizer_us, 0);
+  EXPECT_TRUE(jn["noloco"]["routed_pipelines"].get<bool>());
+  EXPECT_NEAR(jn["noloco"]["inner_step_time_s"].get<double>(),
+              jt["step_time_s"].get<double>() - optimizer_us * 1e-6, 1e-11);
+}
+
+TEST_F(CliTest, NolocoRoutedActivationsCrossTheWanWhenAMicroBatchChangesReplica) {
+  // Two sites, each holding one replica of pp 2 (site A: ranks 0, 1 = stages 0, 1 of replica 0;
+  // site B: ranks 2, 3 of replica 1) on `lan` links, the sites joined by one `wan` link. With
+  // R = 2 the routing of micro-batch m is the identity or the swap: on a swap both replicas'
+  // activations (forward) and activation gradients (backward) cross the WAN: 4 transfers of
+  // b s h x 2 B = 1 x 32 x 64 x 2 = 4096 B. 4 micro-batches per replica (global batch 4 of
+  // micro-batch 1). WAN bytes of an outer step: H x swaps x 4 x 4096 for the inner steps, plus
+  // the sync: the pair (0, 1) exchanges each stage's shard, 2 ranks x 2 directions x shard.
+  const std::string topo =
+      "{nodes: [{name: a0, kind: accelerator}, {name: a1, kind: accelerator}, {name: b0, kind: "
+      "accelerator}, {name: b1, kind: accelerator}, {name: swa, kind: switch}, {name: swb, kind: "
+      "switch}], links: [{a: a0, b: swa, class: lan, bandwidth: 10GB/s, latency: 1us}, {a: a1, b: "
+      "swa, class: lan, bandwidth: 10GB/s, latency: 1us}, {a: b0, b: swb, class: lan, bandwidth: "
+      "10GB/s, latency: 1us}, {a: b1, b: swb, class: lan, bandwidth: 10GB/s, latency: 1us}, {a: "
+      "swa, b: swb, class: wan, bandwidth: 1GB/s, latency: 10ms}]}";
+  std::string text = scenario(4, "2", "{pp: 2}", "3", "  compare_allreduce: []\n");
+  const size_t at = text.find("{builder: switch");
+  text.replace(at, text.find('\n', at) - at, topo);
+  text.replace(text.find("global_batch: 2"), 15, "global_batch: 4");
+  std::string s = file("s.yaml", text);
+  Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::slurp(path("r.json")));
+  int swaps = 0;
+  for (int64_t m = 0; m < 4; ++m) {  // run.seed 1; boundary 0, micro-batch m: draw m
+    std::mt19937_64 g = workloads::round_generator(1, "noloco.routing", m);
+    if (workloads::random_permutation(2, g)[0] != 0) ++swaps;
+  }
+  const double shard = j["noloco"]["bytes_sent_per_rank"].get<double>();
+  EXPECT_NEAR(j["links"]["wan"]["bytes"].get<double>(), 3.0 * swaps * 4 * 4096 + 4 * shard, 1e-6)
+      << swaps << " swaps";
+  EXPECT_GT(swaps, 0);  // this seed routes some micro-batches across the sites
+}
+
+TEST_F(CliTest, NolocoRoutedPipelinesNeedOneDataParallelRankPerStage) {
+  std::string s = file("s.yaml", scenario(8, "2", "{pp: 2, dp: 2}", "2"));
   Result r = dtsim("run '" + s + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, s + ":9:16: error: workload.parallelism: NoLoCo with pipelined replicas (pp = "
-                       "2) routes activations at random between the replicas of the next stage, "
-                       "which is not modelled; use pp: 1\n");
+  EXPECT_EQ(r.err, s + ":9:16: error: workload.parallelism: NoLoCo's random routing of "
+                       "activations between pipelined replicas (pp = 2) is modelled for replicas "
+                       "of dp 1, sp 1 and one model chunk per stage; got dp 2, sp 1, "
+                       "virtual_stages 1\n");
 }
 
 TEST_F(CliTest, NolocoWithTooManyOuterStepsIsRefusedBeforeSimulating) {

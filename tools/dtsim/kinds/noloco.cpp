@@ -21,10 +21,13 @@ namespace dtsim::cli::kinds {
 
 namespace {
 
+using simcore::OpTags;
+
 struct Info {
   OuterSetup outer;
   workloads::NolocoParams params;       ///< params.outer is outer.params
   std::vector<std::string> compare;     ///< all-reduce algorithms to compare with
+  bool routed = false;  ///< pipelined replicas: the inner step is all R replicas, co-simulated
 };
 
 /** Most point-to-point transfers a run may simulate over all its outer steps. */
@@ -73,11 +76,20 @@ void load(Scenario& s, const ConfigNode& w) {
   workloads::NolocoParams& p = info.params;
   p.outer = info.outer.params;
   p.seed = s.seed;
-  if (p.outer.replica.pp > 1)
+  const workloads::TransformerParams& r = p.outer.replica;
+  if (r.pp > 1 && (r.dp > 1 || r.sp > 1 || r.virtual_stages > 1))
     w["parallelism"].fail(fmt::format(
-        "NoLoCo with pipelined replicas (pp = {}) routes activations at random between the "
-        "replicas of the next stage, which is not modelled; use pp: 1",
-        p.outer.replica.pp));
+        "NoLoCo's random routing of activations between pipelined replicas (pp = {}) is modelled "
+        "for replicas of dp 1, sp 1 and one model chunk per stage; got dp {}, sp {}, "
+        "virtual_stages {}",
+        r.pp, r.dp, r.sp, r.virtual_stages));
+  if (r.pp > 1) {
+    // The replicas interact during inner steps: co-simulate them all.
+    info.outer.inner = workloads::make_routed_inner_step(p, nullptr);
+    for (auto& rank : info.outer.inner.ranks)
+      for (auto& op : rank.ops) op.tags.replica = OpTags::kNone;
+    info.routed = true;
+  }
   if (auto x = w.get("group_size")) {
     p.group_size = static_cast<int>(x->integer(2, 1 << 20));
     if (p.outer.replicas % p.group_size != 0)
@@ -129,7 +141,9 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     RunOutcome sync;
     if (k == 0) {
       sync = simulate_workload(s, s.workload, record_ops);
-      compose_outer_step(inner, sync, d, o);
+      // Links: the inner step's traffic H times, of one replica R times or of all (routed).
+      compose_outer_step(inner, sync, p.outer.inner_steps, info.routed ? 1 : p.outer.replicas,
+                         d.inner_steps_at, o);
     } else {
       const simcore::Workload w = workloads::make_noloco_sync(p, params, k);
       // One router for every outer step (routing tables built once), unless faults change it.
@@ -183,6 +197,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                 {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
   j["noloco"] = {
       {"replicas", p.outer.replicas},
+      {"routed_pipelines", info.routed},
       {"ranks_per_replica", p.outer.replica_ranks()},
       {"group_size", p.group_size},
       {"inner_steps", p.outer.inner_steps},
