@@ -119,9 +119,12 @@ NodeBytes bytes_per_node(int64_t nodes, const std::vector<PeerTransfer>& transfe
 
 /**
  * The workload of `transfers` all at once on `ranks` ranks: per transfer a send of `bytes` on
- * `src` and the matching recv on `dst` (tag 0; a rank's sends and recvs run on its comm stream,
- * in the order given, the way a gossip round posts them), every op tagged `tags`.
- * Errors: ConfigError from Workload::stream_of (none in practice).
+ * `src` and the matching recv on `dst` (tag 0), every op tagged `tags`. A rank's k-th send runs
+ * on stream `gossip.tx{k mod 100}` and its k-th recv on `gossip.rx{k mod 100}`: up to 100
+ * transfers per rank and direction are in flight at once, sharing its links; beyond 100 they
+ * queue behind the earlier ones. Every stream's queue follows the order of `transfers`, so the
+ * first unfinished transfer always heads both its streams: no deadlock.
+ * Errors: ConfigError from Workload::stream_of (none in practice: 200 streams).
  */
 simcore::Workload make_peer_exchange(int64_t ranks, const std::vector<PeerTransfer>& transfers,
                                      int64_t bytes, const simcore::OpTags& tags,
