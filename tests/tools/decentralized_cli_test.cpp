@@ -188,5 +188,40 @@ TEST_F(DecentralizedTest, TooManyModestTransfersAreRefusedBeforeSimulating) {
                      "each are more than 1073741824 transfers to simulate; use fewer rounds\n");
 }
 
+TEST_F(DecentralizedTest, HeterogeneousNodesWaitForTheSlowestDevice) {
+  // 2 H100 and 2 A100 nodes in a ring (node_devices, in order). A D-PSGD round waits for its
+  // slowest node: training = H x the A100's local step, which an all-A100 cluster gives; the
+  // H100 class's local step is the all-H100 cluster's.
+  const std::string a100 = test::kSource + "/configs/devices/a100_sxm_80gb.yaml";
+  const std::string h100 = test::kSource + "/configs/devices/h100_sxm.yaml";
+  const std::string ring = "  local_steps: 2\n  graph: {topology: ring}\n";
+  auto mixed = run_ok(scenario(4, ring + "  node_devices: [{device: " + h100 +
+                                      ", count: 2}, {device: " + a100 + ", count: 2}]\n"));
+  std::string all_a100 = scenario(4, ring);
+  all_a100.replace(all_a100.find(kDevice), kDevice.size(), a100);
+  auto slow = run_ok(all_a100);
+  std::string all_h100 = scenario(4, ring);
+  all_h100.replace(all_h100.find(kDevice), kDevice.size(), h100);
+  auto fast = run_ok(all_h100);
+  ASSERT_EQ(mixed["node_devices"].size(), 2u);
+  EXPECT_EQ(mixed["node_devices"][0]["local_step_time_s"].get<double>(),
+            fast["local_step_time_s"].get<double>());
+  EXPECT_EQ(mixed["node_devices"][1]["local_step_time_s"].get<double>(),
+            slow["local_step_time_s"].get<double>());
+  EXPECT_GT(slow["local_step_time_s"].get<double>(), fast["local_step_time_s"].get<double>());
+  EXPECT_NEAR(mixed["training_time_s"].get<double>(), 2 * slow["local_step_time_s"].get<double>(),
+              1e-12);
+}
+
+TEST_F(DecentralizedTest, NodeDeviceCountsMustAddUpToTheNodes) {
+  std::string s;
+  std::string err = error(
+      scenario(4, "  graph: {topology: ring}\n  node_devices: [{device: " + kDevice +
+                      ", count: 3}]\n"),
+      &s);
+  EXPECT_EQ(err, s + ":13:17: error: workload.node_devices: the device counts add up to 3 nodes, "
+                     "but there are 4 nodes\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::decentralized

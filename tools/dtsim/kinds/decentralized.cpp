@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "models/workloads/diloco.h"
+#include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/outer_step.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -45,6 +46,9 @@ struct Info {
   double sample_fraction = 1;
   uint64_t seed = 1;
   simcore::SourceLocation local_steps_at;
+  /** Heterogeneous nodes (`node_devices`): device classes in order, each with its node count
+   *  (nodes 0..c0-1 the first, ...); empty: every node has the cluster's device. */
+  std::vector<std::pair<compute::DeviceSpec, int64_t>> devices;
 };
 
 /** Most point-to-point transfers a MoDeST run may simulate over all its rounds. */
@@ -105,6 +109,10 @@ const KeySchema& keys() {
     KeySpec dtype = outer_dtype_key("models");
     dtype.name = "exchange_dtype";
     k.push_back(std::move(dtype));
+    k.push_back(KeySpec("node_devices",
+                        "heterogeneous nodes: a list of {device: FILE or map, count: N}, counts "
+                        "adding up to N, nodes assigned in order")
+                    .defaults("the cluster's device for every node"));
     k.push_back(KeySpec("final_merge", "one all-reduce (average) of every node's model at the end")
                     .defaults("true")
                     .checked(boolean()));
@@ -242,6 +250,22 @@ void load(Scenario& s, const ConfigNode& w) {
     }
   }
 
+  if (auto list = w.get("node_devices")) {
+    int64_t total = 0;
+    for (const ConfigNode& e : list->items()) {
+      e.check_keys({"device", "count"});
+      compute::DeviceSpec dev = load_device(e["device"]);
+      if (!dev.peak_flops_per_s.count(s.compute_dtype))
+        e["device"].fail(fmt::format("device '{}' has no peak rate for dtype '{}'", dev.name,
+                                     s.compute_dtype));
+      const int64_t count = e["count"].integer(1, workloads::kMaxGossipNodes);
+      total += count;
+      info.devices.emplace_back(std::move(dev), count);
+    }
+    if (total != nodes)
+      list->fail(fmt::format("the device counts add up to {} nodes, but there are {} nodes", total,
+                             nodes));
+  }
   // Work counted before anything is built: MoDeST simulates every round's transfers.
   if (info.protocol == "modest") {
     const int64_t per_round = info.trainers * (info.aggregators + 1);
@@ -260,6 +284,14 @@ void load(Scenario& s, const ConfigNode& w) {
     for (auto& op : rank.ops) op.tags.replica = 0;
   check_memory(s, w, w["parallelism"], info.node.memory_first_stage,
                info.node.activations_in_flight);
+  for (size_t c = 0; c < info.devices.size(); ++c) {
+    const auto& dev = info.devices[c].first;
+    const double need = info.node.memory_first_stage.total();
+    if (need > dev.hbm_capacity_bytes)
+      w["node_devices"].items()[c]["device"].fail(fmt::format(
+          "a node needs {:.1f} GiB but '{}' has {:.1f} GiB", need / 1073741824.0, dev.name,
+          dev.hbm_capacity_bytes / 1073741824.0));
+  }
   s.workload = info.protocol == "dpsgd"
                    ? exchange(info, workloads::gossip_transfers(*info.graph),
                               simcore::OpPhase::kOuterSync, 0)
@@ -299,7 +331,35 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const workloads::DilocoParams& p = d.params;
   const int64_t h = p.inner_steps;
   RunOutcome step = simulate_workload(s, d.step, false);
-  const double t_train = (step.result.makespan * h).seconds();
+  // Heterogeneous nodes: each device class's local step, simulated once on its device. A round
+  // waits for its slowest training node (D-PSGD: every node; MoDeST: the round's trainers).
+  std::vector<double> class_step;  // seconds, per device class
+  std::vector<int64_t> class_end;  // nodes [class_end[c-1], class_end[c]) have class c
+  nlohmann::ordered_json classes = nlohmann::ordered_json::array();
+  for (const auto& [dev, count] : d.devices) {
+    Scenario sc = s;
+    sc.device = dev;
+    RunOutcome r = simulate_workload(sc, d.step, false);
+    class_step.push_back(r.result.makespan.seconds());
+    class_end.push_back((class_end.empty() ? 0 : class_end.back()) + count);
+    classes.push_back({{"device", dev.name},
+                       {"nodes", count},
+                       {"local_step_time_s", class_step.back()}});
+  }
+  auto slowest_step = [&](const std::vector<int32_t>* trainers) {
+    if (class_step.empty()) return step.result.makespan.seconds();
+    double t = 0;
+    if (!trainers) return *std::max_element(class_step.begin(), class_step.end());
+    for (int32_t node : *trainers) {
+      const size_t c = static_cast<size_t>(
+          std::upper_bound(class_end.begin(), class_end.end(), node) - class_end.begin());
+      t = std::max(t, class_step[c]);
+    }
+    return t;
+  };
+  const double t_train_all = static_cast<double>(h) * slowest_step(nullptr);
+  double t_train = class_step.empty() ? (step.result.makespan * h).seconds() : t_train_all;
+  double train_sum = 0;
   std::optional<topologies::Router> shared;
   if (s.faults.empty()) shared.emplace(s.topology);
   auto run = [&](const simcore::Workload& w) {
@@ -329,9 +389,15 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     const auto w = class_bytes(ex.links, d.wan_class, 1);
     if (w.is_number()) wan_sum = w.get<double>() * n_rounds; else wan_known = false;
     bytes = round_bytes(d, workloads::gossip_transfers(*d.graph));
+    train_sum = t_train * n_rounds;
   } else {
     for (int64_t k = 0; k < p.outer_steps; ++k) {
       auto [down, up] = modest_round(d, k);
+      if (!class_step.empty()) {
+        const auto m = workloads::modest_sample(p.replicas, d.trainers, d.aggregators, d.seed, k);
+        t_train = static_cast<double>(h) * slowest_step(&m.trainers);
+      }
+      train_sum += t_train;
       RunOutcome rd = run(exchange(d, down, simcore::OpPhase::kDownlink, k));
       RunOutcome ru = k == 0 ? simulate_workload(s, s.workload, record_ops)
                              : run(exchange(d, up, simcore::OpPhase::kUplink, k));
@@ -410,11 +476,12 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                       {"aggregators", d.aggregators}};
   }
   dj["local_step_time_s"] = step.result.makespan.seconds();
-  dj["training_time_s"] = t_train;
+  dj["training_time_s"] = train_sum / n_rounds;
+  dj["node_devices"] = d.devices.empty() ? nlohmann::ordered_json(nullptr) : classes;
   dj["exchange_time_s"] = exchange_sum / n_rounds;
   dj["round_time_s"] = t_round;
   dj["round_time_max_s"] = round_max;
-  dj["compute_utilization"] = t_round > 0 ? t_train / t_round : 0.0;
+  dj["compute_utilization"] = t_round > 0 ? train_sum / n_rounds / t_round : 0.0;
   dj["bytes_per_node_per_round"] = to_json(bytes);
   dj["wan_class"] = d.wan_class;
   dj["wan_bytes_per_round"] = wan_known ? nlohmann::ordered_json(wan_sum / n_rounds) : nullptr;
