@@ -161,6 +161,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
       wan_known = false;
     const double t_outer = inner_time + t_sync;
     steps.push_back({{"outer_step", k},
+                     {"inner_time_s", inner_time},
                      {"sync_time_s", t_sync},
                      {"outer_step_time_s", t_outer},
                      {"compute_utilization", t_outer > 0 ? inner_time / t_outer : 0.0},
