@@ -51,9 +51,8 @@ int64_t reached_from_zero(const std::vector<std::vector<int32_t>>& adj) {
 }  // namespace
 
 std::mt19937_64 round_generator(uint64_t seed, std::string_view stream, int64_t round) {
-  return std::mt19937_64(
-      simcore::mix64(simcore::mix64(seed ^ simcore::hash_name(stream)) ^
-                     static_cast<uint64_t>(round)));
+  return std::mt19937_64(simcore::mix64(simcore::mix64(seed ^ simcore::hash_name(stream)) ^
+                                        static_cast<uint64_t>(round)));
 }
 
 uint64_t uniform_below(std::mt19937_64& g, uint64_t n) {
@@ -70,13 +69,11 @@ std::vector<int32_t> random_permutation(int64_t n, std::mt19937_64& g) {
   std::vector<int32_t> p(static_cast<size_t>(n));
   std::iota(p.begin(), p.end(), 0);
   for (int64_t i = n - 1; i > 0; --i)
-    std::swap(p[static_cast<size_t>(i)],
-              p[uniform_below(g, static_cast<uint64_t>(i) + 1)]);
+    std::swap(p[static_cast<size_t>(i)], p[uniform_below(g, static_cast<uint64_t>(i) + 1)]);
   return p;
 }
 
-std::vector<std::vector<int32_t>> random_groups(int64_t n, int size, uint64_t seed,
-                                                int64_t round) {
+std::vector<std::vector<int32_t>> random_groups(int64_t n, int size, uint64_t seed, int64_t round) {
   if (n > kMaxGossipNodes)
     throw ConfigError(
         fmt::format("groups: expected at most {} members; got {}", kMaxGossipNodes, n));
@@ -160,8 +157,7 @@ CommGraph exponential_graph(int64_t n) {
 CommGraph random_regular_graph(int64_t n, int64_t d, uint64_t seed) {
   check_nodes(n, "random_regular");
   if (d < 1 || d >= n)
-    throw ConfigError(
-        fmt::format("random_regular: expected 1 <= d < n; got d = {}, n = {}", d, n));
+    throw ConfigError(fmt::format("random_regular: expected 1 <= d < n; got d = {}, n = {}", d, n));
   if ((n * d) % 2 != 0)
     throw ConfigError(fmt::format(
         "random_regular: n x d = {} x {} = {} is odd: a d-regular graph needs an even number of "
@@ -267,8 +263,7 @@ std::vector<PeerTransfer> expand_to_ranks(const std::vector<PeerTransfer>& node_
   return out;
 }
 
-NodeBytes bytes_per_node(int64_t nodes, const std::vector<PeerTransfer>& transfers,
-                         double bytes) {
+NodeBytes bytes_per_node(int64_t nodes, const std::vector<PeerTransfer>& transfers, double bytes) {
   NodeBytes b;
   b.sent.assign(static_cast<size_t>(nodes), 0.0);
   b.received.assign(static_cast<size_t>(nodes), 0.0);
@@ -295,7 +290,8 @@ simcore::Workload make_peer_exchange(int64_t ranks, const std::vector<PeerTransf
   std::vector<int32_t> sent(static_cast<size_t>(ranks), 0), received(static_cast<size_t>(ranks), 0);
   auto slot = [&](std::vector<uint8_t>& streams, int32_t& count, const char* prefix) {
     const size_t k = static_cast<size_t>(count++ % kSlots);
-    while (streams.size() <= k) streams.push_back(b.stream(fmt::format("{}{}", prefix, streams.size())));
+    while (streams.size() <= k)
+      streams.push_back(b.stream(fmt::format("{}{}", prefix, streams.size())));
     return streams[k];
   };
   const std::string send_name = fmt::format("{} send", name);

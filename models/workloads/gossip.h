@@ -57,8 +57,7 @@ std::vector<int32_t> random_permutation(int64_t n, std::mt19937_64& g);
  * Errors: ConfigError "groups: expected a group size >= 2 that divides the N members; got S"
  * (also for n > kMaxGossipNodes: "... at most 1048576 members; got N").
  */
-std::vector<std::vector<int32_t>> random_groups(int64_t n, int size, uint64_t seed,
-                                                int64_t round);
+std::vector<std::vector<int32_t>> random_groups(int64_t n, int size, uint64_t seed, int64_t round);
 
 /** A seeded uniform random subset of k of the n members (a partial Fisher-Yates), in draw
  *  order. Errors: ConfigError unless 1 <= k <= n <= kMaxGossipNodes. */

@@ -25,12 +25,13 @@ simcore::Workload make_noloco_sync(const NolocoParams& p, int64_t params, int64_
   simcore::OpTags tags;
   tags.phase = simcore::OpPhase::kOuterSync;
   tags.step = static_cast<int32_t>(outer_step);
-  simcore::Workload w = make_peer_exchange(p.outer.replicas * n, transfers,
-                                           outer_sync_bytes_per_rank(p.outer, params), tags,
-                                           "noloco exchange");
+  simcore::Workload w =
+      make_peer_exchange(p.outer.replicas * n, transfers,
+                         outer_sync_bytes_per_rank(p.outer, params), tags, "noloco exchange");
   // The replica of each op (its rank's replica).
   for (size_t r = 0; r < w.ranks.size(); ++r)
-    for (auto& op : w.ranks[r].ops) op.tags.replica = static_cast<int32_t>(static_cast<int64_t>(r) / n);
+    for (auto& op : w.ranks[r].ops)
+      op.tags.replica = static_cast<int32_t>(static_cast<int64_t>(r) / n);
   return w;
 }
 
@@ -58,8 +59,8 @@ simcore::Workload make_routed_inner_step(const NolocoParams& p, TransformerInfo*
       std::mt19937_64 g = round_generator(p.seed, "noloco.routing", static_cast<int64_t>(k));
       fwd[k] = random_permutation(replicas, g);
       inv[k].assign(fwd[k].size(), 0);
-      for (size_t d = 0; d < fwd[k].size(); ++d) inv[k][static_cast<size_t>(fwd[k][d])] =
-          static_cast<int32_t>(d);
+      for (size_t d = 0; d < fwd[k].size(); ++d)
+        inv[k][static_cast<size_t>(fwd[k][d])] = static_cast<int32_t>(d);
     }
     return inverse ? inv[k] : fwd[k];
   };

@@ -67,8 +67,7 @@ TEST_F(DecentralizedTest, RingGossipSendsToTwoNeighbours) {
   EXPECT_NEAR(d["wan_bytes_per_round"].get<double>(), 16 * kS, 1e-6);
   const double merge = 6 * (kA + kS / 4 / kB);
   EXPECT_NEAR(d["final_merge"]["time_s"].get<double>(), merge, 1e-11);
-  EXPECT_NEAR(d["total_time_s"].get<double>(), 2 * d["round_time_s"].get<double>() + merge,
-              1e-10);
+  EXPECT_NEAR(d["total_time_s"].get<double>(), 2 * d["round_time_s"].get<double>() + merge, 1e-10);
   EXPECT_EQ(d["graph"]["out_degree_max"].get<int>(), 2);
   EXPECT_TRUE(d["graph"]["connected"].get<bool>());
 }
@@ -117,8 +116,8 @@ TEST_F(DecentralizedTest, DisconnectedGraphIsAnErrorOrAWarning) {
   EXPECT_EQ(err, s + ":12:10: error: workload.graph: the random_regular graph over 10 nodes is "
                      "disconnected (5 components): gossip never mixes the models of different "
                      "components; use another graph, or set graph.on_disconnected: warn\n");
-  auto d = run_ok(scenario(
-      10, "  graph: {topology: random_regular, degree: 1, on_disconnected: warn}\n"));
+  auto d = run_ok(
+      scenario(10, "  graph: {topology: random_regular, degree: 1, on_disconnected: warn}\n"));
   EXPECT_FALSE(d["graph"]["connected"].get<bool>());
   EXPECT_EQ(d["graph"]["components"].get<int>(), 5);
 }
@@ -142,8 +141,10 @@ TEST_F(DecentralizedTest, SampleFractionOutsideZeroOneIsAnError) {
     std::string s;
     std::string err =
         error(scenario(4, std::string("  protocol: modest\n  sample_fraction: ") + f + "\n"), &s);
-    EXPECT_EQ(err, s + ":13:20: error: workload.sample_fraction: expected a sample fraction in "
-                       "(0, 1]; got \"" + f + "\"\n");
+    EXPECT_EQ(err, s +
+                       ":13:20: error: workload.sample_fraction: expected a sample fraction in "
+                       "(0, 1]; got \"" +
+                       f + "\"\n");
   }
 }
 
@@ -156,8 +157,7 @@ TEST_F(DecentralizedTest, ZeroLocalStepsIsAnError) {
 
 TEST_F(DecentralizedTest, KeysOfTheOtherProtocolAreErrors) {
   std::string s;
-  std::string err =
-      error(scenario(4, "  protocol: modest\n  graph: {topology: ring}\n"), &s);
+  std::string err = error(scenario(4, "  protocol: modest\n  graph: {topology: ring}\n"), &s);
   EXPECT_EQ(err, s + ":13:10: error: workload.graph: applies to protocol dpsgd, not modest\n");
 }
 
@@ -215,10 +215,10 @@ TEST_F(DecentralizedTest, HeterogeneousNodesWaitForTheSlowestDevice) {
 
 TEST_F(DecentralizedTest, NodeDeviceCountsMustAddUpToTheNodes) {
   std::string s;
-  std::string err = error(
-      scenario(4, "  graph: {topology: ring}\n  node_devices: [{device: " + kDevice +
-                      ", count: 3}]\n"),
-      &s);
+  std::string err =
+      error(scenario(4, "  graph: {topology: ring}\n  node_devices: [{device: " + kDevice +
+                            ", count: 3}]\n"),
+            &s);
   EXPECT_EQ(err, s + ":13:17: error: workload.node_devices: the device counts add up to 3 nodes, "
                      "but there are 4 nodes\n");
 }

@@ -32,8 +32,8 @@ std::string scenario(int ranks, const std::string& replicas, const std::string& 
          std::to_string(ranks) +
          ", link: {class: wan, bandwidth: 1GB/s, latency: 1ms}}\n"
          "  device: " +
-         kDevice + "\nworkload:\n  kind: noloco\n  model: " + kModel + "\n  replicas: " +
-         replicas + "\n  parallelism: " + parallelism +
+         kDevice + "\nworkload:\n  kind: noloco\n  model: " + kModel + "\n  replicas: " + replicas +
+         "\n  parallelism: " + parallelism +
          "\n  batch: {global_batch: 2, seq_len: 32}\n  inner_steps: " + inner_steps + "\n" + extra;
 }
 
@@ -68,8 +68,8 @@ TEST_F(CliTest, NolocoGroupsOfFourSendThreeShards) {
   // group_size 4 over 4 replicas: each rank sends S to the 3 others at once; its uplink carries
   // 3 flows (and its downlink 3): sync = 2a + 3 S/B = 0.002 + 0.003112704 = 0.005112704 s;
   // WAN bytes: 12 sends of S, two links each: 24 S.
-  std::string s =
-      file("s.yaml", scenario(4, "4", "{dp: 1}", "3", "  group_size: 4\n  compare_allreduce: []\n"));
+  std::string s = file(
+      "s.yaml", scenario(4, "4", "{dp: 1}", "3", "  group_size: 4\n  compare_allreduce: []\n"));
   Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   auto n = nlohmann::json::parse(test::slurp(path("r.json")))["noloco"];

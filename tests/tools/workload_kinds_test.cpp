@@ -21,9 +21,9 @@ TEST(WorkloadKindsTest, EveryKindHasAUniqueNameALoaderAndASchemaWithKind) {
     const std::vector<std::string> keys = k.schema->names();
     EXPECT_NE(std::find(keys.begin(), keys.end(), "kind"), keys.end()) << k.name;
   }
-  EXPECT_EQ(names, (std::set<std::string>{"collective_sweep", "data_parallel", "transformer",
-                                          "graph_json", "chakra", "diloco", "noloco",
-                                          "decentralized"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"collective_sweep", "data_parallel", "transformer", "graph_json",
+                                   "chakra", "diloco", "noloco", "decentralized"}));
 }
 
 TEST(WorkloadKindsTest, LooksKindsUpByNameAndSuggestsTheNearestForATypo) {

@@ -7,8 +7,8 @@
 
 #include "models/network/faults.h"
 #include "simcore/executor.h"
-#include "topologies/routing.h"
 #include "tools/dtsim/scenario.h"
+#include "topologies/routing.h"
 
 namespace dtsim::cli {
 

@@ -85,19 +85,19 @@ const KeySchema& keys() {
     k.push_back(KeySpec("protocol", "who trains and who exchanges with whom each round")
                     .defaults("dpsgd")
                     .one_of({"dpsgd", "modest"}));
-    k.push_back(
-        KeySpec("graph", "the communication graph (dpsgd)")
-            .with_keys(
-                {KeySpec("topology", "its shape").mandatory().one_of(
-                     {"ring", "torus", "exponential", "random_regular"}),
-                 KeySpec("degree", "d of random_regular: 1 <= d < N, N d even")
-                     .checked(integer_in(0, workloads::kMaxGossipNodes)),
-                 KeySpec("dims", "[rows, cols] of torus, rows x cols = N"),
-                 KeySpec("on_disconnected", "when the graph is not connected")
-                     .defaults("error")
-                     .one_of({"error", "warn"})}));
-    k.push_back(KeySpec("sample_fraction", "modest: fraction of the nodes that train each round, "
-                                           "in (0, 1]: s = ceil(fraction N)")
+    k.push_back(KeySpec("graph", "the communication graph (dpsgd)")
+                    .with_keys({KeySpec("topology", "its shape")
+                                    .mandatory()
+                                    .one_of({"ring", "torus", "exponential", "random_regular"}),
+                                KeySpec("degree", "d of random_regular: 1 <= d < N, N d even")
+                                    .checked(integer_in(0, workloads::kMaxGossipNodes)),
+                                KeySpec("dims", "[rows, cols] of torus, rows x cols = N"),
+                                KeySpec("on_disconnected", "when the graph is not connected")
+                                    .defaults("error")
+                                    .one_of({"error", "warn"})}));
+    k.push_back(KeySpec("sample_fraction",
+                        "modest: fraction of the nodes that train each round, "
+                        "in (0, 1]: s = ceil(fraction N)")
                     .defaults("1")
                     .checked([](const ConfigNode& n) {
                       const double f = n.number();
@@ -164,8 +164,8 @@ CommGraph load_graph(const ConfigNode& g, int64_t nodes, uint64_t seed, std::str
 /** Round `round`'s MoDeST downlink and uplink, between nodes. */
 std::pair<std::vector<PeerTransfer>, std::vector<PeerTransfer>> modest_round(const Info& d,
                                                                              int64_t round) {
-  const auto m = workloads::modest_sample(d.params.replicas, d.trainers, d.aggregators, d.seed,
-                                          round);
+  const auto m =
+      workloads::modest_sample(d.params.replicas, d.trainers, d.aggregators, d.seed, round);
   return {workloads::modest_downlink(m), workloads::modest_uplink(m)};
 }
 
@@ -191,7 +191,8 @@ void load(Scenario& s, const ConfigNode& w) {
   if (cluster % nodes != 0)
     nn.fail(fmt::format("the cluster's {} ranks do not split into {} equal nodes", cluster, nodes));
   const int64_t n = cluster / nodes;
-  p.replica = parse_transformer(s, w, n, fmt::format("a node ({} ranks / {} nodes)", cluster, nodes));
+  p.replica =
+      parse_transformer(s, w, n, fmt::format("a node ({} ranks / {} nodes)", cluster, nodes));
   if (p.replica_ranks() != n)
     w["parallelism"].fail(fmt::format(
         "a node spans dp x tp x pp x sp = {} ranks, but each of the {} nodes has {} / {} = {} "
@@ -245,8 +246,8 @@ void load(Scenario& s, const ConfigNode& w) {
     if (auto x = w.get("aggregators")) {
       info.aggregators = x->integer(1, workloads::kMaxGossipNodes);
       if (info.aggregators > nodes)
-        x->fail(fmt::format("{} aggregators, but there are only {} nodes", info.aggregators,
-                            nodes));
+        x->fail(
+            fmt::format("{} aggregators, but there are only {} nodes", info.aggregators, nodes));
     }
   }
 
@@ -256,8 +257,8 @@ void load(Scenario& s, const ConfigNode& w) {
       e.check_keys({"device", "count"});
       compute::DeviceSpec dev = load_device(e["device"]);
       if (!dev.peak_flops_per_s.count(s.compute_dtype))
-        e["device"].fail(fmt::format("device '{}' has no peak rate for dtype '{}'", dev.name,
-                                     s.compute_dtype));
+        e["device"].fail(
+            fmt::format("device '{}' has no peak rate for dtype '{}'", dev.name, s.compute_dtype));
       const int64_t count = e["count"].integer(1, workloads::kMaxGossipNodes);
       total += count;
       info.devices.emplace_back(std::move(dev), count);
@@ -270,9 +271,9 @@ void load(Scenario& s, const ConfigNode& w) {
   if (info.protocol == "modest") {
     const int64_t per_round = info.trainers * (info.aggregators + 1);
     if (per_round > workloads::kMaxGossipEdges)
-      w["aggregators"].fail(fmt::format(
-          "{} trainers x {} aggregators are more than {} transfers per round", info.trainers,
-          info.aggregators, workloads::kMaxGossipEdges));
+      w["aggregators"].fail(
+          fmt::format("{} trainers x {} aggregators are more than {} transfers per round",
+                      info.trainers, info.aggregators, workloads::kMaxGossipEdges));
     if (per_round * p.outer_steps > kMaxModestTransfers)
       w["rounds"].fail(fmt::format(
           "{} rounds of up to {} transfers each are more than {} transfers to simulate; use fewer "
@@ -288,9 +289,9 @@ void load(Scenario& s, const ConfigNode& w) {
     const auto& dev = info.devices[c].first;
     const double need = info.node.memory_first_stage.total();
     if (need > dev.hbm_capacity_bytes)
-      w["node_devices"].items()[c]["device"].fail(fmt::format(
-          "a node needs {:.1f} GiB but '{}' has {:.1f} GiB", need / 1073741824.0, dev.name,
-          dev.hbm_capacity_bytes / 1073741824.0));
+      w["node_devices"].items()[c]["device"].fail(
+          fmt::format("a node needs {:.1f} GiB but '{}' has {:.1f} GiB", need / 1073741824.0,
+                      dev.name, dev.hbm_capacity_bytes / 1073741824.0));
   }
   s.workload = info.protocol == "dpsgd"
                    ? exchange(info, workloads::gossip_transfers(*info.graph),
@@ -342,9 +343,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     RunOutcome r = simulate_workload(sc, d.step, false);
     class_step.push_back(r.result.makespan.seconds());
     class_end.push_back((class_end.empty() ? 0 : class_end.back()) + count);
-    classes.push_back({{"device", dev.name},
-                       {"nodes", count},
-                       {"local_step_time_s", class_step.back()}});
+    classes.push_back(
+        {{"device", dev.name}, {"nodes", count}, {"local_step_time_s", class_step.back()}});
   }
   auto slowest_step = [&](const std::vector<int32_t>* trainers) {
     if (class_step.empty()) return step.result.makespan.seconds();
@@ -387,7 +387,10 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     round_sum = (t_train + t_ex) * n_rounds;
     round_max = t_train + t_ex;
     const auto w = class_bytes(ex.links, d.wan_class, 1);
-    if (w.is_number()) wan_sum = w.get<double>() * n_rounds; else wan_known = false;
+    if (w.is_number())
+      wan_sum = w.get<double>() * n_rounds;
+    else
+      wan_known = false;
     bytes = round_bytes(d, workloads::gossip_transfers(*d.graph));
     train_sum = t_train * n_rounds;
   } else {
@@ -494,20 +497,21 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
 void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {
   print_model_line(s, j);
   const auto& d = j["decentralized"];
-  std::string how = d["protocol"] == "dpsgd"
-                        ? fmt::format("{} graph", d["graph"]["topology"].get<std::string>())
-                        : fmt::format("{} trainers, {} aggregators",
-                                      d["sampling"]["trainers"].get<int64_t>(),
-                                      d["sampling"]["aggregators"].get<int64_t>());
+  std::string how =
+      d["protocol"] == "dpsgd"
+          ? fmt::format("{} graph", d["graph"]["topology"].get<std::string>())
+          : fmt::format("{} trainers, {} aggregators", d["sampling"]["trainers"].get<int64_t>(),
+                        d["sampling"]["aggregators"].get<int64_t>());
   fmt::print("decentralized {} nodes, {} ({}), {} rounds of H = {}\n", d["nodes"].get<int64_t>(),
              d["protocol"].get<std::string>(), how, d["rounds"].get<int64_t>(),
              d["local_steps"].get<int64_t>());
-  fmt::print("round         {:.6f} s (mean; max {:.6f} s) = {:.6f} s training + {:.6f} s exchange; "
-             "{:.3f} MB sent per node (mean; max {:.3f} MB)\n",
-             d["round_time_s"].get<double>(), d["round_time_max_s"].get<double>(),
-             d["training_time_s"].get<double>(), d["exchange_time_s"].get<double>(),
-             d["bytes_per_node_per_round"]["sent_mean"].get<double>() / 1e6,
-             d["bytes_per_node_per_round"]["sent_max"].get<double>() / 1e6);
+  fmt::print(
+      "round         {:.6f} s (mean; max {:.6f} s) = {:.6f} s training + {:.6f} s exchange; "
+      "{:.3f} MB sent per node (mean; max {:.3f} MB)\n",
+      d["round_time_s"].get<double>(), d["round_time_max_s"].get<double>(),
+      d["training_time_s"].get<double>(), d["exchange_time_s"].get<double>(),
+      d["bytes_per_node_per_round"]["sent_mean"].get<double>() / 1e6,
+      d["bytes_per_node_per_round"]["sent_max"].get<double>() / 1e6);
   if (!d["final_merge"].is_null())
     fmt::print("final merge   {:.6f} s ({}); total {:.3f} s\n",
                d["final_merge"]["time_s"].get<double>(),
@@ -523,8 +527,9 @@ WorkloadKind decentralized_kind() {
   k.load = load;
   k.simulate = simulate;
   k.print_summary = print_summary;
-  k.sweep_columns = {{"round_time_s", "/decentralized/round_time_s"},
-                     {"bytes_per_node_per_round", "/decentralized/bytes_per_node_per_round/sent_mean"}};
+  k.sweep_columns = {
+      {"round_time_s", "/decentralized/round_time_s"},
+      {"bytes_per_node_per_round", "/decentralized/bytes_per_node_per_round/sent_mean"}};
   return k;
 }
 

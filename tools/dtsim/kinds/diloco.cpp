@@ -14,8 +14,8 @@
 #include <optional>
 
 #include "tools/dtsim/kinds/common.h"
-#include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/kinds/outer_step.h"
+#include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/kinds/transformer_keys.h"
 #include "tools/dtsim/runner.h"
 

@@ -25,8 +25,8 @@ using simcore::OpTags;
 
 struct Info {
   OuterSetup outer;
-  workloads::NolocoParams params;       ///< params.outer is outer.params
-  std::vector<std::string> compare;     ///< all-reduce algorithms to compare with
+  workloads::NolocoParams params;    ///< params.outer is outer.params
+  std::vector<std::string> compare;  ///< all-reduce algorithms to compare with
   bool routed = false;  ///< pipelined replicas: the inner step is all R replicas, co-simulated
 };
 
@@ -51,12 +51,12 @@ const KeySchema& keys() {
                     .defaults("2")
                     .checked([](const ConfigNode& n) {
                       if (n.integer() < 2)
-                        n.fail(fmt::format("a group needs at least 2 replicas; got {}",
-                                           n.integer()));
+                        n.fail(
+                            fmt::format("a group needs at least 2 replicas; got {}", n.integer()));
                       n.integer(2, 1 << 20);
                     }));
-    k.push_back(outer_steps_key(
-        "outer steps, each with its own random groups (the report gives each)"));
+    k.push_back(
+        outer_steps_key("outer steps, each with its own random groups (the report gives each)"));
     k.push_back(
         KeySpec("compare_allreduce",
                 "all-reduce algorithms to time DiLoCo's sync of the same bytes with (a list)")
@@ -102,8 +102,8 @@ void load(Scenario& s, const ConfigNode& w) {
         p.outer.replicas));
   }
   // Work counted before anything is built: each outer step's sync is simulated on its own.
-  const int64_t per_step = static_cast<int64_t>(p.outer.replicas) * p.outer.replica_ranks() *
-                           (p.group_size - 1);
+  const int64_t per_step =
+      static_cast<int64_t>(p.outer.replicas) * p.outer.replica_ranks() * (p.group_size - 1);
   if (per_step > kMaxNolocoTransfers)
     w["group_size"].fail(fmt::format("groups of {} make {} transfers per outer step, more than {}",
                                      p.group_size, per_step, kMaxNolocoTransfers));
@@ -196,32 +196,31 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                 {"tokens_per_outer_step", tokens},
                 {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
                 {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
-  j["noloco"] = {
-      {"replicas", p.outer.replicas},
-      {"routed_pipelines", info.routed},
-      {"ranks_per_replica", p.outer.replica_ranks()},
-      {"group_size", p.group_size},
-      {"inner_steps", p.outer.inner_steps},
-      {"outer_steps", p.outer.outer_steps},
-      {"outer_dtype", d.outer_dtype},
-      {"seed", p.seed},
-      {"bytes_sent_per_rank", workloads::noloco_bytes_sent_per_rank(p, params)},
-      {"inner_step_time_s", t_inner},
-      {"inner_time_s", inner_time},
-      {"sync_time_s", sync_mean},
-      {"sync_time_max_s", sync_max},
-      {"outer_step_time_s", t_outer},
-      {"compute_utilization", total > 0 ? inner_time * outer_steps / total : 0.0},
-      {"total_time_s", total},
-      {"wan_class", d.wan_class},
-      {"wan_bytes", wan_known ? nlohmann::ordered_json(wan_sum / outer_steps) : nullptr},
-      {"wan_bytes_total", wan_known ? nlohmann::ordered_json(wan_sum) : nullptr},
-      {"memory",
-       {{"replica_total_GiB", mem.total() / gib},
-        {"outer_state_GiB", d.outer_state_bytes / gib},
-        {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
-      {"allreduce", allreduce},
-      {"per_outer_step", steps}};
+  j["noloco"] = {{"replicas", p.outer.replicas},
+                 {"routed_pipelines", info.routed},
+                 {"ranks_per_replica", p.outer.replica_ranks()},
+                 {"group_size", p.group_size},
+                 {"inner_steps", p.outer.inner_steps},
+                 {"outer_steps", p.outer.outer_steps},
+                 {"outer_dtype", d.outer_dtype},
+                 {"seed", p.seed},
+                 {"bytes_sent_per_rank", workloads::noloco_bytes_sent_per_rank(p, params)},
+                 {"inner_step_time_s", t_inner},
+                 {"inner_time_s", inner_time},
+                 {"sync_time_s", sync_mean},
+                 {"sync_time_max_s", sync_max},
+                 {"outer_step_time_s", t_outer},
+                 {"compute_utilization", total > 0 ? inner_time * outer_steps / total : 0.0},
+                 {"total_time_s", total},
+                 {"wan_class", d.wan_class},
+                 {"wan_bytes", wan_known ? nlohmann::ordered_json(wan_sum / outer_steps) : nullptr},
+                 {"wan_bytes_total", wan_known ? nlohmann::ordered_json(wan_sum) : nullptr},
+                 {"memory",
+                  {{"replica_total_GiB", mem.total() / gib},
+                   {"outer_state_GiB", d.outer_state_bytes / gib},
+                   {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
+                 {"allreduce", allreduce},
+                 {"per_outer_step", steps}};
 }
 
 void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {
@@ -229,8 +228,8 @@ void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {
   const auto& d = j["noloco"];
   fmt::print("noloco        {} replicas x {} ranks in groups of {}, H = {}, {} outer steps, {}\n",
              d["replicas"].get<int>(), d["ranks_per_replica"].get<int>(),
-             d["group_size"].get<int>(), d["inner_steps"].get<int>(),
-             d["outer_steps"].get<int>(), d["outer_dtype"].get<std::string>());
+             d["group_size"].get<int>(), d["inner_steps"].get<int>(), d["outer_steps"].get<int>(),
+             d["outer_dtype"].get<std::string>());
   const auto& wan = d["wan_bytes"];
   fmt::print(
       "outer step    {:.3f} s = {} x {:.6f} s inner + {:.6f} s sync (mean; max {:.6f} s); "
