@@ -123,6 +123,15 @@ TEST_F(CliTest, NolocoGroupSizeThatDoesNotDivideTheReplicasIsAnError) {
                        "replicas\n");
 }
 
+TEST_F(CliTest, NolocoHalvingDoublingComparisonNeedsAPowerOfTwo) {
+  std::string s = file("s.yaml", scenario(6, "6", "{dp: 1}", "2",
+                                          "  compare_allreduce: [ring, halving_doubling]\n"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":12:29: error: workload.compare_allreduce[1]: halving_doubling needs a "
+                       "power-of-two number of replicas; got 6\n");
+}
+
 TEST_F(CliTest, NolocoGroupOfOneIsAnError) {
   std::string s = file("s.yaml", scenario(4, "4", "{dp: 1}", "2", "  group_size: 1\n"));
   Result r = dtsim("run '" + s + "'");

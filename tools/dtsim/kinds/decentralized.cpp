@@ -213,7 +213,11 @@ void load(Scenario& s, const ConfigNode& w) {
   info.wan_class = "wan";
   if (auto x = w.get("wan_class")) info.wan_class = x->str();
   if (auto x = w.get("final_merge")) info.final_merge = x->boolean();
-  if (auto x = w.get("merge_algorithm")) p.outer_algorithm = x->choice(merge_algorithms());
+  if (auto x = w.get("merge_algorithm")) {
+    p.outer_algorithm = x->choice(merge_algorithms());
+    if (p.outer_algorithm == "halving_doubling" && (nodes & (nodes - 1)) != 0)
+      x->fail(fmt::format("halving_doubling needs a power-of-two number of nodes; got {}", nodes));
+  }
   info.seed = s.seed;
 
   auto only = [&](const char* key, const char* protocol) {

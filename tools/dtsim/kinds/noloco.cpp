@@ -115,7 +115,12 @@ void load(Scenario& s, const ConfigNode& w) {
   info.compare = {"double_binary_tree", "ring"};
   if (auto x = w.get("compare_allreduce")) {
     info.compare.clear();
-    for (const ConfigNode& a : x->items()) info.compare.push_back(a.choice(allreduce_algorithms()));
+    for (const ConfigNode& a : x->items()) {
+      info.compare.push_back(a.choice(allreduce_algorithms()));
+      const int r = p.outer.replicas;
+      if (info.compare.back() == "halving_doubling" && (r & (r - 1)) != 0)
+        a.fail(fmt::format("halving_doubling needs a power-of-two number of replicas; got {}", r));
+    }
   }
   s.workload = workloads::make_noloco_sync(p, info.outer.replica.params, 0);
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
