@@ -208,6 +208,7 @@ TEST_F(CliTest, NolocoRoutedActivationsCrossTheWanWhenAMicroBatchChangesReplica)
   EXPECT_NEAR(j["links"]["wan"]["bytes"].get<double>(), 3.0 * swaps * 4 * 4096 + 4 * shard, 1e-6)
       << swaps << " swaps";
   EXPECT_GT(swaps, 0);  // this seed routes some micro-batches across the sites
+  EXPECT_NEAR(j["noloco"]["inner_wan_bytes"].get<double>(), 3.0 * swaps * 4 * 4096, 1e-6);
 }
 
 TEST_F(CliTest, NolocoRoutedPipelinesNeedOneDataParallelRankPerStage) {

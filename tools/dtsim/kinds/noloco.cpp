@@ -220,6 +220,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"wan_class", d.wan_class},
                  {"wan_bytes", wan_known ? nlohmann::ordered_json(wan_sum / outer_steps) : nullptr},
                  {"wan_bytes_total", wan_known ? nlohmann::ordered_json(wan_sum) : nullptr},
+      {"inner_wan_bytes", class_bytes(inner.links, d.wan_class,
+                                      hd * (info.routed ? 1.0 : p.outer.replicas))},
                  {"memory",
                   {{"replica_total_GiB", mem.total() / gib},
                    {"outer_state_GiB", d.outer_state_bytes / gib},
