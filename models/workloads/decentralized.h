@@ -18,6 +18,9 @@
  *   Merging Suffices" proposes for decentralized training (DiLoCo's make_outer_sync over N
  *   replicas, tagged the round after the last).
  *
+ * Round time (the kind, tools/dtsim/kinds/decentralized.cpp): D-PSGD H x the slowest node's
+ * local step + the exchange; MoDeST downlink + H x the slowest trainer's local step + uplink
+ * (aggregation compute left out). Each phase's transfers start at once and share the network.
  * Transfers here are between nodes; `expand_to_ranks` makes them rank to rank.
  * Units: nodes (indices), rounds. Errors: ConfigError from the gossip.h draws (s or a outside
  * 1..N).
