@@ -54,12 +54,6 @@ struct Info {
 /** Most point-to-point transfers a MoDeST run may simulate over all its rounds. */
 constexpr int64_t kMaxModestTransfers = int64_t{1} << 30;
 
-const std::vector<std::string>& merge_algorithms() {
-  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
-  return a;
-}
-
 const KeySchema& keys() {
   static const KeySchema schema = [] {
     std::vector<KeySpec> k{KeySpec("kind", "decentralized").mandatory()};
@@ -118,7 +112,7 @@ const KeySchema& keys() {
                     .checked(boolean()));
     k.push_back(KeySpec("merge_algorithm", "algorithm of the final merge's all-reduce")
                     .defaults("ring")
-                    .one_of(merge_algorithms()));
+                    .one_of(allreduce_algorithms()));
     k.push_back(wan_class_key());
     return KeySchema(std::move(k));
   }();
@@ -206,7 +200,7 @@ void load(Scenario& s, const ConfigNode& w) {
   }
   if (auto x = w.get("rounds")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 20));
   info.dtype = "fp32";
-  if (auto x = w.get("exchange_dtype")) info.dtype = x->choice({"fp32", "bf16", "int8", "int4"});
+  if (auto x = w.get("exchange_dtype")) info.dtype = x->choice(outer_dtypes());
   p.outer_bits = wire_bits(info.dtype);
   info.protocol = "dpsgd";
   if (auto x = w.get("protocol")) info.protocol = x->choice({"dpsgd", "modest"});
@@ -214,7 +208,7 @@ void load(Scenario& s, const ConfigNode& w) {
   if (auto x = w.get("wan_class")) info.wan_class = x->str();
   if (auto x = w.get("final_merge")) info.final_merge = x->boolean();
   if (auto x = w.get("merge_algorithm")) {
-    p.outer_algorithm = x->choice(merge_algorithms());
+    p.outer_algorithm = x->choice(allreduce_algorithms());
     if (p.outer_algorithm == "halving_doubling" && (nodes & (nodes - 1)) != 0)
       x->fail(fmt::format("halving_doubling needs a power-of-two number of nodes; got {}", nodes));
   }
@@ -384,7 +378,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const double n_rounds = static_cast<double>(p.outer_steps);
   if (d.protocol == "dpsgd") {
     RunOutcome ex = simulate_workload(s, s.workload, record_ops);
-    compose_outer_step(step, ex, h, p.replicas, d.local_steps_at, o);
+    compose_outer_step(step, ex, h, p.replicas,
+                       repeated_inner_time(h, step.result.makespan, d.local_steps_at), o);
     events += ex.events;
     const double t_ex = ex.result.makespan.seconds();
     exchange_sum = t_ex * n_rounds;
@@ -409,7 +404,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
       RunOutcome ru = k == 0 ? simulate_workload(s, s.workload, record_ops)
                              : run(exchange(d, up, simcore::OpPhase::kUplink, k));
       if (k == 0) {
-        compose_outer_step(step, ru, h, d.trainers, d.local_steps_at, o);
+        compose_outer_step(step, ru, h, d.trainers,
+                           repeated_inner_time(h, step.result.makespan, d.local_steps_at), o);
         shift_result(o.result, rd.result.makespan);
       }
       events += rd.events + ru.events;

@@ -7,16 +7,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <limits>
-#include <map>
 #include <memory>
 #include <optional>
 
-#include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/outer_step.h"
 #include "tools/dtsim/kinds/registry.h"
-#include "tools/dtsim/kinds/transformer_keys.h"
 #include "tools/dtsim/runner.h"
 
 namespace dtsim::cli::kinds {
@@ -24,27 +19,19 @@ namespace dtsim::cli::kinds {
 namespace {
 
 struct Info {
-  OuterSetup outer;                      ///< params, inner step, dtype, WAN class, outer state
+  ReplicaSet r;                          ///< replicas, the inner step and its model
   std::optional<simcore::Workload> ddp;  ///< one step of plain DDP across the sites
+  std::string outer_dtype;
+  double outer_state_bytes = 0;  ///< per rank
 };
-
-const std::vector<std::string>& outer_algorithms() {
-  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
-  return a;
-}
 
 const KeySchema& keys() {
   static const KeySchema schema = [] {
     std::vector<KeySpec> k{KeySpec("kind", "diloco").mandatory()};
-    for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
-    k.push_back(replicas_key("DiLoCo"));
-    k.push_back(inner_steps_key());
+    add_replica_keys(k);
     k.push_back(outer_dtype_key("pseudo-gradients"));
-    k.push_back(KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
-                    .defaults("ring")
-                    .one_of(outer_algorithms()));
-    k.push_back(outer_steps_key("outer steps (identical: the report gives one and the total)"));
+    k.push_back(outer_algorithm_key());
+    k.push_back(outer_steps_key());
     k.push_back(KeySpec("compare_ddp",
                         "also simulate plain DDP across the sites (dp x R) for the same H steps")
                     .defaults("true")
@@ -57,50 +44,47 @@ const KeySchema& keys() {
 
 void load(Scenario& s, const ConfigNode& w) {
   Info info;
-  info.outer = load_outer_setup(s, w);
-  workloads::DilocoParams& p = info.outer.params;
-  if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->choice(outer_algorithms());
+  info.r = load_replicas(s, w);
+  workloads::DilocoParams& p = info.r.params;
+  info.outer_dtype = "fp32";
+  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice(outer_dtypes());
+  p.outer_bits = wire_bits(info.outer_dtype);
   if (!w.has("compare_ddp") || w["compare_ddp"].boolean()) {
     workloads::TransformerInfo ddp_info;
     info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);
   }
-  s.workload = workloads::make_outer_sync(p, info.outer.replica.params, 0);
+  const int64_t params = info.r.replica.params;
+  s.workload = workloads::make_outer_sync(p, params, 0);
+  info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p, params);
+  check_replica_memory(s, w, info.r, info.outer_state_bytes);
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
 }
 
 /** Inner step once, outer sync once, DDP once; the outer step is H inner steps then the sync. */
 void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
-  const Info& info = info_of<Info>(s);
-  const OuterSetup& d = info.outer;
-  const workloads::DilocoParams& p = d.params;
+  const Info& d = info_of<Info>(s);
+  const workloads::DilocoParams& p = d.r.params;
   const int64_t h = p.inner_steps;
-  RunOutcome inner = simulate_workload(s, d.inner, false);
+  RunOutcome inner = simulate_workload(s, d.r.inner, false);
   RunOutcome sync = simulate_workload(s, s.workload, record_ops);
   RunOutcome ddp;
-  if (info.ddp) ddp = simulate_workload(s, *info.ddp, false);
-  compose_outer_step(inner, sync, d, o);
-  const double hd = static_cast<double>(h);
-  const simcore::Time inner_time = inner.result.makespan * h;
-  o.events = inner.events + sync.events + ddp.events;
+  if (d.ddp) ddp = simulate_workload(s, *d.ddp, false);
 
+  const simcore::Time inner_time = repeated_inner_time(d.r, inner.result.makespan);
+  compose_outer_step(d.r, inner, sync, inner_time, o);
+  o.events += ddp.events;
+
+  const double hd = static_cast<double>(h);
   const double t_inner = inner.result.makespan.seconds();
   const double t_sync = sync.result.makespan.seconds();
   const double t_outer = o.result.makespan.seconds();
-  const nlohmann::ordered_json wan = class_bytes(sync.links, d.wan_class, 1);
+  const nlohmann::ordered_json wan = class_bytes(sync.links, d.r.wan_class, 1);
   const double ddp_step = ddp.result.makespan.seconds();
-  const nlohmann::ordered_json ddp_wan = class_bytes(ddp.links, d.wan_class, hd);
-  const int64_t bytes_per_rank = workloads::outer_sync_bytes_per_rank(p, d.replica.params);
+  const nlohmann::ordered_json ddp_wan = class_bytes(ddp.links, d.r.wan_class, hd);
+  const int64_t bytes_per_rank = workloads::outer_sync_bytes_per_rank(p, d.r.replica.params);
   const double ranks = static_cast<double>(s.workload.ranks.size());
-  const double gib = 1073741824.0;
-  const auto& mem = d.replica.memory_first_stage;
-  const double peak = peak_flops_per_s(s);
-  const double flops = d.replica.model_flops * p.replicas * hd;  // per outer step
-  const double tokens = d.replica.tokens * p.replicas * hd;
   nlohmann::ordered_json& j = o.kind_report;
-  j["model"] = {{"params", d.replica.params},
-                {"tokens_per_outer_step", tokens},
-                {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
-                {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
+  j["model"] = outer_step_model_section(s, d.r, t_outer);
   j["diloco"] = {{"replicas", p.replicas},
                  {"ranks_per_replica", p.replica_ranks()},
                  {"inner_steps", p.inner_steps},
@@ -114,17 +98,14 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"outer_step_time_s", t_outer},
                  {"compute_utilization", t_outer > 0 ? inner_time.seconds() / t_outer : 0.0},
                  {"total_time_s", t_outer * p.outer_steps},
-                 {"wan_class", d.wan_class},
+                 {"wan_class", d.r.wan_class},
                  {"wan_bytes", wan},
                  {"outer_all_reduce_bytes", static_cast<double>(bytes_per_rank) * ranks},
-                 {"memory",
-                  {{"replica_total_GiB", mem.total() / gib},
-                   {"outer_state_GiB", d.outer_state_bytes / gib},
-                   {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
+                 {"memory", outer_memory_section(d.r, d.outer_state_bytes)},
                  {"ddp", nullptr},
                  {"ddp_over_diloco_time", nullptr},
                  {"ddp_over_diloco_wan_bytes", nullptr}};
-  if (!info.ddp) return;  // compare_ddp: false
+  if (!d.ddp) return;  // compare_ddp: false
   j["diloco"]["ddp"] = {{"step_time_s", ddp_step},
                         {"steps", p.inner_steps},
                         {"time_s", ddp_step * hd},
@@ -133,14 +114,6 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   j["diloco"]["ddp_over_diloco_time"] = t_outer > 0 ? ddp_step * hd / t_outer : 0.0;
   if (wan.is_number() && ddp_wan.is_number() && wan.get<double>() > 0)
     j["diloco"]["ddp_over_diloco_wan_bytes"] = ddp_wan.get<double>() / wan.get<double>();
-}
-
-/** "12.345 GB", or "? GB" where the back-end tracks no links. */
-std::string gigabytes(const nlohmann::ordered_json& bytes) {
-  return bytes.is_number() ? fmt::format("{:.3f} GB", bytes.get<double>() / 1e9) : "? GB";
-}
-std::string ratio(const nlohmann::ordered_json& x) {
-  return x.is_number() ? fmt::format("{:.3g}x", x.get<double>()) : "?x";
 }
 
 void print_summary(const Scenario&, const nlohmann::ordered_json& j) {

@@ -14,7 +14,6 @@
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/outer_step.h"
 #include "tools/dtsim/kinds/registry.h"
-#include "tools/dtsim/kinds/transformer_keys.h"
 #include "tools/dtsim/runner.h"
 
 namespace dtsim::cli::kinds {
@@ -24,8 +23,10 @@ namespace {
 using simcore::OpTags;
 
 struct Info {
-  OuterSetup outer;
-  workloads::NolocoParams params;    ///< params.outer is outer.params
+  ReplicaSet r;                    ///< replicas, the inner step and its model
+  workloads::NolocoParams params;  ///< params.outer is r.params with outer_bits set
+  std::string outer_dtype;
+  double outer_state_bytes = 0;      ///< per rank
   std::vector<std::string> compare;  ///< all-reduce algorithms to compare with
   bool routed = false;  ///< pipelined replicas: the inner step is all R replicas, co-simulated
 };
@@ -33,18 +34,10 @@ struct Info {
 /** Most point-to-point transfers a run may simulate over all its outer steps. */
 constexpr int64_t kMaxNolocoTransfers = int64_t{1} << 30;
 
-const std::vector<std::string>& allreduce_algorithms() {
-  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
-  return a;
-}
-
 const KeySchema& keys() {
   static const KeySchema schema = [] {
     std::vector<KeySpec> k{KeySpec("kind", "noloco").mandatory()};
-    for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
-    k.push_back(replicas_key("NoLoCo"));
-    k.push_back(inner_steps_key());
+    add_replica_keys(k, "NoLoCo");
     k.push_back(outer_dtype_key("weights"));
     k.push_back(KeySpec("group_size",
                         "replicas that average together each outer step (2: pairs), divides R")
@@ -72,10 +65,15 @@ const KeySchema& keys() {
 
 void load(Scenario& s, const ConfigNode& w) {
   Info info;
-  info.outer = load_outer_setup(s, w);
+  info.r = load_replicas(s, w);
   workloads::NolocoParams& p = info.params;
-  p.outer = info.outer.params;
+  info.outer_dtype = "fp32";
+  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice(outer_dtypes());
+  info.r.params.outer_bits = wire_bits(info.outer_dtype);
+  p.outer = info.r.params;
   p.seed = s.seed;
+  info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p.outer, info.r.replica.params);
+  check_replica_memory(s, w, info.r, info.outer_state_bytes);
   const workloads::TransformerParams& r = p.outer.replica;
   if (r.pp > 1 && (r.dp > 1 || r.sp > 1 || r.virtual_stages > 1))
     w["parallelism"].fail(fmt::format(
@@ -85,8 +83,8 @@ void load(Scenario& s, const ConfigNode& w) {
         r.pp, r.dp, r.sp, r.virtual_stages));
   if (r.pp > 1) {
     // The replicas interact during inner steps: co-simulate them all.
-    info.outer.inner = workloads::make_routed_inner_step(p, nullptr);
-    for (auto& rank : info.outer.inner.ranks)
+    info.r.inner = workloads::make_routed_inner_step(p, nullptr);
+    for (auto& rank : info.r.inner.ranks)
       for (auto& op : rank.ops) op.tags.replica = OpTags::kNone;
     info.routed = true;
   }
@@ -122,20 +120,21 @@ void load(Scenario& s, const ConfigNode& w) {
         a.fail(fmt::format("halving_doubling needs a power-of-two number of replicas; got {}", r));
     }
   }
-  s.workload = workloads::make_noloco_sync(p, info.outer.replica.params, 0);
+  s.workload = workloads::make_noloco_sync(p, info.r.replica.params, 0);
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
 }
 
 /** The inner step once; every outer step's sync (its own pairs); the all-reduces compared. */
 void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const Info& info = info_of<Info>(s);
-  const OuterSetup& d = info.outer;
+  const ReplicaSet& d = info.r;
   const workloads::NolocoParams& p = info.params;
   const int64_t params = d.replica.params;
   const double hd = static_cast<double>(p.outer.inner_steps);
   RunOutcome inner = simulate_workload(s, d.inner, false);
   const double t_inner = inner.result.makespan.seconds();
-  const double inner_time = (inner.result.makespan * p.outer.inner_steps).seconds();
+  const simcore::Time inner_span = repeated_inner_time(d, inner.result.makespan);
+  const double inner_time = inner_span.seconds();
 
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();
   double sync_sum = 0, sync_max = 0, wan_sum = 0;
@@ -148,7 +147,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
       sync = simulate_workload(s, s.workload, record_ops);
       // Links: the inner step's traffic H times, of one replica R times or of all (routed).
       compose_outer_step(inner, sync, p.outer.inner_steps, info.routed ? 1 : p.outer.replicas,
-                         d.inner_steps_at, o);
+                         inner_span, o);
     } else {
       const simcore::Workload w = workloads::make_noloco_sync(p, params, k);
       // One router for every outer step (routing tables built once), unless faults change it.
@@ -190,24 +189,15 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   }
   o.events = events;
 
-  const double ranks = static_cast<double>(s.workload.ranks.size());
-  const double gib = 1073741824.0;
-  const auto& mem = d.replica.memory_first_stage;
-  const double peak = peak_flops_per_s(s);
-  const double flops = d.replica.model_flops * p.outer.replicas * hd;  // per outer step
-  const double tokens = d.replica.tokens * p.outer.replicas * hd;
   nlohmann::ordered_json& j = o.kind_report;
-  j["model"] = {{"params", params},
-                {"tokens_per_outer_step", tokens},
-                {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
-                {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
+  j["model"] = outer_step_model_section(s, d, t_outer);
   j["noloco"] = {{"replicas", p.outer.replicas},
                  {"routed_pipelines", info.routed},
                  {"ranks_per_replica", p.outer.replica_ranks()},
                  {"group_size", p.group_size},
                  {"inner_steps", p.outer.inner_steps},
                  {"outer_steps", p.outer.outer_steps},
-                 {"outer_dtype", d.outer_dtype},
+                 {"outer_dtype", info.outer_dtype},
                  {"seed", p.seed},
                  {"bytes_sent_per_rank", workloads::noloco_bytes_sent_per_rank(p, params)},
                  {"inner_step_time_s", t_inner},
@@ -220,12 +210,9 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"wan_class", d.wan_class},
                  {"wan_bytes", wan_known ? nlohmann::ordered_json(wan_sum / outer_steps) : nullptr},
                  {"wan_bytes_total", wan_known ? nlohmann::ordered_json(wan_sum) : nullptr},
-      {"inner_wan_bytes", class_bytes(inner.links, d.wan_class,
-                                      hd * (info.routed ? 1.0 : p.outer.replicas))},
-                 {"memory",
-                  {{"replica_total_GiB", mem.total() / gib},
-                   {"outer_state_GiB", d.outer_state_bytes / gib},
-                   {"total_GiB", (mem.total() + d.outer_state_bytes) / gib}}},
+                 {"inner_wan_bytes", class_bytes(inner.links, d.wan_class,
+                                                 hd * (info.routed ? 1.0 : p.outer.replicas))},
+                 {"memory", outer_memory_section(d, info.outer_state_bytes)},
                  {"allreduce", allreduce},
                  {"per_outer_step", steps}};
 }
@@ -244,8 +231,7 @@ void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {
       d["outer_step_time_s"].get<double>(), d["inner_steps"].get<int>(),
       d["inner_step_time_s"].get<double>(), d["sync_time_s"].get<double>(),
       d["sync_time_max_s"].get<double>(), d["compute_utilization"].get<double>() * 100,
-      wan.is_number() ? fmt::format("{:.3f} GB", wan.get<double>() / 1e9) : "? GB",
-      d["wan_class"].get<std::string>());
+      gigabytes(wan), d["wan_class"].get<std::string>());
   for (const auto& [name, a] : d["allreduce"].items())
     fmt::print("all-reduce    {}: {:.6f} s, {:.3g}x NoLoCo's sync\n", name,
                a["sync_time_s"].get<double>(), a["over_noloco_sync"].get<double>());

@@ -11,30 +11,39 @@
 
 namespace dtsim::cli::kinds {
 
-KeySpec replicas_key(const std::string& method) {
-  return KeySpec("replicas", "R, replicas (one per slice of the cluster's ranks), >= 2")
-      .mandatory()
-      .checked([method](const ConfigNode& n) {
-        if (n.integer() < 2)
-          n.fail(fmt::format("{} needs at least 2 replicas; got {}", method, n.integer()));
-        n.integer(2, 1 << 20);
-      });
+void add_replica_keys(std::vector<KeySpec>& k, const std::string& method) {
+  for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
+  k.push_back(KeySpec("replicas", "R, replicas (one per slice of the cluster's ranks), >= 2")
+                  .mandatory()
+                  .checked([method](const ConfigNode& n) {
+                    if (n.integer() < 2)
+                      n.fail(
+                          fmt::format("{} needs at least 2 replicas; got {}", method, n.integer()));
+                    n.integer(2, 1 << 20);
+                  }));
+  k.push_back(KeySpec("inner_steps", "H, inner steps between outer steps, >= 1")
+                  .mandatory()
+                  .checked([](const ConfigNode& n) {
+                    if (n.integer() < 1)
+                      n.fail(fmt::format("H must be at least 1 inner step; got {}", n.integer()));
+                    n.integer(1, 1 << 30);
+                  }));
 }
 
-KeySpec inner_steps_key() {
-  return KeySpec("inner_steps", "H, inner steps between outer steps, >= 1")
-      .mandatory()
-      .checked([](const ConfigNode& n) {
-        if (n.integer() < 1)
-          n.fail(fmt::format("H must be at least 1 inner step; got {}", n.integer()));
-        n.integer(1, 1 << 30);
-      });
+const std::vector<std::string>& allreduce_algorithms() {
+  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
+                                          "double_binary_tree"};
+  return a;
 }
 
-KeySpec outer_dtype_key(const std::string& what) {
-  return KeySpec("outer_dtype", "dtype of the " + what + " on the wire")
-      .defaults("fp32")
-      .one_of({"fp32", "bf16", "int8", "int4"});
+KeySpec outer_algorithm_key(bool all_gather) {
+  if (all_gather)
+    return KeySpec("outer_algorithm", "algorithm of the outer all-gather")
+        .defaults("ring")
+        .one_of({"ring", "ring_bidirectional", "halving_doubling"});
+  return KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
+      .defaults("ring")
+      .one_of(allreduce_algorithms());
 }
 
 KeySpec outer_steps_key(const std::string& help) {
@@ -46,9 +55,26 @@ KeySpec wan_class_key() {
       .defaults("wan");
 }
 
-OuterSetup load_outer_setup(Scenario& s, const ConfigNode& w) {
-  OuterSetup info;
-  workloads::DilocoParams& p = info.params;
+const std::vector<std::string>& outer_dtypes() {
+  static const std::vector<std::string> d{"fp32", "bf16", "int8", "int4"};
+  return d;
+}
+
+KeySpec outer_dtype_key(const std::string& what) {
+  return KeySpec("outer_dtype", "dtype of the " + what + " on the wire")
+      .defaults("fp32")
+      .one_of(outer_dtypes());
+}
+
+int wire_bits(const std::string& dtype) {
+  static const std::map<std::string, int> bits{
+      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
+  return bits.at(dtype);
+}
+
+ReplicaSet load_replicas(Scenario& s, const ConfigNode& w) {
+  ReplicaSet r;
+  workloads::DilocoParams& p = r.params;
   auto rn = w["replicas"];
   p.replicas = static_cast<int>(rn.integer(2, 1 << 20));
   const int64_t cluster = s.topology.rank_count();
@@ -64,39 +90,42 @@ OuterSetup load_outer_setup(Scenario& s, const ConfigNode& w) {
         "{} ranks of the cluster",
         p.replica_ranks(), p.replicas, cluster, p.replicas, n));
   p.inner_steps = static_cast<int>(w["inner_steps"].integer(1, 1 << 30));
-  info.inner_steps_at = w["inner_steps"].location();
+  r.inner_steps_at = w["inner_steps"].location();
   if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
-  info.outer_dtype = "fp32";
-  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice({"fp32", "bf16", "int8", "int4"});
-  p.outer_bits = wire_bits(info.outer_dtype);
-  info.wan_class = "wan";
-  if (auto x = w.get("wan_class")) info.wan_class = x->str();
-
-  info.inner = workloads::make_transformer(p.replica, &info.replica);
-  for (auto& rank : info.inner.ranks)
+  // The kind's schema checked the word against its collective's algorithms.
+  if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->str();
+  if (auto x = w.get("wan_class")) r.wan_class = x->str();
+  r.inner = workloads::make_transformer(p.replica, &r.replica);
+  for (auto& rank : r.inner.ranks)
     for (auto& op : rank.ops) op.tags.replica = 0;
-  info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p, info.replica.params);
-  workloads::MemoryBreakdown m = info.replica.memory_first_stage;
-  m.optimizer += info.outer_state_bytes;
-  check_memory(s, w, w["parallelism"], m, info.replica.activations_in_flight);
-  return info;
+  return r;
 }
 
-nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
-                                   const std::string& cls, double times) {
-  if (links.empty()) return nullptr;
-  for (const auto& u : links)
-    if (u.link_class == cls) return u.bytes * times;
-  return 0.0;
+void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
+                          double outer_state_bytes) {
+  workloads::MemoryBreakdown m = r.replica.memory_first_stage;
+  m.optimizer += outer_state_bytes;
+  check_memory(s, w, w["parallelism"], m, r.replica.activations_in_flight);
 }
 
-void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, const OuterSetup& d,
-                        RunOutcome& o) {
-  compose_outer_step(inner, sync, d.params.inner_steps, d.params.replicas, d.inner_steps_at, o);
+simcore::Time repeated_inner_time(int64_t h, const simcore::Time& inner_step,
+                                  const simcore::SourceLocation& at) {
+  const int64_t inner_ps = inner_step.count_ps();
+  if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
+    throw simcore::ConfigError(
+        at,
+        fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
+                    "days per outer step); use fewer inner steps",
+                    h, inner_step.str()));
+  return inner_step * h;
+}
+
+simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step) {
+  return repeated_inner_time(r.params.inner_steps, inner_step, r.inner_steps_at);
 }
 
 void shift_result(simcore::ExecutionResult& r, simcore::Time dt) {
-  r.makespan = r.makespan + dt;
+  r.makespan = dt + r.makespan;
   for (auto& t : r.rank_finish) t = t + dt;
   for (auto& op : r.ops) {
     op.start = op.start + dt;
@@ -108,27 +137,17 @@ void shift_result(simcore::ExecutionResult& r, simcore::Time dt) {
   }
 }
 
-int wire_bits(const std::string& dtype) {
-  static const std::map<std::string, int> bits{
-      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
-  return bits.at(dtype);
+void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunOutcome& sync,
+                        simcore::Time inner_time, RunOutcome& o) {
+  compose_outer_step(inner, sync, r.params.inner_steps, r.params.replicas, inner_time, o);
 }
 
 void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
-                        int64_t replicas, const simcore::SourceLocation& inner_steps_at,
-                        RunOutcome& o) {
-  const int64_t inner_ps = inner.result.makespan.count_ps();
-  if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
-    throw simcore::ConfigError(
-        inner_steps_at,
-        fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
-                    "days per outer step); use fewer inner steps",
-                    h, inner.result.makespan.str()));
-  const simcore::Time inner_time = inner.result.makespan * h;
+                        int64_t replicas, simcore::Time inner_time, RunOutcome& o) {
+  const double hd = static_cast<double>(h);
   o.result = sync.result;
   shift_result(o.result, inner_time);
   // Means over ranks: every replica's inner step is replica 0's.
-  const double hd = static_cast<double>(h);
   o.result.compute_s = hd * inner.result.compute_s + sync.result.compute_s;
   o.result.communication_s = hd * inner.result.communication_s + sync.result.communication_s;
   o.result.exposed_communication_s =
@@ -144,6 +163,44 @@ void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t
       it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
     it->bytes += u.bytes * hd * static_cast<double>(replicas);
   }
+  o.events = inner.events + sync.events;
+}
+
+nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
+                                   const std::string& cls, double times) {
+  if (links.empty()) return nullptr;
+  for (const auto& u : links)
+    if (u.link_class == cls) return u.bytes * times;
+  return 0.0;
+}
+
+nlohmann::ordered_json outer_step_model_section(const Scenario& s, const ReplicaSet& r,
+                                                double t_outer) {
+  const double hd = static_cast<double>(r.params.inner_steps);
+  const double ranks = static_cast<double>(r.params.replica_ranks()) * r.params.replicas;
+  const double peak = peak_flops_per_s(s);
+  const double flops = r.replica.model_flops * r.params.replicas * hd;  // per outer step
+  const double tokens = r.replica.tokens * r.params.replicas * hd;
+  return {{"params", r.replica.params},
+          {"tokens_per_outer_step", tokens},
+          {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
+          {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
+}
+
+nlohmann::ordered_json outer_memory_section(const ReplicaSet& r, double outer_state_bytes) {
+  const double gib = 1073741824.0;
+  const auto& mem = r.replica.memory_first_stage;
+  return {{"replica_total_GiB", mem.total() / gib},
+          {"outer_state_GiB", outer_state_bytes / gib},
+          {"total_GiB", (mem.total() + outer_state_bytes) / gib}};
+}
+
+std::string gigabytes(const nlohmann::ordered_json& bytes) {
+  return bytes.is_number() ? fmt::format("{:.3f} GB", bytes.get<double>() / 1e9) : "? GB";
+}
+
+std::string ratio(const nlohmann::ordered_json& x) {
+  return x.is_number() ? fmt::format("{:.3g}x", x.get<double>()) : "?x";
 }
 
 }  // namespace dtsim::cli::kinds

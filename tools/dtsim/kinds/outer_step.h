@@ -1,24 +1,24 @@
 #pragma once
 /**
- * What the kinds built on "a replica's inner step, H times, then a sync over the WAN" share
- * (`diloco`, `noloco`): their keys `replicas`, `inner_steps`, `outer_dtype`, `outer_steps`,
- * `wan_class`, declared once; reading them with the replica's transformer keys into
- * DilocoParams; the replica's inner step (generated once, on replica 0's ranks) and the memory
- * check with the outer state; and the composition of an outer step's outcome from the inner
- * step's (reused H times: two-level simulation) and the sync's.
+ * What the DiLoCo family of kinds share (`diloco`, `streaming_diloco`, `sparseloco`, `noloco`;
+ * `decentralized` uses the dtype key, the composition and the shift): the keys of R replicas of a
+ * transformer with H inner steps, reading them (a replica per equal slice of the cluster, its
+ * inner step built once), the memory check with the outer state, and the two-level composition
+ * of an outer step: a replica's inner step simulated once and its time reused H times, then a
+ * sync simulated on every rank.
  *
- * Errors: ConfigError at the offending key.
+ * Units: seconds, bytes. Errors: ConfigError at the offending key.
  *
- *     OuterSetup o = load_outer_setup(s, w, "DiLoCo");
+ *     std::vector<KeySpec> k{KeySpec("kind", "sparseloco").mandatory()};
+ *     add_replica_keys(k);                  // transformer keys, replicas, inner_steps
  *     ...
- *     compose_outer_step(inner, sync, o.params, at, outcome);
+ *     ReplicaSet r = load_replicas(s, w);  // after the schema's check
  */
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "models/workloads/diloco.h"
-#include "models/workloads/transformer_parallel.h"
 #include "simcore/error.h"
 #include "tools/dtsim/config_node.h"
 #include "tools/dtsim/config_schema.h"
@@ -27,59 +27,84 @@
 
 namespace dtsim::cli::kinds {
 
-/** `replicas` (R >= 2; `method` names the method in the error: "DiLoCo needs at least 2
- *  replicas"). */
-KeySpec replicas_key(const std::string& method);
-/** `inner_steps` (H >= 1). */
-KeySpec inner_steps_key();
-/** `outer_dtype`: fp32 | bf16 | int8 | int4 on the wire; `what` names what is sent. */
-KeySpec outer_dtype_key(const std::string& what);
-/** `outer_steps` (>= 1); `help` says how the report treats them. */
-KeySpec outer_steps_key(const std::string& help);
+/** Appends the transformer keys (transformer_keys.h), `replicas` and `inner_steps`; `method`
+ *  names the method in the error of R < 2 ("DiLoCo needs at least 2 replicas"). */
+void add_replica_keys(std::vector<KeySpec>& k, const std::string& method = "DiLoCo");
+/** The all-reduce algorithms of an outer sync: ring, ring_bidirectional, halving_doubling
+ *  (a power-of-two count of participants), double_binary_tree. */
+const std::vector<std::string>& allreduce_algorithms();
+/** `outer_algorithm`: the outer all-reduce's algorithms, or (`all_gather`) an all-gather's. */
+KeySpec outer_algorithm_key(bool all_gather = false);
+/** `outer_steps`; `help` says how the report treats them (default: identical outer steps). */
+KeySpec outer_steps_key(
+    const std::string& help = "outer steps (identical: the report gives one and the total)");
 /** `wan_class`: the link class whose bytes the report calls WAN bytes. */
 KeySpec wan_class_key();
 
-/** What load_outer_setup reads and generates. */
-struct OuterSetup {
-  workloads::DilocoParams params;
-  workloads::TransformerInfo replica;  ///< the inner step's model, FLOPs, memory
-  simcore::Workload inner;             ///< one inner step on replica 0's ranks
-  std::string outer_dtype;
-  std::string wan_class;
-  double outer_state_bytes = 0;            ///< per rank
+/** The dtypes a model or pseudo-gradient may have on the wire: fp32, bf16, int8, int4. */
+const std::vector<std::string>& outer_dtypes();
+/** `outer_dtype` (one of outer_dtypes(), default fp32); `what` names what is sent ("dtype of
+ *  the pseudo-gradients on the wire"). */
+KeySpec outer_dtype_key(const std::string& what);
+/** Bits per element on the wire of one of outer_dtypes(): fp32 32, bf16 16, int8 8, int4 4.
+ *  Errors: std::out_of_range for another name (the schema's one_of rules it out). */
+int wire_bits(const std::string& dtype);
+
+/** R replicas of a transformer, read from the keys above. */
+struct ReplicaSet {
+  workloads::DilocoParams params;  ///< outer_bits left at its default: the kind sets it
+  workloads::TransformerInfo replica;
+  simcore::Workload inner;  ///< one inner step on replica 0's ranks, ops tagged replica 0
+  std::string wan_class = "wan";
   simcore::SourceLocation inner_steps_at;  ///< for an outer step beyond the range of Time
 };
 
-/** Reads `replicas` (R must split the cluster), the replica's transformer keys, `inner_steps`,
- *  `outer_steps`, `outer_dtype` and `wan_class`; generates the inner step; checks memory (the
- *  replica's most loaded rank plus its outer state, counted with the optimizer states). */
-OuterSetup load_outer_setup(Scenario& s, const ConfigNode& w);
+/** Reads `replicas` (the cluster's ranks split into R equal slices), the replica's transformer
+ *  keys, `inner_steps`, and where the schema has them `outer_steps`, `outer_algorithm`,
+ *  `wan_class`; builds the inner step. */
+ReplicaSet load_replicas(Scenario& s, const ConfigNode& w);
+
+/** The memory check of a replica's most loaded rank plus `outer_state_bytes` (per rank, counted
+ *  with the optimizer states). */
+void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
+                          double outer_state_bytes);
+
+/** `h` x `inner_step`, checked against the range of Time. Errors: ConfigError at `at` (the key
+ *  that set `h`). */
+simcore::Time repeated_inner_time(int64_t h, const simcore::Time& inner_step,
+                                  const simcore::SourceLocation& at);
+/** The same with H = r's inner_steps, errors at inner_steps. */
+simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step);
+
+/** Delays everything in `r` by `dt`: its makespan, rank finishes, ops and collectives. */
+void shift_result(simcore::ExecutionResult& r, simcore::Time dt);
+
+/** The outcome of an outer step, "H inner steps then `sync`" (blocking): `sync`'s result and
+ *  ops shifted by `inner_time`, its makespan inner_time + the sync's; compute and communication
+ *  means H x the inner step's plus the sync's; links: the R replicas' inner traffic H times
+ *  plus the sync's; events of both. */
+void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunOutcome& sync,
+                        simcore::Time inner_time, RunOutcome& o);
+/** The same for any kind: `h` inner steps (`inner_time` = h x the inner step's makespan) whose
+ *  traffic `inner` is that of one of `replicas` alike ones (1 where `inner` covers them all). */
+void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
+                        int64_t replicas, simcore::Time inner_time, RunOutcome& o);
 
 /** Bytes carried by the links of class `cls`, times `times`; null where the back-end does not
  *  track links (analytical). */
 nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
                                    const std::string& cls, double times);
 
-/**
- * Fills `o` with an outer step: H x the inner step (all R replicas alike), then `sync` (its ops,
- * collectives and rank finishes shifted by the inner time); compute and communication means over
- * ranks; link bytes: the R replicas' inner traffic H times plus the sync's.
- * Errors: ConfigError at `inner_steps_at` when H inner steps leave the range of Time.
- */
-void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, const OuterSetup& d,
-                        RunOutcome& o);
+/** The report's `model` section over an outer step of `t_outer` seconds. */
+nlohmann::ordered_json outer_step_model_section(const Scenario& s, const ReplicaSet& r,
+                                                double t_outer);
 
-/** The same for any kind: `h` inner steps of `replicas` replicas, then `sync`; errors at
- *  `inner_steps_at`. */
-void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
-                        int64_t replicas, const simcore::SourceLocation& inner_steps_at,
-                        RunOutcome& o);
+/** The `memory` entry of an outer-step report (replica, outer state, total; GiB). */
+nlohmann::ordered_json outer_memory_section(const ReplicaSet& r, double outer_state_bytes);
 
-/** Delays everything in `r` by `dt`: its makespan, rank finishes, ops and collectives. */
-void shift_result(simcore::ExecutionResult& r, simcore::Time dt);
-
-/** Bits per element on the wire of an `outer_dtype`-style name: fp32 32, bf16 16, int8 8,
- *  int4 4. */
-int wire_bits(const std::string& dtype);
+/** "12.345 GB", or "? GB" where the back-end tracks no links. */
+std::string gigabytes(const nlohmann::ordered_json& bytes);
+/** "12.3x", or "?x". */
+std::string ratio(const nlohmann::ordered_json& x);
 
 }  // namespace dtsim::cli::kinds
