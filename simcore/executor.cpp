@@ -22,6 +22,22 @@ Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel&
   group_seq_.resize(n);
   compute_iv_.resize(n);
   comm_iv_.resize(n);
+  compute_phase_.resize(n);
+  comm_phase_.resize(n);
+  comm_class_.resize(n);
+  // Communication classes: "send/recv" (0), then each communicator name in group order.
+  comm_class_names_ = {"send/recv"};
+  class_of_group_.resize(w_.groups.size());
+  for (uint32_t g = 0; g < w_.groups.size(); ++g) {
+    const std::string name = w_.communicator(g).empty() ? "other" : std::string(w_.communicator(g));
+    auto it = std::find(comm_class_names_.begin(), comm_class_names_.end(), name);
+    if (it == comm_class_names_.end()) {
+      DTSIM_ASSERT(comm_class_names_.size() < 65535, "more than 65535 communicator names");
+      comm_class_names_.push_back(name);
+      it = comm_class_names_.end() - 1;
+    }
+    class_of_group_[g] = static_cast<uint16_t>(it - comm_class_names_.begin());
+  }
   result_.rank_finish.assign(n, Time::zero());
 
   // Dependents in CSR form: explicit deps plus the implicit stream order.
@@ -203,9 +219,15 @@ void Executor::complete_op(int rank, uint32_t i) {
   const Op& op = w_.ranks[rank].ops[i];
   Time start = started_[g], end = sim_.now();
   if (end > result_.rank_finish[rank]) result_.rank_finish[rank] = end;
-  if (op.kind == OpKind::kCompute) compute_iv_[rank].emplace_back(start, end);
-  if (op.kind == OpKind::kCollective || op.kind == OpKind::kSend || op.kind == OpKind::kRecv)
+  if (op.kind == OpKind::kCompute) {
+    compute_iv_[rank].emplace_back(start, end);
+    compute_phase_[rank].push_back(op.tags.phase);
+  }
+  if (op.kind == OpKind::kCollective || op.kind == OpKind::kSend || op.kind == OpKind::kRecv) {
     comm_iv_[rank].emplace_back(start, end);
+    comm_phase_[rank].push_back(op.tags.phase);
+    comm_class_[rank].push_back(op.kind == OpKind::kCollective ? class_of_group_[op.group] : 0);
+  }
   if (record_) result_.ops.push_back(OpRecord{rank, op.stream, op.kind, op.name, start, end});
   for (uint32_t k = dep_begin_[g]; k < dep_begin_[g + 1]; ++k) {
     uint32_t d = dependents_[k];
@@ -291,13 +313,51 @@ ExecutionResult Executor::finish() {
     throw ConfigError(msg);
   }
   const int n = static_cast<int>(w_.ranks.size());
+  for (int r = 0; r < n; ++r) result_.makespan = std::max(result_.makespan, result_.rank_finish[r]);
+  constexpr size_t kPhases = static_cast<size_t>(OpPhase::kAggregation) + 1;
+  std::vector<CommunicationShare> by_class(comm_class_names_.size());
+  std::vector<bool> class_seen(comm_class_names_.size(), false);
+  std::vector<PhaseShare> by_phase(kPhases);
+  std::vector<bool> phase_seen(kPhases, false);
   for (int r = 0; r < n; ++r) {
-    result_.makespan = std::max(result_.makespan, result_.rank_finish[r]);
+    // The tagged splits, from the raw intervals (before they are merged below).
+    std::vector<Intervals> class_iv(comm_class_names_.size()), cphase_iv(kPhases), mphase_iv(kPhases);
+    for (size_t k = 0; k < comm_iv_[r].size(); ++k) {
+      class_iv[comm_class_[r][k]].push_back(comm_iv_[r][k]);
+      mphase_iv[static_cast<size_t>(comm_phase_[r][k])].push_back(comm_iv_[r][k]);
+    }
+    for (size_t k = 0; k < compute_iv_[r].size(); ++k)
+      cphase_iv[static_cast<size_t>(compute_phase_[r][k])].push_back(compute_iv_[r][k]);
     Intervals c = merge(std::move(compute_iv_[r])), m = merge(std::move(comm_iv_[r]));
     result_.compute_s += length_s(c) / n;
     result_.communication_s += length_s(m) / n;
     result_.exposed_communication_s += uncovered_s(m, c) / n;
+    Intervals busy = c;
+    busy.insert(busy.end(), m.begin(), m.end());
+    result_.idle_s += (result_.makespan.seconds() - length_s(merge(std::move(busy)))) / n;
+    for (size_t k = 0; k < class_iv.size(); ++k) {
+      if (class_iv[k].empty()) continue;
+      class_seen[k] = true;
+      const Intervals merged = merge(std::move(class_iv[k]));
+      by_class[k].time_s += length_s(merged) / n;
+      by_class[k].exposed_s += uncovered_s(merged, c) / n;
+    }
+    for (size_t p = 0; p < kPhases; ++p) {
+      if (!cphase_iv[p].empty()) {
+        phase_seen[p] = true;
+        by_phase[p].compute_s += length_s(merge(std::move(cphase_iv[p]))) / n;
+      }
+      if (!mphase_iv[p].empty()) {
+        phase_seen[p] = true;
+        by_phase[p].communication_s += length_s(merge(std::move(mphase_iv[p]))) / n;
+      }
+    }
   }
+  for (size_t k = 0; k < by_class.size(); ++k)
+    if (class_seen[k]) result_.communication_by_group[comm_class_names_[k]] = by_class[k];
+  for (size_t p = 0; p < kPhases; ++p)
+    if (phase_seen[p])
+      result_.by_phase[std::string(to_string(static_cast<OpPhase>(p)))] = by_phase[p];
   return std::move(result_);
 }
 

@@ -54,12 +54,33 @@ struct FailedOp {
   std::string why;
 };
 
+/** Communication time of one communicator (or of send/recv), mean over ranks, seconds. */
+struct CommunicationShare {
+  double time_s = 0;     ///< union of its ops' intervals
+  double exposed_s = 0;  ///< the part of it no compute overlaps
+};
+
+/** Time of one phase (OpPhase), mean over ranks, seconds. */
+struct PhaseShare {
+  double compute_s = 0, communication_s = 0;
+};
+
 struct ExecutionResult {
   Time makespan;                  ///< when the last op of any rank finished
   std::vector<Time> rank_finish;  ///< per rank
   /** Mean over ranks of the union of compute intervals, of communication intervals, and of the
    *  communication not overlapped by compute (exposed), in seconds. */
   double compute_s = 0, communication_s = 0, exposed_communication_s = 0;
+  /** Mean over ranks of the time until the makespan in which a rank neither computes nor
+   *  communicates (a pipeline's bubble, waits for peers), seconds. */
+  double idle_s = 0;
+  /** Communication split by communicator name (Workload::communicator: "tp", "dp", "ep", ...;
+   *  "send/recv" for point-to-point ops, "other" for unnamed groups): each share's exposed part
+   *  is what compute does not overlap, so shares of overlapping communicators can add up to more
+   *  than communication_s. */
+  std::map<std::string, CommunicationShare> communication_by_group;
+  /** Compute and communication split by the ops' phase tags (to_string(OpPhase)). */
+  std::map<std::string, PhaseShare> by_phase;
   std::vector<CollectiveRecord> collectives;
   std::vector<OpRecord> ops;  ///< filled when recording is on (trace)
   std::map<std::string, uint64_t> ops_priced_by;  ///< compute-model name -> op count
@@ -113,6 +134,12 @@ class Executor {
   std::vector<double> matrix_total_;  ///< sum of each send matrix (-1: not summed yet)
   std::map<P2pKey, std::vector<uint32_t>> sends_, recvs_;  // queued op indices
   std::vector<std::vector<std::pair<Time, Time>>> compute_iv_, comm_iv_;
+  /** Per rank, parallel to compute_iv_ / comm_iv_: each interval's phase and (comm) class
+   *  (an index into comm_class_names_). */
+  std::vector<std::vector<OpPhase>> compute_phase_, comm_phase_;
+  std::vector<std::vector<uint16_t>> comm_class_;
+  std::vector<uint16_t> class_of_group_;  ///< per group: its index in comm_class_names_
+  std::vector<std::string> comm_class_names_;
   ExecutionResult result_;
 };
 

@@ -458,6 +458,65 @@ TEST(ExecutorTest, BreakdownIsTheMeanOverRanks) {
   EXPECT_EQ(r.result.makespan, Time::ns(10));
 }
 
+TEST(ExecutorTest, CommunicationSplitsByCommunicatorAndPhaseAndIdleTime) {
+  // Two ranks, in ns (fake collective 8 ns, fake send/recv 6 ns):
+  //   rank 0: F forward compute 4 [0, 4]; send to rank 1 after F [4, 10] (phase forward);
+  //           G all-reduce on communicator "dp" after the send [10, 18] (phase gradient_sync)
+  //   rank 1: recv from rank 0 [0, 10] (posted at 0, matched at 4, done at 10: 10 ns on the
+  //           rank's timeline); B backward compute 5 after it [10, 15]; G [15, 23]: the
+  //           all-reduce runs once both members joined (15), 8 ns; rank 0's G waits from 10.
+  // Rank 0: compute [0,4] = 4; comm [4,10] u [10,23] = 19, all exposed; idle: 23 - 23 = 0.
+  // Rank 1: compute [10,15] = 5; comm [0,10] u [15,23] = 18, exposed 18; idle 0.
+  // Means: compute 4.5; comm 18.5; exposed 18.5; idle 0 (compute + exposed + idle = 23).
+  // By communicator: send/recv: rank 0 6 ns, rank 1 10 ns -> 8; exposed the same.
+  //                  dp: rank 0 [10,23] 13, rank 1 [15,23] 8 -> 10.5.
+  // By phase: forward: compute (4 + 0)/2 = 2, comm (6 + 10)/2 = 8 (the recv is tagged forward);
+  //           backward: compute (0 + 5)/2 = 2.5; gradient_sync: comm (13 + 8)/2 = 10.5.
+  Builder b(2);
+  b.b.tags().phase = OpPhase::kForward;
+  uint32_t f = b.compute(0, "F", 4);
+  uint32_t s = b.send(0, "s", 1, 64, 0, {f});
+  uint32_t r = b.recv(1, "r", 0, 64);
+  b.b.tags().phase = OpPhase::kBackward;
+  uint32_t bw = b.compute(1, "B", 5, {r});
+  b.b.tags().phase = OpPhase::kGradientSync;
+  const uint32_t dp = b.b.group({0, 1}, "dp");
+  b.b.collective(0, "G", CollectiveKind::kAllReduce, 1 << 20, dp, "auto", {s});
+  b.b.collective(1, "G", CollectiveKind::kAllReduce, 1 << 20, dp, "auto", {bw});
+  Replay run = replay(b.w, /*collective_time=*/Time::ns(8), /*p2p_time=*/Time::ns(6));
+  EXPECT_EQ(interval(run, b.w, 0, "G"), Iv(10, 23));
+  EXPECT_EQ(interval(run, b.w, 1, "r"), Iv(0, 10));
+  const auto& x = run.result;
+  constexpr double kPs = 1e-12;
+  EXPECT_EQ(x.makespan, Time::ns(23));
+  EXPECT_NEAR(x.compute_s, 4.5e-9, kPs);
+  EXPECT_NEAR(x.communication_s, 18.5e-9, kPs);
+  EXPECT_NEAR(x.exposed_communication_s, 18.5e-9, kPs);
+  EXPECT_NEAR(x.idle_s, 0.0, kPs);
+  ASSERT_EQ(x.communication_by_group.size(), 2u);
+  EXPECT_NEAR(x.communication_by_group.at("send/recv").time_s, 8e-9, kPs);
+  EXPECT_NEAR(x.communication_by_group.at("send/recv").exposed_s, 8e-9, kPs);
+  EXPECT_NEAR(x.communication_by_group.at("dp").time_s, 10.5e-9, kPs);
+  ASSERT_EQ(x.by_phase.size(), 3u);
+  EXPECT_NEAR(x.by_phase.at("forward").compute_s, 2e-9, kPs);
+  EXPECT_NEAR(x.by_phase.at("forward").communication_s, 8e-9, kPs);
+  EXPECT_NEAR(x.by_phase.at("backward").compute_s, 2.5e-9, kPs);
+  EXPECT_NEAR(x.by_phase.at("gradient_sync").communication_s, 10.5e-9, kPs);
+}
+
+TEST(ExecutorTest, IdleTimeIsWhatARankSpendsNeitherComputingNorCommunicating) {
+  // Rank 0 computes 10 ns; rank 1 computes 3 ns and then has nothing to do until the
+  // makespan (10 ns): idle (0 + 7) / 2 = 3.5 ns (a pipeline's bubble looks like this).
+  Builder b(2);
+  b.compute(0, "long", 10);
+  b.compute(1, "short", 3);
+  Replay r = replay(b.w);
+  EXPECT_NEAR(r.result.idle_s, 3.5e-9, 1e-12);
+  EXPECT_TRUE(r.result.communication_by_group.empty());
+  EXPECT_EQ(r.result.by_phase.size(), 1u);  // "none": untagged
+  EXPECT_NEAR(r.result.by_phase.at("none").compute_s, 6.5e-9, 1e-12);
+}
+
 TEST(ExecutorTest, WithoutRecordingNoOpsAreKept) {
   Builder b(1);
   b.compute(0, "a", 3);

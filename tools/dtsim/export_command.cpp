@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/compute/roofline.h"
 #include "models/workloads/chakra/chakra_export.h"
 #include "models/workloads/chakra/et_reader.h"
 #include "tools/dtsim/commands.h"
@@ -14,7 +15,10 @@ int export_chakra_command(const ExportOptions& o) {
   Scenario s = load_scenario(o.scenario, o.sets, o.resources.limits());
   const std::string groups_file = o.out + ".comm_groups.json";
   check_writable(groups_file, "the Chakra trace");
-  auto ranks = workloads::chakra::export_chakra(s.workload);
+  // Compute ops carry the time the scenario's device model gives them (duration_micros), so
+  // other Chakra consumers can replay them.
+  const compute::RooflineModel price(s.device);
+  auto ranks = workloads::chakra::export_chakra(s.workload, &price);
   size_t nodes = 0;
   for (size_t r = 0; r < ranks.size(); ++r) {
     std::string bytes = workloads::chakra::serialize_et("0.0.4", ranks[r]);

@@ -34,6 +34,14 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
   fmt::print("compute       {:.6f} ms   communication {:.6f} ms   exposed communication {:.6f} ms\n",
              b["compute_s"].get<double>() * 1e3, b["communication_s"].get<double>() * 1e3,
              b["exposed_communication_s"].get<double>() * 1e3);
+  // Where the exposed communication went, and the idle time (bubble, waits).
+  if (b.contains("communication_by_group") && !b["communication_by_group"].empty()) {
+    std::string line;
+    for (const auto& [name, share] : b["communication_by_group"].items())
+      line += fmt::format("{}{} {:.3f}", line.empty() ? "" : ", ", name,
+                          share["exposed_s"].get<double>() * 1e3);
+    fmt::print("exposed by    {} ms; idle {:.3f} ms\n", line, b["idle_s"].get<double>() * 1e3);
+  }
   if (s.kind->print_summary) s.kind->print_summary(s, j);
   if (s.kind->summarize_collectives && !j["collectives"].empty()) {
     const auto& cs = j["collectives"];

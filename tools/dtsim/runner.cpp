@@ -132,6 +132,19 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   j["breakdown"] = {{"compute_s", r.compute_s},
                     {"communication_s", r.communication_s},
                     {"exposed_communication_s", r.exposed_communication_s}};
+  // The splits of one replay (a kind that composes several simulations has its own sections).
+  if (!s.kind->simulate) {
+    auto& b = j["breakdown"];
+    b["idle_s"] = r.idle_s;
+    json groups = json::object();
+    for (const auto& [name, share] : r.communication_by_group)
+      groups[name] = {{"time_s", share.time_s}, {"exposed_s", share.exposed_s}};
+    b["communication_by_group"] = groups;
+    json phases = json::object();
+    for (const auto& [name, share] : r.by_phase)
+      phases[name] = {{"compute_s", share.compute_s}, {"communication_s", share.communication_s}};
+    b["by_phase"] = phases;
+  }
   json colls = json::array();
   for (const auto& c : r.collectives) {
     double t = (c.end - c.start).seconds();

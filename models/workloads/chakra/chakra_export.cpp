@@ -45,13 +45,18 @@ uint64_t micros(Time t) { return static_cast<uint64_t>(std::llround(t.count_ps()
 
 }  // namespace
 
+std::string pg_name(const Workload& w, uint32_t g) {
+  const std::string_view role = w.communicator(g);
+  return role.empty() ? fmt::format("group{}", g) : fmt::format("{}.{}", role, g);
+}
+
 std::map<std::string, std::vector<int>> comm_groups(const Workload& w) {
   std::map<std::string, std::vector<int>> out;
-  for (size_t g = 0; g < w.groups.size(); ++g) out[fmt::format("group{}", g)] = w.groups[g];
+  for (uint32_t g = 0; g < w.groups.size(); ++g) out[pg_name(w, g)] = w.groups[g];
   return out;
 }
 
-std::vector<std::vector<pb::Node>> export_chakra(const Workload& w) {
+std::vector<std::vector<pb::Node>> export_chakra(const Workload& w, const ComputeModel* price) {
   std::vector<std::vector<pb::Node>> out(w.ranks.size());
   for (size_t r = 0; r < w.ranks.size(); ++r) {
     const auto& ops = w.ranks[r].ops;
@@ -77,6 +82,10 @@ std::vector<std::vector<pb::Node>> export_chakra(const Workload& w) {
           if (op.duration) {
             n.set_duration_micros(micros(*op.duration));
             attr_int(n, "duration_ps", op.duration->count_ps());
+          } else if (price) {
+            const simcore::ComputeCost cost = price->cost(w, op, static_cast<int>(r));
+            n.set_duration_micros(micros(cost.time));
+            attr_str(n, "duration_from", std::string(cost.model));
           }
           break;
         case OpKind::kDelay:
@@ -99,7 +108,7 @@ std::vector<std::vector<pb::Node>> export_chakra(const Workload& w) {
           } else {
             attr_int(n, "comm_size", op.bytes);
           }
-          attr_str(n, "pg_name", fmt::format("group{}", op.group));
+          attr_str(n, "pg_name", pg_name(w, op.group));
           attr_str(n, "algorithm", w.str(op.algorithm));
           attr_int(n, "root", op.root);
           break;

@@ -23,7 +23,8 @@ const std::vector<std::string> kUsedAttributes = {
     "num_ops", "tensor_size", "comm_type", "comm_size", "comm_src", "comm_dst", "comm_tag",
     "is_cpu_op", "pg_name", "comm_priority", "involved_dim", "op_type",
     // written by dtsim's exporter (chakra_export.h)
-    "duration_ps", "delay_ps", "dtype", "algorithm", "root", "stream", "nccl_bytes"};
+    "duration_ps", "delay_ps", "dtype", "algorithm", "root", "stream", "nccl_bytes",
+    "duration_from"};
 
 std::string type_name(int t) {
   switch (t) {
@@ -236,7 +237,8 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
           if (auto ps = v.integer("duration_ps")) {
             if (*ps < 0) v.fail(fmt::format("negative duration_ps {}", *ps));
             traced = Time::ps(*ps);
-          } else if (node.duration_micros() > 0) {
+          } else if (node.duration_micros() > 0 && !v.find("duration_from")) {
+            // (a duration dtsim's exporter priced, `duration_from`, is re-priced from the work)
             traced = v.duration();
           }
           bool has_work = v.find("num_ops") || v.find("tensor_size");

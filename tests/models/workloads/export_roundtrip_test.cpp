@@ -32,8 +32,8 @@ std::vector<std::set<uint32_t>> effective_deps(const Workload& w, size_t r) {
   return out;
 }
 
-Workload round_trip(const Workload& w) {
-  auto ranks = export_chakra(w);
+Workload round_trip(const Workload& w, const simcore::ComputeModel* price = nullptr) {
+  auto ranks = export_chakra(w, price);
   std::vector<RankTrace> traces;
   for (size_t r = 0; r < ranks.size(); ++r)
     traces.push_back(parse_et(serialize_et("0.0.4", ranks[r]), "rank" + std::to_string(r)));
@@ -120,6 +120,37 @@ TEST(ChakraExportTest, HandBuiltGraphWithDelaysP2pAndStreamsRoundTrips) {
   b.recv(1, "recv", 0, 4096, 7, {}, side);
   b.compute(1, "mm", 1.5, 64, "fp8", {0});  // fractional FLOPs: written as a double
   expect_same(w, round_trip(w));
+}
+
+/** Prices a compute op at 2 us per FLOP (a stand-in for a device model). */
+class TwoMicrosPerFlop : public simcore::ComputeModel {
+ public:
+  simcore::ComputeCost cost(const Workload&, const Op& op, int) const override {
+    return {Time::us(static_cast<int64_t>(2 * op.flops)), "two_us_per_flop"};
+  }
+};
+
+TEST(ChakraExportTest, PricedComputeCarriesItsDurationAndGroupsTheirRole) {
+  // With a cost model, a compute op of 3 FLOPs carries duration_micros 6 (for other Chakra
+  // consumers) and duration_from; dtsim re-imports it from its FLOPs, so the graph is unchanged.
+  // A communicator named "dp" (group 0) is exported as process group "dp.0".
+  Workload w;
+  w.ranks.resize(2);
+  ProgramBuilder b(w);
+  const uint32_t dp = b.group({0, 1}, "dp");
+  for (int r = 0; r < 2; ++r) {
+    b.compute(r, "mm", 3, 64, "bf16");
+    b.collective(r, "grad", CollectiveKind::kAllReduce, 1024, dp, "ring", {0});
+  }
+  const TwoMicrosPerFlop price;
+  auto ranks = export_chakra(w, &price);
+  EXPECT_EQ(ranks[1][0].duration_micros(), 6u);
+  bool named = false;
+  for (const auto& a : ranks[1][1].attr())
+    if (a.name() == "pg_name") named = a.string_val() == "dp.0";
+  EXPECT_TRUE(named);
+  EXPECT_EQ(comm_groups(w), (std::map<std::string, std::vector<int>>{{"dp.0", {0, 1}}}));
+  expect_same(w, round_trip(w, &price));
 }
 
 }  // namespace
