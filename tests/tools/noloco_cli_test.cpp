@@ -132,6 +132,15 @@ TEST_F(CliTest, NolocoHalvingDoublingComparisonNeedsAPowerOfTwo) {
                        "power-of-two number of replicas; got 6\n");
 }
 
+TEST_F(CliTest, NolocoOneReplicaIsAnErrorThatNamesNoLoCo) {
+  // kinds/outer_step's replica keys, with NoLoCo named in place of DiLoCo.
+  std::string s = file("s.yaml", scenario(4, "1", "{dp: 1}", "2"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            s + ":8:13: error: workload.replicas: NoLoCo needs at least 2 replicas; got 1\n");
+}
+
 TEST_F(CliTest, NolocoGroupOfOneIsAnError) {
   std::string s = file("s.yaml", scenario(4, "4", "{dp: 1}", "2", "  group_size: 1\n"));
   Result r = dtsim("run '" + s + "'");
