@@ -25,9 +25,14 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
 }
 
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops) {
+  topologies::Router router(s.topology);
+  return simulate_workload(s, w, record_ops, router);
+}
+
+RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops,
+                             topologies::Router& router) {
   auto t0 = std::chrono::steady_clock::now();
   simcore::Simulator sim(s.seed);
-  topologies::Router router(s.topology);
   compute::RooflineModel compute(s.device);
   std::unique_ptr<simcore::CommModel> comm;
   std::unique_ptr<network::FaultInjector> faults;

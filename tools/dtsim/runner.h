@@ -8,6 +8,7 @@
 #include "models/network/faults.h"
 #include "simcore/executor.h"
 #include "tools/dtsim/scenario.h"
+#include "topologies/routing.h"
 
 namespace dtsim::cli {
 
@@ -30,6 +31,12 @@ RunOutcome simulate(const Scenario& s, bool record_ops);
 /** One replay of `w` on the scenario's cluster, device and network back-end (its ranks are the
  *  cluster's first ranks). The building block of a kind's `simulate` hook. Errors: as simulate. */
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops);
+
+/** The same on a router the caller keeps across replays (its routing tables are built once:
+ *  a kind that replays many workloads on one cluster, e.g. NoLoCo's outer steps). Only for a
+ *  scenario without faults (a fault changes the router's state). */
+RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops,
+                             topologies::Router& router);
 
 /** The report (schema in README.md). `reproducible` writes wall_time_s as null so that two runs
  *  of one scenario and seed give byte-identical files. */

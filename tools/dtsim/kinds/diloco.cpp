@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -30,9 +29,7 @@ const KeySchema& keys() {
   static const KeySchema schema = [] {
     std::vector<KeySpec> k{KeySpec("kind", "diloco").mandatory()};
     add_replica_keys(k);
-    k.push_back(KeySpec("outer_dtype", "dtype of the pseudo-gradients on the wire")
-                    .defaults("fp32")
-                    .one_of({"fp32", "bf16", "int8", "int4"}));
+    k.push_back(outer_dtype_key("pseudo-gradients"));
     k.push_back(outer_algorithm_key());
     k.push_back(outer_steps_key());
     k.push_back(KeySpec("compare_ddp",
@@ -50,10 +47,8 @@ void load(Scenario& s, const ConfigNode& w) {
   info.r = load_replicas(s, w);
   workloads::DilocoParams& p = info.r.params;
   info.outer_dtype = "fp32";
-  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice({"fp32", "bf16", "int8", "int4"});
-  static const std::map<std::string, int> bits{
-      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
-  p.outer_bits = bits.at(info.outer_dtype);
+  if (auto x = w.get("outer_dtype")) info.outer_dtype = x->choice(outer_dtypes());
+  p.outer_bits = wire_bits(info.outer_dtype);
   if (!w.has("compare_ddp") || w["compare_ddp"].boolean()) {
     workloads::TransformerInfo ddp_info;
     info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);

@@ -4,29 +4,21 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/transformer_keys.h"
 
 namespace dtsim::cli::kinds {
 
-namespace {
-
-const std::vector<std::string>& outer_algorithms() {
-  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
-  return a;
-}
-
-}  // namespace
-
-void add_replica_keys(std::vector<KeySpec>& k) {
+void add_replica_keys(std::vector<KeySpec>& k, const std::string& method) {
   for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
   k.push_back(KeySpec("replicas", "R, replicas (one per slice of the cluster's ranks), >= 2")
                   .mandatory()
-                  .checked([](const ConfigNode& n) {
+                  .checked([method](const ConfigNode& n) {
                     if (n.integer() < 2)
-                      n.fail(fmt::format("DiLoCo needs at least 2 replicas; got {}", n.integer()));
+                      n.fail(
+                          fmt::format("{} needs at least 2 replicas; got {}", method, n.integer()));
                     n.integer(2, 1 << 20);
                   }));
   k.push_back(KeySpec("inner_steps", "H, inner steps between outer steps, >= 1")
@@ -38,6 +30,12 @@ void add_replica_keys(std::vector<KeySpec>& k) {
                   }));
 }
 
+const std::vector<std::string>& allreduce_algorithms() {
+  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
+                                          "double_binary_tree"};
+  return a;
+}
+
 KeySpec outer_algorithm_key(bool all_gather) {
   if (all_gather)
     return KeySpec("outer_algorithm", "algorithm of the outer all-gather")
@@ -45,18 +43,33 @@ KeySpec outer_algorithm_key(bool all_gather) {
         .one_of({"ring", "ring_bidirectional", "halving_doubling"});
   return KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
       .defaults("ring")
-      .one_of(outer_algorithms());
+      .one_of(allreduce_algorithms());
 }
 
-KeySpec outer_steps_key() {
-  return KeySpec("outer_steps", "outer steps (identical: the report gives one and the total)")
-      .defaults("1")
-      .checked(integer_in(1, 1 << 30));
+KeySpec outer_steps_key(const std::string& help) {
+  return KeySpec("outer_steps", help).defaults("1").checked(integer_in(1, 1 << 30));
 }
 
 KeySpec wan_class_key() {
   return KeySpec("wan_class", "the link class whose bytes are the report's WAN bytes")
       .defaults("wan");
+}
+
+const std::vector<std::string>& outer_dtypes() {
+  static const std::vector<std::string> d{"fp32", "bf16", "int8", "int4"};
+  return d;
+}
+
+KeySpec outer_dtype_key(const std::string& what) {
+  return KeySpec("outer_dtype", "dtype of the " + what + " on the wire")
+      .defaults("fp32")
+      .one_of(outer_dtypes());
+}
+
+int wire_bits(const std::string& dtype) {
+  static const std::map<std::string, int> bits{
+      {"fp32", 32}, {"bf16", 16}, {"int8", 8}, {"int4", 4}};
+  return bits.at(dtype);
 }
 
 ReplicaSet load_replicas(Scenario& s, const ConfigNode& w) {
@@ -95,32 +108,45 @@ void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
   check_memory(s, w, w["parallelism"], m, r.replica.activations_in_flight);
 }
 
-simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step) {
-  const int64_t h = r.params.inner_steps;
+simcore::Time repeated_inner_time(int64_t h, const simcore::Time& inner_step,
+                                  const simcore::SourceLocation& at) {
   const int64_t inner_ps = inner_step.count_ps();
   if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
     throw simcore::ConfigError(
-        r.inner_steps_at,
+        at,
         fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
                     "days per outer step); use fewer inner steps",
                     h, inner_step.str()));
   return inner_step * h;
 }
 
+simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step) {
+  return repeated_inner_time(r.params.inner_steps, inner_step, r.inner_steps_at);
+}
+
+void shift_result(simcore::ExecutionResult& r, simcore::Time dt) {
+  r.makespan = dt + r.makespan;
+  for (auto& t : r.rank_finish) t = t + dt;
+  for (auto& op : r.ops) {
+    op.start = op.start + dt;
+    op.end = op.end + dt;
+  }
+  for (auto& c : r.collectives) {
+    c.start = c.start + dt;
+    c.end = c.end + dt;
+  }
+}
+
 void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunOutcome& sync,
                         simcore::Time inner_time, RunOutcome& o) {
-  const double hd = static_cast<double>(r.params.inner_steps);
+  compose_outer_step(inner, sync, r.params.inner_steps, r.params.replicas, inner_time, o);
+}
+
+void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
+                        int64_t replicas, simcore::Time inner_time, RunOutcome& o) {
+  const double hd = static_cast<double>(h);
   o.result = sync.result;
-  o.result.makespan = inner_time + sync.result.makespan;
-  for (auto& t : o.result.rank_finish) t = t + inner_time;
-  for (auto& op : o.result.ops) {
-    op.start = op.start + inner_time;
-    op.end = op.end + inner_time;
-  }
-  for (auto& c : o.result.collectives) {
-    c.start = c.start + inner_time;
-    c.end = c.end + inner_time;
-  }
+  shift_result(o.result, inner_time);
   // Means over ranks: every replica's inner step is replica 0's.
   o.result.compute_s = hd * inner.result.compute_s + sync.result.compute_s;
   o.result.communication_s = hd * inner.result.communication_s + sync.result.communication_s;
@@ -135,7 +161,7 @@ void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunO
                            [&](const auto& x) { return x.link_class == u.link_class; });
     if (it == o.links.end())
       it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
-    it->bytes += u.bytes * hd * r.params.replicas;
+    it->bytes += u.bytes * hd * static_cast<double>(replicas);
   }
   o.events = inner.events + sync.events;
 }

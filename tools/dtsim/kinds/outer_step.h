@@ -1,10 +1,11 @@
 #pragma once
 /**
- * What the DiLoCo family of kinds share (`diloco`, `streaming_diloco`, `sparseloco`): the keys of
- * R replicas of a transformer with H inner steps, reading them (a replica per equal slice of the
- * cluster, its inner step built once), the memory check with the outer state, and the two-level
- * composition of an outer step: a replica's inner step simulated once and its time reused H
- * times, then a sync simulated on every rank.
+ * What the DiLoCo family of kinds share (`diloco`, `streaming_diloco`, `sparseloco`, `noloco`;
+ * `decentralized` uses the dtype key, the composition and the shift): the keys of R replicas of a
+ * transformer with H inner steps, reading them (a replica per equal slice of the cluster, its
+ * inner step built once), the memory check with the outer state, and the two-level composition
+ * of an outer step: a replica's inner step simulated once and its time reused H times, then a
+ * sync simulated on every rank.
  *
  * Units: seconds, bytes. Errors: ConfigError at the offending key.
  *
@@ -26,13 +27,28 @@
 
 namespace dtsim::cli::kinds {
 
-/** Appends the transformer keys (transformer_keys.h), `replicas` and `inner_steps`. */
-void add_replica_keys(std::vector<KeySpec>& k);
+/** Appends the transformer keys (transformer_keys.h), `replicas` and `inner_steps`; `method`
+ *  names the method in the error of R < 2 ("DiLoCo needs at least 2 replicas"). */
+void add_replica_keys(std::vector<KeySpec>& k, const std::string& method = "DiLoCo");
+/** The all-reduce algorithms of an outer sync: ring, ring_bidirectional, halving_doubling
+ *  (a power-of-two count of participants), double_binary_tree. */
+const std::vector<std::string>& allreduce_algorithms();
 /** `outer_algorithm`: the outer all-reduce's algorithms, or (`all_gather`) an all-gather's. */
 KeySpec outer_algorithm_key(bool all_gather = false);
-/** `outer_steps`, `wan_class`, one each. */
-KeySpec outer_steps_key();
+/** `outer_steps`; `help` says how the report treats them (default: identical outer steps). */
+KeySpec outer_steps_key(
+    const std::string& help = "outer steps (identical: the report gives one and the total)");
+/** `wan_class`: the link class whose bytes the report calls WAN bytes. */
 KeySpec wan_class_key();
+
+/** The dtypes a model or pseudo-gradient may have on the wire: fp32, bf16, int8, int4. */
+const std::vector<std::string>& outer_dtypes();
+/** `outer_dtype` (one of outer_dtypes(), default fp32); `what` names what is sent ("dtype of
+ *  the pseudo-gradients on the wire"). */
+KeySpec outer_dtype_key(const std::string& what);
+/** Bits per element on the wire of one of outer_dtypes(): fp32 32, bf16 16, int8 8, int4 4.
+ *  Errors: std::out_of_range for another name (the schema's one_of rules it out). */
+int wire_bits(const std::string& dtype);
 
 /** R replicas of a transformer, read from the keys above. */
 struct ReplicaSet {
@@ -53,8 +69,15 @@ ReplicaSet load_replicas(Scenario& s, const ConfigNode& w);
 void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
                           double outer_state_bytes);
 
-/** H x `inner_step`, checked against the range of Time. Errors: ConfigError at inner_steps. */
+/** `h` x `inner_step`, checked against the range of Time. Errors: ConfigError at `at` (the key
+ *  that set `h`). */
+simcore::Time repeated_inner_time(int64_t h, const simcore::Time& inner_step,
+                                  const simcore::SourceLocation& at);
+/** The same with H = r's inner_steps, errors at inner_steps. */
 simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step);
+
+/** Delays everything in `r` by `dt`: its makespan, rank finishes, ops and collectives. */
+void shift_result(simcore::ExecutionResult& r, simcore::Time dt);
 
 /** The outcome of an outer step, "H inner steps then `sync`" (blocking): `sync`'s result and
  *  ops shifted by `inner_time`, its makespan inner_time + the sync's; compute and communication
@@ -62,6 +85,10 @@ simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inne
  *  plus the sync's; events of both. */
 void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunOutcome& sync,
                         simcore::Time inner_time, RunOutcome& o);
+/** The same for any kind: `h` inner steps (`inner_time` = h x the inner step's makespan) whose
+ *  traffic `inner` is that of one of `replicas` alike ones (1 where `inner` covers them all). */
+void compose_outer_step(const RunOutcome& inner, const RunOutcome& sync, int64_t h,
+                        int64_t replicas, simcore::Time inner_time, RunOutcome& o);
 
 /** Bytes carried by the links of class `cls`, times `times`; null where the back-end does not
  *  track links (analytical). */

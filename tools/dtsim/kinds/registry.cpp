@@ -11,12 +11,15 @@ WorkloadKind chakra_kind();
 WorkloadKind diloco_kind();
 WorkloadKind streaming_diloco_kind();
 WorkloadKind sparseloco_kind();
+WorkloadKind noloco_kind();
+WorkloadKind decentralized_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
                                                chakra_kind(), diloco_kind(),
-                                               streaming_diloco_kind(), sparseloco_kind()};
+                                               streaming_diloco_kind(), sparseloco_kind(),
+                                               noloco_kind(), decentralized_kind()};
   return table;
 }
 
