@@ -9,11 +9,13 @@ WorkloadKind transformer_kind();
 WorkloadKind graph_json_kind();
 WorkloadKind chakra_kind();
 WorkloadKind diloco_kind();
+WorkloadKind fedavg_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
-                                               chakra_kind(), diloco_kind()};
+                                               chakra_kind(), diloco_kind(),
+                                               fedavg_kind()};
   return table;
 }
 

@@ -1,0 +1,206 @@
+// `workload.kind: fedavg` through the real binary: a round's phases against closed forms, the
+// deadline and over-selection semantics, determinism, and the bad-input messages (exit 2, at the
+// key's file:line:column).
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/cli_fixture.h"
+
+namespace dtsim::cli::fedavg {
+namespace {
+
+using test::CliTest;
+using test::Result;
+
+/** A device of 1 GFLOP/s fp32 and 1 GB/s memory, efficiencies 1. */
+const std::string kDeviceText =
+    "name: slow\npeak_flops: {fp32: 1GFLOPS}\nhbm_capacity: 1GiB\nhbm_bandwidth: 1GB/s\n"
+    "launch_overhead: 0us\nefficiency: {compute: 1, memory: 1}\n";
+
+/** An edge_cell with one cell `c0` whose clients have plain access links (class acc, no link
+ *  model); backhaul and cell uplink 1e12 B/s; every hop 1 ms (3 ms a way). */
+const std::string kTopology =
+    "{builder: edge_cell, backhaul: {class: bh, bandwidth: 8000Gbps, latency: 1ms}, "
+    "cells: [{name: c0, uplink: {class: up, bandwidth: 8000Gbps, latency: 1ms}, "
+    "access: {class: acc, latency: 1ms}}], clients: [{cell: c0, rate: 1Gbps}]}";
+
+class FedAvgCliTest : public CliTest {
+ protected:
+  /** Lines: 3 topology, 4 device, 6 kind, 7 params (250000: 1e6 B fp32), 8 FLOPs per sample
+   *  (1e6), 9 local_epochs, 10 `extra` (one line), 11 clients, 12 count, 13 classes (one: all
+   *  clients at 1e8 B/s, 100 samples), then `more`. */
+  std::string scenario(const std::string& epochs, const std::string& extra,
+                       const std::string& count, const std::string& more = "") {
+    const std::string dev = file("dev.yaml", kDeviceText);
+    return file("s.yaml", "name: f\n"
+                          "cluster:\n"
+                          "  topology: " + kTopology + "\n"
+                          "  device: " + dev + "\n"
+                          "workload:\n"
+                          "  kind: fedavg\n"
+                          "  params: 250000\n"
+                          "  train_flops_per_sample: 1e6\n"
+                          "  local_epochs: " + epochs + "\n"
+                          "  " + extra + "\n"
+                          "  clients:\n"
+                          "    count: " + count + "\n"
+                          "    classes: [{name: a, share: 1, cell: c0, rate: 800Mbps, device: " +
+                          dev + ", samples: 100}]\n" + more);
+  }
+  nlohmann::json run_report(const std::string& s, const std::string& sets = "") {
+    Result r = dtsim("run '" + s + "' -q --reproducible --report '" + path("r.json") + "' " + sets);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(test::slurp(path("r.json")));
+  }
+};
+
+TEST_F(FedAvgCliTest, ARoundOfTwoClientsMatchesTheClosedForm) {
+  // 2 clients, C = 1. Each on its own access link at B = 1e8 B/s; path latency L = 3 ms.
+  //   downlink: L + S / B = 0.003 + 1e6 / 1e8 = 0.013 s
+  //   training: E x samples x FLOPs / rate = 2 x 100 x 1e6 / 1e9 = 0.2 s
+  //   uplink (fp32 update, 1e6 B): L + U / B = 0.013 s
+  //   aggregation: 2 updates x 250000 x 4 B / 1e9 B/s = 2 ms (memory bound: 2 x 250000 x 2
+  //   FLOPs / 1e9 = 1 ms)
+  //   round: 0.013 + 0.2 + 0.013 + 0.002 = 0.228 s
+  auto j = run_report(scenario("2", "rounds: 2", "2"));
+  const auto& f = j["fedavg"];
+  const auto& r0 = f["per_round"][0];
+  EXPECT_EQ(r0["selected"], 2);
+  EXPECT_EQ(r0["updates"], 2);
+  EXPECT_NEAR(r0["phases_s"]["downlink"].get<double>(), 0.013, 1e-12);
+  EXPECT_NEAR(r0["phases_s"]["training"].get<double>(), 0.2, 1e-12);
+  EXPECT_NEAR(r0["phases_s"]["uplink"].get<double>(), 0.013, 1e-12);
+  EXPECT_NEAR(r0["phases_s"]["aggregation"].get<double>(), 0.002, 1e-12);
+  EXPECT_NEAR(r0["time_s"].get<double>(), 0.228, 1e-12);
+  EXPECT_NEAR(j["step_time_s"].get<double>(), 0.228, 1e-12);
+  // Round 1 starts when round 0 ends; the total is the sum.
+  EXPECT_NEAR(f["per_round"][1]["start_s"].get<double>(), 0.228, 1e-12);
+  EXPECT_NEAR(f["total_time_s"].get<double>(), 0.456, 1e-12);
+  EXPECT_EQ(f["dropped_updates"], 0);
+}
+
+TEST_F(FedAvgCliTest, ADeadlineNoClientMeetsEndsTheRoundWithZeroUpdates) {
+  // Every update arrives at 0.226 s; a 0.1 s deadline drops both: the round ends at the
+  // deadline, no aggregation, and the report says so.
+  auto j = run_report(scenario("2", "deadline: 100ms", "2"));
+  const auto& r0 = j["fedavg"]["per_round"][0];
+  EXPECT_EQ(r0["updates"], 0);
+  EXPECT_EQ(r0["no_updates"], true);
+  EXPECT_EQ(r0["dropped_updates"]["straggler"], 2);
+  EXPECT_NEAR(r0["time_s"].get<double>(), 0.1, 1e-12);
+  EXPECT_EQ(j["fedavg"]["rounds_without_updates"], 1);
+}
+
+TEST_F(FedAvgCliTest, OverSelectionClosesTheRoundAtTheTargetUpdate) {
+  // 10 clients, C = 0.2: m = 2 updates wanted; o = 1.5: ceil(2 x 2.5) = 5 selected, all
+  // alike, so all 5 arrive together at 0.226 s: 2 kept, 3 late; the round closes at 0.226 s
+  // and aggregates 2 updates (2 ms).
+  auto j = run_report(scenario("2", "sample_fraction: 0.2\n  over_selection: 1.5", "10"));
+  EXPECT_EQ(j["fedavg"]["target_updates"], 2);
+  EXPECT_EQ(j["fedavg"]["selected_per_round"], 5);
+  const auto& r0 = j["fedavg"]["per_round"][0];
+  EXPECT_EQ(r0["updates"], 2);
+  EXPECT_EQ(r0["dropped_updates"]["late"], 3);
+  EXPECT_NEAR(r0["collect_end_s"].get<double>(), 0.226, 1e-12);
+  EXPECT_NEAR(r0["time_s"].get<double>(), 0.228, 1e-12);
+}
+
+TEST_F(FedAvgCliTest, SameSeedSameReportAnotherSeedOtherClients) {
+  const std::string s = scenario("1", "sample_fraction: 0.01\n  rounds: 3", "100000");
+  Result a = dtsim("run '" + s + "' -q --reproducible --report '" + path("a.json") + "'");
+  Result b = dtsim("run '" + s + "' -q --reproducible --report '" + path("b.json") + "'");
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_EQ(test::slurp(path("a.json")), test::slurp(path("b.json")));
+  Result c = dtsim("run '" + s + "' -q --reproducible --report '" + path("c.json") +
+                   "' --set run.seed=2");
+  ASSERT_EQ(c.status, 0) << c.err;
+  auto ja = nlohmann::json::parse(test::slurp(path("a.json")));
+  auto jc = nlohmann::json::parse(test::slurp(path("c.json")));
+  EXPECT_NE(ja["fedavg"]["per_round"][0]["clients"][0]["client"],
+            jc["fedavg"]["per_round"][0]["clients"][0]["client"]);
+  // 1000 selected of 100000 per round, at most 16 listed.
+  EXPECT_EQ(ja["fedavg"]["per_round"][0]["selected"], 1000);
+  EXPECT_EQ(ja["fedavg"]["per_round"][0]["clients"].size(), 16u);
+}
+
+void expect_error(const Result& r, const std::string& message) {
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, message);
+}
+
+TEST_F(FedAvgCliTest, ASampleFractionOutsideZeroOneIsAnError) {
+  std::string s = scenario("1", "sample_fraction: 0", "4");
+  expect_error(dtsim("run '" + s + "'"), s + ":10:20: error: workload.sample_fraction: expected "
+                                             "a sample fraction in (0, 1]; got \"0\"\n");
+  s = scenario("1", "sample_fraction: 1.5", "4");
+  expect_error(dtsim("run '" + s + "'"), s + ":10:20: error: workload.sample_fraction: expected "
+                                             "a sample fraction in (0, 1]; got \"1.5\"\n");
+}
+
+TEST_F(FedAvgCliTest, ZeroLocalEpochsIsAnError) {
+  std::string s = scenario("0", "rounds: 1", "4");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":9:17: error: workload.local_epochs: E must be at least 1 local epoch; got "
+                   "0\n");
+}
+
+TEST_F(FedAvgCliTest, AQuantisationOfZeroBitsIsAnError) {
+  std::string s = scenario("1", "compression: {quantization: qsgd, bits: 0}", "4");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":10:43: error: workload.compression.bits: a quantisation needs at least 1 "
+                   "bit per coordinate; got 0 bits\n");
+}
+
+TEST_F(FedAvgCliTest, ADensityOutsideZeroOneIsAnError) {
+  std::string s = scenario("1", "compression: {density: 0}", "4");
+  expect_error(dtsim("run '" + s + "'"), s + ":10:26: error: workload.compression.density: "
+                                             "expected a density in (0, 1]; got \"0\"\n");
+}
+
+TEST_F(FedAvgCliTest, TooManyClientsIsAnErrorBeforeAllocation) {
+  std::string s = scenario("1", "rounds: 1", "100000000");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":12:12: error: workload.clients.count: at most 16777216 registered clients "
+                   "(a cap on memory); got 100000000\n");
+}
+
+TEST_F(FedAvgCliTest, OverlappingAvailabilityIntervalsAreAnErrorAtTheRow) {
+  const std::string trace = file("avail.txt",
+                                 "# client start_s end_s\n"
+                                 "0 0 100\n"
+                                 "1 0 50\n"
+                                 "0 90 200\n");
+  std::string s = scenario("1", "rounds: 1", "4", "    availability: " + trace + "\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":4:1: error: client 0's online intervals overlap: [90, 200) here and "
+                       "[0, 100) on line 2\n");
+}
+
+}  // namespace
+}  // namespace dtsim::cli::fedavg
+
+namespace dtsim::cli::fedavg {
+namespace {
+
+TEST_F(CliTest, TheTestbedScenarioRunsAndItsFiveGUplinkMatchesTheClosedForm) {
+  // scenarios/fedavg_5g_wifi_ethernet.yaml: 4 Pis per link type, all alike, so the 4 on the 5G
+  // cell upload at once. TDD DDDDDDDSUU gives the uplink 2/10 of the time, proportional fair
+  // an equal share each: x = r x 0.2 / 4 with r = 181.9 Mb/s = 22,737,500 B/s: 1,136,875 B/s.
+  // Update U = 4 x 740554 = 2,962,216 B; latency L = 10 ms + 0.1 ms + 0.1 ms.
+  //   uplink = L + U / x = 0.0102 + 2.6055757... = 2.6157776 s
+  //   training = 12500 x 54,890,688 / 16e9 (the Pi 4's fp32 rate) = 42.88335 s
+  const std::string s = test::kSource + "/scenarios/fedavg_5g_wifi_ethernet.yaml";
+  Result r = dtsim("run '" + s + "' -q --reproducible --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::slurp(path("r.json")));
+  const auto& g = j["fedavg"]["classes"][0];
+  EXPECT_EQ(g["name"], "5g");
+  EXPECT_EQ(g["clients"], 4);
+  EXPECT_NEAR(g["mean_phases_s"]["uplink"].get<double>(), 0.0102 + 2962216.0 / 1136875.0, 1e-9);
+  EXPECT_NEAR(g["mean_phases_s"]["training"].get<double>(), 42.88335, 1e-9);
+  EXPECT_EQ(j["fedavg"]["dropped_updates"], 0);
+}
+
+}  // namespace
+}  // namespace dtsim::cli::fedavg
