@@ -10,19 +10,23 @@ namespace dtsim::workloads {
 
 AvailabilityTrace::AvailabilityTrace(std::vector<int64_t> clients, std::vector<int64_t> offsets,
                                      std::vector<Interval> intervals)
-    : clients_(std::move(clients)), offsets_(std::move(offsets)), intervals_(std::move(intervals)) {
-  DTSIM_ASSERT(offsets_.size() == clients_.size() + 1, "AvailabilityTrace: offsets");
+    : intervals_(std::move(intervals)) {
+  DTSIM_ASSERT(offsets.size() == clients.size() + 1, "AvailabilityTrace: offsets");
+  if (clients.empty()) return;
+  dense_.assign(static_cast<size_t>(clients.back()) + 2, 0);
+  // dense_[c] = first interval of c; unlisted ids get the next listed id's start (no intervals).
+  size_t k = clients.size();
+  int64_t next = offsets.back();
+  for (int64_t c = clients.back() + 1; c-- > 0;) {
+    if (k > 0 && clients[k - 1] == c) next = offsets[--k];
+    dense_[static_cast<size_t>(c)] = next;
+  }
+  dense_.back() = offsets.back();
 }
 
-int64_t AvailabilityTrace::find(int64_t client) const {
-  auto it = std::lower_bound(clients_.begin(), clients_.end(), client);
-  if (it == clients_.end() || *it != client) return -1;
-  return it - clients_.begin();
-}
-
-int64_t AvailabilityTrace::holding(int64_t k, double t_s) const {
-  const auto first = intervals_.begin() + offsets_[k];
-  const auto last = intervals_.begin() + offsets_[k + 1];
+int64_t AvailabilityTrace::holding(int64_t client, double t_s) const {
+  const auto first = intervals_.begin() + dense_[static_cast<size_t>(client)];
+  const auto last = intervals_.begin() + dense_[static_cast<size_t>(client) + 1];
   // The last interval starting at or before t.
   auto it = std::upper_bound(first, last, t_s,
                              [](double t, const Interval& iv) { return t < iv.start_s; });
@@ -32,15 +36,20 @@ int64_t AvailabilityTrace::holding(int64_t k, double t_s) const {
 }
 
 bool AvailabilityTrace::online(int64_t client, double t_s) const {
-  const int64_t k = find(client);
-  return k < 0 || holding(k, t_s) >= 0;
+  return !listed(client) || holding(client, t_s) >= 0;
 }
 
 double AvailabilityTrace::online_until(int64_t client, double t_s) const {
-  const int64_t k = find(client);
-  if (k < 0) return std::numeric_limits<double>::infinity();
-  const int64_t i = holding(k, t_s);
+  if (!listed(client)) return std::numeric_limits<double>::infinity();
+  const int64_t i = holding(client, t_s);
   return i < 0 ? t_s : intervals_[static_cast<size_t>(i)].end_s;
+}
+
+double AvailabilityTrace::next_start_after(double t_s) const {
+  double best = std::numeric_limits<double>::infinity();
+  for (const Interval& iv : intervals_)
+    if (iv.start_s > t_s) best = std::min(best, iv.start_s);
+  return best;
 }
 
 void Population::finish() {

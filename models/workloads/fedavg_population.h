@@ -16,7 +16,8 @@
  * Units: rates in bytes per second, FLOP/s, seconds, samples.
  * Errors: none here (the kind's loader checks the keys); assertions on programming errors.
  * Complexity: class_of O(log classes); online/online_until O(log intervals of the client);
- * memory 8 B per client plus 16 B per interval for a trace, nothing per client without one.
+ * memory 8 B per client (up to the largest listed id) plus 16 B per interval for a trace,
+ * nothing per client without one.
  *
  *     Population pop;
  *     pop.clients = 1'000'000;
@@ -25,6 +26,7 @@
  *     int c = pop.class_of(123456);
  */
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -58,21 +60,26 @@ class AvailabilityTrace {
                     std::vector<Interval> intervals);
   AvailabilityTrace() = default;
 
-  bool empty() const { return clients_.empty(); }
+  bool empty() const { return dense_.empty(); }
   size_t intervals() const { return intervals_.size(); }
   /** Whether `client` is online at time `t_s`. */
   bool online(int64_t client, double t_s) const;
   /** The end of the online interval holding `t_s` (infinity for an unlisted client); only
    *  meaningful where online(client, t_s). */
   double online_until(int64_t client, double t_s) const;
+  /** The earliest start of an interval after `t_s` (infinity when none): when a client next
+   *  comes online. Complexity: O(intervals). */
+  double next_start_after(double t_s) const;
 
  private:
-  /** Index into clients_ of `client`, or -1. */
-  int64_t find(int64_t client) const;
-  /** The interval of clients_[k] holding t_s, or -1. */
-  int64_t holding(int64_t k, double t_s) const;
-  std::vector<int64_t> clients_;  ///< listed client ids, ascending
-  std::vector<int64_t> offsets_;  ///< clients_.size() + 1 offsets into intervals_
+  /** The interval of `client` holding t_s, or -1 (the client is listed). */
+  int64_t holding(int64_t client, double t_s) const;
+  bool listed(int64_t client) const {
+    return client + 1 < std::ssize(dense_) && dense_[client] != dense_[client + 1];
+  }
+  /** Per client id up to the largest listed one, + 1: its first interval (O(1) look-up, 8 B per
+   *  client); an unlisted client has none. */
+  std::vector<int64_t> dense_;
   std::vector<Interval> intervals_;
 };
 

@@ -105,6 +105,23 @@ TEST_F(FedAvgCliTest, OverSelectionClosesTheRoundAtTheTargetUpdate) {
   EXPECT_NEAR(r0["time_s"].get<double>(), 0.228, 1e-12);
 }
 
+TEST_F(FedAvgCliTest, TheServerWaitsForClientsToComeOnlineAndDropsThoseThatLeave) {
+  // 4 clients, all offline until t = 100 s; clients 0-2 then stay online, client 3 only until
+  // 100.1 s. Round 0 finds nobody online at t = 0: it waits 100 s, then selects all 4. Client
+  // 3's model arrives (0.013 s) but it is gone (0.1 s) before its training ends (0.213 s): its
+  // update is dropped (offline). The others arrive at 0.226 s (the closed form above);
+  // aggregation of 3 updates: 3 x 1e6 B / 1e9 B/s = 3 ms. Round: 100 + 0.226 + 0.003 s.
+  const std::string trace = file("avail.txt", "0 100 1000\n1 100 1000\n2 100 1000\n3 100 100.1\n");
+  auto j = run_report(scenario("2", "rounds: 1", "4", "    availability: " + trace + "\n"));
+  const auto& r0 = j["fedavg"]["per_round"][0];
+  EXPECT_EQ(r0["start_s"], 0.0);
+  EXPECT_EQ(r0["waited_for_clients_s"], 100.0);
+  EXPECT_EQ(r0["selected"], 4);
+  EXPECT_EQ(r0["updates"], 3);
+  EXPECT_EQ(r0["dropped_updates"]["offline"], 1);
+  EXPECT_NEAR(r0["time_s"].get<double>(), 100.229, 1e-9);
+}
+
 TEST_F(FedAvgCliTest, SameSeedSameReportAnotherSeedOtherClients) {
   const std::string s = scenario("1", "sample_fraction: 0.01\n  rounds: 3", "100000");
   Result a = dtsim("run '" + s + "' -q --reproducible --report '" + path("a.json") + "'");

@@ -317,14 +317,25 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
   double t_run = 0, sum_round = 0;
   double sum_phase[4] = {0, 0, 0, 0};  // aggregation, downlink, training, uplink (per round)
   int64_t total_dropped = 0, total_kept = 0, empty_rounds = 0;
-  std::map<std::string, std::pair<double, double>> link_bytes;  // class -> bytes, capacity
+  std::map<std::string, double> link_bytes;  // link class -> bytes over every round
   struct ClassStats {
     double down = 0, train = 0, up = 0, round = 0;
     int64_t n_down = 0, n_train = 0, n_up = 0, rounds = 0;
   };
   std::vector<ClassStats> cls(pop.classes.size());
   for (int r = 0; r < p.rounds; ++r) {
-    const std::vector<int64_t> sel = workloads::select_clients(pop, s.seed, r, t_run, selected);
+    std::vector<int64_t> sel = workloads::select_clients(pop, s.seed, r, t_run, selected);
+    // Nobody online: the server waits for the next client to come online (the wait is part
+    // of the round); when none ever does, the round has no client.
+    double waited = 0;
+    if (sel.empty() && trace) {
+      const double next = pop.availability.next_start_after(t_run);
+      if (std::isfinite(next)) {
+        waited = next - t_run;
+        t_run = next;
+        sel = workloads::select_clients(pop, s.seed, r, t_run, selected);
+      }
+    }
     topologies::EdgeCellParams ec = d.cells;
     std::vector<workloads::RoundClient> plan(sel.size());
     for (size_t i = 0; i < sel.size(); ++i) {
@@ -346,17 +357,17 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
       tl = workloads::run_round_network(sim, *comm, 0, plan, down, up);
       close = workloads::close_round(tl, m, p.deadline_s);
       o.events += sim.events_processed();
+      // The report's `links` are round 0's (as its headline time); the totals go to `fedavg`.
       for (const auto& u : comm->link_usage()) {
-        auto& e = link_bytes[u.link_class];
-        e.first += u.bytes;
-        e.second = std::max(e.second, u.capacity_bytes_per_s);
+        link_bytes[u.link_class] += u.bytes;
+        if (r == 0) o.links.push_back(u);
       }
     } else {
       // Nobody online: the round waits for its deadline, or is empty at once.
       close.collect_end_s = p.deadline_s.value_or(0);
     }
     const double agg = workloads::aggregation_time_s(p, close.kept);
-    const double round_s = close.collect_end_s + agg;
+    const double round_s = waited + close.collect_end_s + agg;
     // Phases as testbeds report them: means over the clients that went through each phase.
     double s_down = 0, s_train = 0, s_up = 0, max_down = 0, max_train = 0, max_up = 0;
     int64_t n_down = 0, n_train = 0, n_up = 0;
@@ -405,7 +416,8 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
     json drop = {{"total", n_dropped}};
     for (const auto& [k, v] : dropped) drop[k] = v;
     rounds.push_back({{"round", r},
-                      {"start_s", t_run},
+                      {"start_s", t_run - waited},
+                      {"waited_for_clients_s", waited},
                       {"time_s", round_s},
                       {"selected", std::ssize(sel)},
                       {"updates", close.kept},
@@ -425,13 +437,14 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
       o.result.communication_s = ph[1] + ph[3];
       o.result.exposed_communication_s = ph[1] + ph[3];
     }
-    t_run += round_s;
+    t_run += round_s - waited;
     sum_round += round_s;
     total_dropped += n_dropped;
     total_kept += close.kept;
     if (close.kept == 0) ++empty_rounds;
   }
-  for (const auto& [cls, e] : link_bytes) o.links.push_back({cls, e.first, e.second});
+  json bytes = json::object();
+  for (const auto& [cls, b] : link_bytes) bytes[cls] = b;
   const double n_rounds = p.rounds;
   const double mean_round = sum_round / n_rounds;
   json classes = json::array();
@@ -492,6 +505,7 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
         {"uplink", sum_phase[3] / n_rounds}}},
       {"uplink_share_of_round", mean_round > 0 ? sum_phase[3] / n_rounds / mean_round : 0.0},
       {"uplink_ratios", ratios},
+      {"link_bytes", bytes},
       {"total_time_s", t_run},
       {"total_time_days", t_run / 86400},
       {"updates", total_kept},
