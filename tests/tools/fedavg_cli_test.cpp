@@ -194,6 +194,66 @@ TEST_F(FedAvgCliTest, OverlappingAvailabilityIntervalsAreAnErrorAtTheRow) {
                        "[0, 100) on line 2\n");
 }
 
+TEST_F(FedAvgCliTest, ClassSharesThatDoNotAddUpToOneAreAnError) {
+  std::string text = test::slurp(scenario("1", "rounds: 1", "4"));
+  const std::string dev = path("dev.yaml");
+  text.replace(text.find("samples: 100}]"), 14,
+               "samples: 100}, {name: b, share: 0.5, cell: c0, rate: 1Gbps, device: " + dev +
+                   ", samples: 1}]");
+  const std::string s = file("s.yaml", text);
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":13:14: error: workload.clients.classes: the classes' shares must add up to "
+                   "1; they add up to 1.5\n");
+}
+
+TEST_F(FedAvgCliTest, AClassOnACellTheClusterLacksIsAnErrorWithASuggestion) {
+  std::string text = test::slurp(scenario("1", "rounds: 1", "4"));
+  text.replace(text.rfind("cell: c0"), 8, "cell: c1");
+  const std::string s = file("s.yaml", text);
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":13:41: error: workload.clients.classes[0].cell: the cluster has no cell "
+                   "'c1'; did you mean 'c0'?\n");
+}
+
+TEST_F(FedAvgCliTest, BitsWithoutAQuantisationIsAnError) {
+  std::string s = scenario("1", "compression: {bits: 4}", "4");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":10:23: error: workload.compression.bits: bits needs a quantization (qsgd "
+                   "or rqm); the update is fp32 without one\n");
+}
+
+TEST_F(FedAvgCliTest, AClusterThatIsNotAnEdgeCellIsAnErrorAtTheKind) {
+  std::string text = test::slurp(scenario("1", "rounds: 1", "4"));
+  const size_t a = text.find("{builder: edge_cell");
+  text.replace(a, text.find('\n', a) - a,
+               "{builder: switch, endpoints: 2, link: {class: l, bandwidth: 1Gbps, latency: 1us}}");
+  const std::string s = file("s.yaml", text);
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":6:9: error: workload.kind: the cluster is not an edge_cell topology "
+                   "(builder: edge_cell): it has no 'server' and 'core' nodes\n");
+}
+
+TEST_F(FedAvgCliTest, AnAvailabilityRowForAnUnknownClientOrAnEmptyIntervalIsAnError) {
+  std::string trace = file("avail.txt", "0 0 10\n4 0 10\n");
+  std::string s = scenario("1", "rounds: 1", "4", "    availability: " + trace + "\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":2:1: error: expected a client id in [0, 4); got 4\n");
+  trace = file("avail.txt", "0 10 10\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":1:1: error: an online interval needs start < end; got [10, 10)\n");
+}
+
+TEST_F(FedAvgCliTest, AQuantisedUplinkIsSmallerAndFasterByTheClosedForm) {
+  // QSGD, 8 bits, one norm: U = 250000 + 4 B. Uplink = L + U / B = 0.003 + 250004 / 1e8 =
+  // 0.00550004 s; the downlink stays fp32 (0.013 s).
+  auto j = run_report(scenario("2", "compression: {quantization: qsgd, bits: 8}", "2"));
+  EXPECT_EQ(j["fedavg"]["uplink_bytes_per_client"], 250004);
+  EXPECT_EQ(j["fedavg"]["downlink_bytes_per_client"], 1000000);
+  const auto& ph = j["fedavg"]["per_round"][0]["phases_s"];
+  EXPECT_NEAR(ph["uplink"].get<double>(), 0.00550004, 1e-12);
+  EXPECT_NEAR(ph["downlink"].get<double>(), 0.013, 1e-12);
+}
+
 }  // namespace
 }  // namespace dtsim::cli::fedavg
 
