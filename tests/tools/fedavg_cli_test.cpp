@@ -24,6 +24,11 @@ const std::string kTopology =
     "cells: [{name: c0, uplink: {class: up, bandwidth: 8000Gbps, latency: 1ms}, "
     "access: {class: acc, latency: 1ms}}], clients: [{cell: c0, rate: 1Gbps}]}";
 
+void expect_error(const Result& r, const std::string& message) {
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, message);
+}
+
 class FedAvgCliTest : public CliTest {
  protected:
   /** Lines: 3 topology, 4 device, 6 kind, 7 params (250000: 1e6 B fp32), 8 FLOPs per sample
@@ -122,6 +127,27 @@ TEST_F(FedAvgCliTest, TheServerWaitsForClientsToComeOnlineAndDropsThoseThatLeave
   EXPECT_NEAR(r0["time_s"].get<double>(), 100.229, 1e-9);
 }
 
+TEST_F(FedAvgCliTest, ARunLongerThanTheTimeRangeIsReportedRoundByRound) {
+  // Training of 100 samples x 3.456e10 FLOPs / 1e9 FLOP/s x E = 1000 = 3,456,000 s = 40 days a
+  // round (within half of Time's ~106.75 days); 3 rounds: 3 x (40 days + 0.013 + 0.013 +
+  // 0.002 s) = 120 days, beyond the range of Time as a whole, reported in seconds as doubles.
+  std::string text = test::slurp(scenario("1000", "rounds: 3", "2"));
+  text.replace(text.find("train_flops_per_sample: 1e6"), 27, "train_flops_per_sample: 3.456e10");
+  auto j = run_report(file("s.yaml", text));
+  const auto& f = j["fedavg"];
+  EXPECT_NEAR(f["per_round"][0]["time_s"].get<double>(), 3456000.028, 1e-6);
+  EXPECT_NEAR(f["per_round"][2]["start_s"].get<double>(), 6912000.056, 1e-6);
+  EXPECT_NEAR(f["total_time_s"].get<double>(), 10368000.084, 1e-6);
+  EXPECT_NEAR(f["total_time_days"].get<double>(), 10368000.084 / 86400, 1e-9);
+  // E = 2000 makes one round's training 80 days: an error at local_epochs.
+  text.replace(text.find("local_epochs: 1000"), 18, "local_epochs: 2000");
+  const std::string s = file("s.yaml", text);
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":9:17: error: workload.local_epochs: client 0's local training takes "
+                   "6.912e+06 s, beyond what one round may last (about 53 days, half the "
+                   "simulated time range); use fewer epochs or samples per round\n");
+}
+
 TEST_F(FedAvgCliTest, SameSeedSameReportAnotherSeedOtherClients) {
   const std::string s = scenario("1", "sample_fraction: 0.01\n  rounds: 3", "100000");
   Result a = dtsim("run '" + s + "' -q --reproducible --report '" + path("a.json") + "'");
@@ -139,11 +165,6 @@ TEST_F(FedAvgCliTest, SameSeedSameReportAnotherSeedOtherClients) {
   // 1000 selected of 100000 per round, at most 16 listed.
   EXPECT_EQ(ja["fedavg"]["per_round"][0]["selected"], 1000);
   EXPECT_EQ(ja["fedavg"]["per_round"][0]["clients"].size(), 16u);
-}
-
-void expect_error(const Result& r, const std::string& message) {
-  EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, message);
 }
 
 TEST_F(FedAvgCliTest, ASampleFractionOutsideZeroOneIsAnError) {

@@ -39,6 +39,8 @@ using workloads::Compression;
 constexpr int64_t kMaxClients = int64_t{1} << 24;
 constexpr int64_t kMaxRounds = 100000;
 constexpr int64_t kMaxReportClients = 10000;
+/** Half the range of Time (about 53 days): the longest local training of one round. */
+const double kMaxRoundSeconds = simcore::Time::max().seconds() / 2;
 
 struct Info {
   workloads::FedAvgParams params;
@@ -46,6 +48,8 @@ struct Info {
   topologies::EdgeCellParams cells;  ///< the cluster's backhaul and cells
   std::string algorithm, scheme;
   int64_t report_clients = 16;
+  simcore::SourceLocation epochs_at;  ///< for a round beyond the range of Time
+  std::string epochs_path;            ///< its key path
 };
 
 void fraction_in(const ConfigNode& n, double lo, bool lo_open, double hi, bool hi_open,
@@ -239,7 +243,13 @@ void load(Scenario& s, const ConfigNode& w) {
   }
   p.params = w["params"].integer(1, int64_t{1} << 40);
   p.train_flops_per_sample = w["train_flops_per_sample"].number();
-  if (auto x = w.get("local_epochs")) p.local_epochs = static_cast<int>(x->integer(1, 1 << 20));
+  info.epochs_at = w.location();
+  info.epochs_path = w.path();
+  if (auto x = w.get("local_epochs")) {
+    p.local_epochs = static_cast<int>(x->integer(1, 1 << 20));
+    info.epochs_at = x->location();
+    info.epochs_path = x->path();
+  }
   if (auto x = w.get("rounds")) p.rounds = static_cast<int>(x->integer(1, kMaxRounds));
   if (auto x = w.get("sample_fraction")) p.sample_fraction = x->number();
   if (auto x = w.get("over_selection")) p.over_selection = x->number();
@@ -343,6 +353,15 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
       ec.clients.push_back({k.cell, k.uplink_bytes_per_s, k.downlink_bytes_per_s});
       plan[i].rank = static_cast<int>(i) + 1;
       plan[i].train_s = workloads::training_time_s(p, pop, s.seed, sel[i]);
+      // A round is one simulation: it must stay within half the range of Time (the rest is
+      // left to its transfers); the run as a whole may be far longer (seconds as doubles).
+      if (!(plan[i].train_s < kMaxRoundSeconds))
+        throw simcore::ConfigError(
+            d.epochs_at,
+            fmt::format("{}: client {}'s local training takes {:.6g} s, beyond what one round may "
+                        "last (about 53 days, half the simulated time range); use fewer epochs "
+                        "or samples per round",
+                        d.epochs_path, sel[i], plan[i].train_s));
       plan[i].upload = !workloads::drops_out(p, s.seed, sel[i], r);
       plan[i].offline_at_s = trace ? pop.availability.online_until(sel[i], t_run) - t_run : kInf;
     }
