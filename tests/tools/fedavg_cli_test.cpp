@@ -203,6 +203,15 @@ TEST_F(FedAvgCliTest, TooManyClientsIsAnErrorBeforeAllocation) {
                    "(a cap on memory); got 100000000\n");
 }
 
+TEST_F(FedAvgCliTest, TooManyClientsPerRoundIsAnError) {
+  // C = 0.5 of 1,000,000 clients: 500,000 ranks in one round's topology, above the cap.
+  std::string s = scenario("1", "sample_fraction: 0.5", "1000000");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":10:20: error: workload.sample_fraction: 500000 clients selected per round "
+                   "(C = 0.5, over-selection 0, N = 1000000); at most 100000 per round (each is "
+                   "a rank of the round's topology)\n");
+}
+
 TEST_F(FedAvgCliTest, OverlappingAvailabilityIntervalsAreAnErrorAtTheRow) {
   const std::string trace = file("avail.txt",
                                  "# client start_s end_s\n"

@@ -38,6 +38,9 @@ using workloads::Compression;
  *  candidates of a round's sampling take 16 B per online client). */
 constexpr int64_t kMaxClients = int64_t{1} << 24;
 constexpr int64_t kMaxRounds = 100000;
+/** Clients selected per round at most: each becomes a rank of the round's topology. */
+constexpr int64_t kMaxSelected = 100000;
+constexpr size_t kMaxClasses = 1000;
 constexpr int64_t kMaxReportClients = 10000;
 /** Half the range of Time (about 53 days): the longest local training of one round. */
 const double kMaxRoundSeconds = simcore::Time::max().seconds() / 2;
@@ -176,6 +179,9 @@ const KeySchema& keys() {
                      .mandatory()
                      .checked([](const ConfigNode& n) {
                        if (n.items().empty()) n.expected("at least one client class");
+                       if (n.items().size() > kMaxClasses)
+                         n.fail(fmt::format("at most {} client classes; got {}", kMaxClasses,
+                                            n.items().size()));
                        for (const ConfigNode& c : n.items()) class_keys().check(c);
                      }),
                  KeySpec("availability",
@@ -190,7 +196,7 @@ const KeySchema& keys() {
   return schema;
 }
 
-void load_classes(Scenario& s, const ConfigNode& c, Info& info) {
+void load_classes(const ConfigNode& c, Info& info) {
   workloads::Population& pop = info.population;
   pop.clients = c["count"].integer(1, kMaxClients);
   double sum = 0;
@@ -230,7 +236,6 @@ void load_classes(Scenario& s, const ConfigNode& c, Info& info) {
   if (std::abs(sum - 1) > 1e-9)
     c["classes"].fail(fmt::format("the classes' shares must add up to 1; they add up to {}", sum));
   pop.finish();
-  (void)s;
 }
 
 void load(Scenario& s, const ConfigNode& w) {
@@ -279,7 +284,16 @@ void load(Scenario& s, const ConfigNode& w) {
   }
   if (auto x = w.get("report_clients")) info.report_clients = x->integer(0, kMaxReportClients);
   const ConfigNode c = w["clients"];
-  load_classes(s, c, info);
+  // Checked before anything per client is allocated (the trace, a round's topology).
+  const int64_t n_clients = c["count"].integer(1, kMaxClients);
+  const int64_t selected = workloads::selected_count(p, n_clients);
+  if (selected > kMaxSelected)
+    (w.has("sample_fraction") ? w["sample_fraction"] : w)
+        .fail(fmt::format("{} clients selected per round (C = {}, over-selection {}, N = {}); at "
+                          "most {} per round (each is a rank of the round's topology)",
+                          selected, p.sample_fraction, p.over_selection,
+                          n_clients, kMaxSelected));
+  load_classes(c, info);
   if (auto a = c.get("availability"))
     info.population.availability = read_availability_trace(*a, info.population.clients);
   // The server aggregates on the cluster's device (rank 0 of the edge_cell: `server`).
@@ -289,8 +303,7 @@ void load(Scenario& s, const ConfigNode& w) {
   p.server_memory_bytes_per_s = s.device.hbm_bw_bytes_per_s * s.device.memory_efficiency;
   s.compute_dtype = "fp32";
   // A round's ranks: the server and the selected clients.
-  s.workload.ranks.resize(
-      static_cast<size_t>(1 + workloads::selected_count(p, info.population.clients)));
+  s.workload.ranks.resize(static_cast<size_t>(1 + selected));
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
 }
 
