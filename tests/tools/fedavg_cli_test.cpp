@@ -3,6 +3,7 @@
 // key's file:line:column).
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/support/cli_fixture.h"
 
@@ -82,6 +83,27 @@ TEST_F(FedAvgCliTest, ARoundOfTwoClientsMatchesTheClosedForm) {
   EXPECT_NEAR(f["per_round"][1]["start_s"].get<double>(), 0.228, 1e-12);
   EXPECT_NEAR(f["total_time_s"].get<double>(), 0.456, 1e-12);
   EXPECT_EQ(f["dropped_updates"], 0);
+}
+
+TEST_F(FedAvgCliTest, TheTraceShowsRoundZerosPhasesPerClient) {
+  // The closed form above as slices (us): per client downlink [0, 13000], training [13000,
+  // 213000], uplink [213000, 226000]; the server's aggregation [226000, 228000].
+  const std::string s = scenario("2", "rounds: 2", "2");
+  Result r = dtsim("run '" + s + "' -q --trace '" + path("t.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto t = nlohmann::json::parse(test::slurp(path("t.json")));
+  std::vector<std::string> slices;
+  for (const auto& e : t["traceEvents"])
+    if (e["ph"] == "X")
+      slices.push_back(std::to_string(e["pid"].get<int>()) + " " + e["name"].get<std::string>() +
+                       " " + std::to_string(e["ts"].get<double>()) + " " +
+                       std::to_string(e["dur"].get<double>()));
+  EXPECT_EQ(slices, (std::vector<std::string>{
+                        "1 downlink 0.000000 13000.000000", "1 training 13000.000000 200000.000000",
+                        "1 uplink 213000.000000 13000.000000", "2 downlink 0.000000 13000.000000",
+                        "2 training 13000.000000 200000.000000",
+                        "2 uplink 213000.000000 13000.000000",
+                        "0 aggregation 226000.000000 2000.000000"}));
 }
 
 TEST_F(FedAvgCliTest, ADeadlineNoClientMeetsEndsTheRoundWithZeroUpdates) {

@@ -20,6 +20,7 @@
 #include "models/network/analytical_comm_model.h"
 #include "models/network/flow_comm_model.h"
 #include "models/workloads/fedavg_round.h"
+#include "simcore/program_builder.h"
 #include "simcore/rng.h"
 #include "tools/dtsim/availability_trace.h"
 #include "tools/dtsim/config_loaders.h"
@@ -53,6 +54,8 @@ struct Info {
   int64_t report_clients = 16;
   simcore::SourceLocation epochs_at;  ///< for a round beyond the range of Time
   std::string epochs_path;            ///< its key path
+  /** Names of round 0's phases in the trace (ids into the workload's strings). */
+  uint32_t downlink_name = 0, training_name = 0, uplink_name = 0, aggregation_name = 0;
 };
 
 void fraction_in(const ConfigNode& n, double lo, bool lo_open, double hi, bool hi_open,
@@ -302,8 +305,13 @@ void load(Scenario& s, const ConfigNode& w) {
       fp32 == s.device.peak_flops_per_s.end() ? 0 : fp32->second * s.device.compute_efficiency;
   p.server_memory_bytes_per_s = s.device.hbm_bw_bytes_per_s * s.device.memory_efficiency;
   s.compute_dtype = "fp32";
-  // A round's ranks: the server and the selected clients.
+  // A round's ranks: the server and the selected clients; the trace shows round 0's phases.
   s.workload.ranks.resize(static_cast<size_t>(1 + selected));
+  simcore::ProgramBuilder b(s.workload);
+  info.downlink_name = b.intern("downlink");
+  info.training_name = b.intern("training");
+  info.uplink_name = b.intern("uplink");
+  info.aggregation_name = b.intern("aggregation");
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
 }
 
@@ -323,7 +331,7 @@ nlohmann::ordered_json finite_or_null(double x) {
   return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
 }
 
-void simulate(const Scenario& s, bool, RunOutcome& o) {
+void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   using json = nlohmann::ordered_json;
   const Info& d = info_of<Info>(s);
   const workloads::FedAvgParams& p = d.params;
@@ -463,6 +471,32 @@ void simulate(const Scenario& s, bool, RunOutcome& o) {
                         {"uplink", ph[3]}}},
                       {"max_s", {{"downlink", max_down}, {"training", max_train}, {"uplink", max_up}}},
                       {"clients", clients}});
+    if (r == 0 && record_ops) {
+      // Round 0's phases as trace slices: per client its downlink (recv), training (compute)
+      // and uplink (send), then the server's aggregation; times from the round's start.
+      using simcore::OpKind;
+      auto slice = [&](int rank, uint8_t stream, OpKind kind, uint32_t name, double a, double b) {
+        o.result.ops.push_back({rank, stream, kind, name, simcore::Time::from_seconds(a),
+                                simcore::Time::from_seconds(b)});
+      };
+      const double t0 = waited;
+      for (size_t i = 0; i < tl.size(); ++i) {
+        const auto& c = tl[i];
+        const int rank = static_cast<int>(i) + 1;
+        if (c.downlink_end_s > 0)
+          slice(rank, simcore::kCommStream, OpKind::kRecv, d.downlink_name, t0,
+                t0 + c.downlink_end_s);
+        if (c.train_end_s > 0)
+          slice(rank, simcore::kComputeStream, OpKind::kCompute, d.training_name,
+                t0 + c.downlink_end_s, t0 + c.train_end_s);
+        if (std::isfinite(c.arrival_s))
+          slice(rank, simcore::kCommStream, OpKind::kSend, d.uplink_name, t0 + c.train_end_s,
+                t0 + c.arrival_s);
+      }
+      if (close.kept > 0)
+        slice(0, simcore::kComputeStream, OpKind::kCompute, d.aggregation_name,
+              t0 + close.collect_end_s, t0 + close.collect_end_s + agg);
+    }
     if (r == 0) {
       o.result.makespan = simcore::Time::from_seconds(round_s);
       o.result.compute_s = ph[0] + ph[2];
