@@ -57,23 +57,30 @@ int64_t selected_count(const FedAvgParams& p, int64_t clients) {
 
 std::vector<int64_t> select_clients(const Population& pop, uint64_t seed, int round,
                                     double t_start_s, int64_t count) {
-  std::vector<std::pair<uint64_t, int64_t>> keys;
-  keys.reserve(static_cast<size_t>(pop.clients));
-  const bool trace = !pop.availability.empty();
-  for (int64_t c = 0; c < pop.clients; ++c) {
-    if (trace && !pop.availability.online(c, t_start_s)) continue;
-    keys.emplace_back(simcore::counter_u64(seed, kSelectStream, static_cast<uint64_t>(c),
-                                           static_cast<uint64_t>(round)),
-                      c);
-  }
-  const size_t k = static_cast<size_t>(std::min<int64_t>(count, std::ssize(keys)));
+  const size_t n = static_cast<size_t>(pop.clients);
+  std::vector<std::pair<uint64_t, int64_t>> keys(n);
+  for (size_t c = 0; c < n; ++c)
+    keys[c] = {simcore::counter_u64(seed, kSelectStream, c, static_cast<uint64_t>(round)),
+               static_cast<int64_t>(c)};
+  // The smallest keys first, in growing batches, checking availability only for them: the
+  // `count` smallest keys among the online clients without a look-up per registered client.
   // Ties in the 64-bit key (vanishingly rare) break by client id: a total order.
-  std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(k), keys.end());
-  keys.resize(k);
-  std::sort(keys.begin(), keys.end());
+  const bool trace = !pop.availability.empty();
   std::vector<int64_t> out;
-  out.reserve(k);
-  for (const auto& [key, c] : keys) out.push_back(c);
+  out.reserve(static_cast<size_t>(std::max<int64_t>(count, 0)));
+  size_t done = 0;
+  size_t next = std::min(n, static_cast<size_t>(std::max<int64_t>(2 * count, 64)));
+  while (std::ssize(out) < count && done < n) {
+    std::nth_element(keys.begin() + static_cast<std::ptrdiff_t>(done),
+                     keys.begin() + static_cast<std::ptrdiff_t>(next - 1), keys.end());
+    std::sort(keys.begin() + static_cast<std::ptrdiff_t>(done),
+              keys.begin() + static_cast<std::ptrdiff_t>(next));
+    for (size_t i = done; i < next && std::ssize(out) < count; ++i)
+      if (!trace || pop.availability.online(keys[i].second, t_start_s))
+        out.push_back(keys[i].second);
+    done = next;
+    next = std::min(n, 2 * next);
+  }
   return out;
 }
 

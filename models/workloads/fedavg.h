@@ -98,7 +98,8 @@ int64_t selected_count(const FedAvgParams& p, int64_t clients);
 
 /** The clients of round `round` starting at `t_start_s`: the `count` eligible clients with the
  *  smallest keys (see above), in ascending key order (fewer where fewer are online).
- *  Complexity: O(N) key draws and availability look-ups, O(N) memory for the candidates. */
+ *  Complexity: O(N) key draws, O(N) memory for the keys; availability look-ups only for the
+ *  clients with the smallest keys (about count / online fraction). */
 std::vector<int64_t> select_clients(const Population& pop, uint64_t seed, int round,
                                     double t_start_s, int64_t count);
 
