@@ -99,7 +99,9 @@ double training_time_s(const FedAvgParams& p, const Population& pop, uint64_t se
 
 double aggregation_time_s(const FedAvgParams& p, int64_t updates) {
   if (updates <= 0) return 0;
-  const double coords = static_cast<double>(p.params) * static_cast<double>(updates);
+  // SCAFFOLD's server also averages the control-variate deltas: twice the coordinates.
+  const double vectors = p.compression.algorithm == Compression::Algorithm::kScaffold ? 2 : 1;
+  const double coords = vectors * static_cast<double>(p.params) * static_cast<double>(updates);
   const double t_flops = p.server_flops_per_s > 0 ? 2 * coords / p.server_flops_per_s : 0;
   const double t_mem =
       p.server_memory_bytes_per_s > 0 ? 4 * coords / p.server_memory_bytes_per_s : 0;

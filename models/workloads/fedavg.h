@@ -110,8 +110,9 @@ bool drops_out(const FedAvgParams& p, uint64_t seed, int64_t client, int round);
 double training_time_s(const FedAvgParams& p, const Population& pop, uint64_t seed,
                        int64_t client);
 
-/** Aggregation of `updates` dense fp32 updates at the server: the weighted sum, 2 FLOPs and
- *  4 B read per coordinate per update (roofline: the slower of the two). Units: s. */
+/** Aggregation of `updates` dense fp32 updates at the server (compressed ones decompressed
+ *  first): the weighted sum, 2 FLOPs and 4 B read per coordinate per update (roofline: the
+ *  slower of the two); SCAFFOLD averages the control-variate deltas too (twice). Units: s. */
 double aggregation_time_s(const FedAvgParams& p, int64_t updates);
 
 /** One selected client's round, as simulated (seconds from the round's start). */

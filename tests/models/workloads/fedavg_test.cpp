@@ -125,6 +125,22 @@ TEST(FedAvgSamplingTest, OnlyClientsOnlineAtTheRoundsStartAreEligible) {
   EXPECT_EQ(s, (std::vector<int64_t>{1, 4, 5}));
 }
 
+TEST(FedAvgSamplingTest, ClientsTheTraceDoesNotListAreAlwaysOnline) {
+  // Listed: client 2 online [0, 5), client 5 online [10, 20) and [30, 40). Clients 0, 1, 3, 4
+  // (between listed ids) and 6 (past the last) are not listed: always online.
+  AvailabilityTrace t({2, 5}, {0, 1, 3}, {{0, 5}, {10, 20}, {30, 40}});
+  for (int64_t c : {0, 1, 3, 4, 6, 1000}) EXPECT_TRUE(t.online(c, 25)) << c;
+  EXPECT_TRUE(t.online(2, 4.5));
+  EXPECT_FALSE(t.online(2, 5));
+  EXPECT_FALSE(t.online(5, 25));
+  EXPECT_TRUE(t.online(5, 30));
+  EXPECT_EQ(t.online_until(5, 35), 40);
+  EXPECT_EQ(t.online_until(3, 35), kInf);
+  // The next start after t = 12: 30 (client 5's second interval).
+  EXPECT_EQ(t.next_start_after(12), 30);
+  EXPECT_EQ(t.next_start_after(30), kInf);
+}
+
 TEST(FedAvgTest, TargetAndOverSelection) {
   // N = 1000, C = 0.1: m = 100; o = 0.3: ceil(130) = 130 selected (Bonawitz et al.'s 130%).
   FedAvgParams p;
@@ -248,6 +264,9 @@ TEST(FedAvgTest, TrainingAndAggregationTimes) {
   p.server_memory_bytes_per_s = 1e9;
   EXPECT_DOUBLE_EQ(aggregation_time_s(p, 10), 0.04);
   EXPECT_EQ(aggregation_time_s(p, 0), 0);
+  // SCAFFOLD: the control-variate deltas too, 80 ms.
+  p.compression.algorithm = Compression::Algorithm::kScaffold;
+  EXPECT_DOUBLE_EQ(aggregation_time_s(p, 10), 0.08);
 }
 
 /** An edge_cell with one cell: backhaul and cell uplink 1 TB/s (never the bottleneck), latency
