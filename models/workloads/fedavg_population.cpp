@@ -70,6 +70,12 @@ int Population::class_of(int64_t client) const {
 }
 
 double Population::speed_factor(uint64_t seed, int64_t client) const {
+  if (!speed_trace.empty()) {
+    auto it = std::lower_bound(speed_trace.begin(), speed_trace.end(),
+                               std::pair<int64_t, double>{client, 0.0},
+                               [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (it != speed_trace.end() && it->first == client) return it->second;
+  }
   const ClientClass& c = classes[static_cast<size_t>(class_of(client))];
   if (c.speed_max == c.speed_min) return c.speed_min;
   static constexpr uint64_t kStream = simcore::hash_name("fedavg.speed");

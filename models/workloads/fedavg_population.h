@@ -29,6 +29,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dtsim::workloads {
@@ -87,6 +88,9 @@ struct Population {
   int64_t clients = 0;  ///< N, registered clients
   std::vector<ClientClass> classes;
   AvailabilityTrace availability;
+  /** Per-client speed factors (client, factor), sorted by client: they replace the class's
+   *  speed_min..speed_max draw for the clients listed (a speed trace). */
+  std::vector<std::pair<int64_t, double>> speed_trace;
 
   /** Computes the class boundaries from the shares (after `clients` and `classes` are set). */
   void finish();
@@ -94,7 +98,7 @@ struct Population {
   int class_of(int64_t client) const;
   /** The first client id of class `c` (c = classes.size(): N). */
   int64_t class_begin(size_t c) const { return begin_[c]; }
-  /** The client's speed factor (see ClientClass::speed_min). */
+  /** The client's speed factor: its speed trace row, else the draw (ClientClass::speed_min). */
   double speed_factor(uint64_t seed, int64_t client) const;
 
  private:

@@ -295,6 +295,32 @@ TEST_F(FedAvgCliTest, AnAvailabilityRowForAnUnknownClientOrAnEmptyIntervalIsAnEr
                trace + ":1:1: error: an online interval needs start < end; got [10, 10)\n");
 }
 
+TEST_F(FedAvgCliTest, ASpeedTraceSetsAClientsTrainingRate) {
+  // Client 0 at half speed: training 2 x 100 x 1e6 / (1e9 x 0.5) = 0.4 s; it arrives at
+  // 0.013 + 0.4 + 0.013 = 0.426 s, the round ends at 0.428 s (aggregation 2 ms). Client 1 is not
+  // listed: the class's rate (speed_spread 0: factor 1), 0.2 s.
+  const std::string trace = file("speed.txt", "# client factor\n0 0.5\n");
+  auto j = run_report(scenario("2", "rounds: 1", "2", "    speed_trace: " + trace + "\n"));
+  const auto& r0 = j["fedavg"]["per_round"][0];
+  EXPECT_NEAR(r0["time_s"].get<double>(), 0.428, 1e-12);
+  EXPECT_NEAR(r0["max_s"]["training"].get<double>(), 0.4, 1e-12);
+  EXPECT_NEAR(r0["phases_s"]["training"].get<double>(), 0.3, 1e-12);  // mean of 0.4 and 0.2
+}
+
+TEST_F(FedAvgCliTest, ASpeedFactorNotPositiveOrAClientListedTwiceIsAnError) {
+  std::string trace = file("speed.txt", "0 1\n1 0\n");
+  const std::string s = scenario("1", "rounds: 1", "2", "    speed_trace: " + trace + "\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":2:3: error: expected a speed factor > 0; got 0\n");
+  trace = file("speed.txt", "1 2\n0 1\n1 0.5\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":3:1: error: client 1 is listed twice (also on line 1)\n");
+  trace = file("speed.txt", "1 2 3\n");
+  expect_error(dtsim("run '" + s + "'"),
+               trace + ":1:5: error: expected a row `<client> <factor>`, e.g. \"17 0.42\"; got "
+                       "\"1 2 3\"\n");
+}
+
 TEST_F(FedAvgCliTest, AQuantisedUplinkIsSmallerAndFasterByTheClosedForm) {
   // QSGD, 8 bits, one norm: U = 250000 + 4 B. Uplink = L + U / B = 0.003 + 250004 / 1e8 =
   // 0.00550004 s; the downlink stays fp32 (0.013 s).

@@ -22,7 +22,7 @@
 #include "models/workloads/fedavg_round.h"
 #include "simcore/program_builder.h"
 #include "simcore/rng.h"
-#include "tools/dtsim/availability_trace.h"
+#include "tools/dtsim/client_traces.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/runner.h"
@@ -190,7 +190,11 @@ const KeySchema& keys() {
                  KeySpec("availability",
                          "a trace file of online intervals, rows `<client> <start_s> <end_s>` "
                          "(unlisted clients: always online)")
-                     .defaults("always online")}));
+                     .defaults("always online"),
+                 KeySpec("speed_trace",
+                         "a file of per-client training-speed factors, rows `<client> <factor>` "
+                         "(replace the class's speed_spread for the clients listed)")
+                     .defaults("none")}));
     k.push_back(KeySpec("report_clients", "selected clients listed per round in the report")
                     .defaults("16")
                     .checked(integer_in(0, kMaxReportClients)));
@@ -299,6 +303,8 @@ void load(Scenario& s, const ConfigNode& w) {
   load_classes(c, info);
   if (auto a = c.get("availability"))
     info.population.availability = read_availability_trace(*a, info.population.clients);
+  if (auto t = c.get("speed_trace"))
+    info.population.speed_trace = read_speed_trace(*t, info.population.clients);
   // The server aggregates on the cluster's device (rank 0 of the edge_cell: `server`).
   auto fp32 = s.device.peak_flops_per_s.find("fp32");
   p.server_flops_per_s =
