@@ -31,6 +31,7 @@
  * Errors: none of its own (the kind checks its keys); assertions on programming errors.
  */
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -120,10 +121,10 @@ struct ClientTimeline {
   double downlink_end_s = 0;  ///< model received
   double train_end_s = 0;     ///< local epochs done
   /** Update received by the server; infinity when it never is (dropped out, offline). */
-  double arrival_s = 0;
+  double arrival_s = std::numeric_limits<double>::infinity();
   /** When the server learns the client failed (dropout: train_end_s; offline: the end of its
    *  online interval); infinity when it does not fail. */
-  double failed_at_s = 0;
+  double failed_at_s = std::numeric_limits<double>::infinity();
   bool dropped_out = false;  ///< failed by dropout (else, when failed_at_s is finite: offline)
 };
 

@@ -19,6 +19,7 @@
  *     auto t = run_round_network(sim, comm, 0, cs, 5e6, 5e6);  // t[0].arrival_s
  */
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "models/workloads/fedavg.h"
@@ -34,7 +35,7 @@ struct RoundClient {
   /** When it goes offline (seconds from the round's start; infinity: never). A client offline
    *  before its training ends does not upload; one that goes offline while uploading still
    *  occupies the medium until its transfer would end (the back-end has no cancel). */
-  double offline_at_s = 0;
+  double offline_at_s = std::numeric_limits<double>::infinity();
 };
 
 /** Runs the round's downlink, training and uplink on `sim` (fresh, at time 0) and `comm`.
