@@ -110,12 +110,18 @@ double aggregation_time_s(const FedAvgParams& p, int64_t updates) {
 
 const char* to_string(ClientOutcome o) {
   switch (o) {
-    case ClientOutcome::kKept: return "kept";
-    case ClientOutcome::kStraggler: return "straggler";
-    case ClientOutcome::kLate: return "late";
-    case ClientOutcome::kDroppedOut: return "dropped_out";
-    case ClientOutcome::kOffline: return "offline";
-    case ClientOutcome::kOutstanding: return "outstanding";
+    case ClientOutcome::kKept:
+      return "kept";
+    case ClientOutcome::kStraggler:
+      return "straggler";
+    case ClientOutcome::kLate:
+      return "late";
+    case ClientOutcome::kDroppedOut:
+      return "dropped_out";
+    case ClientOutcome::kOffline:
+      return "offline";
+    case ClientOutcome::kOutstanding:
+      return "outstanding";
   }
   return "?";
 }

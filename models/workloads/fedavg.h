@@ -65,9 +65,9 @@ struct Compression {
   enum class Scheme { kNone, kQsgd, kRqm };
   enum class Algorithm { kFedAvg, kScaffold, kScafcom };
   Scheme scheme = Scheme::kNone;
-  int bits = 32;             ///< q, bits per coordinate when quantised
-  int64_t bucket = 0;        ///< QSGD bucket size (coordinates per norm); 0: the whole vector
-  double density = 1;        ///< top-k fraction kept, in (0, 1]
+  int bits = 32;       ///< q, bits per coordinate when quantised
+  int64_t bucket = 0;  ///< QSGD bucket size (coordinates per norm); 0: the whole vector
+  double density = 1;  ///< top-k fraction kept, in (0, 1]
   Algorithm algorithm = Algorithm::kFedAvg;
 };
 
@@ -79,13 +79,13 @@ int64_t uplink_bytes(const Compression& c, int64_t params);
 int64_t downlink_bytes(const Compression& c, int64_t params);
 
 struct FedAvgParams {
-  int64_t params = 0;                  ///< P, model parameters
-  double train_flops_per_sample = 0;   ///< forward + backward, per sample
-  int local_epochs = 1;                ///< E
-  double sample_fraction = 1;          ///< C in (0, 1]
-  double over_selection = 0;           ///< o >= 0
-  std::optional<double> deadline_s;    ///< D, from the round's start
-  double dropout_probability = 0;      ///< p in [0, 1)
+  int64_t params = 0;                 ///< P, model parameters
+  double train_flops_per_sample = 0;  ///< forward + backward, per sample
+  int local_epochs = 1;               ///< E
+  double sample_fraction = 1;         ///< C in (0, 1]
+  double over_selection = 0;          ///< o >= 0
+  std::optional<double> deadline_s;   ///< D, from the round's start
+  double dropout_probability = 0;     ///< p in [0, 1)
   int rounds = 1;
   Compression compression;
   /** The server's aggregation rate: FLOP/s and memory bytes/s (peak x efficiency). */
@@ -108,8 +108,7 @@ std::vector<int64_t> select_clients(const Population& pop, uint64_t seed, int ro
 bool drops_out(const FedAvgParams& p, uint64_t seed, int64_t client, int round);
 
 /** Local training time of `client`: E x samples x FLOPs per sample / (rate x speed factor). */
-double training_time_s(const FedAvgParams& p, const Population& pop, uint64_t seed,
-                       int64_t client);
+double training_time_s(const FedAvgParams& p, const Population& pop, uint64_t seed, int64_t client);
 
 /** Aggregation of `updates` dense fp32 updates at the server (compressed ones decompressed
  *  first): the weighted sum, 2 FLOPs and 4 B read per coordinate per update (roofline: the
@@ -139,8 +138,8 @@ enum class ClientOutcome {
 const char* to_string(ClientOutcome o);
 
 struct RoundClose {
-  double collect_end_s = 0;  ///< when the server stops collecting
-  int64_t kept = 0;          ///< updates aggregated
+  double collect_end_s = 0;            ///< when the server stops collecting
+  int64_t kept = 0;                    ///< updates aggregated
   std::vector<ClientOutcome> outcome;  ///< per client, in the order given
 };
 

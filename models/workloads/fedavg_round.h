@@ -29,9 +29,9 @@
 namespace dtsim::workloads {
 
 struct RoundClient {
-  int rank = 0;         ///< its rank in the round's topology
-  double train_s = 0;   ///< local training time
-  bool upload = true;   ///< false: it never uploads (dropped out)
+  int rank = 0;        ///< its rank in the round's topology
+  double train_s = 0;  ///< local training time
+  bool upload = true;  ///< false: it never uploads (dropped out)
   /** When it goes offline (seconds from the round's start; infinity: never). A client offline
    *  before its training ends does not upload; one that goes offline while uploading still
    *  occupies the medium until its transfer would end (the back-end has no cancel). */

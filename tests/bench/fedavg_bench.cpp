@@ -42,8 +42,12 @@ std::string write_inputs() {
     std::ofstream s(dir / "fedavg_1m.yaml");
     s << "name: fedavg-1m\n"
          "cluster:\n"
-         "  topology: " << kSource << "/configs/topologies/fedavg_testbed.yaml\n"
-         "  device: " << dev << "\n"
+         "  topology: "
+      << kSource
+      << "/configs/topologies/fedavg_testbed.yaml\n"
+         "  device: "
+      << dev
+      << "\n"
          "workload:\n"
          "  kind: fedavg\n"
          "  params: 740554\n"
@@ -52,13 +56,21 @@ std::string write_inputs() {
          "  sample_fraction: 0.001\n"
          "  clients:\n"
          "    count: 1000000\n"
-         "    availability: " << (dir / "availability.txt").string() << "\n"
+         "    availability: "
+      << (dir / "availability.txt").string()
+      << "\n"
          "    classes:\n"
          "      - {name: 5g, share: 0.3, cell: gnb0, rate: 181.9Mbps, downlink_rate: 453.7Mbps,\n"
-         "         device: " << dev << ", samples: 500, speed_spread: 0.5}\n"
-         "      - {name: wifi, share: 0.5, cell: ap0, rate: 300Mbps, device: " << dev << ",\n"
+         "         device: "
+      << dev
+      << ", samples: 500, speed_spread: 0.5}\n"
+         "      - {name: wifi, share: 0.5, cell: ap0, rate: 300Mbps, device: "
+      << dev
+      << ",\n"
          "         samples: 500, speed_spread: 0.5}\n"
-         "      - {name: ethernet, share: 0.2, cell: sw0, rate: 1Gbps, device: " << dev << ",\n"
+         "      - {name: ethernet, share: 0.2, cell: sw0, rate: 1Gbps, device: "
+      << dev
+      << ",\n"
          "         samples: 500, speed_spread: 0.5}\n"
          "network:\n"
          "  links:\n"

@@ -38,20 +38,31 @@ class FedAvgCliTest : public CliTest {
   std::string scenario(const std::string& epochs, const std::string& extra,
                        const std::string& count, const std::string& more = "") {
     const std::string dev = file("dev.yaml", kDeviceText);
-    return file("s.yaml", "name: f\n"
-                          "cluster:\n"
-                          "  topology: " + kTopology + "\n"
-                          "  device: " + dev + "\n"
-                          "workload:\n"
-                          "  kind: fedavg\n"
-                          "  params: 250000\n"
-                          "  train_flops_per_sample: 1e6\n"
-                          "  local_epochs: " + epochs + "\n"
-                          "  " + extra + "\n"
-                          "  clients:\n"
-                          "    count: " + count + "\n"
-                          "    classes: [{name: a, share: 1, cell: c0, rate: 800Mbps, device: " +
-                          dev + ", samples: 100}]\n" + more);
+    return file("s.yaml",
+                "name: f\n"
+                "cluster:\n"
+                "  topology: " +
+                    kTopology +
+                    "\n"
+                    "  device: " +
+                    dev +
+                    "\n"
+                    "workload:\n"
+                    "  kind: fedavg\n"
+                    "  params: 250000\n"
+                    "  train_flops_per_sample: 1e6\n"
+                    "  local_epochs: " +
+                    epochs +
+                    "\n"
+                    "  " +
+                    extra +
+                    "\n"
+                    "  clients:\n"
+                    "    count: " +
+                    count +
+                    "\n"
+                    "    classes: [{name: a, share: 1, cell: c0, rate: 800Mbps, device: " +
+                    dev + ", samples: 100}]\n" + more);
   }
   nlohmann::json run_report(const std::string& s, const std::string& sets = "") {
     Result r = dtsim("run '" + s + "' -q --reproducible --report '" + path("r.json") + "' " + sets);
@@ -98,12 +109,12 @@ TEST_F(FedAvgCliTest, TheTraceShowsRoundZerosPhasesPerClient) {
       slices.push_back(std::to_string(e["pid"].get<int>()) + " " + e["name"].get<std::string>() +
                        " " + std::to_string(e["ts"].get<double>()) + " " +
                        std::to_string(e["dur"].get<double>()));
-  EXPECT_EQ(slices, (std::vector<std::string>{
-                        "1 downlink 0.000000 13000.000000", "1 training 13000.000000 200000.000000",
-                        "1 uplink 213000.000000 13000.000000", "2 downlink 0.000000 13000.000000",
-                        "2 training 13000.000000 200000.000000",
-                        "2 uplink 213000.000000 13000.000000",
-                        "0 aggregation 226000.000000 2000.000000"}));
+  EXPECT_EQ(slices,
+            (std::vector<std::string>{
+                "1 downlink 0.000000 13000.000000", "1 training 13000.000000 200000.000000",
+                "1 uplink 213000.000000 13000.000000", "2 downlink 0.000000 13000.000000",
+                "2 training 13000.000000 200000.000000", "2 uplink 213000.000000 13000.000000",
+                "0 aggregation 226000.000000 2000.000000"}));
 }
 
 TEST_F(FedAvgCliTest, ADeadlineNoClientMeetsEndsTheRoundWithZeroUpdates) {
@@ -177,8 +188,8 @@ TEST_F(FedAvgCliTest, SameSeedSameReportAnotherSeedOtherClients) {
   ASSERT_EQ(a.status, 0) << a.err;
   ASSERT_EQ(b.status, 0) << b.err;
   EXPECT_EQ(test::slurp(path("a.json")), test::slurp(path("b.json")));
-  Result c = dtsim("run '" + s + "' -q --reproducible --report '" + path("c.json") +
-                   "' --set run.seed=2");
+  Result c =
+      dtsim("run '" + s + "' -q --reproducible --report '" + path("c.json") + "' --set run.seed=2");
   ASSERT_EQ(c.status, 0) << c.err;
   auto ja = nlohmann::json::parse(test::slurp(path("a.json")));
   auto jc = nlohmann::json::parse(test::slurp(path("c.json")));
@@ -242,8 +253,9 @@ TEST_F(FedAvgCliTest, OverlappingAvailabilityIntervalsAreAnErrorAtTheRow) {
                                  "0 90 200\n");
   std::string s = scenario("1", "rounds: 1", "4", "    availability: " + trace + "\n");
   expect_error(dtsim("run '" + s + "'"),
-               trace + ":4:1: error: client 0's online intervals overlap: [90, 200) here and "
-                       "[0, 100) on line 2\n");
+               trace +
+                   ":4:1: error: client 0's online intervals overlap: [90, 200) here and "
+                   "[0, 100) on line 2\n");
 }
 
 TEST_F(FedAvgCliTest, ClassSharesThatDoNotAddUpToOneAreAnError) {
@@ -317,8 +329,9 @@ TEST_F(FedAvgCliTest, ASpeedFactorNotPositiveOrAClientListedTwiceIsAnError) {
                trace + ":3:1: error: client 1 is listed twice (also on line 1)\n");
   trace = file("speed.txt", "1 2 3\n");
   expect_error(dtsim("run '" + s + "'"),
-               trace + ":1:5: error: expected a row `<client> <factor>`, e.g. \"17 0.42\"; got "
-                       "\"1 2 3\"\n");
+               trace +
+                   ":1:5: error: expected a row `<client> <factor>`, e.g. \"17 0.42\"; got "
+                   "\"1 2 3\"\n");
 }
 
 TEST_F(FedAvgCliTest, AQuantisedUplinkIsSmallerAndFasterByTheClosedForm) {

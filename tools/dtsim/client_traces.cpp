@@ -31,10 +31,10 @@ struct RowAt {
  * errors ("`<client> <start_s> <end_s>`, e.g. \"17 0 3600\"").
  */
 template <size_t N>
-void for_each_row(
-    const ConfigNode& key, int64_t clients, const std::string& what, const std::string& usage,
-    const std::function<void(const RowAt&, int64_t, const std::array<double, N>&,
-                             const std::array<int, N>&)>& row) {
+void for_each_row(const ConfigNode& key, int64_t clients, const std::string& what,
+                  const std::string& usage,
+                  const std::function<void(const RowAt&, int64_t, const std::array<double, N>&,
+                                           const std::array<int, N>&)>& row) {
   const std::string path = key.resolve_path(key.str());
   std::string text;
   try {
@@ -60,8 +60,8 @@ void for_each_row(
     if (p < stop) {
       const char* const row_at = p;
       auto bad_row = [&](const char* q) {
-        at.fail(col(q), fmt::format("expected a row {}; got \"{}\"", usage,
-                                    std::string(row_at, stop)));
+        at.fail(col(q),
+                fmt::format("expected a row {}; got \"{}\"", usage, std::string(row_at, stop)));
       };
       int64_t client = 0;
       auto [q, ec] = std::from_chars(p, stop, client);
@@ -107,8 +107,7 @@ workloads::AvailabilityTrace read_availability_trace(const ConfigNode& key, int6
           if (!(v[k] >= 0) || !std::isfinite(v[k]))
             at.fail(c[k], fmt::format("expected a time >= 0 in seconds; got {}", v[k]));
         if (!(v[0] < v[1]))
-          at.fail(1, fmt::format("an online interval needs start < end; got [{}, {})", v[0],
-                                 v[1]));
+          at.fail(1, fmt::format("an online interval needs start < end; got [{}, {})", v[0], v[1]));
         rows.push_back({client, v[0], v[1], at.line});
       });
   std::sort(rows.begin(), rows.end(), [](const Interval& a, const Interval& b) {
@@ -157,10 +156,9 @@ std::vector<std::pair<int64_t, double>> read_speed_trace(const ConfigNode& key, 
   sorted.reserve(out.size());
   for (size_t k = 0; k < order.size(); ++k) {
     if (k > 0 && out[order[k]].first == out[order[k - 1]].first)
-      throw simcore::ConfigError(
-          simcore::SourceLocation{path, lines[order[k]], 1},
-          fmt::format("client {} is listed twice (also on line {})", out[order[k]].first,
-                      lines[order[k - 1]]));
+      throw simcore::ConfigError(simcore::SourceLocation{path, lines[order[k]], 1},
+                                 fmt::format("client {} is listed twice (also on line {})",
+                                             out[order[k]].first, lines[order[k - 1]]));
     sorted.push_back(out[order[k]]);
   }
   return sorted;

@@ -274,8 +274,8 @@ TEST(FedAvgTest, TrainingAndAggregationTimes) {
 topologies::EdgeCellParams one_cell(const std::string& access_class, int clients, double rate) {
   topologies::EdgeCellParams p;
   p.backhaul = {"backhaul", 1e12, simcore::Time::ms(1)};
-  p.cells = {{"cell", {"fibre", 1e12, simcore::Time::ms(1)}, {access_class, 0,
-                                                              simcore::Time::ms(1)}}};
+  p.cells = {
+      {"cell", {"fibre", 1e12, simcore::Time::ms(1)}, {access_class, 0, simcore::Time::ms(1)}}};
   for (int i = 0; i < clients; ++i) p.clients.push_back({"cell", rate, rate});
   return p;
 }
@@ -290,8 +290,8 @@ TEST(FedAvgRoundTest, TwoClientsOnOwnLinksPayLatencyPlusBytesOverRate) {
   simcore::Simulator sim(1);
   topologies::Router router(t);
   network::FlowCommModel comm(sim, t, router);
-  const auto tl = run_round_network(sim, comm, 0,
-                                    {{1, 0.2, true, kInf}, {2, 0.3, true, kInf}}, 1000000, 500000);
+  const auto tl = run_round_network(sim, comm, 0, {{1, 0.2, true, kInf}, {2, 0.3, true, kInf}},
+                                    1000000, 500000);
   EXPECT_NEAR(tl[0].downlink_end_s, 0.013, 1e-12);
   EXPECT_NEAR(tl[1].downlink_end_s, 0.013, 1e-12);
   EXPECT_NEAR(tl[0].train_end_s, 0.213, 1e-12);
@@ -300,8 +300,8 @@ TEST(FedAvgRoundTest, TwoClientsOnOwnLinksPayLatencyPlusBytesOverRate) {
   // A client that drops out trains but never uploads; the server learns at its training end.
   simcore::Simulator sim2(1);
   network::FlowCommModel comm2(sim2, t, router);
-  const auto d = run_round_network(sim2, comm2, 0,
-                                   {{1, 0.2, false, kInf}, {2, 0.3, true, 0.3}}, 1000000, 500000);
+  const auto d = run_round_network(sim2, comm2, 0, {{1, 0.2, false, kInf}, {2, 0.3, true, 0.3}},
+                                   1000000, 500000);
   EXPECT_TRUE(d[0].dropped_out);
   EXPECT_NEAR(d[0].failed_at_s, 0.213, 1e-12);
   EXPECT_EQ(d[0].arrival_s, kInf);
@@ -318,13 +318,13 @@ TEST(FedAvgRoundTest, TwoClientsOnOneFddCellShareItsAirtime) {
   //   downlink end = L + S / (r / 2) = 0.003 + 1e6 / 5e7 = 0.023 s
   //   arrival = 0.023 + 0.2 + 0.003 + 5e5 / 5e7 = 0.236 s
   const topologies::Topology t = topologies::build_edge_cell(one_cell("nr", 2, 1e8));
-  network::LinkModelSpecs links{{"nr", std::make_shared<network::NrCellSpec>(
-                                            network::NrCellParams{})}};
+  network::LinkModelSpecs links{
+      {"nr", std::make_shared<network::NrCellSpec>(network::NrCellParams{})}};
   simcore::Simulator sim(1);
   topologies::Router router(t);
   network::FlowCommModel comm(sim, t, router, {}, links);
-  const auto tl = run_round_network(sim, comm, 0,
-                                    {{1, 0.2, true, kInf}, {2, 0.2, true, kInf}}, 1000000, 500000);
+  const auto tl = run_round_network(sim, comm, 0, {{1, 0.2, true, kInf}, {2, 0.2, true, kInf}},
+                                    1000000, 500000);
   for (const auto& c : tl) {
     EXPECT_NEAR(c.downlink_end_s, 0.023, 1e-9);
     EXPECT_NEAR(c.arrival_s, 0.236, 1e-9);

@@ -68,28 +68,31 @@ void fraction_in(const ConfigNode& n, double lo, bool lo_open, double hi, bool h
 const KeySchema& class_keys() {
   static const KeySchema schema({
       KeySpec("name", "the class's name in the report").mandatory(),
-      KeySpec("share", "fraction of the registered clients, in (0, 1]").mandatory().checked(
-          [](const ConfigNode& n) {
+      KeySpec("share", "fraction of the registered clients, in (0, 1]")
+          .mandatory()
+          .checked([](const ConfigNode& n) {
             fraction_in(n, 0, true, 1, false, "a share of the clients in (0, 1]");
           }),
       KeySpec("cell", "the cluster's edge_cell cell they attach to").mandatory(),
-      KeySpec("rate", "uplink rate alone on the medium").mandatory().in_unit("rate").checked(
-          [](const ConfigNode& n) { n.rate(); }),
+      KeySpec("rate", "uplink rate alone on the medium")
+          .mandatory()
+          .in_unit("rate")
+          .checked([](const ConfigNode& n) { n.rate(); }),
       KeySpec("downlink_rate", "downlink rate alone on the medium")
           .defaults("rate")
           .in_unit("rate")
           .checked([](const ConfigNode& n) { n.rate(); }),
       KeySpec("device", "a device file (configs/devices/): fp32 peak x compute efficiency")
           .mandatory(),
-      KeySpec("samples", "local training samples per client").mandatory().checked(
-          [](const ConfigNode& n) {
+      KeySpec("samples", "local training samples per client")
+          .mandatory()
+          .checked([](const ConfigNode& n) {
             if (!(n.number() >= 1 && n.number() <= 1e12)) n.expected("samples in [1, 1e12]");
           }),
       KeySpec("speed_spread", "per-client speed factor uniform in [1 - x, 1 + x], x in [0, 1)")
           .defaults("0")
-          .checked([](const ConfigNode& n) {
-            fraction_in(n, 0, false, 1, true, "a spread in [0, 1)");
-          }),
+          .checked(
+              [](const ConfigNode& n) { fraction_in(n, 0, false, 1, true, "a spread in [0, 1)"); }),
   });
   return schema;
 }
@@ -100,32 +103,31 @@ const KeySchema& keys() {
     k.push_back(KeySpec("params", "P, model parameters (e.g. SqueezeNet: 1248424)")
                     .mandatory()
                     .checked(integer_in(1, int64_t{1} << 40)));
-    k.push_back(
-        KeySpec("train_flops_per_sample", "forward + backward FLOPs of one training sample")
-            .mandatory()
-            .in_unit("FLOP")
-            .checked(number_above(0, "a FLOP count > 0")));
+    k.push_back(KeySpec("train_flops_per_sample", "forward + backward FLOPs of one training sample")
+                    .mandatory()
+                    .in_unit("FLOP")
+                    .checked(number_above(0, "a FLOP count > 0")));
     k.push_back(KeySpec("local_epochs", "E, local epochs per round, >= 1")
                     .defaults("1")
                     .checked([](const ConfigNode& n) {
                       if (n.integer() < 1)
-                        n.fail(fmt::format("E must be at least 1 local epoch; got {}",
-                                           n.integer()));
+                        n.fail(
+                            fmt::format("E must be at least 1 local epoch; got {}", n.integer()));
                       n.integer(1, 1 << 20);
                     }));
-    k.push_back(KeySpec("rounds", "rounds to simulate").defaults("1").checked(
-        integer_in(1, kMaxRounds)));
+    k.push_back(
+        KeySpec("rounds", "rounds to simulate").defaults("1").checked(integer_in(1, kMaxRounds)));
     k.push_back(KeySpec("sample_fraction", "C, fraction of the clients sampled per round, (0, 1]")
                     .defaults("1")
                     .checked([](const ConfigNode& n) {
                       fraction_in(n, 0, true, 1, false, "a sample fraction in (0, 1]");
                     }));
-    k.push_back(KeySpec("over_selection",
-                        "o: select ceil(m (1 + o)) clients, keep the first m updates")
-                    .defaults("0")
-                    .checked([](const ConfigNode& n) {
-                      fraction_in(n, 0, false, 10, false, "an over-selection in [0, 10]");
-                    }));
+    k.push_back(
+        KeySpec("over_selection", "o: select ceil(m (1 + o)) clients, keep the first m updates")
+            .defaults("0")
+            .checked([](const ConfigNode& n) {
+              fraction_in(n, 0, false, 10, false, "an over-selection in [0, 10]");
+            }));
     k.push_back(KeySpec("deadline", "round deadline: later updates are dropped (stragglers)")
                     .defaults("none")
                     .in_unit("time")
@@ -152,9 +154,10 @@ const KeySchema& keys() {
                      .defaults("8")
                      .checked([](const ConfigNode& n) {
                        if (n.integer() < 1)
-                         n.fail(fmt::format("a quantisation needs at least 1 bit per "
-                                            "coordinate; got {} bits",
-                                            n.integer()));
+                         n.fail(
+                             fmt::format("a quantisation needs at least 1 bit per "
+                                         "coordinate; got {} bits",
+                                         n.integer()));
                        n.integer(1, 32);
                      }),
                  KeySpec("bucket", "QSGD: coordinates per norm (0: the whole vector)")
@@ -169,16 +172,19 @@ const KeySchema& keys() {
         KeySpec("clients", "the registered client population")
             .mandatory()
             .with_keys(
-                {KeySpec("count", "N, registered clients").mandatory().checked(
-                     [](const ConfigNode& n) {
+                {KeySpec("count", "N, registered clients")
+                     .mandatory()
+                     .checked([](const ConfigNode& n) {
                        if (n.integer() > kMaxClients)
-                         n.fail(fmt::format("at most {} registered clients (a cap on memory); "
-                                            "got {}",
-                                            kMaxClients, n.integer()));
+                         n.fail(
+                             fmt::format("at most {} registered clients (a cap on memory); "
+                                         "got {}",
+                                         kMaxClients, n.integer()));
                        n.integer(1, kMaxClients);
                      }),
-                 KeySpec("classes", "list of classes (keys: name, share, cell, rate, "
-                                    "downlink_rate, device, samples, speed_spread)")
+                 KeySpec("classes",
+                         "list of classes (keys: name, share, cell, rate, "
+                         "downlink_rate, device, samples, speed_spread)")
                      .mandatory()
                      .checked([](const ConfigNode& n) {
                        if (n.items().empty()) n.expected("at least one client class");
@@ -218,8 +224,10 @@ void load_classes(const ConfigNode& c, Info& info) {
     for (const auto& cl : info.cells.cells) names.push_back(cl.name);
     if (std::find(names.begin(), names.end(), k.cell) == names.end()) {
       std::string msg = fmt::format("the cluster has no cell '{}'", k.cell);
-      if (auto d = did_you_mean(k.cell, names)) msg += fmt::format("; did you mean '{}'?", *d);
-      else msg += fmt::format(" (its cells: {})", fmt::join(names, ", "));
+      if (auto d = did_you_mean(k.cell, names))
+        msg += fmt::format("; did you mean '{}'?", *d);
+      else
+        msg += fmt::format(" (its cells: {})", fmt::join(names, ", "));
       cell.fail(msg);
     }
     k.uplink_bytes_per_s = x["rate"].rate();
@@ -228,9 +236,10 @@ void load_classes(const ConfigNode& c, Info& info) {
     const compute::DeviceSpec d = load_device(x["device"]);
     auto fp32 = d.peak_flops_per_s.find("fp32");
     if (fp32 == d.peak_flops_per_s.end())
-      x["device"].fail(fmt::format("device '{}' has no fp32 peak rate (local training runs in "
-                                   "fp32)",
-                                   d.name));
+      x["device"].fail(
+          fmt::format("device '{}' has no fp32 peak rate (local training runs in "
+                      "fp32)",
+                      d.name));
     k.device = d.name;
     k.train_flops_per_s = fp32->second * d.compute_efficiency;
     k.samples = x["samples"].number();
@@ -298,8 +307,7 @@ void load(Scenario& s, const ConfigNode& w) {
     (w.has("sample_fraction") ? w["sample_fraction"] : w)
         .fail(fmt::format("{} clients selected per round (C = {}, over-selection {}, N = {}); at "
                           "most {} per round (each is a rank of the round's topology)",
-                          selected, p.sample_fraction, p.over_selection,
-                          n_clients, kMaxSelected));
+                          selected, p.sample_fraction, p.over_selection, n_clients, kMaxSelected));
   load_classes(c, info);
   if (auto a = c.get("availability"))
     info.population.availability = read_availability_trace(*a, info.population.clients);
@@ -396,8 +404,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     workloads::RoundClose close;
     if (!sel.empty()) {
       const topologies::Topology topo = topologies::build_edge_cell(ec);
-      simcore::Simulator sim(simcore::counter_u64(s.seed, kRoundStream, static_cast<uint64_t>(r),
-                                                  0));
+      simcore::Simulator sim(
+          simcore::counter_u64(s.seed, kRoundStream, static_cast<uint64_t>(r), 0));
       topologies::Router router(topo);
       auto comm = comm_model(s, sim, topo, router);
       tl = workloads::run_round_network(sim, *comm, 0, plan, down, up);
@@ -428,7 +436,8 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
       const bool got_model = c.downlink_end_s > 0 && !(c.failed_at_s <= c.downlink_end_s);
       const bool trained = got_model && c.train_end_s > 0;
       const bool arrived = std::isfinite(c.arrival_s);
-      if (got_model) s_down += c.downlink_end_s, ++n_down, max_down = std::max(max_down, c.downlink_end_s);
+      if (got_model)
+        s_down += c.downlink_end_s, ++n_down, max_down = std::max(max_down, c.downlink_end_s);
       const double train = c.train_end_s - c.downlink_end_s;
       if (trained) s_train += train, ++n_train, max_train = std::max(max_train, train);
       const double upl = c.arrival_s - c.train_end_s;
@@ -461,22 +470,20 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
     for (int k = 0; k < 4; ++k) sum_phase[k] += ph[k];
     json drop = {{"total", n_dropped}};
     for (const auto& [k, v] : dropped) drop[k] = v;
-    rounds.push_back({{"round", r},
-                      {"start_s", t_run - waited},
-                      {"waited_for_clients_s", waited},
-                      {"time_s", round_s},
-                      {"selected", std::ssize(sel)},
-                      {"updates", close.kept},
-                      {"no_updates", close.kept == 0},
-                      {"dropped_updates", drop},
-                      {"collect_end_s", close.collect_end_s},
-                      {"phases_s",
-                       {{"aggregation", ph[0]},
-                        {"downlink", ph[1]},
-                        {"training", ph[2]},
-                        {"uplink", ph[3]}}},
-                      {"max_s", {{"downlink", max_down}, {"training", max_train}, {"uplink", max_up}}},
-                      {"clients", clients}});
+    rounds.push_back(
+        {{"round", r},
+         {"start_s", t_run - waited},
+         {"waited_for_clients_s", waited},
+         {"time_s", round_s},
+         {"selected", std::ssize(sel)},
+         {"updates", close.kept},
+         {"no_updates", close.kept == 0},
+         {"dropped_updates", drop},
+         {"collect_end_s", close.collect_end_s},
+         {"phases_s",
+          {{"aggregation", ph[0]}, {"downlink", ph[1]}, {"training", ph[2]}, {"uplink", ph[3]}}},
+         {"max_s", {{"downlink", max_down}, {"training", max_train}, {"uplink", max_up}}},
+         {"clients", clients}});
     if (r == 0 && record_ops) {
       // Round 0's phases as trace slices: per client its downlink (recv), training (compute)
       // and uplink (send), then the server's aggregation; times from the round's start.
@@ -589,22 +596,24 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
 void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
   const auto& f = j["fedavg"];
   const auto& ph = f["mean_phases_s"];
-  fmt::print("fedavg        {} registered clients, {} selected per round ({} updates wanted), "
-             "{} rounds, {} ({} up, {} down per client)\n",
-             f["registered_clients"].get<int64_t>(), f["selected_per_round"].get<int64_t>(),
-             f["target_updates"].get<int64_t>(), f["rounds"].get<int>(),
-             f["algorithm"].get<std::string>(), f["uplink_bytes_per_client"].get<int64_t>(),
-             f["downlink_bytes_per_client"].get<int64_t>());
-  fmt::print("round         {:.6f} s mean: aggregation {:.6f}, downlink {:.6f}, training {:.6f}, "
-             "uplink {:.6f} s ({:.1f}% of the round)\n",
-             f["mean_round_time_s"].get<double>(), ph["aggregation"].get<double>(),
-             ph["downlink"].get<double>(), ph["training"].get<double>(),
-             ph["uplink"].get<double>(), f["uplink_share_of_round"].get<double>() * 100);
-  fmt::print("updates       {} aggregated, {} dropped, {} rounds without updates; total {:.6g} s "
-             "({:.3g} days)\n",
-             f["updates"].get<int64_t>(), f["dropped_updates"].get<int64_t>(),
-             f["rounds_without_updates"].get<int64_t>(), f["total_time_s"].get<double>(),
-             f["total_time_days"].get<double>());
+  fmt::print(
+      "fedavg        {} registered clients, {} selected per round ({} updates wanted), "
+      "{} rounds, {} ({} up, {} down per client)\n",
+      f["registered_clients"].get<int64_t>(), f["selected_per_round"].get<int64_t>(),
+      f["target_updates"].get<int64_t>(), f["rounds"].get<int>(), f["algorithm"].get<std::string>(),
+      f["uplink_bytes_per_client"].get<int64_t>(), f["downlink_bytes_per_client"].get<int64_t>());
+  fmt::print(
+      "round         {:.6f} s mean: aggregation {:.6f}, downlink {:.6f}, training {:.6f}, "
+      "uplink {:.6f} s ({:.1f}% of the round)\n",
+      f["mean_round_time_s"].get<double>(), ph["aggregation"].get<double>(),
+      ph["downlink"].get<double>(), ph["training"].get<double>(), ph["uplink"].get<double>(),
+      f["uplink_share_of_round"].get<double>() * 100);
+  fmt::print(
+      "updates       {} aggregated, {} dropped, {} rounds without updates; total {:.6g} s "
+      "({:.3g} days)\n",
+      f["updates"].get<int64_t>(), f["dropped_updates"].get<int64_t>(),
+      f["rounds_without_updates"].get<int64_t>(), f["total_time_s"].get<double>(),
+      f["total_time_days"].get<double>());
 }
 
 }  // namespace
