@@ -46,7 +46,9 @@ int64_t downlink_bytes(const Compression& c, int64_t params) {
 }
 
 int64_t target_updates(const FedAvgParams& p, int64_t clients) {
-  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(p.sample_fraction * clients)));
+  // floor(C N), forgiving the rounding of C in binary (0.29 x 100 = 28.999999999999996).
+  const double x = p.sample_fraction * static_cast<double>(clients);
+  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(x * (1 + 1e-12))));
 }
 
 int64_t selected_count(const FedAvgParams& p, int64_t clients) {

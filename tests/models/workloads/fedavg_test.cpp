@@ -148,6 +148,10 @@ TEST(FedAvgTest, TargetAndOverSelection) {
   EXPECT_EQ(target_updates(p, 1000), 100);
   p.over_selection = 0.3;
   EXPECT_EQ(selected_count(p, 1000), 130);
+  // 0.29 x 100 is 28.999999999999996 in binary: still 29 clients.
+  p.over_selection = 0;
+  p.sample_fraction = 0.29;
+  EXPECT_EQ(target_updates(p, 100), 29);
   // C N < 1 still samples one client: max(1, floor(0.001 x 10)) = 1.
   p.sample_fraction = 0.001;
   p.over_selection = 0;
