@@ -53,8 +53,9 @@ int64_t target_updates(const FedAvgParams& p, int64_t clients) {
 
 int64_t selected_count(const FedAvgParams& p, int64_t clients) {
   const int64_t m = target_updates(p, clients);
-  return std::min<int64_t>(
-      clients, static_cast<int64_t>(std::ceil(static_cast<double>(m) * (1 + p.over_selection))));
+  // ceil(m (1 + o)), forgiving binary rounding (100 x 1.1 = 110.00000000000001: 110, not 111).
+  const double x = static_cast<double>(m) * (1 + p.over_selection);
+  return std::min<int64_t>(clients, static_cast<int64_t>(std::ceil(x * (1 - 1e-12))));
 }
 
 std::vector<int64_t> select_clients(const Population& pop, uint64_t seed, int round,

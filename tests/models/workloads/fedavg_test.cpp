@@ -148,6 +148,10 @@ TEST(FedAvgTest, TargetAndOverSelection) {
   EXPECT_EQ(target_updates(p, 1000), 100);
   p.over_selection = 0.3;
   EXPECT_EQ(selected_count(p, 1000), 130);
+  // 100 x 1.1 is 110.00000000000001 in binary: still 110 selected.
+  p.sample_fraction = 0.1;
+  p.over_selection = 0.1;
+  EXPECT_EQ(selected_count(p, 1000), 110);
   // 0.29 x 100 is 28.999999999999996 in binary: still 29 clients.
   p.over_selection = 0;
   p.sample_fraction = 0.29;
