@@ -25,7 +25,8 @@ int index_bits(int64_t n) {
 double compressed_vector_bits(const Compression& c, int64_t params) {
   const double p = static_cast<double>(params);
   const double value_bits = c.scheme == Compression::Scheme::kNone ? 32.0 : c.bits;
-  const double kept = c.density >= 1 ? p : std::ceil(c.density * p);
+  // k = ceil(d P), forgiving binary rounding of d (as selected_count does).
+  const double kept = c.density >= 1 ? p : std::ceil(c.density * p * (1 - 1e-12));
   double bits = kept * value_bits;
   if (c.density < 1) bits += kept * index_bits(params);
   if (c.scheme == Compression::Scheme::kQsgd) {
