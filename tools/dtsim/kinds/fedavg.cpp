@@ -6,7 +6,9 @@
 // (fedavg_round.h), the cells' airtime and the backhaul as solver constraints. Simulated round by
 // round through the registry's `simulate` hook; the report section `fedavg` gives each round's
 // four phases (aggregation, downlink, training, uplink), its selected clients (bounded by
-// `report_clients`) and its dropped updates.
+// `report_clients`) and its dropped updates. Each round is its own simulation (seeded by
+// (run.seed, round)): the link models' state (a radio's rate process, a TCP connection's
+// warmth) starts afresh each round.
 #include "models/workloads/fedavg.h"
 
 #include <fmt/format.h>
