@@ -15,8 +15,9 @@
  * keys are selected: a uniform sample without replacement (bottom-k sampling), the same whatever
  * the order in which keys are evaluated. m = max(1, floor(C N)) updates are wanted; with
  * over-selection o, m' = ceil(m (1 + o)) clients are selected and the first m updates kept
- * (Bonawitz et al., "Towards Federated Learning at Scale: System Design", MLSys 2019, section
- * 2.2: the server selects 130% of the target and closes the round at the target).
+ * (Bonawitz et al., "Towards Federated Learning at Scale: System Design", MLSys 2019: the server
+ * selects more devices than it needs, e.g. 130% of the target, and closes the round when the
+ * target count has reported).
  *
  * Closing a round (`close_round`): a client either delivers its update (arrival time), or fails:
  * it drops out (with probability p, drawn from (seed, "fedavg.dropout", client, round); it
