@@ -297,6 +297,17 @@ TEST_F(FedAvgCliTest, AClusterThatIsNotAnEdgeCellIsAnErrorAtTheKind) {
                    "(builder: edge_cell): it has no 'server' and 'core' nodes\n");
 }
 
+TEST_F(FedAvgCliTest, FaultsAreAnErrorAtTheKind) {
+  // Faults name the cluster's links; a round's topology is built anew: refused, not ignored.
+  std::string s = scenario("1", "rounds: 1", "2",
+                           "faults:\n  events:\n    - {at: 1ms, link: {a: server, b: core}, "
+                           "down: true}\n");
+  expect_error(dtsim("run '" + s + "'"),
+               s + ":6:9: error: workload.kind: fedavg does not take `faults:` (each round builds "
+                   "its own topology of the selected clients, which the faults' links are not "
+                   "part of); model unavailable clients with clients.availability\n");
+}
+
 TEST_F(FedAvgCliTest, AnAvailabilityRowForAnUnknownClientOrAnEmptyIntervalIsAnError) {
   std::string trace = file("avail.txt", "0 0 10\n4 0 10\n");
   std::string s = scenario("1", "rounds: 1", "4", "    availability: " + trace + "\n");

@@ -264,6 +264,12 @@ void load(Scenario& s, const ConfigNode& w) {
   } catch (const simcore::ConfigError& e) {
     w["kind"].fail(e.message());
   }
+  // Faults name the cluster's links; each round builds a topology of its own clients.
+  if (!s.faults.empty())
+    w["kind"].fail(
+        "fedavg does not take `faults:` (each round builds its own topology of the selected "
+        "clients, which the faults' links are not part of); model unavailable clients with "
+        "clients.availability");
   p.params = w["params"].integer(1, int64_t{1} << 40);
   p.train_flops_per_sample = w["train_flops_per_sample"].number();
   info.epochs_at = w.location();
