@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "simcore/error.h"
 #include "simcore/program_builder.h"
 
 namespace dtsim::workloads {
@@ -28,21 +29,34 @@ double outer_state_bytes_per_rank(const DilocoParams& p, int64_t params) {
 }
 
 simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int outer_step) {
+  const std::vector<int64_t> bytes(static_cast<size_t>(p.replica_ranks()),
+                                   outer_sync_bytes_per_rank(p, params));
+  return make_outer_collective(p, bytes, simcore::CollectiveKind::kAllReduce, "outer all_reduce",
+                               "", outer_step);
+}
+
+simcore::Workload make_outer_collective(const DilocoParams& p,
+                                        const std::vector<int64_t>& bytes_per_position,
+                                        simcore::CollectiveKind kind, std::string_view name,
+                                        std::string_view stream, int outer_step) {
   const int n = p.replica_ranks();
+  DTSIM_ASSERT(bytes_per_position.size() == static_cast<size_t>(n),
+               "make_outer_collective: one size per position of a replica");
   simcore::Workload w;
   w.ranks.resize(static_cast<size_t>(n) * p.replicas);
+  const uint8_t s = stream.empty() ? simcore::kCommStream : w.stream_of(stream);
   simcore::ProgramBuilder b(w);
   b.tags().phase = simcore::OpPhase::kOuterSync;
   b.tags().step = outer_step;
-  const int64_t bytes = outer_sync_bytes_per_rank(p, params);
   for (int j = 0; j < n; ++j) {
+    const int64_t bytes = bytes_per_position[static_cast<size_t>(j)];
+    if (bytes == 0) continue;
     std::vector<int> members;
     for (int i = 0; i < p.replicas; ++i) members.push_back(i * n + j);
     const uint32_t g = b.group(members, "outer");
     for (int i = 0; i < p.replicas; ++i) {
       b.tags().replica = i;
-      b.collective(i * n + j, "outer all_reduce", simcore::CollectiveKind::kAllReduce, bytes, g,
-                   p.outer_algorithm);
+      b.collective(i * n + j, name, kind, bytes, g, p.outer_algorithm, {}, s);
     }
   }
   return w;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "models/workloads/sparseloco.h"  // index_bits
 #include "simcore/error.h"
 #include "simcore/rng.h"
 
@@ -13,13 +14,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr uint64_t kSelectStream = simcore::hash_name("fedavg.select");
 constexpr uint64_t kDropoutStream = simcore::hash_name("fedavg.dropout");
-
-/** ceil(log2 n) for n >= 1: bits of an index into n coordinates. */
-int index_bits(int64_t n) {
-  int b = 0;
-  while (b < 63 && (int64_t{1} << b) < n) ++b;
-  return b;
-}
 }  // namespace
 
 double compressed_vector_bits(const Compression& c, int64_t params) {
@@ -28,7 +22,7 @@ double compressed_vector_bits(const Compression& c, int64_t params) {
   // k = ceil(d P), forgiving binary rounding of d (as selected_count does).
   const double kept = c.density >= 1 ? p : std::ceil(c.density * p * (1 - 1e-12));
   double bits = kept * value_bits;
-  if (c.density < 1) bits += kept * index_bits(params);
+  if (c.density < 1) bits += kept * index_bits(params);  // ceil(log2 P)
   if (c.scheme == Compression::Scheme::kQsgd) {
     const double bucket = c.bucket > 0 ? static_cast<double>(c.bucket) : p;
     bits += 32.0 * std::ceil(kept / bucket);  // one fp32 norm per bucket

@@ -380,12 +380,9 @@ Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bo
             b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
     }
     estimate *= static_cast<double>(p.dp) * p.tp * p.sp;
-    if (estimate > kMaxTransformerOps)
-      throw ConfigError(fmt::format(
-          "the step would build about {:.3g} ops (about {:.0f} GiB), more than the limit of "
-          "{:.3g}: fewer micro-batches (global_batch / (dp x micro_batch)), larger gradient "
-          "buckets or fewer ranks",
-          estimate, estimate * kBytesPerOp / (1 << 30), kMaxTransformerOps));
+    p.limits.check({"the step", "ops", estimate, kBytesPerOp, kMaxTransformerOps,
+                    "fewer micro-batches (global_batch / (dp x micro_batch)), larger gradient "
+                    "buckets or fewer ranks"});
   }
   // Pass 2: ranks in parallel, in contiguous blocks of the build order; each builder has its own
   // string table and writes only its own ranks' programs.

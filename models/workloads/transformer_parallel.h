@@ -87,6 +87,7 @@
 #include "models/workloads/memory_model.h"
 #include "models/workloads/moe_plan.h"
 #include "models/workloads/transformer_config.h"
+#include "simcore/resource_guard.h"
 #include "simcore/workload.h"
 
 namespace dtsim::workloads {
@@ -98,6 +99,9 @@ enum class AttentionKernel { kFlash, kUnfused };
 
 struct TransformerParams {
   TransformerConfig model;
+  /** The resource guard make_transformer checks its op estimate against (memory and the work
+   *  cap kMaxTransformerOps; simcore/resource_guard.h). */
+  simcore::ResourceLimits limits;
   int dp = 1, tp = 1, pp = 1;
   int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp = 1)
   int ep = 1;  ///< expert-parallel degree: divides dp; needs tp = 1 when > 1
@@ -143,9 +147,10 @@ struct TransformerInfo {
   MoeStepSummary moe;                 ///< MoE models only
 };
 
-/** The most ops one step may build: about 10 GiB (kBytesPerOp = 160 B each), and minutes of
- *  simulation; DeepSeek-V3's full-batch step (validation/extensive) builds about 40 M.
- *  make_transformer refuses more (ConfigError with the estimate) before building them. */
+/** The most ops one step may build without `limits.force`: about 10 GiB (160 B each), and
+ *  minutes of simulation; DeepSeek-V3's full-batch step (validation/extensive) builds about 40 M.
+ *  make_transformer refuses more, or more than `limits.max_memory_bytes` holds, (ConfigError
+ *  with the estimate) before building them. */
 inline constexpr double kMaxTransformerOps = 64e6;
 
 simcore::Workload make_transformer(const TransformerParams& p, TransformerInfo* info);

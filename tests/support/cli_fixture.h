@@ -44,6 +44,53 @@ inline void write(const fs::path& p, const std::string& text) {
   ASSERT_TRUE(out.good()) << p;
 }
 
+/**
+ * The closed-form ring scenario (scenarios/ring_allreduce_closed_form.yaml) with a chosen
+ * bandwidth and size. Line numbers, for the positions pinned below:
+ *    1 name          5 endpoints        9 kind             13 network
+ *    2 cluster       6 link             10 collective      14 run
+ *    3 topology      7 device           11 algorithm
+ *    4 builder       8 workload         12 sizes
+ * On line 6, `    link: {class: nvlink, bandwidth: ` is 37 characters: the value is column 38.
+ */
+inline std::string ring_scenario(const std::string& bandwidth = "450GB/s",
+                          const std::string& size = "1GiB") {
+  return "name: ring\n"
+         "cluster:\n"
+         "  topology:\n"
+         "    builder: switch\n"
+         "    endpoints: 8\n"
+         "    link: {class: nvlink, bandwidth: " +
+         bandwidth +
+         ", latency: 1us}\n"
+         "  device: " +
+         kDevice +
+         "\n"
+         "workload:\n"
+         "  kind: collective_sweep\n"
+         "  collective: all_reduce\n"
+         "  algorithm: ring\n"
+         "  sizes: {min: " +
+         size + ", max: " + size +
+         "}\n"
+         "network: {model: flow, chunks: 1}\n"
+         "run: {seed: 1}\n";
+}
+
+/** Rows of a CSV file without quoting (what the sweep writes for these tests). */
+inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);) {
+    std::vector<std::string> cells;
+    std::stringstream ls(line);
+    for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
 /** A fresh folder per test, removed afterwards. */
 class CliTest : public ::testing::Test {
  protected:
@@ -65,10 +112,13 @@ class CliTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   /** Runs `dtsim <args>` (args already shell-quoted where needed). */
-  Result dtsim(const std::string& args) {
+  Result dtsim(const std::string& args) { return dtsim_limited(args, 0); }
+
+  /** Runs `dtsim <args>` under `ulimit -v <kib>` (virtual memory, KiB; 0: no limit). */
+  Result dtsim_limited(const std::string& args, long kib) {
     fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    std::string cmd =
-        "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+    std::string cmd = (kib > 0 ? "ulimit -v " + std::to_string(kib) + " && " : std::string()) +
+                      "'" + kBinary + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
     int raw = std::system(cmd.c_str());
     Result r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

@@ -243,35 +243,63 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
 
 TEST_F(CliTest, ACollectiveSweepThatWouldRunForHoursIsRefusedWithItsCount) {
   // 8 B to 8 GiB by a factor of 1.0000001: floor(20.7944154 / 9.9999995e-8) + 1 = 207,944,165
-  // sizes (ln(1 + x) = x - x^2/2 for the factor);
-  // and one size x 1,048,576 iterations x 8 ranks = 8,388,608 ops. Both above 1e6.
+  // sizes (ln(1 + x) = x - x^2/2 for the factor), x 8 ranks = 1.66e9 ops: 332 GB at 200 B each,
+  // above any default memory limit here (half of this machine's memory), even with --force;
+  // and one size x 1,048,576 iterations x 8 ranks = 8,388,608 ops (1.6 GiB): above the work cap
+  // of 1e6 (it runs with --force, not tried here: minutes).
   const std::string s = test::kSource + "/scenarios/nccl_allreduce_dgx_h100.yaml";
-  Result f = dtsim("run '" + s + "' -q --set 'workload.sizes={min: 8B, max: 8GiB, factor: "
+  Result f = dtsim("run '" + s + "' -q --force --set 'workload.sizes={min: 8B, max: 8GiB, factor: "
                    "1.0000001}'");
   EXPECT_EQ(f.status, 2);
-  EXPECT_NE(f.err.find("error: workload: the sweep would run 207944165 sizes x 1 iterations x 8 "
-                       "ranks = 1.66e+09 collective ops, more than the limit of 1e+06"),
+  EXPECT_NE(f.err.find("error: workload: the sweep of 207944165 sizes x 1 iterations x 8 ranks "
+                       "would need about 1.66e+09 collective ops (about 310 GiB), more than the "
+                       "memory limit of"),
             std::string::npos)
       << f.err;
   Result i = dtsim("run '" + s + "' -q --set workload.iterations=1048576 --set "
                    "'workload.sizes={min: 1MiB, max: 1MiB}'");
   EXPECT_EQ(i.status, 2);
-  EXPECT_NE(i.err.find("1 sizes x 1048576 iterations x 8 ranks = 8.39e+06 collective ops"),
+  EXPECT_NE(i.err.find("error: workload: the sweep of 1 sizes x 1048576 iterations x 8 ranks "
+                       "would have about 8.39e+06 collective ops, more than the limit of 1e+06 "
+                       "(minutes of simulation; --force runs it anyway): use fewer sizes (a "
+                       "larger factor) or fewer iterations"),
             std::string::npos)
       << i.err;
+  // A memory limit given on the command line: 2 sizes x 1 iteration x 8 ranks = 16 ops, 3200 B.
+  Result m = dtsim("run '" + s + "' -q --max-memory 3000B --set "
+                   "'workload.sizes={min: 1MiB, max: 2MiB}'");
+  EXPECT_EQ(m.status, 2);
+  EXPECT_NE(m.err.find("would need about 16 collective ops (about 2.98e-06 GiB), more than the "
+                       "memory limit of 2.79e-06 GiB"),
+            std::string::npos)
+      << m.err;
+  Result bad = dtsim("run '" + s + "' -q --max-memory 8");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "<--max-memory 8>: error: expected a positive size with its unit, like 8GiB "
+                     "or 500MB; got \"8\"\n");
 }
 
 TEST_F(CliTest, ATransformerStepTooLargeToBuildIsRefusedWithItsEstimate) {
   // DeepSeek-V3 at global batch 65536 (PP 16, DP 128): 512 micro-batches per replica, about
   // 1.2e8 ops (21 x the shipped batch of 3072, which builds about 5.5 M): refused from the
   // first rank of each stage at 16 and 32 micro-batches, extrapolated, before the step is built.
+  // At 160 B per op that is about 17 GiB: run under `ulimit -v` of 4 GiB, the default memory
+  // limit is 3/4 of it, and even --force is refused, without running out of memory.
   const std::string s = test::kSource + "/scenarios/deepseek_v3_ep64_pp16.yaml";
-  Result r = dtsim("run '" + s + "' -q --set workload.batch.global_batch=65536");
+  // With memory to spare (--max-memory 1TB), the work cap refuses it.
+  Result r = dtsim("run '" + s + "' -q --max-memory 1TB --set workload.batch.global_batch=65536");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find(":26:3: error: workload: the step would build about 1.16e+08 ops (about "
-                       "17 GiB), more than the limit of 6.4e+07"),
+  EXPECT_NE(r.err.find(":26:3: error: workload: the step would have about 1.16e+08 ops, more "
+                       "than the limit of 6.4e+07 (minutes of simulation; --force runs it anyway)"),
             std::string::npos)
       << r.err;
+  Result limited = dtsim_limited("run '" + s + "' -q --force --set workload.batch.global_batch=65536",
+                                 4 << 20);
+  EXPECT_EQ(limited.status, 2);
+  EXPECT_NE(limited.err.find(":26:3: error: workload: the step would need about 1.16e+08 ops "
+                             "(about 17.3 GiB), more than the memory limit of 3 GiB"),
+            std::string::npos)
+      << limited.err;
 }
 
 TEST_F(CliTest, TheAnalyticalBackEndRefusesLinkModelsItDoesNotPrice) {

@@ -23,42 +23,12 @@ using test::CliTest;
 using test::Result;
 using test::slurp;
 using test::write;
+using test::csv_rows;
+using test::ring_scenario;
 namespace fs = std::filesystem;
 using test::kDevice;
 using test::kSource;
 
-/**
- * The closed-form ring scenario (scenarios/ring_allreduce_closed_form.yaml) with a chosen
- * bandwidth and size. Line numbers, for the positions pinned below:
- *    1 name          5 endpoints        9 kind             13 network
- *    2 cluster       6 link             10 collective      14 run
- *    3 topology      7 device           11 algorithm
- *    4 builder       8 workload         12 sizes
- * On line 6, `    link: {class: nvlink, bandwidth: ` is 37 characters: the value is column 38.
- */
-std::string ring_scenario(const std::string& bandwidth = "450GB/s",
-                          const std::string& size = "1GiB") {
-  return "name: ring\n"
-         "cluster:\n"
-         "  topology:\n"
-         "    builder: switch\n"
-         "    endpoints: 8\n"
-         "    link: {class: nvlink, bandwidth: " +
-         bandwidth +
-         ", latency: 1us}\n"
-         "  device: " +
-         kDevice +
-         "\n"
-         "workload:\n"
-         "  kind: collective_sweep\n"
-         "  collective: all_reduce\n"
-         "  algorithm: ring\n"
-         "  sizes: {min: " +
-         size + ", max: " + size +
-         "}\n"
-         "network: {model: flow, chunks: 1}\n"
-         "run: {seed: 1}\n";
-}
 
 /** A scenario on a switch of `ranks` GPUs whose workload is the graph JSON file `json`. */
 std::string graph_scenario(const std::string& json, int ranks = 2) {
@@ -534,92 +504,6 @@ TEST_F(CliTest, BadCommandLineExitsTwo) {
 namespace dtsim::cli::end_to_end {
 namespace {
 
-/** Rows of a CSV file without quoting (what the sweep writes for these tests). */
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream ss(text);
-  for (std::string line; std::getline(ss, line);) {
-    std::vector<std::string> cells;
-    std::stringstream ls(line);
-    for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
-    if (!line.empty() && line.back() == ',') cells.push_back("");
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-TEST_F(CliTest, SweepCrossesItsAxesAndMatchesTheClosedForms) {
-  // 2 algorithms x 2 back-ends = 4 points, in that order (the last axis varies fastest).
-  // ring: 2(n-1)(2a + S/(nB)) = 4.203662649e-3 s; halving-doubling: 2 log2(n) 2a + 2(n-1)/n S/B
-  // = 4.187662649e-3 s (see validation/cases); both back-ends agree to 1 ns on this topology.
-  std::string s = file("s.yaml", ring_scenario());
-  Result r = dtsim("sweep '" + s + "' --grid workload.algorithm=ring,halving_doubling --grid "
-                   "network.model=flow,analytical -j 2 -q --out '" + path("sw") + "'");
-  ASSERT_EQ(r.status, 0) << r.err;
-  auto rows = csv_rows(slurp(path("sw.csv")));
-  ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"point", "workload.algorithm", "network.model",
-                                               "step_time_s", "compute_s", "communication_s",
-                                               "exposed_communication_s", "mfu", "error"}));
-  const double want[] = {4.203662649e-3, 4.203662649e-3, 4.18766264888889e-3, 4.18766264888889e-3};
-  const char* algo[] = {"ring", "ring", "halving_doubling", "halving_doubling"};
-  const char* model[] = {"flow", "analytical", "flow", "analytical"};
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(rows[i + 1][0], std::to_string(i));
-    EXPECT_EQ(rows[i + 1][1], algo[i]);
-    EXPECT_EQ(rows[i + 1][2], model[i]);
-    EXPECT_NEAR(std::stod(rows[i + 1][3]), want[i], 1e-9) << i;
-    EXPECT_EQ(rows[i + 1][8], "") << i;
-  }
-  auto j = nlohmann::json::parse(slurp(path("sw.json")));
-  EXPECT_EQ(j["points"], 4);
-  EXPECT_EQ(j["rows"].size(), 4u);
-}
-
-TEST_F(CliTest, SweepZipBlockShardsAndPointsThatCannotRun) {
-  // A zip axis pairs values; a point that cannot run (12 ranks on an 8-rank cluster) is a row
-  // with its error, not the end of the sweep. Shard 1/2 runs the odd points only.
-  std::string s = file("s.yaml", ring_scenario() +
-                                     "sweep:\n  zip: {workload.ranks: [2, 12, 4, 8],"
-                                     " workload.iterations: [1, 1, 2, 2]}\n");
-  Result all = dtsim("sweep '" + s + "' -q --out '" + path("all") + "'");
-  ASSERT_EQ(all.status, 0) << all.err;
-  auto rows = csv_rows(slurp(path("all.csv")));
-  ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[2][1], "12");
-  auto j = nlohmann::json::parse(slurp(path("all.json")));
-  std::string err = j["rows"][1]["error"];
-  EXPECT_NE(err.find("a collective over 12 ranks, but the cluster has only 8"), std::string::npos)
-      << err;
-  EXPECT_EQ(j["rows"][2]["error"], "");
-  // Point 2: 4 ranks, 2 iterations of a 1 GiB ring all-reduce back to back:
-  // 2 x 2(n-1)(2a + S/(nB)) = 2 x 6 x (2e-6 + 2^28 / 450e9) = 7.182278826666e-3 s.
-  EXPECT_NEAR(j["rows"][2]["step_time_s"].get<double>(), 7.182278826666e-3, 1e-9);
-  Result half = dtsim("sweep '" + s + "' -q --shard 1/2 --out '" + path("half") + "'");
-  ASSERT_EQ(half.status, 0) << half.err;
-  auto odd = csv_rows(slurp(path("half.csv")));
-  ASSERT_EQ(odd.size(), 3u);
-  EXPECT_EQ(odd[1][0], "1");
-  EXPECT_EQ(odd[2][0], "3");
-}
-
-TEST_F(CliTest, SweepRejectsABadGridOrShard) {
-  std::string s = file("s.yaml", ring_scenario());
-  Result g = dtsim("sweep '" + s + "' --grid workload.algorithm");
-  EXPECT_EQ(g.status, 2);
-  EXPECT_EQ(g.err, "<--grid workload.algorithm>: error: expected key.path=v1,v2,...; got "
-                   "\"workload.algorithm\"\n");
-  Result sh = dtsim("sweep '" + s + "' --shard 2/2");
-  EXPECT_EQ(sh.status, 2);
-  EXPECT_EQ(sh.err, "<--shard 2/2>: error: expected I/N with 0 <= I < N; got \"2/2\"\n");
-}
-
-}  // namespace
-}  // namespace dtsim::cli::end_to_end
-
-namespace dtsim::cli::end_to_end {
-namespace {
-
 const std::string kTraces = kSource + "/../shared/data/chakra/astra-sim-microbenchmarks";
 
 std::string chakra_scenario(const std::string& extra) {
@@ -792,6 +676,29 @@ TEST_F(CliTest, MoeBadInputNamesTheKeyAndTheNumbers) {
   EXPECT_EQ(r.err, s + ":20:55: error: workload.moe.routing.histogram: the routing histogram has 3 "
                        "rows; give one row for every MoE layer or one per MoE layer (2)\n");
   EXPECT_EQ(listing(), (std::vector<std::string>{"a.yaml", "b.yaml", "c.yaml", "d.yaml"}));
+}
+
+}  // namespace
+}  // namespace dtsim::cli::end_to_end
+
+namespace dtsim::cli::end_to_end {
+namespace {
+
+TEST_F(CliTest, VersionAndTheEffectiveConfigurationAreRecorded) {
+  Result v = dtsim("--version");
+  ASSERT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(v.out.rfind("dtsim 0.1.0 (commit ", 0), 0u) << v.out;
+  // The report records the version, the commit and the document after --set: the override's
+  // value, as text, in place of the file's.
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = dtsim("run '" + s + "' -q --set network.chunks=4 --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_EQ(j["dtsim"]["version"], "0.1.0");
+  EXPECT_EQ(v.out, "dtsim 0.1.0 (commit " + j["dtsim"]["commit"].get<std::string>() + ")\n");
+  EXPECT_EQ(j["config"]["network"]["chunks"], "4");
+  EXPECT_EQ(j["config"]["network"]["model"], "flow");
+  EXPECT_EQ(j["config"]["workload"]["sizes"]["min"], "1GiB");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ TEST(WorkloadKindsTest, EveryKindHasAUniqueNameALoaderAndASchemaWithKind) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), "kind"), keys.end()) << k.name;
   }
   EXPECT_EQ(names, (std::set<std::string>{"collective_sweep", "data_parallel", "transformer",
-                                          "graph_json", "chakra", "diloco", "fedavg"}));
+                                          "graph_json", "chakra", "diloco",
+                                          "streaming_diloco", "sparseloco", "fedavg"}));
 }
 
 TEST(WorkloadKindsTest, LooksKindsUpByNameAndSuggestsTheNearestForATypo) {
@@ -30,7 +31,8 @@ TEST(WorkloadKindsTest, LooksKindsUpByNameAndSuggestsTheNearestForATypo) {
   EXPECT_EQ(workload_kind(doc["kind"]).name, "transformer");
   EXPECT_EQ(test::config_error([&] { workload_kind(doc["typo"]); }),
             "typo: expected one of collective_sweep, data_parallel, transformer, graph_json, "
-            "chakra, diloco, fedavg; did you mean 'transformer'; got \"transfomer\"");
+            "chakra, diloco, streaming_diloco, sparseloco, fedavg; did you mean 'transformer'; "
+            "got \"transfomer\"");
 }
 
 }  // namespace

@@ -1,13 +1,25 @@
 #pragma once
 /** The dtsim subcommands; each returns the process exit status (0 ok, 1 failure, 2 bad input). */
 #include <string>
+
+#include "simcore/resource_guard.h"
 #include <vector>
 
 namespace dtsim::cli {
 
+/** `--max-memory SIZE` and `--force`, on every command that builds a scenario. */
+struct ResourceOptions {
+  std::string max_memory;  ///< e.g. "8GiB"; empty: the default (simcore/resource_guard.h)
+  bool force = false;      ///< lift the work caps
+  /** The limits these give. Errors: ConfigError at `<--max-memory ...>` for a size that is not
+   *  a positive number of bytes with its unit. */
+  simcore::ResourceLimits limits() const;
+};
+
 struct RunOptions {
   std::string scenario;
   std::vector<std::string> sets;
+  ResourceOptions resources;
   std::string report, trace;
   bool reproducible = false;
   bool quiet = false;
@@ -23,6 +35,7 @@ int inspect_topology_command(const InspectOptions& o);
 struct ExportOptions {
   std::string scenario;
   std::vector<std::string> sets;
+  ResourceOptions resources;
   std::string out;  ///< DIR/prefix: writes prefix.<rank>.et and prefix.comm_groups.json
   bool quiet = false;
 };
@@ -30,14 +43,24 @@ int export_chakra_command(const ExportOptions& o);
 
 struct SweepOptions {
   std::string scenario;
-  std::vector<std::string> grid;  ///< key=v1,v2,... (product of all axes)
+  ResourceOptions resources;
+  std::vector<std::string> grid;  ///< key=[v1, v2] or key=v1,v2,... (product of all axes)
   std::vector<std::string> sets;  ///< fixed overrides
   std::string out = "sweep";      ///< writes out.csv and out.json
   int jobs = 0;                   ///< threads (0 = all cores)
   std::string shard;              ///< I/N: run points i with i % N == I
+  bool no_sweep = false;          ///< ignore the scenario's sweep: block
+  bool resume = false;            ///< skip the points OUT.journal holds
   bool quiet = false;
 };
 int sweep_command(const SweepOptions& o);
+
+struct MergeOptions {
+  std::string out;                  ///< writes out.csv and out.json
+  std::vector<std::string> inputs;  ///< each shard's OUT.json
+  bool quiet = false;
+};
+int merge_command(const MergeOptions& o);
 
 struct ValidateOptions {
   std::string dir;

@@ -11,7 +11,7 @@
 namespace dtsim::cli {
 
 int export_chakra_command(const ExportOptions& o) {
-  Scenario s = load_scenario(o.scenario, o.sets);
+  Scenario s = load_scenario(o.scenario, o.sets, o.resources.limits());
   const std::string groups_file = o.out + ".comm_groups.json";
   check_writable(groups_file, "the Chakra trace");
   auto ranks = workloads::chakra::export_chakra(s.workload);

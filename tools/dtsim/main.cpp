@@ -7,11 +7,19 @@
 
 #include "simcore/error.h"
 #include "tools/dtsim/commands.h"
+#include "tools/dtsim/version.h"
 
 int main(int argc, char** argv) {
   using namespace dtsim::cli;
   CLI::App app{"dtsim: discrete-event simulator of distributed ML training"};
+  auto resource_options = [](CLI::App* cmd, ResourceOptions& r) {
+    cmd->add_option("--max-memory", r.max_memory,
+                    "refuse work estimated above this much memory, e.g. 8GiB (default: half the "
+                    "physical memory, or 3/4 of the process's limit)");
+    cmd->add_flag("--force", r.force, "run work above the work caps (long runs), not above --max-memory");
+  };
   app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("dtsim {} (commit {})", dtsim_version(), dtsim_commit()));
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "simulate one scenario; print a summary, write a report and a trace");
@@ -21,6 +29,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--trace", run.trace, "write a Chrome/Perfetto trace here (-: standard output)");
   run_cmd->add_flag("--reproducible", run.reproducible, "write wall_time_s as null (byte-identical reports)");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing on success");
+  resource_options(run_cmd, run.resources);
 
   InspectOptions inspect;
   auto* inspect_cmd = app.add_subcommand("inspect", "describe an input");
@@ -37,17 +46,28 @@ int main(int argc, char** argv) {
   export_chakra->add_option("--out", exp.out, "DIR/prefix of the files to write")->required();
   export_chakra->add_option("--set", exp.sets, "override a scenario key (repeatable)");
   export_chakra->add_flag("-q,--quiet", exp.quiet, "print nothing on success");
+  resource_options(export_chakra, exp.resources);
 
   SweepOptions sweep;
   auto* sweep_cmd = app.add_subcommand("sweep", "run a scenario over a grid of overrides, on all cores");
   sweep_cmd->add_option("scenario", sweep.scenario, "scenario YAML file (its sweep: block adds axes)")->required();
-  sweep_cmd->add_option("--grid", sweep.grid, "an axis key.path=v1,v2,... (repeatable; axes cross)");
+  sweep_cmd->add_option("--grid", sweep.grid,
+                        "an axis key.path=[v1, v2, ...] (YAML values) or key.path=v1,v2,... (repeatable; axes cross)");
   sweep_cmd->add_option("--set", sweep.sets, "a fixed override (repeatable)");
   sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep)");
   sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)")
       ->check(CLI::Range(1, 4096));
   sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I");
+  sweep_cmd->add_flag("--no-sweep", sweep.no_sweep, "ignore the scenario's sweep: block");
+  sweep_cmd->add_flag("--resume", sweep.resume, "skip the points OUT.journal holds (a killed sweep)");
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "print nothing on success");
+  resource_options(sweep_cmd, sweep.resources);
+
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand("merge", "merge the OUT.json of a sweep's shards (--shard I/N) into one table");
+  merge_cmd->add_option("--out", merge.out, "write OUT.csv and OUT.json")->required();
+  merge_cmd->add_option("inputs", merge.inputs, "each shard's OUT.json")->required();
+  merge_cmd->add_flag("-q,--quiet", merge.quiet, "print nothing on success");
 
   ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
@@ -66,6 +86,7 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return validate_command(validate);
     if (*export_chakra) return export_chakra_command(exp);
     if (*sweep_cmd) return sweep_command(sweep);
+    if (*merge_cmd) return merge_command(merge);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

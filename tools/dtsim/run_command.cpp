@@ -58,7 +58,7 @@ int run_command(const RunOptions& opt) {
   // Paths given on the command line are checked before the (possibly long) load and run.
   if (!opt.report.empty()) check_writable(opt.report, "the report");
   if (!opt.trace.empty()) check_writable(opt.trace, "the trace");
-  Scenario s = load_scenario(opt.scenario, opt.sets);
+  Scenario s = load_scenario(opt.scenario, opt.sets, opt.resources.limits());
   std::string report = opt.report.empty() ? s.report_path : opt.report;
   std::string trace = opt.trace.empty() ? s.trace_path : opt.trace;
   // Paths from the scenario's `outputs:` (the command-line ones were checked above).

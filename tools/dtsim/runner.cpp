@@ -8,6 +8,7 @@
 #include "models/network/flow_comm_model.h"
 #include "simcore/simulator.h"
 #include "tools/dtsim/kinds/registry.h"
+#include "tools/dtsim/version.h"
 #include "topologies/routing.h"
 
 namespace dtsim::cli {
@@ -171,6 +172,8 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   j["compute_models"] = priced;
   j["wall_time_s"] = reproducible ? json(nullptr) : json(o.wall_time_s);
   j["events"] = o.events;
+  j["dtsim"] = {{"version", dtsim_version()}, {"commit", dtsim_commit()}};
+  j["config"] = s.config;
   return j;
 }
 

@@ -13,7 +13,32 @@ namespace dtsim::cli {
 using simcore::ConfigError;
 using simcore::SourceLocation;
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+namespace {
+
+/** The YAML document as JSON, for the report's record of the effective configuration: maps in
+ *  their order, sequences as arrays, scalars as the text the file (or --set) gave. */
+nlohmann::ordered_json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      for (const auto& kv : n) j[kv.first.Scalar()] = yaml_to_json(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::ordered_json j = nlohmann::ordered_json::array();
+      for (const auto& v : n) j.push_back(yaml_to_json(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      return n.Scalar();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+ConfigNode load_scenario_document(const std::string& path, const std::vector<std::string>& sets) {
   const std::string text =
       simcore::read_regular_file(path, simcore::kMaxConfigFileBytes, "scenario file");
   YAML::Node doc;
@@ -27,13 +52,20 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     throw ConfigError(SourceLocation{path, 1, 1}, "expected a scenario (a YAML map)");
   auto overrides = std::make_shared<Overrides>();
   apply_overrides(doc, sets, *overrides);
-  ConfigNode root(doc, path, "", overrides, SourceLocation{path, 1, 1});
+  return ConfigNode(doc, path, "", overrides, SourceLocation{path, 1, 1});
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
+                       const simcore::ResourceLimits& limits) {
+  ConfigNode root = load_scenario_document(path, sets);
   root.check_keys(
       {"name", "description", "cluster", "workload", "network", "faults", "run", "outputs",
        "sweep"});
 
   Scenario s;
   s.file = path;
+  s.config = yaml_to_json(root.yaml());
+  s.limits = limits;
   s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
   cluster.check_keys({"topology", "device"});

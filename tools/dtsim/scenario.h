@@ -8,6 +8,7 @@
  * Errors: ConfigError at file:line:column for every bad input (see README, "Bad input").
  */
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +17,9 @@
 #include "models/workloads/memory_model.h"
 #include "models/network/faults.h"
 #include "models/network/links/link_model.h"
+#include "simcore/resource_guard.h"
 #include "simcore/workload.h"
+#include "tools/dtsim/config_node.h"
 #include "topologies/topology.h"
 
 namespace dtsim::cli::kinds {
@@ -45,9 +48,22 @@ struct Scenario {
   network::FaultPlan faults;      ///< `faults:` (flow back-end); empty: none
   uint64_t seed = 1;
   std::string report_path, trace_path;  ///< from `outputs:` (resolved), may be empty
+  /** The scenario file's document after `--set` (scalars as text), for the report. Files it
+   *  names (topology, device, model) are recorded by path, not inlined. */
+  nlohmann::ordered_json config;
+  /** What the scenario may use (`--max-memory`, `--force`): builders and generators check their
+   *  estimates against it before they allocate. */
+  simcore::ResourceLimits limits;
 };
 
-/** Loads `path` with `--set key=value` overrides applied. */
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
+/** The scenario file's YAML with `--set key=value` overrides applied, its keys not yet checked
+ *  (a sweep reads its `sweep:` block from it). Errors: ConfigError for a file that cannot be
+ *  read, invalid YAML, a document that is not a map, a malformed override. */
+ConfigNode load_scenario_document(const std::string& path, const std::vector<std::string>& sets);
+
+/** Loads `path` with `--set key=value` overrides applied; `limits` is the resource guard its
+ *  generators check their estimates against (simcore/resource_guard.h). */
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {},
+                       const simcore::ResourceLimits& limits = {});
 
 }  // namespace dtsim::cli

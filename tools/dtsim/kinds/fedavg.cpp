@@ -310,6 +310,13 @@ void load(Scenario& s, const ConfigNode& w) {
   const ConfigNode c = w["clients"];
   // Checked before anything per client is allocated (the trace, a round's topology).
   const int64_t n_clients = c["count"].integer(1, kMaxClients);
+  // Memory per registered client: a round's sampling key (16 B) and the trace's index (8 B).
+  try {
+    s.limits.check({fmt::format("a population of {} clients", n_clients), "clients",
+                    static_cast<double>(n_clients), 24, 0, "fewer registered clients"});
+  } catch (const simcore::ConfigError& e) {
+    c["count"].fail(e.message());
+  }
   const int64_t selected = workloads::selected_count(p, n_clients);
   if (selected > kMaxSelected)
     (w.has("sample_fraction") ? w["sample_fraction"] : w)

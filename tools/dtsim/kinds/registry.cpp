@@ -9,12 +9,15 @@ WorkloadKind transformer_kind();
 WorkloadKind graph_json_kind();
 WorkloadKind chakra_kind();
 WorkloadKind diloco_kind();
+WorkloadKind streaming_diloco_kind();
+WorkloadKind sparseloco_kind();
 WorkloadKind fedavg_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
                                                chakra_kind(), diloco_kind(),
+                                               streaming_diloco_kind(), sparseloco_kind(),
                                                fedavg_kind()};
   return table;
 }

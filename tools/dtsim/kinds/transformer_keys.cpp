@@ -233,6 +233,7 @@ std::vector<KeySpec> transformer_keys() {
 workloads::TransformerParams parse_transformer(Scenario& s, const ConfigNode& w, int64_t ranks,
                                                std::string_view ranks_holder) {
   workloads::TransformerParams p;
+  p.limits = s.limits;
   p.model = load_transformer(w["model"]);
   auto par = w["parallelism"];
   if (auto v = par.get("order"))

@@ -1,0 +1,180 @@
+#include "tools/dtsim/kinds/outer_step.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "tools/dtsim/kinds/common.h"
+#include "tools/dtsim/kinds/transformer_keys.h"
+
+namespace dtsim::cli::kinds {
+
+namespace {
+
+const std::vector<std::string>& outer_algorithms() {
+  static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
+                                          "double_binary_tree"};
+  return a;
+}
+
+}  // namespace
+
+void add_replica_keys(std::vector<KeySpec>& k) {
+  for (KeySpec& x : transformer_keys()) k.push_back(std::move(x));
+  k.push_back(KeySpec("replicas", "R, replicas (one per slice of the cluster's ranks), >= 2")
+                  .mandatory()
+                  .checked([](const ConfigNode& n) {
+                    if (n.integer() < 2)
+                      n.fail(fmt::format("DiLoCo needs at least 2 replicas; got {}", n.integer()));
+                    n.integer(2, 1 << 20);
+                  }));
+  k.push_back(KeySpec("inner_steps", "H, inner steps between outer steps, >= 1")
+                  .mandatory()
+                  .checked([](const ConfigNode& n) {
+                    if (n.integer() < 1)
+                      n.fail(fmt::format("H must be at least 1 inner step; got {}", n.integer()));
+                    n.integer(1, 1 << 30);
+                  }));
+}
+
+KeySpec outer_algorithm_key(bool all_gather) {
+  if (all_gather)
+    return KeySpec("outer_algorithm", "algorithm of the outer all-gather")
+        .defaults("ring")
+        .one_of({"ring", "ring_bidirectional", "halving_doubling"});
+  return KeySpec("outer_algorithm", "algorithm of the outer all-reduce")
+      .defaults("ring")
+      .one_of(outer_algorithms());
+}
+
+KeySpec outer_steps_key() {
+  return KeySpec("outer_steps", "outer steps (identical: the report gives one and the total)")
+      .defaults("1")
+      .checked(integer_in(1, 1 << 30));
+}
+
+KeySpec wan_class_key() {
+  return KeySpec("wan_class", "the link class whose bytes are the report's WAN bytes")
+      .defaults("wan");
+}
+
+ReplicaSet load_replicas(Scenario& s, const ConfigNode& w) {
+  ReplicaSet r;
+  workloads::DilocoParams& p = r.params;
+  auto rn = w["replicas"];
+  p.replicas = static_cast<int>(rn.integer(2, 1 << 20));
+  const int64_t cluster = s.topology.rank_count();
+  if (cluster % p.replicas != 0)
+    rn.fail(fmt::format("the cluster's {} ranks do not split into {} equal replicas", cluster,
+                        p.replicas));
+  const int64_t n = cluster / p.replicas;
+  p.replica = parse_transformer(
+      s, w, n, fmt::format("a replica ({} ranks / {} replicas)", cluster, p.replicas));
+  if (p.replica_ranks() != n)
+    w["parallelism"].fail(fmt::format(
+        "a replica spans dp x tp x pp x sp = {} ranks, but each of the {} replicas has {} / {} = "
+        "{} ranks of the cluster",
+        p.replica_ranks(), p.replicas, cluster, p.replicas, n));
+  p.inner_steps = static_cast<int>(w["inner_steps"].integer(1, 1 << 30));
+  r.inner_steps_at = w["inner_steps"].location();
+  if (auto x = w.get("outer_steps")) p.outer_steps = static_cast<int>(x->integer(1, 1 << 30));
+  // The kind's schema checked the word against its collective's algorithms.
+  if (auto x = w.get("outer_algorithm")) p.outer_algorithm = x->str();
+  if (auto x = w.get("wan_class")) r.wan_class = x->str();
+  r.inner = workloads::make_transformer(p.replica, &r.replica);
+  for (auto& rank : r.inner.ranks)
+    for (auto& op : rank.ops) op.tags.replica = 0;
+  return r;
+}
+
+void check_replica_memory(Scenario& s, const ConfigNode& w, const ReplicaSet& r,
+                          double outer_state_bytes) {
+  workloads::MemoryBreakdown m = r.replica.memory_first_stage;
+  m.optimizer += outer_state_bytes;
+  check_memory(s, w, w["parallelism"], m, r.replica.activations_in_flight);
+}
+
+simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step) {
+  const int64_t h = r.params.inner_steps;
+  const int64_t inner_ps = inner_step.count_ps();
+  if (inner_ps > 0 && inner_ps > (std::numeric_limits<int64_t>::max() / 2) / h)
+    throw simcore::ConfigError(
+        r.inner_steps_at,
+        fmt::format("H = {} inner steps of {} each is beyond the simulated time range (about 53 "
+                    "days per outer step); use fewer inner steps",
+                    h, inner_step.str()));
+  return inner_step * h;
+}
+
+void compose_outer_step(const ReplicaSet& r, const RunOutcome& inner, const RunOutcome& sync,
+                        simcore::Time inner_time, RunOutcome& o) {
+  const double hd = static_cast<double>(r.params.inner_steps);
+  o.result = sync.result;
+  o.result.makespan = inner_time + sync.result.makespan;
+  for (auto& t : o.result.rank_finish) t = t + inner_time;
+  for (auto& op : o.result.ops) {
+    op.start = op.start + inner_time;
+    op.end = op.end + inner_time;
+  }
+  for (auto& c : o.result.collectives) {
+    c.start = c.start + inner_time;
+    c.end = c.end + inner_time;
+  }
+  // Means over ranks: every replica's inner step is replica 0's.
+  o.result.compute_s = hd * inner.result.compute_s + sync.result.compute_s;
+  o.result.communication_s = hd * inner.result.communication_s + sync.result.communication_s;
+  o.result.exposed_communication_s =
+      hd * inner.result.exposed_communication_s + sync.result.exposed_communication_s;
+  for (const auto& [model, count] : inner.result.ops_priced_by)
+    o.result.ops_priced_by[model] += count;
+  // Bytes per link class over the outer step: R replicas' inner traffic H times, and the sync.
+  o.links = sync.links;
+  for (const auto& u : inner.links) {
+    auto it = std::find_if(o.links.begin(), o.links.end(),
+                           [&](const auto& x) { return x.link_class == u.link_class; });
+    if (it == o.links.end())
+      it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
+    it->bytes += u.bytes * hd * r.params.replicas;
+  }
+  o.events = inner.events + sync.events;
+}
+
+nlohmann::ordered_json class_bytes(const std::vector<simcore::LinkClassUsage>& links,
+                                   const std::string& cls, double times) {
+  if (links.empty()) return nullptr;
+  for (const auto& u : links)
+    if (u.link_class == cls) return u.bytes * times;
+  return 0.0;
+}
+
+nlohmann::ordered_json outer_step_model_section(const Scenario& s, const ReplicaSet& r,
+                                                double t_outer) {
+  const double hd = static_cast<double>(r.params.inner_steps);
+  const double ranks = static_cast<double>(r.params.replica_ranks()) * r.params.replicas;
+  const double peak = peak_flops_per_s(s);
+  const double flops = r.replica.model_flops * r.params.replicas * hd;  // per outer step
+  const double tokens = r.replica.tokens * r.params.replicas * hd;
+  return {{"params", r.replica.params},
+          {"tokens_per_outer_step", tokens},
+          {"tokens_per_s", t_outer > 0 ? tokens / t_outer : 0.0},
+          {"mfu", t_outer > 0 && peak > 0 ? flops / t_outer / ranks / peak : 0.0}};
+}
+
+nlohmann::ordered_json outer_memory_section(const ReplicaSet& r, double outer_state_bytes) {
+  const double gib = 1073741824.0;
+  const auto& mem = r.replica.memory_first_stage;
+  return {{"replica_total_GiB", mem.total() / gib},
+          {"outer_state_GiB", outer_state_bytes / gib},
+          {"total_GiB", (mem.total() + outer_state_bytes) / gib}};
+}
+
+std::string gigabytes(const nlohmann::ordered_json& bytes) {
+  return bytes.is_number() ? fmt::format("{:.3f} GB", bytes.get<double>() / 1e9) : "? GB";
+}
+
+std::string ratio(const nlohmann::ordered_json& x) {
+  return x.is_number() ? fmt::format("{:.3g}x", x.get<double>()) : "?x";
+}
+
+}  // namespace dtsim::cli::kinds
