@@ -33,6 +33,28 @@ constexpr uint64_t hash_name(std::string_view s) {
   return h;
 }
 
+/**
+ * Counter-based draw: a uniform 64-bit value that is a pure function of its key (seed, stream,
+ * a, b), e.g. (seed, hash_name("fedavg.select"), client, round). Nothing is stored per key, so
+ * a million clients cost no generator state, and a value does not depend on which other keys
+ * were drawn before it or in what order (a counter-based generator: the key is the counter).
+ * Each key word is folded in through the SplitMix64 finaliser, which is a bijection of 64-bit
+ * words with full avalanche, so keys that differ in one word give unrelated values.
+ *
+ * Source: Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011
+ * (counter-based generators); the mix is SplitMix64's (Steele, Lea, Flood, OOPSLA 2014).
+ *
+ *     double u = counter_uniform(seed, hash_name("fedavg.dropout"), client, round);
+ */
+constexpr uint64_t counter_u64(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b) {
+  return mix64(mix64(mix64(mix64(seed) ^ stream) ^ a) ^ b);
+}
+
+/** `counter_u64` as a double uniform in [0, 1) (its top 53 bits). */
+constexpr double counter_uniform(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b) {
+  return static_cast<double>(counter_u64(seed, stream, a, b) >> 11) * 0x1.0p-53;
+}
+
 class RngStreams {
  public:
   explicit RngStreams(uint64_t seed) : seed_(seed) {}

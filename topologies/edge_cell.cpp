@@ -80,4 +80,43 @@ Topology build_edge_cell(const EdgeCellParams& p) {
   return t;
 }
 
+EdgeCellParams edge_cell_cells(const Topology& t) {
+  const auto server = t.find_node("server");
+  const auto core = t.find_node("core");
+  if (!server || !core)
+    throw simcore::ConfigError(
+        {}, "the cluster is not an edge_cell topology (builder: edge_cell): it has no 'server' "
+            "and 'core' nodes");
+  EdgeCellParams p;
+  std::vector<uint32_t> cell_nodes;
+  auto spec = [](const Link& l) {
+    return LinkSpec{l.link_class, l.bw_ab_bytes_per_s, l.latency, l.full_duplex};
+  };
+  for (const Link& l : t.links()) {
+    if (l.b != *core) continue;
+    if (l.a == *server) {
+      p.backhaul = spec(l);
+    } else {
+      p.cells.push_back({t.nodes()[l.a].name, spec(l), {}});
+      cell_nodes.push_back(l.a);
+    }
+  }
+  for (size_t c = 0; c < p.cells.size(); ++c) {
+    const Link* first = nullptr;
+    for (const Link& l : t.links())
+      if (l.b == cell_nodes[c] && t.nodes()[l.a].kind == NodeKind::kAccelerator) {
+        first = &l;
+        break;
+      }
+    if (first == nullptr)
+      throw simcore::ConfigError(
+          {}, fmt::format("cell '{}' of the edge_cell cluster has no client to give its access "
+                          "link's class and latency",
+                          p.cells[c].name));
+    p.cells[c].access = spec(*first);
+    p.cells[c].access.bw_bytes_per_s = 0;
+  }
+  return p;
+}
+
 }  // namespace dtsim::topologies

@@ -47,4 +47,13 @@ struct EdgeCellParams {
 
 Topology build_edge_cell(const EdgeCellParams& p);
 
+/**
+ * The backhaul and cells of a topology made by `build_edge_cell` (no clients): what a workload
+ * whose clients change (federated rounds) needs to build each round's topology with
+ * `build_edge_cell`. A cell's access class and latency are those of its first client's link.
+ * Errors: ConfigError (no location) when `t` is not an edge_cell topology: no `server` or `core`
+ * node, or a cell with no client to give its access link.
+ */
+EdgeCellParams edge_cell_cells(const Topology& t);
+
 }  // namespace dtsim::topologies

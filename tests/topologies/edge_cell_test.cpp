@@ -55,5 +55,32 @@ TEST(EdgeCell, BadParametersAreRejected) {
             "edge_cell: clients[0].uplink_bytes_per_s: expected a positive finite rate; got -1");
 }
 
+TEST(EdgeCell, ItsCellsAndBackhaulCanBeReadBackForAnotherSetOfClients) {
+  // What fedavg does each round: the cells and backhaul of the cluster, new clients.
+  const Topology t = build_edge_cell(two_cells());
+  EdgeCellParams p = edge_cell_cells(t);
+  EXPECT_EQ(p.backhaul.link_class, "backhaul");
+  EXPECT_EQ(p.backhaul.bw_bytes_per_s, 1.25e8);
+  EXPECT_EQ(p.backhaul.latency, Time::us(100));
+  ASSERT_EQ(p.cells.size(), 2u);
+  EXPECT_EQ(p.cells[0].name, "gnb0");
+  EXPECT_EQ(p.cells[0].uplink.bw_bytes_per_s, 1.25e9);
+  EXPECT_EQ(p.cells[0].access.link_class, "nr");
+  EXPECT_EQ(p.cells[0].access.latency, Time::ms(10));
+  EXPECT_EQ(p.cells[1].name, "ap0");
+  EXPECT_EQ(p.cells[1].access.link_class, "wlan");
+  EXPECT_TRUE(p.clients.empty());
+  p.clients = {{"ap0", 4e7, 4e7}};
+  const Topology u = build_edge_cell(p);
+  EXPECT_EQ(u.rank_count(), 2);
+  EXPECT_EQ(u.links().back().link_class, "wlan");
+  // Not an edge_cell: no server and core.
+  Topology star;
+  star.add_node("gpu0", NodeKind::kAccelerator);
+  EXPECT_EQ(test::config_error([&] { edge_cell_cells(star); }),
+            "the cluster is not an edge_cell topology (builder: edge_cell): it has no 'server' "
+            "and 'core' nodes");
+}
+
 }  // namespace
 }  // namespace dtsim::topologies
