@@ -12,9 +12,9 @@
  *
  * | kind           | algorithms                                                             |
  * |----------------|------------------------------------------------------------------------|
- * | all_reduce     | ring, ring_bidirectional, halving_doubling, double_binary_tree, hierarchical |
- * | reduce_scatter | ring, ring_bidirectional, halving_doubling                             |
- * | all_gather     | ring, ring_bidirectional, halving_doubling                             |
+ * | all_reduce     | ring, ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring |
+ * | reduce_scatter | ring, ring_bidirectional, halving_doubling, pccl_ring                  |
+ * | all_gather     | ring, ring_bidirectional, halving_doubling, pccl_ring                  |
  * | all_to_all     | direct, pairwise                                                       |
  * | broadcast      | ring (a pipelined chain from the root)                                 |
  * | reduce         | ring (a pipelined chain into the root)                                 |

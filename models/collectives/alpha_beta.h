@@ -42,6 +42,9 @@
  *   scatter (m-1 + c-1)(alpha_i + S/(mcB_i)), inter-box ring all-reduce of S/m
  *   (2(b-1) + c-1)(alpha + S/(mbcB)), intra-box ring all-gather (m-1 + c-1)(alpha_i + S/(mcB_i));
  *   a phase with no steps costs 0. Source: Jia et al., arXiv:1807.11205, 2018 (2D ring).
+ * - pccl_ring (all-reduce, reduce-scatter, all-gather): the ring closed form, with alpha and B
+ *   measured along the ring order it picks and B the pool of `connections` TCP streams per pair
+ *   (see algorithms/pccl_ring.cpp).
  *
  * Errors: ConfigError for n < 1, bytes or a latency negative or not finite, a bandwidth not
  * positive, chunks < 1, boxes outside [1, n], hierarchical with n not a multiple of boxes, and

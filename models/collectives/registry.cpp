@@ -10,12 +10,13 @@ const AlgorithmFamily& pairwise_algorithm();
 const AlgorithmFamily& halving_doubling_algorithm();
 const AlgorithmFamily& double_binary_tree_algorithm();
 const AlgorithmFamily& hierarchical_algorithm();
+const AlgorithmFamily& pccl_ring_algorithm();
 
 std::span<const AlgorithmFamily* const> algorithm_families() {
   static const AlgorithmFamily* const table[] = {
       &ring_algorithm(),         &ring_bidirectional_algorithm(), &direct_algorithm(),
       &pairwise_algorithm(),     &halving_doubling_algorithm(),   &double_binary_tree_algorithm(),
-      &hierarchical_algorithm()};
+      &hierarchical_algorithm(), &pccl_ring_algorithm()};
   return table;
 }
 

@@ -61,6 +61,10 @@
  *   Per position this sends 2(n-1)/n * S, as a flat ring does. Source: the 2D/hierarchical ring of
  *   NCCL and Horovod; Jia et al., "Highly scalable deep learning training system with mixed-
  *   precision", arXiv:1807.11205, 2018.
+ * - pccl_ring (all-reduce, reduce-scatter, all-gather): the ring schedule over the order
+ *   `pccl_ring_order` picks from the group's pair costs (position order when none are given),
+ *   every transfer opening `connections` parallel TCP streams (Schedule::streams). Source:
+ *   Keiblinger et al., "Prime Collective Communications Library", arXiv:2505.14065, 2025.
  *
  * A group of one position gives an empty schedule; bytes == 0 gives the usual transfers, each of
  * 0 bytes (they still cost latency).

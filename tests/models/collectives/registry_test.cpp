@@ -46,7 +46,7 @@ TEST(AlgorithmRegistry, EveryEntryIsReachableByItsNameAndComplete) {
   }
   EXPECT_EQ(seen, (std::set<std::string_view>{"ring", "ring_bidirectional", "direct", "pairwise",
                                                "halving_doubling", "double_binary_tree",
-                                               "hierarchical"}));
+                                               "hierarchical", "pccl_ring"}));
   EXPECT_TRUE(parse_algorithm("auto")->is_auto());
   EXPECT_EQ(algorithm_names().front(), "auto");
   EXPECT_EQ(algorithm_names().size(), algorithm_families().size() + 1);
@@ -57,10 +57,10 @@ TEST(AlgorithmRegistry, EachCollectivesSupportedSetIsTheDocumentedTable) {
   using V = std::vector<std::string>;
   EXPECT_EQ(names(supported_algorithms(CollectiveKind::kAllReduce)),
             (V{"ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
-               "hierarchical"}));
+               "hierarchical", "pccl_ring"}));
   for (auto k : {CollectiveKind::kReduceScatter, CollectiveKind::kAllGather})
     EXPECT_EQ(names(supported_algorithms(k)),
-              (V{"ring", "ring_bidirectional", "halving_doubling"}));
+              (V{"ring", "ring_bidirectional", "halving_doubling", "pccl_ring"}));
   EXPECT_EQ(names(supported_algorithms(CollectiveKind::kAllToAll)), (V{"direct", "pairwise"}));
   for (auto k : {CollectiveKind::kBroadcast, CollectiveKind::kReduce})
     EXPECT_EQ(names(supported_algorithms(k)), V{"ring"});
@@ -93,10 +93,10 @@ TEST(AlgorithmRegistry, EveryEntryExpandsAndPricesEveryCollectiveItClaims) {
 }
 
 TEST(AlgorithmRegistry, UnknownNamesKeepTheirSuggestion) {
-  EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("hierarchcal"); }),
-            "error: unknown collective algorithm \"hierarchcal\"; expected one of: auto, ring, "
+  EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("pccl_rign"); }),
+            "error: unknown collective algorithm \"pccl_rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical; did you mean \"hierarchical\"?");
+            "hierarchical, pccl_ring; did you mean \"pccl_ring\"?");
 }
 
 }  // namespace

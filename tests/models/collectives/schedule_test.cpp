@@ -561,7 +561,7 @@ TEST(Schedule, SweepInvariants) {
 TEST(Algorithm, NamesRoundTrip) {
   for (auto a : {Algorithm{}, algo("ring"), algo("ring_bidirectional"),
                  algo("direct"), algo("pairwise"), algo("halving_doubling"),
-                 algo("double_binary_tree"), algo("hierarchical")}) {
+                 algo("double_binary_tree"), algo("hierarchical"), algo("pccl_ring")}) {
     EXPECT_EQ(parse_algorithm(to_string(a)), a);
     EXPECT_EQ(parse_algorithm_or_throw(to_string(a)), a);
   }
@@ -570,11 +570,11 @@ TEST(Algorithm, NamesRoundTrip) {
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("rign"); }),
             "error: unknown collective algorithm \"rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical; did you mean \"ring\"?");
+            "hierarchical, pccl_ring; did you mean \"ring\"?");
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("butterfly_xyz"); }),
             "error: unknown collective algorithm \"butterfly_xyz\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical");
+            "hierarchical, pccl_ring");
 }
 
 TEST(Resolve, Auto) {
@@ -599,13 +599,13 @@ TEST(Resolve, RejectsUnsupportedPairs) {
   using K = CollectiveKind;
   EXPECT_EQ(config_error_what([] { resolve(K::kAllReduce, algo("direct"), 4, {}); }),
             "error: all_reduce does not support algorithm \"direct\"; supported: auto, ring, "
-            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical");
+            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring");
   EXPECT_EQ(config_error_what([] { resolve(K::kAllToAll, algo("ring"), 4, {}); }),
             "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
             "pairwise");
   EXPECT_EQ(config_error_what([] { resolve(K::kReduceScatter, algo("double_binary_tree"), 4, {}); }),
             "error: reduce_scatter does not support algorithm \"double_binary_tree\"; supported: "
-            "auto, ring, ring_bidirectional, halving_doubling");
+            "auto, ring, ring_bidirectional, halving_doubling, pccl_ring");
   EXPECT_EQ(config_error_what([] { resolve(K::kBroadcast, algo("hierarchical"), 4, {}); }),
             "error: broadcast does not support algorithm \"hierarchical\"; supported: auto, ring");
   EXPECT_EQ(config_error_what([] { resolve(K::kAllGather, algo("halving_doubling"), 12, {}); }),

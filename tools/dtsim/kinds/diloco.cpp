@@ -34,8 +34,9 @@ struct Info {
 };
 
 const std::vector<std::string>& outer_algorithms() {
+  // One rank per replica and site: the flat all-reduces, and PCCL's WAN ring.
   static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
+                                          "double_binary_tree", "pccl_ring"};
   return a;
 }
 
