@@ -21,8 +21,11 @@
  *
  * `auto` is accepted for every kind.
  *
- * Adding an algorithm: a file in models/collectives/algorithms/ that defines its
- * `AlgorithmFamily` and one line in models/collectives/registry.cpp.
+ * Adding an algorithm: a file in models/collectives/algorithms/ whose function returns its
+ * `AlgorithmFamily`, and that function's declaration and table entry in
+ * models/collectives/registry.cpp. Nothing else switches on an algorithm: the back-ends call the
+ * entry's members, and the kinds' algorithm keys list `algorithm_names()` (DiLoCo's
+ * outer_algorithm keeps its own list of the flat all-reduces that suit one rank per site).
  */
 #include <cstdint>
 #include <functional>
