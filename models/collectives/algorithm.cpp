@@ -15,24 +15,6 @@ using simcore::ConfigError;
 
 namespace {
 
-constexpr std::pair<Algorithm, std::string_view> kNames[] = {
-    {Algorithm::kAuto, "auto"},
-    {Algorithm::kRing, "ring"},
-    {Algorithm::kRingBidirectional, "ring_bidirectional"},
-    {Algorithm::kDirect, "direct"},
-    {Algorithm::kPairwise, "pairwise"},
-    {Algorithm::kHalvingDoubling, "halving_doubling"},
-    {Algorithm::kDoubleBinaryTree, "double_binary_tree"},
-    {Algorithm::kHierarchical, "hierarchical"}};
-
-constexpr Algorithm kAllReduceAlgos[] = {Algorithm::kRing, Algorithm::kRingBidirectional,
-                                         Algorithm::kHalvingDoubling, Algorithm::kDoubleBinaryTree,
-                                         Algorithm::kHierarchical};
-constexpr Algorithm kScatterGatherAlgos[] = {Algorithm::kRing, Algorithm::kRingBidirectional,
-                                             Algorithm::kHalvingDoubling};
-constexpr Algorithm kAllToAllAlgos[] = {Algorithm::kDirect, Algorithm::kPairwise};
-constexpr Algorithm kRootedAlgos[] = {Algorithm::kRing};
-
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   std::iota(row.begin(), row.end(), size_t{0});
@@ -48,28 +30,43 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-bool is_power_of_two(int n) { return n > 0 && (n & (n - 1)) == 0; }
+/** The entry of that name; it must exist (auto's choices name registry entries). */
+Algorithm entry(std::string_view name) {
+  auto a = parse_algorithm(name);
+  DTSIM_ASSERT(a && !a->is_auto(), "auto resolves to an algorithm the registry lacks");
+  return *a;
+}
 
 }  // namespace
 
-std::string_view to_string(Algorithm a) {
-  for (auto& [algo, name] : kNames)
-    if (algo == a) return name;
-  return "?";
+const AlgorithmFamily& Algorithm::family() const {
+  DTSIM_ASSERT(family_ != nullptr, "collective algorithm \"auto\" used before resolve");
+  return *family_;
 }
 
+std::string_view Algorithm::name() const { return family_ ? family_->name : "auto"; }
+
+bool AlgorithmFamily::supports(CollectiveKind kind) const {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+std::string_view to_string(Algorithm a) { return a.name(); }
+
 std::optional<Algorithm> parse_algorithm(std::string_view s) {
-  for (auto& [algo, name] : kNames)
-    if (name == s) return algo;
+  if (s == "auto") return Algorithm{};
+  for (const AlgorithmFamily* f : algorithm_families())
+    if (f->name == s) return Algorithm(f);
   return std::nullopt;
 }
 
 Algorithm parse_algorithm_or_throw(std::string_view s) {
   if (auto a = parse_algorithm(s)) return *a;
+  std::vector<std::string_view> all{"auto"};
+  for (const AlgorithmFamily* f : algorithm_families()) all.push_back(f->name);
   std::string names;
   std::string_view best;
   size_t best_distance = SIZE_MAX;
-  for (auto& [algo, name] : kNames) {
+  for (std::string_view name : all) {
     if (!names.empty()) names += ", ";
     names += name;
     size_t d = edit_distance(s, name);
@@ -82,23 +79,27 @@ Algorithm parse_algorithm_or_throw(std::string_view s) {
   throw ConfigError(message);
 }
 
-std::span<const Algorithm> supported_algorithms(CollectiveKind kind) {
-  switch (kind) {
-    case CollectiveKind::kAllReduce:
-      return kAllReduceAlgos;
-    case CollectiveKind::kReduceScatter:
-    case CollectiveKind::kAllGather:
-      return kScatterGatherAlgos;
-    case CollectiveKind::kAllToAll:
-      return kAllToAllAlgos;
-    case CollectiveKind::kBroadcast:
-    case CollectiveKind::kReduce:
-      return kRootedAlgos;
-  }
-  return {};
+std::vector<Algorithm> supported_algorithms(CollectiveKind kind) {
+  std::vector<Algorithm> out;
+  for (const AlgorithmFamily* f : algorithm_families())
+    if (f->supports(kind)) out.emplace_back(f);
+  return out;
 }
 
-std::vector<std::vector<int32_t>> members_by_box(int n, const std::vector<int>& box_of) {
+std::vector<std::string> algorithm_names() {
+  std::vector<std::string> out{"auto"};
+  for (const AlgorithmFamily* f : algorithm_families()) out.emplace_back(f->name);
+  return out;
+}
+
+std::vector<std::string> algorithm_names(CollectiveKind kind) {
+  std::vector<std::string> out{"auto"};
+  for (const AlgorithmFamily* f : algorithm_families())
+    if (f->supports(kind)) out.emplace_back(f->name);
+  return out;
+}
+
+std::vector<std::vector<int32_t>> members_by_box(int n, std::span<const int> box_of) {
   if (n < 0) throw ConfigError(fmt::format("group size must be >= 1; got {}", n));
   if (box_of.empty()) {
     std::vector<std::vector<int32_t>> one(1);
@@ -129,47 +130,34 @@ Algorithm resolve(CollectiveKind kind, Algorithm hint, int n, const std::vector<
     throw ConfigError(
         fmt::format("{}: box_of has {} entries for a group of {}", kind_name, box_of.size(), n));
 
-  if (hint == Algorithm::kAuto) {
+  if (hint.is_auto()) {
     switch (kind) {
       case CollectiveKind::kAllReduce: {
         auto boxes = members_by_box(n, box_of);
         bool equal = std::all_of(boxes.begin(), boxes.end(),
                                  [&](const auto& b) { return b.size() == boxes.front().size(); });
-        return boxes.size() > 1 && equal && boxes.front().size() > 1 ? Algorithm::kHierarchical
-                                                                     : Algorithm::kRing;
+        return entry(boxes.size() > 1 && equal && boxes.front().size() > 1 ? "hierarchical"
+                                                                           : "ring");
       }
       case CollectiveKind::kReduceScatter:
       case CollectiveKind::kAllGather:
       case CollectiveKind::kBroadcast:
       case CollectiveKind::kReduce:
-        return Algorithm::kRing;
+        return entry("ring");
       case CollectiveKind::kAllToAll:
-        return Algorithm::kDirect;
+        return entry("direct");
     }
-    return Algorithm::kRing;
+    return entry("ring");
   }
 
-  auto supported = supported_algorithms(kind);
-  if (std::find(supported.begin(), supported.end(), hint) == supported.end()) {
+  const AlgorithmFamily& f = hint.family();
+  if (!f.supports(kind)) {
     std::string names = "auto";
-    for (Algorithm a : supported) names += fmt::format(", {}", to_string(a));
+    for (Algorithm a : supported_algorithms(kind)) names += fmt::format(", {}", a.name());
     throw ConfigError(fmt::format("{} does not support algorithm \"{}\"; supported: {}", kind_name,
-                                  to_string(hint), names));
+                                  f.name, names));
   }
-  if (hint == Algorithm::kHalvingDoubling && !is_power_of_two(n))
-    throw ConfigError(fmt::format(
-        "{} with algorithm \"halving_doubling\" needs a power-of-two group size; got n = {}",
-        kind_name, n));
-  if (hint == Algorithm::kHierarchical) {
-    auto boxes = members_by_box(n, box_of);
-    for (const auto& b : boxes)
-      if (b.size() != boxes.front().size())
-        throw ConfigError(fmt::format(
-            "{} with algorithm \"hierarchical\" needs the same number of members in every box; "
-            "box {} holds {} but box {} holds {}",
-            kind_name, box_of[boxes.front().front()], boxes.front().size(), box_of[b.front()],
-            b.size()));
-  }
+  if (f.check_group) f.check_group(kind, n, box_of);
   return hint;
 }
 

@@ -3,7 +3,8 @@
  * Alpha-beta (Hockney) closed forms for the time of a collective, congestion-unaware.
  *
  *     AlphaBetaParams p{.alpha_s = 1e-6, .bw_bytes_per_s = 450e9};
- *     double t = alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 1 << 30, p);
+ *     double t = alpha_beta_seconds(CollectiveKind::kAllReduce, parse_algorithm_or_throw("ring"),
+ *                                   8, 1 << 30, p);
  *     // 2(n-1)(alpha + S/(nB)) = 14 * (1e-6 + 2^30 / 3.6e12) = 4.189662649e-3 s
  *
  * Model: every message costs alpha plus its bytes over the sender's bandwidth B; each rank has
@@ -41,6 +42,9 @@
  *   scatter (m-1 + c-1)(alpha_i + S/(mcB_i)), inter-box ring all-reduce of S/m
  *   (2(b-1) + c-1)(alpha + S/(mbcB)), intra-box ring all-gather (m-1 + c-1)(alpha_i + S/(mcB_i));
  *   a phase with no steps costs 0. Source: Jia et al., arXiv:1807.11205, 2018 (2D ring).
+ * - pccl_ring (all-reduce, reduce-scatter, all-gather): the ring closed form, with alpha and B
+ *   measured along the ring order it picks and B the pool of `connections` TCP streams per pair
+ *   (see algorithms/pccl_ring.cpp).
  *
  * Errors: ConfigError for n < 1, bytes or a latency negative or not finite, a bandwidth not
  * positive, chunks < 1, boxes outside [1, n], hierarchical with n not a multiple of boxes, and
@@ -74,8 +78,8 @@ double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int
                           double intra_bw_bytes_per_s);
 
 /**
- * Seconds for an all-to-all-v (per-pair sizes) over n ranks spread over boxes, `direct` or
- * `pairwise` (others: ConfigError).
+ * Seconds for an all-to-all-v (per-pair sizes) over n ranks spread over boxes, `direct` (also
+ * for `auto`) or `pairwise` (others: ConfigError).
  *
  * `matrix` is n x n row-major bytes from position i to j (the diagonal stays local); `box_of[i]`
  * the box of position i (empty: one box). Pairs inside a box use (intra_alpha_s,
@@ -95,7 +99,21 @@ double alpha_beta_seconds(simcore::CollectiveKind kind, Algorithm algorithm, int
  */
 double alpha_beta_alltoallv_seconds(int n, std::span<const double> matrix,
                                     const std::vector<int>& box_of, const AlphaBetaParams& params,
-                                    Algorithm algorithm = Algorithm::kDirect);
+                                    Algorithm algorithm = Algorithm{});
+
+/** (steps + c - 1) (alpha + step_bytes / (c B)): a pipeline of `steps` equal steps; 0 if none. */
+double pipelined_seconds(double steps, double c, double alpha_s, double step_bytes,
+                         double bw_bytes_per_s);
+
+/** alpha_c + bytes / B_c of one all-to-all-v message class (inside a box or across boxes); a
+ *  message of 0 bytes costs alpha_c. Errors: ConfigError when a class that carries bytes has a
+ *  bandwidth that is not positive. */
+double alltoallv_message_seconds(bool across_boxes, double bytes, const AlphaBetaParams& params);
+
+/** The analytical back-end's default measurement of a group: alpha the largest and B the
+ *  smallest of the pairs i -> i+1 (mod n) in position order (B = 1 when n = 1), `boxes` the
+ *  number of distinct boxes in `r.box_of`, chunks from `r`. */
+AlphaBetaParams ring_neighbour_params(const ScheduleRequest& r, const PairCostFn& pair);
 
 /** Depth D and busiest-link factor f of the double binary tree over n ranks (see above). */
 struct TreeFactors {

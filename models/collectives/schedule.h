@@ -3,8 +3,8 @@
  * A collective expanded into a schedule of point-to-point transfers with dependencies.
  *
  *     // all-reduce of 1 GiB over 8 positions; root 0 (unused), 1 chunk, all in one box
- *     Schedule s =
- *         build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 1 << 30, 0, 1, {});
+ *     Schedule s = build_schedule(CollectiveKind::kAllReduce, parse_algorithm_or_throw("ring"), 8,
+ *                                 1 << 30, 0, 1, {});
  *     // 2(n-1) = 14 steps x 8 transfers of 2^30/8 bytes; transfer (s, i) waits for (s-1, i-1)
  *     // and (s-1, i).
  *     for (size_t t = 0; t < s.transfers.size(); ++t)
@@ -61,6 +61,10 @@
  *   Per position this sends 2(n-1)/n * S, as a flat ring does. Source: the 2D/hierarchical ring of
  *   NCCL and Horovod; Jia et al., "Highly scalable deep learning training system with mixed-
  *   precision", arXiv:1807.11205, 2018.
+ * - pccl_ring (all-reduce, reduce-scatter, all-gather): the ring schedule over the order
+ *   `pccl_ring_order` picks from the group's pair costs (position order when none are given),
+ *   every transfer opening `connections` parallel TCP streams (Schedule::streams). Source:
+ *   Keiblinger et al., "Prime Collective Communications Library", arXiv:2505.14065, 2025.
  *
  * A group of one position gives an empty schedule; bytes == 0 gives the usual transfers, each of
  * 0 bytes (they still cost latency).
@@ -85,7 +89,10 @@ struct Transfer {
 };
 
 struct Schedule {
-  Algorithm algorithm = Algorithm::kRing;
+  Algorithm algorithm;  ///< the resolved algorithm (never auto once built)
+  /** Parallel TCP connections each transfer opens on links with a TCP model; 0: the link
+   *  class's own `streams`. */
+  int streams = 0;
   std::vector<Transfer> transfers;
   /** Indices of EARLIER transfers that must finish before a transfer starts (CSR, see Transfer). */
   std::vector<uint32_t> deps;
@@ -112,6 +119,10 @@ struct Schedule {
 Schedule build_schedule(simcore::CollectiveKind kind, Algorithm algorithm, int n, double bytes,
                         int root, int chunks, const std::vector<int>& box_of);
 
+/** The same with the whole request: `r.connections` and `r.pair_cost` reach the families that
+ *  use them (pccl_ring); `r.box_of` must be empty or of size `r.n`. */
+Schedule build_schedule(Algorithm algorithm, const ScheduleRequest& r);
+
 /**
  * Expands an all-to-all-v (per-pair sizes, as MoE token dispatch needs) into its schedule.
  *
@@ -120,10 +131,10 @@ Schedule build_schedule(simcore::CollectiveKind kind, Algorithm algorithm, int n
  * non-zero size, all at once (a zero send count posts no message, as in MPI_Alltoallv or NCCL
  * grouped send/recv); pieces of one pair chain when chunks > 1. `pairwise`: the n-1 steps of the
  * uniform pairwise exchange above, each pair with its own size (zero-size messages kept: they
- * still pace the steps).
+ * still pace the steps). These are the registry entries with an all-to-all-v expansion.
  *
  * Units: bytes. Errors: ConfigError for n < 1, chunks < 1, a matrix of the wrong size, a
- * negative or non-finite entry, an algorithm other than auto/direct/pairwise, or more than
+ * negative or non-finite entry, an algorithm that does not implement all_to_all, or more than
  * 2^32-1 transfers.
  */
 Schedule build_alltoallv_schedule(Algorithm algorithm, int n, std::span<const double> matrix,

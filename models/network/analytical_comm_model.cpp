@@ -17,33 +17,20 @@ AnalyticalCommModel::AnalyticalCommModel(simcore::Simulator& sim,
                                          const topologies::Topology& topology,
                                          const topologies::Router& router,
                                          CollectiveOptions options, const LinkModelSpecs& links)
-    : sim_(sim), topo_(topology), router_(router), options_(options), links_(links) {
-  if (links_.empty()) return;
-  channel_model_.assign(topo_.channel_count(), nullptr);
-  for (uint32_t ch = 0; ch < topo_.channel_count(); ++ch) {
-    auto it = links_.find(topo_.channel_class(ch));
-    if (it != links_.end()) channel_model_[ch] = it->second.get();
-  }
-}
+    : sim_(sim),
+      topo_(topology),
+      router_(router),
+      options_(options),
+      channel_model_(channel_specs(topology, links)),
+      links_(links) {}
 
-topologies::Path AnalyticalCommModel::path(int src, int dst) const {
+topologies::Path AnalyticalCommModel::path(int src, int dst, int streams) const {
   const auto& ranks = topo_.ranks();
   if (src < 0 || dst < 0 || src >= static_cast<int>(ranks.size()) ||
       dst >= static_cast<int>(ranks.size()))
     throw ConfigError(fmt::format("collective over rank {}, but the cluster has {} ranks",
                                   std::max(src, dst), ranks.size()));
-  topologies::Path p = route_ranks(topo_, router_, src, dst, 0);
-  if (!channel_model_.empty()) {
-    const TransferInfo info{src, dst, 0, p.latency, p.bottleneck_bytes_per_s, Time::zero()};
-    std::vector<const LinkModelSpec*> seen;
-    for (uint32_t ch : p.channels) {
-      const LinkModelSpec* m = channel_model_[ch];
-      if (m == nullptr || std::find(seen.begin(), seen.end(), m) != seen.end()) continue;
-      seen.push_back(m);
-      p.bottleneck_bytes_per_s = std::min(p.bottleneck_bytes_per_s, m->steady_bound_bytes_per_s(info));
-    }
-  }
-  return p;
+  return steady_route(topo_, router_, channel_model_, src, dst, streams);
 }
 
 namespace {
@@ -97,29 +84,22 @@ const AnalyticalCommModel::UniformParams& AnalyticalCommModel::uniform_params(
   const std::vector<int> box_of = member_boxes(topo_, m);
   UniformParams u;
   u.algorithm = resolve_algorithm(call, box_of);
-  collectives::AlphaBetaParams& p = u.params;
-  p.chunks = options_.chunks;
+  u.params.chunks = options_.chunks;
   if (n > 1) {
-    Worst inter, intra;
-    if (u.algorithm == collectives::Algorithm::kHierarchical) {
-      auto groups = collectives::members_by_box(n, box_of);
-      p.boxes = static_cast<int>(groups.size());
-      for (const auto& g : groups)
-        for (size_t i = 0; g.size() > 1 && i < g.size(); ++i)
-          intra.add(path(m[g[i]], m[g[(i + 1) % g.size()]]));
-      for (size_t b = 0; b < groups.size(); ++b)
-        for (size_t i = 0; i < groups[b].size(); ++i)
-          inter.add(path(m[groups[b][i]], m[groups[(b + 1) % groups.size()][i]]));
-      p.intra_alpha_s = intra.alpha_s;
-      p.intra_bw_bytes_per_s = intra.any ? intra.bw : 1;
-    } else {
-      for (int i = 0; i < n; ++i) inter.add(path(m[i], m[(i + 1) % n]));
-      std::map<int, int> boxes;
-      for (int b : box_of) boxes[b]++;
-      p.boxes = static_cast<int>(boxes.size());
-    }
-    p.alpha_s = inter.alpha_s;
-    p.bw_bytes_per_s = inter.any ? inter.bw : 1;
+    collectives::ScheduleRequest r;
+    r.kind = call.kind;
+    r.n = n;
+    r.bytes = static_cast<double>(call.bytes);
+    r.root = call.root;
+    r.chunks = options_.chunks;
+    r.box_of = box_of;
+    r.connections = options_.connections;
+    const collectives::PairCostFn pair = [&](int i, int j, int streams) {
+      const topologies::Path p = path(m[i], m[j], streams);
+      return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
+    };
+    const auto& f = u.algorithm.family();
+    u.params = f.measure ? f.measure(r, pair) : collectives::ring_neighbour_params(r, pair);
   }
   return uniform_params_.emplace(std::move(key), u).first->second;
 }
@@ -134,7 +114,7 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
     const collectives::Algorithm algo = resolve_algorithm(call, c.box_of);
     // The time depends only on the matrix and the group's link classes: MoE layers repeat both.
     auto key = std::make_tuple(static_cast<const void*>(call.matrix), static_cast<const void*>(&c),
-                               static_cast<int>(algo));
+                               static_cast<const void*>(&algo.family()));
     auto it = alltoallv_seconds_.find(key);
     if (it == alltoallv_seconds_.end())
       it = alltoallv_seconds_
@@ -143,7 +123,7 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
                .first;
     const double seconds = it->second;
     sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
-    return std::string(collectives::to_string(algo));
+    return std::string(algo.name());
   }
   const UniformParams& u = uniform_params(call);
   double seconds = 0;
@@ -152,7 +132,7 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
                                               u.params);
   const collectives::Algorithm algo = u.algorithm;
   sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
-  return std::string(collectives::to_string(algo));
+  return std::string(algo.name());
 }
 
 void AnalyticalCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,

@@ -42,7 +42,8 @@ class AnalyticalCommModel : public simcore::CommModel {
   std::vector<simcore::LinkClassUsage> link_usage() const override { return {}; }
 
  private:
-  topologies::Path path(int src_rank, int dst_rank) const;
+  /** The steady route (rank_routes.h) for `streams` parallel connections (0: the link's). */
+  topologies::Path path(int src_rank, int dst_rank, int streams = 0) const;
   /** Worst intra-box and inter-box (alpha, bandwidth) of a group, for all-to-all-v. */
   struct ClassParams {
     collectives::AlphaBetaParams params;
@@ -52,11 +53,11 @@ class AnalyticalCommModel : public simcore::CommModel {
   std::map<std::vector<int>, ClassParams> class_params_;
   /** All-to-all-v seconds per (matrix, group link classes, algorithm): the workload's matrices outlive
    *  the model's use of them (the executor passes Workload::matrices entries). */
-  std::map<std::tuple<const void*, const void*, int>, double> alltoallv_seconds_;
+  std::map<std::tuple<const void*, const void*, const void*>, double> alltoallv_seconds_;
   /** A uniform collective's resolved algorithm and alpha-beta parameters, found once per
    *  (members, kind, algorithm hint): steps repeat the same collectives thousands of times. */
   struct UniformParams {
-    collectives::Algorithm algorithm = collectives::Algorithm::kAuto;
+    collectives::Algorithm algorithm;
     collectives::AlphaBetaParams params;
   };
   const UniformParams& uniform_params(const simcore::CollectiveCall& call);

@@ -17,7 +17,8 @@ FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology
       topo_(topology),
       router_(router),
       options_(options),
-      fabric_(sim, topology, options.batch_tolerance) {
+      fabric_(sim, topology, options.batch_tolerance),
+      channel_specs_(channel_specs(topology, links)) {
   if (links.empty()) return;
   std::map<std::string, int> index;
   for (const auto& [cls, spec] : links) {
@@ -35,7 +36,8 @@ FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology
 }
 
 void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, double bytes,
-                                   std::function<void()> done, simcore::FailFn failed) {
+                                   int streams, std::function<void()> done,
+                                   simcore::FailFn failed) {
   std::vector<int> on_path;
   if (!models_.empty())
     for (uint32_t ch : path.channels)
@@ -50,6 +52,7 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
   FlowTerms terms;
   terms.weight = std::numeric_limits<double>::infinity();
   info.channels = path.channels;  // the models see the path; the callbacks' copies do not need it
+  info.streams = streams;
   for (int m : on_path) {
     const TransferTerms t = models_[m]->on_start(info);
     terms.bound_bytes_per_s = std::min(terms.bound_bytes_per_s, t.bound_bytes_per_s);
@@ -106,10 +109,26 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   const std::vector<int> box_of = member_boxes(topo_, members);
   const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   auto run = std::make_shared<Running>();
-  run->schedule =
-      call.matrix ? collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks)
-                  : collectives::build_schedule(call.kind, algo, n, static_cast<double>(call.bytes),
-                                                call.root, options_.chunks, box_of);
+  if (call.matrix) {
+    run->schedule = collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks);
+  } else {
+    // Steady pair costs, for the algorithms that choose their order from them (pccl_ring).
+    const collectives::PairCostFn pair = [&](int i, int j, int streams) {
+      const topologies::Path p =
+          steady_route(topo_, router_, channel_specs_, members[i], members[j], streams);
+      return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
+    };
+    collectives::ScheduleRequest r;
+    r.kind = call.kind;
+    r.n = n;
+    r.bytes = static_cast<double>(call.bytes);
+    r.root = call.root;
+    r.chunks = options_.chunks;
+    r.box_of = box_of;
+    r.connections = options_.connections;
+    r.pair_cost = &pair;
+    run->schedule = collectives::build_schedule(algo, r);
+  }
   run->ranks = members;
   run->id = next_id_++;
   run->done = std::move(done);
@@ -140,7 +159,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
     for (size_t t = 0; t < m; ++t)
       if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
   }
-  return std::string(collectives::to_string(algo));
+  return std::string(algo.name());
 }
 
 void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
@@ -168,8 +187,8 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
       if (run->fail) run->fail(why);
     };
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
-  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, std::move(on_done),
-                 std::move(on_fail));
+  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, run->schedule.streams,
+                 std::move(on_done), std::move(on_fail));
 }
 
 void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<void()> done,
@@ -179,7 +198,7 @@ void FlowCommModel::start_p2p(int src, int dst, int64_t bytes, std::function<voi
     return;
   }
   uint64_t hash = simcore::mix64((next_id_++ << 24) ^ 0xffffff);
-  start_transfer(src, dst, route_ranks(src, dst, hash), static_cast<double>(bytes),
+  start_transfer(src, dst, route_ranks(src, dst, hash), static_cast<double>(bytes), 0,
                  std::move(done), std::move(failed));
 }
 

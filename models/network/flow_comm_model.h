@@ -24,6 +24,9 @@ namespace dtsim::network {
 
 struct CollectiveOptions {
   int chunks = 1;  ///< pipelining chunks for ring/chain/tree algorithms (1 = none)
+  /** TCP connections per peer pair for algorithms that pool them (pccl_ring), in
+   *  [1, collectives::kMaxConnectionsPerPair]. */
+  int connections = collectives::kDefaultConnectionsPerPair;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (see FlowFabric)
 };
 
@@ -61,8 +64,9 @@ class FlowCommModel : public simcore::CommModel {
   void launch(const std::shared_ptr<Running>& run, uint32_t t);
   topologies::Path route_ranks(int src, int dst, uint64_t hash) const;
   /** Starts a flow from rank `src` to rank `dst` on `path`, with the terms of the link models
-   *  its channels have (none: a plain flow). */
-  void start_transfer(int src, int dst, topologies::Path path, double bytes,
+   *  its channels have (none: a plain flow); `streams` parallel connections where a model has
+   *  them (0: the link class's own). */
+  void start_transfer(int src, int dst, topologies::Path path, double bytes, int streams,
                       std::function<void()> done, simcore::FailFn failed);
 
   simcore::Simulator& sim_;
@@ -89,6 +93,9 @@ class FlowCommModel : public simcore::CommModel {
   Host host_{fabric_};
   std::vector<std::unique_ptr<LinkModel>> models_;
   std::vector<int> channel_model_;  ///< per channel: index into models_, or -1 (plain)
+  /** Per channel: its class's spec, or null; for the steady pair costs that topology-aware
+   *  algorithms (pccl_ring's ring order) read. Empty without link models. */
+  std::vector<const LinkModelSpec*> channel_specs_;
   uint64_t next_id_ = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace dtsim::network {
 
 using simcore::ConfigError;
@@ -32,6 +34,35 @@ topologies::Path route_ranks(const topologies::Topology& topo, const topologies:
         "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "
         "traffic only with forwards: true)", src, dst, e.message()));
   }
+}
+
+std::vector<const LinkModelSpec*> channel_specs(const topologies::Topology& topo,
+                                                const LinkModelSpecs& links) {
+  std::vector<const LinkModelSpec*> specs;
+  if (links.empty()) return specs;
+  specs.assign(topo.channel_count(), nullptr);
+  for (uint32_t ch = 0; ch < topo.channel_count(); ++ch) {
+    auto it = links.find(topo.channel_class(ch));
+    if (it != links.end()) specs[ch] = it->second.get();
+  }
+  return specs;
+}
+
+topologies::Path steady_route(const topologies::Topology& topo, const topologies::Router& router,
+                              const std::vector<const LinkModelSpec*>& specs, int src, int dst,
+                              int streams) {
+  topologies::Path p = route_ranks(topo, router, src, dst, 0);
+  if (specs.empty()) return p;
+  TransferInfo info{src, dst, 0, p.latency, p.bottleneck_bytes_per_s, simcore::Time::zero()};
+  info.streams = streams;
+  std::vector<const LinkModelSpec*> seen;
+  for (uint32_t ch : p.channels) {
+    const LinkModelSpec* m = specs[ch];
+    if (m == nullptr || std::find(seen.begin(), seen.end(), m) != seen.end()) continue;
+    seen.push_back(m);
+    p.bottleneck_bytes_per_s = std::min(p.bottleneck_bytes_per_s, m->steady_bound_bytes_per_s(info));
+  }
+  return p;
 }
 
 void require_route(const topologies::Topology& topo, const topologies::Router& router, int src,

@@ -398,5 +398,29 @@ TEST_F(CliTest, RateTraceBadInputIsAnErrorAtItsRow) {
                        "transitions[0]: expected probabilities summing to 1; got 0.9\n");
 }
 
+TEST_F(CliTest, PcclConnectionCountsOutsideOneTo1024AreErrorsAtTheKey) {
+  // network.connections: PCCL's pool of TCP connections per peer pair; 0 would open none, and
+  // above the cap (1024) is refused before anything is allocated.
+  const std::string s = file("s.yaml", sweep_scenario(kSwitch));
+  for (const char* k : {"0", "1025"}) {
+    Result r = dtsim("run '" + s + "' -q --set network.connections=" + k);
+    EXPECT_EQ(r.status, 2) << k;
+    EXPECT_EQ(r.err, std::string("<--set network.connections=") + k +
+                         ">: error: network.connections: expected an integer in [1, 1024]; got \"" +
+                         k + "\"\n");
+  }
+}
+
+TEST_F(CliTest, AMisspelledPcclRingIsAnErrorWithItsSuggestion) {
+  const std::string s = file("s.yaml", sweep_scenario(kSwitch));
+  Result r = dtsim("run '" + s + "' -q --set workload.algorithm=pccl_rign");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "<--set workload.algorithm=pccl_rign>: error: workload.algorithm: expected one of "
+            "auto, ring, ring_bidirectional, direct, pairwise, halving_doubling, "
+            "double_binary_tree, hierarchical, pccl_ring; did you mean 'pccl_ring'; got "
+            "\"pccl_rign\"\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

@@ -38,6 +38,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
   std::unique_ptr<network::FaultInjector> faults;
   network::CollectiveOptions opts;
   opts.chunks = s.chunks;
+  opts.connections = s.connections;
   opts.batch_tolerance = s.batch_tolerance;
   if (s.network_model == "analytical")
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "models/collectives/algorithm.h"
 #include "simcore/file_read.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/fault_config.h"
@@ -73,7 +74,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.device = load_device(cluster["device"]);
 
   if (auto net = root.get("network")) {
-    net->check_keys({"model", "chunks", "batch_tolerance", "links"});
+    net->check_keys({"model", "chunks", "connections", "batch_tolerance", "links"});
     if (auto b = net->get("batch_tolerance")) {
       s.batch_tolerance = b->number();
       if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01))
@@ -81,6 +82,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     }
     if (auto m = net->get("model")) s.network_model = m->choice({"flow", "analytical"});
     if (auto c = net->get("chunks")) s.chunks = static_cast<int>(c->integer(1, 1 << 16));
+    if (auto c = net->get("connections"))
+      s.connections = static_cast<int>(c->integer(1, collectives::kMaxConnectionsPerPair));
     if (auto l = net->get("links")) {
       s.links = load_link_models(*l, s.topology);
       // The analytical back-end prices a model's steady bound; one that has none says so here.

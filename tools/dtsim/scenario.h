@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/collectives/algorithm.h"
 #include "models/compute/device_spec.h"
 #include "models/workloads/memory_model.h"
 #include "models/network/faults.h"
@@ -43,6 +44,7 @@ struct Scenario {
   std::optional<workloads::MemoryBreakdown> memory;  ///< the most loaded rank, bytes
   std::string network_model = "flow";  ///< flow | analytical
   int chunks = 1;
+  int connections = collectives::kDefaultConnectionsPerPair;  ///< `network.connections`: TCP connections per peer pair (pccl_ring)
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)
   network::LinkModelSpecs links;  ///< `network.links`: link class -> its model (flow back-end)
   network::FaultPlan faults;      ///< `faults:` (flow back-end); empty: none

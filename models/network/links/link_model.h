@@ -41,6 +41,10 @@ struct TransferInfo {
   simcore::Time now;
   /** The path's channels (topology channel ids); valid during `on_start` only. */
   std::span<const uint32_t> channels;
+  /** Parallel connections the transfer opens where a model has them (TCP); 0: the link
+   *  class's own (`streams` of wan_tcp). A collective algorithm that pools connections per peer
+   *  pair (pccl_ring) sets it. */
+  int streams = 0;
 };
 
 /** A transfer's use of a solver constraint: it consumes `coefficient` x its rate of it. A

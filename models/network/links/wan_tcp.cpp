@@ -52,12 +52,17 @@ double WanTcpParams::stream_rate_bytes_per_s(double rtt_s, double share_bytes_pe
 
 namespace {
 
+/** The connections a transfer opens: its own count (a pooling algorithm's), else the link's. */
+int streams_of(const WanTcpParams& p, const TransferInfo& t) {
+  return t.streams > 0 ? t.streams : p.streams;
+}
+
 /** One stream's steady rate on the transfer's path (RTT = twice its one-way latency; the
  *  stream's share of the bottleneck is 1/streams of it). */
 double stream_rate(const WanTcpParams& p, const TransferInfo& t) {
   const double rtt_s = 2 * t.path_latency.seconds();
   if (!(rtt_s > 0)) return std::numeric_limits<double>::infinity();
-  return p.stream_rate_bytes_per_s(rtt_s, t.path_bottleneck_bytes_per_s / p.streams);
+  return p.stream_rate_bytes_per_s(rtt_s, t.path_bottleneck_bytes_per_s / streams_of(p, t));
 }
 
 /** Per simulation: which (source, destination) connection pools are warm. */
@@ -67,7 +72,7 @@ class WanTcpModel : public LinkModel {
 
   TransferTerms on_start(const TransferInfo& t) override {
     const double rtt_s = 2 * t.path_latency.seconds();
-    const double n = p_.streams;
+    const double n = streams_of(p_, t);
     const double share = t.path_bottleneck_bytes_per_s / n;
     const double rate = stream_rate(p_, t);
     TransferTerms terms;
@@ -111,7 +116,7 @@ std::unique_ptr<LinkModel> WanTcpSpec::make(const LinkModelContext&) const {
 }
 
 double WanTcpSpec::steady_bound_bytes_per_s(const TransferInfo& t) const {
-  return p_.streams * stream_rate(p_, t);
+  return streams_of(p_, t) * stream_rate(p_, t);
 }
 
 }  // namespace dtsim::network

@@ -1,6 +1,7 @@
 #pragma once
 /**
- * `wan_tcp`: TCP over a wide-area path. A transfer opens `streams` parallel connections; each
+ * `wan_tcp`: TCP over a wide-area path. A transfer opens `streams` parallel connections (or
+ * its own count, TransferInfo::streams, where a collective algorithm pools them); each
  * runs at most its congestion control's steady rate on this path (from the path's RTT and this
  * link's loss rate) and at most one maximum window per round trip, so the transfer is bounded by
  *     streams x min(cc_rate(MSS, RTT, p), max_window / RTT)

@@ -19,6 +19,11 @@ namespace {
 using simcore::CollectiveKind;
 using simcore::ConfigError;
 
+/** The registry entry of that name. */
+collectives::Algorithm algo(std::string_view name) {
+  return collectives::parse_algorithm_or_throw(name);
+}
+
 constexpr double kGiBytes = 1073741824.0;  // 2^30 (named apart from schedule_test's kGiB: unity build)
 constexpr double kClosedFormRelTol = 1e-12;      // closed forms: a handful of double operations
 
@@ -37,48 +42,48 @@ using test::config_error_what;
 
 TEST(AlphaBeta, RingAllReduce) {
   // 2(n-1)(alpha + S/(nB)) = 14 * (1e-6 + 2^30 / 3.6e12) = 4.189662649e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiBytes, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring"), 8, kGiBytes, params()),
              4.189662648888889e-3);
   // Same algorithm with 4 chunks: (14 + 3)(alpha + S/(32B)) = 17 * 75.5654e-6.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, kGiBytes, params(4)),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring"), 8, kGiBytes, params(4)),
              17 * (1e-6 + kGiBytes / (32 * 450e9)));
 }
 
 TEST(AlphaBeta, RingReduceScatterAllGatherAndBidirectional) {
   // (n-1)(alpha + S/(nB)) = 7 * 2.992616178e-4 = 2.094831324e-3 s.
   for (auto kind : {CollectiveKind::kReduceScatter, CollectiveKind::kAllGather})
-    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiBytes, params()),
+    expect_rel(alpha_beta_seconds(kind, algo("ring"), 8, kGiBytes, params()),
                2.0948313244444445e-3);
   // One link per rank: the bidirectional ring costs what the ring costs.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, 8, kGiBytes,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring_bidirectional"), 8, kGiBytes,
                                 params()),
              4.189662648888889e-3);
 }
 
 TEST(AlphaBeta, HalvingDoubling) {
   // 2 log2(n) alpha + 2 (n-1)/n S/B = 6e-6 + 1.75 * 2.386092942e-3 = 4.181662649e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 8, kGiBytes,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("halving_doubling"), 8, kGiBytes,
                                 params()),
              4.181662648888889e-3);
   // Reduce-scatter: half of it.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, 8,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kReduceScatter, algo("halving_doubling"), 8,
                                 kGiBytes, params()),
              4.181662648888889e-3 / 2);
 }
 
 TEST(AlphaBeta, AllToAll) {
   // Direct: alpha + (n-1) S/(nB) = 1e-6 + 0.875 * 2.386092942e-3 = 2.088831324e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 8, kGiBytes, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, algo("direct"), 8, kGiBytes, params()),
              2.0888313244444446e-3);
   // Pairwise: (n-1)(alpha + S/(nB)), one alpha per step: 6 us more than direct.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 8, kGiBytes, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllToAll, algo("pairwise"), 8, kGiBytes, params()),
              2.0948313244444445e-3);
 }
 
 TEST(AlphaBeta, ChainBroadcastAndReduce) {
   // (n-1 + c-1)(alpha + S/(cB)) = 10 * (1e-6 + 2^30 / 1.8e12) = 5.975232356e-3 s.
   for (auto kind : {CollectiveKind::kBroadcast, CollectiveKind::kReduce})
-    expect_rel(alpha_beta_seconds(kind, Algorithm::kRing, 8, kGiBytes, params(4)),
+    expect_rel(alpha_beta_seconds(kind, algo("ring"), 8, kGiBytes, params(4)),
                5.975232355555556e-3);
 }
 
@@ -87,18 +92,18 @@ TEST(AlphaBeta, DoubleBinaryTree) {
   // pieces per piece index. c = 1: 2D (alpha + S/(2B)) = 8 * 1.194046471e-3 = 9.552371769e-3 s.
   EXPECT_EQ(double_binary_tree_factors(16).depth, 4);
   EXPECT_EQ(double_binary_tree_factors(16).link_pieces, 4);
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("double_binary_tree"), 16, kGiBytes,
                                 params()),
              9.552371768888889e-3);
   // c = 8: 2D (alpha + S/(16B)) + 7 (alpha + 4 S/(16B)) = 5.38370912e-3 s.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("double_binary_tree"), 16, kGiBytes,
                                 params(8)),
              5.38370912e-3);
   // Deep pipelines tend to NCCL's tree model 2 S/B + 2D alpha (alpha -> 0 to isolate S/B).
   AlphaBetaParams deep = params(4096);
   deep.alpha_s = 0;
   EXPECT_NEAR(
-      alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 16, kGiBytes, deep),
+      alpha_beta_seconds(CollectiveKind::kAllReduce, algo("double_binary_tree"), 16, kGiBytes, deep),
       2 * kGiBytes / 450e9, 2 * kGiBytes / 450e9 * 1e-2);
   // n = 2: each rank sends one piece up one tree and one down the other: f = 2.
   EXPECT_EQ(double_binary_tree_factors(2).depth, 1);
@@ -112,16 +117,16 @@ TEST(AlphaBeta, Hierarchical) {
   p.boxes = 2;
   p.intra_alpha_s = 0.5e-6;
   p.intra_bw_bytes_per_s = 900e9;
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiBytes, p),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("hierarchical"), 16, kGiBytes, p),
              2.3950929422222223e-3);
   // auto resolves to hierarchical for equal boxes of > 1 rank, to ring otherwise.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiBytes, p),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm{}, 16, kGiBytes, p),
              2.3950929422222223e-3);
   p.boxes = 1;
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kAuto, 16, kGiBytes, p),
-             alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 16, kGiBytes, p));
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm{}, 16, kGiBytes, p),
+             alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring"), 16, kGiBytes, p));
   // The spelled-out signature agrees.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 16, kGiBytes,
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("hierarchical"), 16, kGiBytes,
                                 1e-6, 450e9, 2, 0.5e-6, 900e9),
              2.3950929422222223e-3);
 }
@@ -138,17 +143,17 @@ TEST(AlphaBeta, AgreesWithScheduleReplay) {
     std::vector<int> box_of;
   };
   const std::vector<Case> cases = {
-      {CollectiveKind::kAllReduce, Algorithm::kRing, 8, 1, {}},
-      {CollectiveKind::kAllReduce, Algorithm::kRing, 6, 5, {}},
-      {CollectiveKind::kReduceScatter, Algorithm::kRing, 7, 2, {}},
-      {CollectiveKind::kAllGather, Algorithm::kRing, 7, 1, {}},
-      {CollectiveKind::kAllToAll, Algorithm::kPairwise, 9, 3, {}},
-      {CollectiveKind::kBroadcast, Algorithm::kRing, 8, 4, {}},
-      {CollectiveKind::kReduce, Algorithm::kRing, 3, 1, {}},
-      {CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 16, 1, {}},
-      {CollectiveKind::kAllGather, Algorithm::kHalvingDoubling, 8, 1, {}},
+      {CollectiveKind::kAllReduce, algo("ring"), 8, 1, {}},
+      {CollectiveKind::kAllReduce, algo("ring"), 6, 5, {}},
+      {CollectiveKind::kReduceScatter, algo("ring"), 7, 2, {}},
+      {CollectiveKind::kAllGather, algo("ring"), 7, 1, {}},
+      {CollectiveKind::kAllToAll, algo("pairwise"), 9, 3, {}},
+      {CollectiveKind::kBroadcast, algo("ring"), 8, 4, {}},
+      {CollectiveKind::kReduce, algo("ring"), 3, 1, {}},
+      {CollectiveKind::kAllReduce, algo("halving_doubling"), 16, 1, {}},
+      {CollectiveKind::kAllGather, algo("halving_doubling"), 8, 1, {}},
       {CollectiveKind::kAllReduce,
-       Algorithm::kHierarchical,
+       algo("hierarchical"),
        12,
        2,
        {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2}},
@@ -168,16 +173,16 @@ TEST(AlphaBeta, AgreesWithScheduleReplay) {
 }
 
 TEST(AlphaBeta, OneRankAndZeroBytes) {
-  EXPECT_EQ(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 1, kGiBytes, params()),
+  EXPECT_EQ(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring"), 1, kGiBytes, params()),
             0.0);
   // 0 bytes: latency only, 2(n-1) alpha.
-  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, Algorithm::kRing, 8, 0, params()),
+  expect_rel(alpha_beta_seconds(CollectiveKind::kAllReduce, algo("ring"), 8, 0, params()),
              14e-6);
 }
 
 TEST(AlphaBeta, RejectsBadInput) {
   using K = CollectiveKind;
-  auto ring = Algorithm::kRing;
+  auto ring = algo("ring");
   EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 0, 1, params()); }),
             "error: all_reduce: group size must be >= 1; got 0");
   EXPECT_EQ(config_error_what([&] { alpha_beta_seconds(K::kAllReduce, ring, 4, -5, params()); }),
@@ -198,19 +203,19 @@ TEST(AlphaBeta, RejectsBadInput) {
             "error: all_reduce: boxes must be in [1, 4]; got 5");
   p.boxes = 4;
   EXPECT_EQ(
-      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, algo("hierarchical"), 6, 1, p); }),
       "error: all_reduce with algorithm \"hierarchical\" needs n to be a multiple of boxes; "
       "got n = 6, boxes = 4");
   p.boxes = 2;  // m = 3 > 1 but no intra bandwidth given
   EXPECT_EQ(
-      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, Algorithm::kHierarchical, 6, 1, p); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllReduce, algo("hierarchical"), 6, 1, p); }),
       "error: all_reduce: intra_bw_bytes_per_s must be a finite number > 0; got 0");
   EXPECT_EQ(
-      config_error_what([&] { alpha_beta_seconds(K::kAllToAll, Algorithm::kRing, 4, 1, params()); }),
+      config_error_what([&] { alpha_beta_seconds(K::kAllToAll, algo("ring"), 4, 1, params()); }),
       "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
       "pairwise");
   EXPECT_EQ(config_error_what([&] {
-              alpha_beta_seconds(K::kAllReduce, Algorithm::kHalvingDoubling, 12, 1, params());
+              alpha_beta_seconds(K::kAllReduce, algo("halving_doubling"), 12, 1, params());
             }),
             "error: all_reduce with algorithm \"halving_doubling\" needs a power-of-two group "
             "size; got n = 12");

@@ -21,6 +21,11 @@ namespace {
 using simcore::CollectiveKind;
 using simcore::ConfigError;
 
+/** The registry entry of that name. */
+collectives::Algorithm algo(std::string_view name) {
+  return collectives::parse_algorithm_or_throw(name);
+}
+
 constexpr double kGiB = 1073741824.0;  // 2^30
 constexpr double kRelTol = 1e-12;      // replayed sums of a few dozen doubles
 
@@ -86,8 +91,8 @@ TEST(RingSchedule, AllReduceStepsBytesAndDeps) {
   // 2(n-1) = 14 steps of n = 8 transfers of S/n; every rank sends and receives 2(n-1)/n * S.
   const int n = 8;
   const double S = kGiB;
-  Schedule s = build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, n, S, 0, 1, {});
-  EXPECT_EQ(s.algorithm, Algorithm::kRing);
+  Schedule s = build_schedule(CollectiveKind::kAllReduce, algo("ring"), n, S, 0, 1, {});
+  EXPECT_EQ(s.algorithm, algo("ring"));
   ASSERT_EQ(s.transfers.size(), 14u * 8u);
   for (const Transfer& t : s.transfers) {
     EXPECT_EQ(t.dst, (t.src + 1) % n);
@@ -107,7 +112,7 @@ TEST(RingSchedule, AllReduceReplayMatchesClosedForm) {
   // 2(n-1)(2a + S/(nB)) = 14 * (2e-6 + 2^30 / 3.6e12) = 4.203662649e-3 s.
   const int n = 8;
   const double S = kGiB, a = 1e-6, B = 450e9;
-  Schedule s = build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, n, S, 0, 1, {});
+  Schedule s = build_schedule(CollectiveKind::kAllReduce, algo("ring"), n, S, 0, 1, {});
   const double expected = 2.0 * (n - 1) * (2 * a + S / (n * B));
   EXPECT_NEAR(expected, 4.203662649e-3, 1e-12);
   EXPECT_NEAR(replay(s, 2 * a, B), expected, expected * kRelTol);
@@ -117,7 +122,7 @@ TEST(RingSchedule, ChunksPipeline) {
   // c pieces of S/(nc) per step: (2(n-1) + c - 1) pieces on the critical path.
   const int n = 8, c = 4;
   const double S = kGiB, a = 1e-6, B = 450e9;
-  Schedule s = build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, n, S, 0, c, {});
+  Schedule s = build_schedule(CollectiveKind::kAllReduce, algo("ring"), n, S, 0, c, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(2 * (n - 1) * n * c));
   expect_deps_earlier(s);
   expect_every_rank_moves(s, n, 2.0 * (n - 1) / n * S);
@@ -131,7 +136,7 @@ TEST(RingSchedule, ReduceScatterAndAllGather) {
   const int n = 6;
   const double S = 6e6;
   for (auto kind : {CollectiveKind::kReduceScatter, CollectiveKind::kAllGather}) {
-    Schedule s = build_schedule(kind, Algorithm::kRing, n, S, 0, 1, {});
+    Schedule s = build_schedule(kind, algo("ring"), n, S, 0, 1, {});
     ASSERT_EQ(s.transfers.size(), static_cast<size_t>((n - 1) * n));
     expect_deps_earlier(s);
     expect_every_rank_moves(s, n, (n - 1.0) / n * S);
@@ -144,7 +149,7 @@ TEST(RingSchedule, BidirectionalSplitsTheData) {
   const int n = 5;
   const double S = 10e6;
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kRingBidirectional, n, S, 0, 1, {});
+      build_schedule(CollectiveKind::kAllReduce, algo("ring_bidirectional"), n, S, 0, 1, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(2 * 2 * (n - 1) * n));
   expect_deps_earlier(s);
   expect_every_rank_moves(s, n, 2.0 * (n - 1) / n * S);
@@ -167,7 +172,7 @@ TEST(RingSchedule, BidirectionalSplitsTheData) {
 
 TEST(RingSchedule, TwoRanksAndZeroBytes) {
   // n = 2: 2 steps of one transfer each way; 0 bytes still yields the transfers.
-  Schedule s = build_schedule(CollectiveKind::kAllReduce, Algorithm::kRing, 2, 0, 0, 1, {});
+  Schedule s = build_schedule(CollectiveKind::kAllReduce, algo("ring"), 2, 0, 0, 1, {});
   ASSERT_EQ(s.transfers.size(), 4u);
   for (const Transfer& t : s.transfers) EXPECT_EQ(t.bytes, 0.0);
   expect_deps_earlier(s);
@@ -180,15 +185,15 @@ TEST(Schedule, OneRankIsEmpty) {
   for (auto kind :
        {CollectiveKind::kAllReduce, CollectiveKind::kReduceScatter, CollectiveKind::kAllGather,
         CollectiveKind::kAllToAll, CollectiveKind::kBroadcast, CollectiveKind::kReduce}) {
-    Schedule s = build_schedule(kind, Algorithm::kAuto, 1, 1e6, 0, 1, {});
+    Schedule s = build_schedule(kind, Algorithm{}, 1, 1e6, 0, 1, {});
     EXPECT_TRUE(s.transfers.empty());
     EXPECT_TRUE(s.deps.empty());
   }
   EXPECT_TRUE(
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, 1, 1, 0, 3, {})
+      build_schedule(CollectiveKind::kAllReduce, algo("double_binary_tree"), 1, 1, 0, 3, {})
           .transfers.empty());
   EXPECT_TRUE(
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 1, 1, 0, 1, {})
+      build_schedule(CollectiveKind::kAllReduce, algo("halving_doubling"), 1, 1, 0, 1, {})
           .transfers.empty());
 }
 
@@ -198,7 +203,7 @@ TEST(AllToAllSchedule, DirectIsEveryPairAtOnce) {
   // n(n-1) transfers of S/n with no deps: each rank sends and receives (n-1)/n * S.
   const int n = 16;
   const double S = 16e6;
-  Schedule s = build_schedule(CollectiveKind::kAllToAll, Algorithm::kDirect, n, S, 0, 1, {});
+  Schedule s = build_schedule(CollectiveKind::kAllToAll, algo("direct"), n, S, 0, 1, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(n * (n - 1)));
   EXPECT_TRUE(s.deps.empty());
   std::set<std::pair<int, int>> pairs;
@@ -215,14 +220,14 @@ TEST(AllToAllSchedule, DirectAt1024RanksIsCompact) {
   // 1024 * 1023 = 1,047,552 transfers of 24 bytes each and no deps at all.
   static_assert(sizeof(Transfer) == 24);
   Schedule s =
-      build_schedule(CollectiveKind::kAllToAll, Algorithm::kDirect, 1024, 1 << 20, 0, 1, {});
+      build_schedule(CollectiveKind::kAllToAll, algo("direct"), 1024, 1 << 20, 0, 1, {});
   EXPECT_EQ(s.transfers.size(), 1'047'552u);
   EXPECT_TRUE(s.deps.empty());
 }
 
 TEST(AllToAllSchedule, DirectChunksChainPerPair) {
   const int n = 4, c = 3;
-  Schedule s = build_schedule(CollectiveKind::kAllToAll, Algorithm::kDirect, n, 12, 0, c, {});
+  Schedule s = build_schedule(CollectiveKind::kAllToAll, algo("direct"), n, 12, 0, c, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(n * (n - 1) * c));
   expect_deps_earlier(s);
   for (size_t t = 0; t < s.transfers.size(); ++t)
@@ -238,7 +243,7 @@ TEST(AllToAllSchedule, PairwiseSteps) {
   // Step s: i -> (i+s) % n, after its own previous send and what it received at step s-1.
   const int n = 8;
   const double S = 8e6;
-  Schedule s = build_schedule(CollectiveKind::kAllToAll, Algorithm::kPairwise, n, S, 0, 1, {});
+  Schedule s = build_schedule(CollectiveKind::kAllToAll, algo("pairwise"), n, S, 0, 1, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(n * (n - 1)));
   expect_deps_earlier(s);
   expect_every_rank_moves(s, n, (n - 1.0) / n * S);
@@ -262,7 +267,7 @@ TEST(HalvingDoublingSchedule, AllReduce) {
   const int n = 16;
   const double S = kGiB;
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
+      build_schedule(CollectiveKind::kAllReduce, algo("halving_doubling"), n, S, 0, 1, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(8 * n));
   expect_deps_earlier(s);
   expect_every_rank_moves(s, n, 2.0 * (n - 1) / n * S);
@@ -282,7 +287,7 @@ TEST(HalvingDoublingSchedule, ReduceScatterAndAllGather) {
   const int n = 8;
   const double S = 8e6;
   for (auto kind : {CollectiveKind::kReduceScatter, CollectiveKind::kAllGather}) {
-    Schedule s = build_schedule(kind, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
+    Schedule s = build_schedule(kind, algo("halving_doubling"), n, S, 0, 1, {});
     ASSERT_EQ(s.transfers.size(), static_cast<size_t>(3 * n));
     expect_deps_earlier(s);
     expect_every_rank_moves(s, n, (n - 1.0) / n * S);
@@ -290,17 +295,17 @@ TEST(HalvingDoublingSchedule, ReduceScatterAndAllGather) {
   }
   // Reduce-scatter halves: first S/2 to i^4; all-gather doubles: first S/8 to i^1.
   auto rs =
-      build_schedule(CollectiveKind::kReduceScatter, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
+      build_schedule(CollectiveKind::kReduceScatter, algo("halving_doubling"), n, S, 0, 1, {});
   EXPECT_EQ(rs.transfers[0].dst, 4);
   EXPECT_EQ(rs.transfers[0].bytes, S / 2);
-  auto ag = build_schedule(CollectiveKind::kAllGather, Algorithm::kHalvingDoubling, n, S, 0, 1, {});
+  auto ag = build_schedule(CollectiveKind::kAllGather, algo("halving_doubling"), n, S, 0, 1, {});
   EXPECT_EQ(ag.transfers[0].dst, 1);
   EXPECT_EQ(ag.transfers[0].bytes, S / 8);
 }
 
 TEST(HalvingDoublingSchedule, TwoRanksAndChunks) {
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 2, 4, 0, 2, {});
+      build_schedule(CollectiveKind::kAllReduce, algo("halving_doubling"), 2, 4, 0, 2, {});
   ASSERT_EQ(s.transfers.size(), 8u);  // 2 steps x 2 pieces x 2 ranks
   expect_deps_earlier(s);
   expect_every_rank_moves(s, 2, 4.0);  // 2(n-1)/n * S = S
@@ -309,7 +314,7 @@ TEST(HalvingDoublingSchedule, TwoRanksAndChunks) {
 
 TEST(HalvingDoublingSchedule, RejectsNonPowerOfTwo) {
   EXPECT_EQ(config_error_what([] {
-              build_schedule(CollectiveKind::kAllReduce, Algorithm::kHalvingDoubling, 6, 1, 0, 1,
+              build_schedule(CollectiveKind::kAllReduce, algo("halving_doubling"), 6, 1, 0, 1,
                              {});
             }),
             "error: all_reduce with algorithm \"halving_doubling\" needs a power-of-two group "
@@ -372,7 +377,7 @@ TEST(DoubleBinaryTreeSchedule, AllReduce) {
   const int n = 16, c = 4;
   const double S = 64e6, a = 1e-6, B = 100e9;
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, n, S, 0, c, {});
+      build_schedule(CollectiveKind::kAllReduce, algo("double_binary_tree"), n, S, 0, c, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>(4 * (n - 1) * c));
   expect_deps_earlier(s);
   PerRank p = per_rank_bytes(s, n);
@@ -400,7 +405,7 @@ TEST(DoubleBinaryTreeSchedule, AllReduce) {
 TEST(DoubleBinaryTreeSchedule, TwoAndThreeRanks) {
   for (int n : {2, 3}) {
     Schedule s =
-        build_schedule(CollectiveKind::kAllReduce, Algorithm::kDoubleBinaryTree, n, 2, 0, 1, {});
+        build_schedule(CollectiveKind::kAllReduce, algo("double_binary_tree"), n, 2, 0, 1, {});
     EXPECT_EQ(s.transfers.size(), static_cast<size_t>(4 * (n - 1)));
     expect_deps_earlier(s);
     EXPECT_EQ(critical_steps(s), 2 * ceil_log2(n));
@@ -413,7 +418,7 @@ TEST(ChainSchedule, BroadcastFromRoot) {
   // Chain 3 -> 4 -> ... -> 2 (mod 8), S in c pieces: (n-1) + (c-1) pieces on the critical path.
   const int n = 8, c = 4, root = 3;
   const double S = 8e6, a = 2e-6, B = 50e9;
-  Schedule s = build_schedule(CollectiveKind::kBroadcast, Algorithm::kRing, n, S, root, c, {});
+  Schedule s = build_schedule(CollectiveKind::kBroadcast, algo("ring"), n, S, root, c, {});
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>((n - 1) * c));
   expect_deps_earlier(s);
   EXPECT_EQ(s.transfers[0].src, root);
@@ -430,7 +435,7 @@ TEST(ChainSchedule, BroadcastFromRoot) {
 
 TEST(ChainSchedule, ReduceEndsAtRoot) {
   const int n = 5, root = 2;
-  Schedule s = build_schedule(CollectiveKind::kReduce, Algorithm::kRing, n, 10, root, 2, {});
+  Schedule s = build_schedule(CollectiveKind::kReduce, algo("ring"), n, 10, root, 2, {});
   expect_deps_earlier(s);
   EXPECT_EQ(s.transfers[0].src, (root + n - 1) % n);
   EXPECT_EQ(s.transfers[n - 2].dst, root);
@@ -442,7 +447,7 @@ TEST(ChainSchedule, ReduceEndsAtRoot) {
 
 TEST(ChainSchedule, RejectsRootOutOfRange) {
   EXPECT_EQ(config_error_what([] {
-              build_schedule(CollectiveKind::kBroadcast, Algorithm::kRing, 4, 1, 4, 1, {});
+              build_schedule(CollectiveKind::kBroadcast, algo("ring"), 4, 1, 4, 1, {});
             }),
             "error: broadcast: root must be in [0, 4); got 4");
 }
@@ -456,7 +461,7 @@ TEST(HierarchicalSchedule, TwoBoxesOfFour) {
   const double S = 8e6;
   const std::vector<int> box_of = {0, 0, 0, 0, 1, 1, 1, 1};
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, n, S, 0, 1, box_of);
+      build_schedule(CollectiveKind::kAllReduce, algo("hierarchical"), n, S, 0, 1, box_of);
   ASSERT_EQ(s.transfers.size(), static_cast<size_t>((3 + 2 + 3) * n));
   expect_deps_earlier(s);
   expect_every_rank_moves(s, n, 2.0 * (n - 1) / n * S);
@@ -482,7 +487,7 @@ TEST(HierarchicalSchedule, InterleavedBoxIds) {
   // Boxes 7 and 5 interleaved: local index follows position order inside each box.
   const std::vector<int> box_of = {7, 5, 7, 5, 7, 5};
   Schedule s =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 6, 6, 0, 2, box_of);
+      build_schedule(CollectiveKind::kAllReduce, algo("hierarchical"), 6, 6, 0, 2, box_of);
   expect_deps_earlier(s);
   expect_every_rank_moves(s, 6, 2.0 * 5 / 6 * 6);
   EXPECT_EQ(critical_steps(s), (2 + 1) + (2 + 1) + (2 + 1));
@@ -491,11 +496,11 @@ TEST(HierarchicalSchedule, InterleavedBoxIds) {
 TEST(HierarchicalSchedule, OneBoxOrOnePerBox) {
   // One box: RS + AG inside it (a ring all-reduce in two halves). One rank per box: AR only.
   Schedule one_box =
-      build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 4, 4, 0, 1, {});
+      build_schedule(CollectiveKind::kAllReduce, algo("hierarchical"), 4, 4, 0, 1, {});
   EXPECT_EQ(one_box.transfers.size(), 2u * 3u * 4u);
   expect_every_rank_moves(one_box, 4, 6);
   EXPECT_EQ(critical_steps(one_box), 6);
-  Schedule spread = build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 4, 4, 0, 1,
+  Schedule spread = build_schedule(CollectiveKind::kAllReduce, algo("hierarchical"), 4, 4, 0, 1,
                                    {0, 1, 2, 3});
   EXPECT_EQ(spread.transfers.size(), 2u * 3u * 4u);
   EXPECT_EQ(critical_steps(spread), 6);
@@ -503,7 +508,7 @@ TEST(HierarchicalSchedule, OneBoxOrOnePerBox) {
 
 TEST(HierarchicalSchedule, RejectsUnequalBoxes) {
   EXPECT_EQ(config_error_what([] {
-              build_schedule(CollectiveKind::kAllReduce, Algorithm::kHierarchical, 5, 1, 0, 1,
+              build_schedule(CollectiveKind::kAllReduce, algo("hierarchical"), 5, 1, 0, 1,
                              {0, 0, 0, 1, 1});
             }),
             "error: all_reduce with algorithm \"hierarchical\" needs the same number of members "
@@ -523,9 +528,9 @@ TEST(Schedule, SweepInvariants) {
       for (K kind : {K::kAllReduce, K::kReduceScatter, K::kAllGather, K::kAllToAll, K::kBroadcast,
                      K::kReduce})
         for (Algorithm a : supported_algorithms(kind)) {
-          if (a == Algorithm::kHalvingDoubling && (n & (n - 1)) != 0) continue;
+          if (a == algo("halving_doubling") && (n & (n - 1)) != 0) continue;
           std::vector<int> box_of;
-          if (a == Algorithm::kHierarchical) {
+          if (a == algo("hierarchical")) {
             const int m = n % 4 == 0 ? 4 : n % 3 == 0 ? 3 : 1;
             for (int i = 0; i < n; ++i) box_of.push_back(i / m);
           }
@@ -539,11 +544,11 @@ TEST(Schedule, SweepInvariants) {
             continue;
           }
           const double factor = simcore::busbw_factor(kind, n);
-          if (a == Algorithm::kDoubleBinaryTree || kind == K::kBroadcast || kind == K::kReduce) {
+          if (a == algo("double_binary_tree") || kind == K::kBroadcast || kind == K::kReduce) {
             double total = 0;
             for (const Transfer& t : s.transfers) total += t.bytes;
             const double expected =
-                a == Algorithm::kDoubleBinaryTree ? 2.0 * (n - 1) * S : (n - 1.0) * S;
+                a == algo("double_binary_tree") ? 2.0 * (n - 1) * S : (n - 1.0) * S;
             EXPECT_NEAR(total, expected, expected * 1e-12);
           } else {
             expect_every_rank_moves(s, n, factor * S);
@@ -554,63 +559,63 @@ TEST(Schedule, SweepInvariants) {
 // ---- resolve, names and bad input ---------------------------------------------------------
 
 TEST(Algorithm, NamesRoundTrip) {
-  for (auto a : {Algorithm::kAuto, Algorithm::kRing, Algorithm::kRingBidirectional,
-                 Algorithm::kDirect, Algorithm::kPairwise, Algorithm::kHalvingDoubling,
-                 Algorithm::kDoubleBinaryTree, Algorithm::kHierarchical}) {
+  for (auto a : {Algorithm{}, algo("ring"), algo("ring_bidirectional"),
+                 algo("direct"), algo("pairwise"), algo("halving_doubling"),
+                 algo("double_binary_tree"), algo("hierarchical"), algo("pccl_ring")}) {
     EXPECT_EQ(parse_algorithm(to_string(a)), a);
     EXPECT_EQ(parse_algorithm_or_throw(to_string(a)), a);
   }
-  EXPECT_EQ(to_string(Algorithm::kRingBidirectional), "ring_bidirectional");
+  EXPECT_EQ(to_string(algo("ring_bidirectional")), "ring_bidirectional");
   EXPECT_EQ(parse_algorithm("Ring"), std::nullopt);
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("rign"); }),
             "error: unknown collective algorithm \"rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical; did you mean \"ring\"?");
+            "hierarchical, pccl_ring; did you mean \"ring\"?");
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("butterfly_xyz"); }),
             "error: unknown collective algorithm \"butterfly_xyz\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical");
+            "hierarchical, pccl_ring");
 }
 
 TEST(Resolve, Auto) {
   using K = CollectiveKind;
   const std::vector<int> two_by_four = {0, 0, 0, 0, 1, 1, 1, 1};
-  EXPECT_EQ(resolve(K::kAllReduce, Algorithm::kAuto, 8, two_by_four), Algorithm::kHierarchical);
-  EXPECT_EQ(resolve(K::kAllReduce, Algorithm::kAuto, 8, {}), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kAllReduce, Algorithm::kAuto, 8, std::vector<int>(8, 3)), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kAllReduce, Algorithm::kAuto, 4, {0, 1, 2, 3}), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kAllReduce, Algorithm::kAuto, 5, {0, 0, 0, 1, 1}), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kReduceScatter, Algorithm::kAuto, 8, two_by_four), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kAllGather, Algorithm::kAuto, 8, two_by_four), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kAllToAll, Algorithm::kAuto, 8, two_by_four), Algorithm::kDirect);
-  EXPECT_EQ(resolve(K::kBroadcast, Algorithm::kAuto, 8, two_by_four), Algorithm::kRing);
-  EXPECT_EQ(resolve(K::kReduce, Algorithm::kAuto, 8, two_by_four), Algorithm::kRing);
+  EXPECT_EQ(resolve(K::kAllReduce, Algorithm{}, 8, two_by_four), algo("hierarchical"));
+  EXPECT_EQ(resolve(K::kAllReduce, Algorithm{}, 8, {}), algo("ring"));
+  EXPECT_EQ(resolve(K::kAllReduce, Algorithm{}, 8, std::vector<int>(8, 3)), algo("ring"));
+  EXPECT_EQ(resolve(K::kAllReduce, Algorithm{}, 4, {0, 1, 2, 3}), algo("ring"));
+  EXPECT_EQ(resolve(K::kAllReduce, Algorithm{}, 5, {0, 0, 0, 1, 1}), algo("ring"));
+  EXPECT_EQ(resolve(K::kReduceScatter, Algorithm{}, 8, two_by_four), algo("ring"));
+  EXPECT_EQ(resolve(K::kAllGather, Algorithm{}, 8, two_by_four), algo("ring"));
+  EXPECT_EQ(resolve(K::kAllToAll, Algorithm{}, 8, two_by_four), algo("direct"));
+  EXPECT_EQ(resolve(K::kBroadcast, Algorithm{}, 8, two_by_four), algo("ring"));
+  EXPECT_EQ(resolve(K::kReduce, Algorithm{}, 8, two_by_four), algo("ring"));
   // build_schedule resolves auto itself.
-  EXPECT_EQ(build_schedule(K::kAllReduce, Algorithm::kAuto, 8, 1, 0, 1, two_by_four).algorithm,
-            Algorithm::kHierarchical);
+  EXPECT_EQ(build_schedule(K::kAllReduce, Algorithm{}, 8, 1, 0, 1, two_by_four).algorithm,
+            algo("hierarchical"));
 }
 
 TEST(Resolve, RejectsUnsupportedPairs) {
   using K = CollectiveKind;
-  EXPECT_EQ(config_error_what([] { resolve(K::kAllReduce, Algorithm::kDirect, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllReduce, algo("direct"), 4, {}); }),
             "error: all_reduce does not support algorithm \"direct\"; supported: auto, ring, "
-            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical");
-  EXPECT_EQ(config_error_what([] { resolve(K::kAllToAll, Algorithm::kRing, 4, {}); }),
+            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring");
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllToAll, algo("ring"), 4, {}); }),
             "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
             "pairwise");
-  EXPECT_EQ(config_error_what([] { resolve(K::kReduceScatter, Algorithm::kDoubleBinaryTree, 4, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kReduceScatter, algo("double_binary_tree"), 4, {}); }),
             "error: reduce_scatter does not support algorithm \"double_binary_tree\"; supported: "
-            "auto, ring, ring_bidirectional, halving_doubling");
-  EXPECT_EQ(config_error_what([] { resolve(K::kBroadcast, Algorithm::kHierarchical, 4, {}); }),
+            "auto, ring, ring_bidirectional, halving_doubling, pccl_ring");
+  EXPECT_EQ(config_error_what([] { resolve(K::kBroadcast, algo("hierarchical"), 4, {}); }),
             "error: broadcast does not support algorithm \"hierarchical\"; supported: auto, ring");
-  EXPECT_EQ(config_error_what([] { resolve(K::kAllGather, Algorithm::kHalvingDoubling, 12, {}); }),
+  EXPECT_EQ(config_error_what([] { resolve(K::kAllGather, algo("halving_doubling"), 12, {}); }),
             "error: all_gather with algorithm \"halving_doubling\" needs a power-of-two group "
             "size; got n = 12");
 }
 
 TEST(BuildSchedule, RejectsBadInput) {
   using K = CollectiveKind;
-  auto ring = Algorithm::kRing;
+  auto ring = algo("ring");
   EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllReduce, ring, 0, 1, 0, 1, {}); }),
             "error: all_reduce: group size must be >= 1; got 0");
   EXPECT_EQ(config_error_what([&] { build_schedule(K::kAllReduce, ring, 4, -1, 0, 1, {}); }),
@@ -626,7 +631,7 @@ TEST(BuildSchedule, RejectsBadInput) {
             }),
             "error: all_reduce: box_of has 3 entries for a group of 4");
   EXPECT_EQ(
-      config_error_what([&] { build_schedule(K::kAllToAll, Algorithm::kDirect, 70000, 1, 0, 1, {}); }),
+      config_error_what([&] { build_schedule(K::kAllToAll, algo("direct"), 70000, 1, 0, 1, {}); }),
       "error: all_to_all with algorithm \"direct\" over 70000 positions in 1 chunks needs "
       "4899930000 transfers; at most 2^32-1 fit in a schedule");
 }

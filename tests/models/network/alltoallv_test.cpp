@@ -31,6 +31,11 @@ using simcore::ConfigError;
 using simcore::Simulator;
 using simcore::Time;
 
+/** The registry entry of that name. */
+collectives::Algorithm algo(std::string_view name) {
+  return collectives::parse_algorithm_or_throw(name);
+}
+
 // 4 GPUs on one switch, 450 GB/s per direction and 1 us per link: every GPU-to-GPU path has two
 // hops, latency 2 us, bottleneck B = 450e9 B/s.
 const topologies::LinkSpec kLink{"nvlink", 450e9, Time::us(1)};
@@ -64,8 +69,8 @@ TEST(AllToAllVSchedule, DirectSendsOnlyNonZeroOffDiagonalPairs) {
   std::vector<double> m{7, 5, 0,  //
                         0, 8, 2,  //
                         4, 1, 9};
-  Schedule s = collectives::build_alltoallv_schedule(Algorithm::kAuto, 3, m, 1);
-  EXPECT_EQ(s.algorithm, Algorithm::kDirect);
+  Schedule s = collectives::build_alltoallv_schedule(Algorithm{}, 3, m, 1);
+  EXPECT_EQ(s.algorithm, algo("direct"));
   std::vector<std::tuple<int, int, double>> got;
   for (const auto& t : s.transfers) got.emplace_back(t.src, t.dst, t.bytes);
   std::sort(got.begin(), got.end());
@@ -73,7 +78,7 @@ TEST(AllToAllVSchedule, DirectSendsOnlyNonZeroOffDiagonalPairs) {
   EXPECT_EQ(got, want);
   EXPECT_TRUE(s.deps.empty());
   // With 2 chunks every pair sends two halves, the second after the first.
-  Schedule c = collectives::build_alltoallv_schedule(Algorithm::kDirect, 3, m, 2);
+  Schedule c = collectives::build_alltoallv_schedule(algo("direct"), 3, m, 2);
   ASSERT_EQ(c.transfers.size(), 8u);
   for (size_t t = 4; t < 8; ++t) {
     ASSERT_EQ(c.deps_of(t).size(), 1u);
@@ -86,20 +91,20 @@ TEST(AllToAllVSchedule, DirectSendsOnlyNonZeroOffDiagonalPairs) {
 TEST(AllToAllVSchedule, PairwiseKeepsEveryStep) {
   // Pairwise keeps n(n-1) = 6 transfers (zero-size ones pace the steps), each with its pair's size.
   std::vector<double> m{0, 5, 0, 0, 0, 2, 4, 1, 0};
-  Schedule s = collectives::build_alltoallv_schedule(Algorithm::kPairwise, 3, m, 1);
+  Schedule s = collectives::build_alltoallv_schedule(algo("pairwise"), 3, m, 1);
   ASSERT_EQ(s.transfers.size(), 6u);
   for (const auto& t : s.transfers) EXPECT_EQ(t.bytes, m[t.src * 3 + t.dst]);
 }
 
 TEST(AllToAllVSchedule, RejectsBadMatrices) {
   std::vector<double> three(3, 1.0);
-  EXPECT_EQ(config_error([&] { collectives::build_alltoallv_schedule(Algorithm::kDirect, 2, three, 1); }),
+  EXPECT_EQ(config_error([&] { collectives::build_alltoallv_schedule(algo("direct"), 2, three, 1); }),
             "all_to_all_v: the send matrix over 2 positions needs 2 x 2 = 4 entries; got 3");
   std::vector<double> neg{0, -1, 0, 0};
-  EXPECT_EQ(config_error([&] { collectives::build_alltoallv_schedule(Algorithm::kDirect, 2, neg, 1); }),
+  EXPECT_EQ(config_error([&] { collectives::build_alltoallv_schedule(algo("direct"), 2, neg, 1); }),
             "all_to_all_v: send matrix entry (0, 1) must be a finite number >= 0; got -1");
   std::vector<double> ok{0, 1, 1, 0};
-  EXPECT_NE(config_error([&] { collectives::build_alltoallv_schedule(Algorithm::kRing, 2, ok, 1); }),
+  EXPECT_NE(config_error([&] { collectives::build_alltoallv_schedule(algo("ring"), 2, ok, 1); }),
             "<no error>");
 }
 
@@ -135,7 +140,7 @@ TEST(AllToAllV, UniformMatrixEqualsTheUniformAllToAll) {
   p.alpha_s = p.intra_alpha_s = 2e-6;
   p.bw_bytes_per_s = p.intra_bw_bytes_per_s = kB;
   EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(4, m, {}, p),
-                   collectives::alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kDirect, 4,
+                   collectives::alpha_beta_seconds(CollectiveKind::kAllToAll, algo("direct"), 4,
                                                    4 * kX, p));
 }
 
@@ -147,14 +152,14 @@ TEST(AllToAllV, PairwiseSumsItsSteps) {
   collectives::AlphaBetaParams p;
   p.alpha_s = p.intra_alpha_s = 1;
   p.bw_bytes_per_s = p.intra_bw_bytes_per_s = 1;
-  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, Algorithm::kPairwise), 9.0);
+  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, algo("pairwise")), 9.0);
   // Equal entries S/n reproduce the uniform pairwise closed form (n-1)(alpha + S/(nB)).
   std::vector<double> u(16, 2.0);
-  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(4, u, {}, p, Algorithm::kPairwise),
-                   collectives::alpha_beta_seconds(CollectiveKind::kAllToAll, Algorithm::kPairwise, 4,
+  EXPECT_DOUBLE_EQ(collectives::alpha_beta_alltoallv_seconds(4, u, {}, p, algo("pairwise")),
+                   collectives::alpha_beta_seconds(CollectiveKind::kAllToAll, algo("pairwise"), 4,
                                                    8.0, p));
   EXPECT_EQ(config_error([&] {
-              collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, Algorithm::kRing);
+              collectives::alpha_beta_alltoallv_seconds(3, m, {}, p, algo("ring"));
             }),
             "all_to_all_v: algorithm \"ring\" does not suit an all-to-all; use direct or pairwise");
 }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/collectives/algorithm.h"
 #include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -32,8 +33,7 @@ const KeySchema& keys() {
                {"all_reduce", "reduce_scatter", "all_gather", "all_to_all", "broadcast", "reduce"}),
        KeySpec("algorithm", "the algorithm")
            .defaults("auto")
-           .one_of({"auto", "ring", "ring_bidirectional", "direct", "pairwise", "halving_doubling",
-                    "double_binary_tree", "hierarchical"}),
+           .one_of(collectives::algorithm_names()),
        KeySpec("ranks", "ranks 0..ranks-1 take part (at most the cluster's)")
            .defaults("every rank")
            .checked(integer_in(1, INT32_MAX)),

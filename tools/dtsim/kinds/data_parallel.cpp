@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "models/collectives/algorithm.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -40,8 +41,7 @@ const KeySchema& keys() {
        dtype_key(), grad_dtype_key(), bucket_size_key(1, "1B"),
        KeySpec("algorithm", "the gradient all-reduce's algorithm")
            .defaults("auto")
-           .one_of({"auto", "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
-                    "hierarchical"}),
+           .one_of(collectives::algorithm_names(simcore::CollectiveKind::kAllReduce)),
        memory_key()});
   return schema;
 }
@@ -61,8 +61,7 @@ workloads::DataParallelParams parse(Scenario& s, const ConfigNode& w) {
         .fail("this step would have more than 2e8 ops (ranks x micro-batches x layers x ~16)");
   load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1);
   if (auto a = w.get("algorithm"))
-    p.algorithm = a->choice({"auto", "ring", "ring_bidirectional", "halving_doubling",
-                             "double_binary_tree", "hierarchical"});
+    p.algorithm = a->choice(collectives::algorithm_names(simcore::CollectiveKind::kAllReduce));
   {
     double grads = static_cast<double>(p.model.total_params()) * p.grad_bytes;
     double buckets = std::ceil(grads / p.bucket_bytes);

@@ -31,8 +31,9 @@ void add_replica_keys(std::vector<KeySpec>& k, const std::string& method) {
 }
 
 const std::vector<std::string>& allreduce_algorithms() {
+  // One rank per replica and site: the flat all-reduces, and PCCL's WAN ring.
   static const std::vector<std::string> a{"ring", "ring_bidirectional", "halving_doubling",
-                                          "double_binary_tree"};
+                                          "double_binary_tree", "pccl_ring"};
   return a;
 }
 

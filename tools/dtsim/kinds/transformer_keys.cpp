@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "models/collectives/algorithm.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/common.h"
 
@@ -136,9 +137,10 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
 }  // namespace
 
 std::vector<KeySpec> transformer_keys() {
-  static const std::vector<std::string> algorithms{
-      "auto",        "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
-      "hierarchical"};
+  // TP and DP collectives are all-reduces, reduce-scatters and all-gathers: the all-reduce
+  // entries (a superset of the other two's).
+  static const std::vector<std::string> algorithms =
+      collectives::algorithm_names(simcore::CollectiveKind::kAllReduce);
   static const std::vector<std::string> wire_dtypes{"bf16", "fp16", "fp8"};
   auto degree = [](const char* name, const char* help) {
     return KeySpec(name, help).defaults("1").checked(integer_in(1, 1 << 20));
@@ -196,7 +198,7 @@ std::vector<KeySpec> transformer_keys() {
                       KeySpec("dp", "DP gradient reduction").defaults("auto").one_of(algorithms),
                       KeySpec("ep", "EP all-to-alls")
                           .defaults("auto")
-                          .one_of({"auto", "direct", "pairwise"})}),
+                          .one_of(collectives::algorithm_names(simcore::CollectiveKind::kAllToAll))}),
       memory_key(),
       KeySpec("moe", "mixture-of-experts options (a model with a moe block)")
           .with_keys(
@@ -362,12 +364,12 @@ workloads::TransformerParams parse_transformer(Scenario& s, const ConfigNode& w,
                       : workloads::AttentionKernel::kFlash;
   load_precision(s, w, p.dtype, p.grad_bytes, p.bucket_bytes, 1 << 16);
   if (auto a = w.get("algorithms")) {
-    std::vector<std::string> algos{
-        "auto",        "ring", "ring_bidirectional", "halving_doubling", "double_binary_tree",
-        "hierarchical"};
+    const std::vector<std::string> algos =
+        collectives::algorithm_names(simcore::CollectiveKind::kAllReduce);
     if (auto t = a->get("tp")) p.tp_algorithm = t->choice(algos);
     if (auto d = a->get("dp")) p.dp_algorithm = d->choice(algos);
-    if (auto e = a->get("ep")) p.ep_algorithm = e->choice({"auto", "direct", "pairwise"});
+    if (auto e = a->get("ep"))
+      p.ep_algorithm = e->choice(collectives::algorithm_names(simcore::CollectiveKind::kAllToAll));
   }
   return p;
 }
