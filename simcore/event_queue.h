@@ -5,8 +5,8 @@
  * (a total, reproducible order, as in ns-3).
  *
  * Each entry is one 16-byte key, `(time, seq, payload)` packed so that one unsigned 128-bit
- * comparison orders by time, then seq: the time (biased to unsigned) in the high 64 bits, then
- * 40 bits of seq and 24 bits of payload. Four siblings fill one 64-byte cache line.
+ * comparison orders by time, then seq (simcore/event_key.h). Four siblings fill one 64-byte
+ * cache line. LadderQueue (simcore/ladder_queue.h) keeps the same order in O(1) amortised.
  *
  * Limits: payload in [0, 2^24) (the Simulator stores a slot index: 16.7 million events pending
  * at once); at most 2^40 (1.1e12) pushes per queue. Both are checked (InternalError).
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "simcore/error.h"
+#include "simcore/event_key.h"
 #include "simcore/time.h"
 
 namespace dtsim::simcore {
@@ -45,15 +46,11 @@ class EventQueue {
   static_assert(std::is_integral_v<Payload>, "EventQueue payloads are small integers");
 
  public:
-  static constexpr int kPayloadBits = 24;
-  static constexpr uint64_t kMaxPayload = (uint64_t{1} << kPayloadBits) - 1;
-  static constexpr uint64_t kMaxSeq = (uint64_t{1} << (64 - kPayloadBits)) - 1;
+  static constexpr int kPayloadBits = kEventPayloadBits;
+  static constexpr uint64_t kMaxPayload = kMaxEventPayload;
+  static constexpr uint64_t kMaxSeq = kMaxEventSeq;
 
-  struct Entry {
-    int64_t time_ps;
-    uint64_t seq;
-    Payload payload;
-  };
+  using Entry = QueuedEvent<Payload>;
 
   EventQueue() : heap_(kPad) {}
   bool empty() const { return heap_.size() == kPad; }
@@ -61,15 +58,13 @@ class EventQueue {
   void reserve(size_t n) { heap_.reserve(n + kPad); }
   Entry top() const { return unpack(heap_[kPad]); }
   /** Time of the earliest event, without unpacking it. Precondition: !empty(). */
-  int64_t top_time_ps() const { return unbias(static_cast<uint64_t>(heap_[kPad] >> 64)); }
+  int64_t top_time_ps() const { return event_key_time_ps(heap_[kPad]); }
 
   /** Inserts an event; returns its sequence number. */
   uint64_t push(Time t, Payload p) {
-    DTSIM_ASSERT(p >= 0 && static_cast<uint64_t>(p) <= kMaxPayload, "event payload out of range");
-    DTSIM_ASSERT(next_seq_ <= kMaxSeq, "event sequence counter exhausted");
-    uint64_t s = next_seq_++;
-    Key k = (static_cast<Key>(bias(t.count_ps())) << 64) |
-            (s << kPayloadBits) | static_cast<uint64_t>(p);
+    const uint64_t s = next_seq_;
+    const Key k = pack_event_key(t, s, p);
+    ++next_seq_;
     heap_.push_back(k);
     sift_up(size() - 1);
     return s;
@@ -85,20 +80,12 @@ class EventQueue {
   }
 
  private:
-  using Key = unsigned __int128;
+  using Key = EventKey;
   static constexpr size_t kArity = 4;
   // Logical node i lives at heap_[i + kPad]: with 16-byte keys and a 64-byte aligned block, the
   // four children of a node (logical 4i+1 .. 4i+4, physical 4(i+1) ..) fill one cache line.
   static constexpr size_t kPad = 3;
-  static constexpr uint64_t kSign = uint64_t{1} << 63;
-
-  static uint64_t bias(int64_t t) { return static_cast<uint64_t>(t) ^ kSign; }
-  static int64_t unbias(uint64_t b) { return static_cast<int64_t>(b ^ kSign); }
-  static Entry unpack(Key k) {
-    uint64_t lo = static_cast<uint64_t>(k);
-    return Entry{unbias(static_cast<uint64_t>(k >> 64)), lo >> kPayloadBits,
-                 static_cast<Payload>(lo & kMaxPayload)};
-  }
+  static Entry unpack(Key k) { return unpack_event_key<Payload>(k); }
 
   void sift_up(size_t i) {
     Key* h = heap_.data() + kPad;

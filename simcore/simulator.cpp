@@ -9,7 +9,7 @@ EventId Simulator::schedule_at(Time t, Callback cb) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    DTSIM_ASSERT(slots_.size() <= EventQueue<uint32_t>::kMaxPayload,
+    DTSIM_ASSERT(slots_.size() <= kMaxEventPayload,
                  "more than 16.7 million events pending at once");
     slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
@@ -29,7 +29,7 @@ bool Simulator::cancel(EventId id) {
   s.armed = false;
   s.cb = nullptr;
   --live_;
-  // The heap entry stays as a tombstone; its slot is recycled when it pops.
+  // The queue entry stays as a tombstone; its slot is recycled when it pops.
   return true;
 }
 

@@ -119,6 +119,13 @@ int Router::hops(uint32_t src, uint32_t dst) const {
 }
 
 Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
+  // A route with no choice on any hop does not depend on the hash, nor (while no link is down,
+  // and routes computed with none down are all the cache holds) on anything else.
+  const uint64_t pair = (uint64_t{src} << 32) | dst;
+  if (down_count_ == 0) {
+    auto it = unique_routes_.find(pair);
+    if (it != unique_routes_.end()) return it->second;
+  }
   const Table& t = table_for(src, dst);
   const auto& nodes = topo_.nodes();
   if (src == dst || t.dist[src] == std::numeric_limits<int32_t>::max())
@@ -128,9 +135,11 @@ Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
   p.latency = Time::zero();
   p.bottleneck_bytes_per_s = std::numeric_limits<double>::infinity();
   uint32_t u = src;
+  bool choice = false;
   for (int hop = 0; u != dst; ++hop) {
     uint32_t b = t.begin[u], e = t.begin[u + 1];
     DTSIM_ASSERT(e > b, "routing table has no next hop");
+    choice = choice || e - b > 1;
     uint32_t pick = b + (e - b == 1 ? 0 : simcore::mix64(flow_hash ^ (uint64_t(hop) << 56) ^ u) % (e - b));
     auto [link, v] = t.next[pick];
     uint32_t ch = topo_.channel(link, u);
@@ -139,6 +148,8 @@ Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
     p.bottleneck_bytes_per_s = std::min(p.bottleneck_bytes_per_s, topo_.channel_capacity(ch));
     u = v;
   }
+  if (!choice && down_count_ == 0 && unique_routes_.size() < kMaxUniqueRoutes)
+    unique_routes_.emplace(pair, p);
   return p;
 }
 

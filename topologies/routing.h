@@ -13,7 +13,11 @@
  * Where no path avoids them, `route` and `hops` fall back to the path through the down links (a
  * flow on it waits for them: the fault's policy decides); `reachable_avoiding_down` tells which.
  *
- * Complexity: first route to a destination O(V + E); then O(hops) per route.
+ * Complexity: first route to a destination O(V + E); then O(hops) per route. A route with no
+ * ECMP choice on any hop (one shortest path: inside a node, or up and down one leaf) is kept,
+ * while no link is down, and handed out again by one hash lookup (up to 2^18 pairs): a
+ * collective's schedule routes the same pairs thousands of times, and the table walk misses
+ * the cache at every hop.
  * Errors: ConfigError "no route from A to B" when the destination is unreachable.
  *
  *     Router router(topology);
@@ -22,6 +26,7 @@
  */
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "topologies/topology.h"
@@ -59,6 +64,9 @@ class Router {
   const Topology& topo_;
   mutable std::vector<std::unique_ptr<Table>> tables_;
   mutable std::vector<std::unique_ptr<Table>> up_tables_;  ///< avoiding down links
+  /** Routes without an ECMP choice, by (src << 32 | dst), computed while no link was down. */
+  mutable std::unordered_map<uint64_t, Path> unique_routes_;
+  static constexpr size_t kMaxUniqueRoutes = size_t{1} << 18;
   std::vector<uint8_t> down_;  ///< per link; empty: every link up
   size_t down_count_ = 0;
 };

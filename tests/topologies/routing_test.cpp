@@ -51,6 +51,31 @@ TEST(RoutingTest, RailFatTreeSameRailGoesThroughOneLeaf) {
   EXPECT_EQ(r.hops(src, dst), 4);
 }
 
+TEST(RoutingTest, KeptRoutesAreTheRoutesAndStepAsideForDownLinks) {
+  // n0.gpu0 -> n0.gpu1 has one shortest path (gpu-nvswitch-gpu, no ECMP choice), so the router
+  // keeps it: asked again, with another flow hash, it hands out the same path. With the
+  // gpu0-nvswitch link down, the route is what a router that never kept anything gives with that
+  // link down (through the NICs, the leaves and a spine: not the kept route); with the link back
+  // up, the first path again.
+  Topology t = build_rail_optimized_fat_tree(rail_params(2));
+  Router r(t);
+  const uint32_t src = id(t, "n0.gpu0"), dst = id(t, "n0.gpu1");
+  const Path first = r.route(src, dst, 0);
+  const Path again = r.route(src, dst, 12345);
+  EXPECT_EQ(again.channels, first.channels);
+  EXPECT_EQ(again.latency, first.latency);
+  EXPECT_EQ(again.bottleneck_bytes_per_s, first.bottleneck_bytes_per_s);
+  const uint32_t nvlink = first.channels[0] / 2;  // a link's two channels are 2l and 2l + 1
+  r.set_link_down(nvlink, true);
+  Router fresh(t);
+  fresh.set_link_down(nvlink, true);
+  const Path around = r.route(src, dst, 7);
+  EXPECT_EQ(around.channels, fresh.route(src, dst, 7).channels);
+  EXPECT_NE(around.channels, first.channels);
+  r.set_link_down(nvlink, false);
+  EXPECT_EQ(r.route(src, dst, 7).channels, first.channels);
+}
+
 TEST(RoutingTest, RailFatTreeInsideANodeUsesNvswitch) {
   // n0.gpu0 -> n0.gpu1: gpu-nvswitch-gpu, 2 NVLink channels, 300 + 300 ns.
   Topology t = build_rail_optimized_fat_tree(rail_params(2));

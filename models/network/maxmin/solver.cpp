@@ -213,7 +213,7 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
       if (x.stamp == epoch_) continue;
       x.stamp = epoch_;
       if (general && x.general && terms(v).bound != kUnbounded)
-        heap_.emplace_back(terms(v).bound / terms(v).weight, v | kBoundTag);
+        heap_.add(terms(v).bound / terms(v).weight, v | kBoundTag);
       const uint32_t* cs = cnst_pool_.data() + x.off;
       for (uint32_t h = 0; h < x.len; ++h)
         if (cnst_stamp_[cs[h]] != epoch_) {
@@ -255,16 +255,11 @@ void MaxMinSolver::fill() {
     f.cnt = static_cast<uint32_t>(rows_[c].size());
     f.wsum = f.cnt;  // every coefficient and weight 1, unless some are not:
     if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);  // all unfixed yet
-    if (f.cnt) heap_.emplace_back(f.rem / (kGeneral ? f.wsum : f.cnt), c);
+    if (f.cnt) heap_.add(f.rem / (kGeneral ? f.wsum : f.cnt), c);
   }
-  auto cmp = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second > b.second);
-  };
-  std::make_heap(heap_.begin(), heap_.end(), cmp);
+  heap_.build();
   while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), cmp);
-    auto [key, id] = heap_.back();
-    heap_.pop_back();
+    const auto [key, id] = heap_.pop();
     if (kGeneral && (id & kBoundTag)) {  // a bound below every constraint's level: fix at it
       const uint32_t v = id & ~kBoundTag;
       if (vars_[v].stamp == epoch_) fix<kGeneral>(v, terms(v).bound);
@@ -279,8 +274,7 @@ void MaxMinSolver::fill() {
     if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);
     double share = f.rem / (kGeneral ? f.wsum : f.cnt);
     if (share > key) {  // grew since it was keyed: re-key
-      heap_.emplace_back(share, c);
-      std::push_heap(heap_.begin(), heap_.end(), cmp);
+      heap_.push(share, c);
       continue;
     }
     // Guard against a level driven to zero by rounding (capacity is never really exhausted).

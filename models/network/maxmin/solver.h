@@ -63,6 +63,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/network/maxmin/level_heap.h"
+
 namespace dtsim::network {
 
 class MaxMinSolver {
@@ -178,7 +180,7 @@ class MaxMinSolver {
   };
   std::vector<Fill> fill_;
   std::vector<uint32_t> comp_;
-  std::vector<std::pair<double, uint32_t>> heap_;
+  LevelHeap heap_;  // levels of constraints (by id) and of bounds (id | kBoundTag)
   std::vector<Change> changed_;
 
   /** Fixes variable v at `value` (unless within 1e-9 of its old one) and charges its rows. */
