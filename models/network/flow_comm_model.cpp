@@ -18,7 +18,8 @@ FlowCommModel::FlowCommModel(simcore::Simulator& sim, const topologies::Topology
       router_(router),
       options_(options),
       fabric_(sim, topology, options.batch_tolerance),
-      channel_specs_(channel_specs(topology, links)) {
+      links_(links),
+      channel_specs_(channel_specs(topology, links_)) {
   if (links.empty()) return;
   std::map<std::string, int> index;
   for (const auto& [cls, spec] : links) {

@@ -93,6 +93,9 @@ class FlowCommModel : public simcore::CommModel {
   Host host_{fabric_};
   std::vector<std::unique_ptr<LinkModel>> models_;
   std::vector<int> channel_model_;  ///< per channel: index into models_, or -1 (plain)
+  /** The link models' specs, owned here: channel_specs_ points into them (the caller's map may
+   *  be a temporary). */
+  LinkModelSpecs links_;
   /** Per channel: its class's spec, or null; for the steady pair costs that topology-aware
    *  algorithms (pccl_ring's ring order) read. Empty without link models. */
   std::vector<const LinkModelSpec*> channel_specs_;

@@ -17,7 +17,10 @@
  *
  *     build/bin/flow_scale_bench --benchmark_filter='BM_RingAllReduce/2048'
  *     build/bin/flow_scale_bench --benchmark_filter='BM_DataParallelStep/512'
+ *
+ * The extensive tier's smoke run keeps the small cases (tests/bench/CMakeLists.txt):
  */
+// smoke: --benchmark_filter=/(256|64)$
 #include <benchmark/benchmark.h>
 
 #include <string>

@@ -185,7 +185,9 @@ TEST_F(DecentralizedTest, TooManyModestTransfersAreRefusedBeforeSimulating) {
   std::string s;
   std::string err = error(text, &s);
   EXPECT_EQ(err, s + ":11:11: error: workload.rounds: 1048576 rounds of up to 1001000 transfers "
-                     "each are more than 1073741824 transfers to simulate; use fewer rounds\n");
+                     "each would have about 1.05e+12 transfers to simulate, more than the limit "
+                     "of 1.07e+09 (minutes of simulation; --force runs it anyway): use fewer "
+                     "rounds\n");
 }
 
 TEST_F(DecentralizedTest, HeterogeneousNodesWaitForTheSlowestDevice) {

@@ -236,8 +236,9 @@ TEST_F(CliTest, NolocoWithTooManyOuterStepsIsRefusedBeforeSimulating) {
   Result r = dtsim("run '" + s + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, s + ":12:16: error: workload.outer_steps: 1073741824 outer steps of 4 "
-                       "transfers each are more than 1073741824 transfers to simulate; use fewer "
-                       "outer steps\n");
+                       "transfers each would have about 4.29e+09 transfers to simulate, more than "
+                       "the limit of 1.07e+09 (minutes of simulation; --force runs it anyway): use "
+                       "fewer outer steps\n");
 }
 
 }  // namespace
