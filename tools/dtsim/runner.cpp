@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "models/compute/calibrated_model.h"
 #include "models/compute/roofline.h"
 #include "models/network/analytical_comm_model.h"
 #include "models/network/flow_comm_model.h"
@@ -28,7 +29,11 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
   auto t0 = std::chrono::steady_clock::now();
   simcore::Simulator sim(s.seed);
   topologies::Router router(s.topology);
-  compute::RooflineModel compute(s.device);
+  std::unique_ptr<simcore::ComputeModel> pricing;
+  if (s.calibration)
+    pricing = std::make_unique<compute::CalibratedModel>(s.device, s.calibration);
+  else
+    pricing = std::make_unique<compute::RooflineModel>(s.device);
   std::unique_ptr<simcore::CommModel> comm;
   std::unique_ptr<network::FaultInjector> faults;
   network::CollectiveOptions opts;
@@ -43,7 +48,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
                                                         s.faults);
     comm = std::move(flow);
   }
-  simcore::Executor exec(sim, w, compute, *comm, record_ops);
+  simcore::Executor exec(sim, w, *pricing, *comm, record_ops);
   if (faults) faults->start();
   exec.start();
   sim.run();
