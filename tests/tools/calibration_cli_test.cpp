@@ -110,6 +110,28 @@ TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {
   }
 }
 
+TEST(CalibrationFiles, EveryShippedCalibrationFileLoads) {
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(kSource + "/configs/calibration")) {
+    auto table = cli::load_calibration_document(cli::ConfigNode::load_file(e.path().string()));
+    EXPECT_FALSE(table->data().gemm.empty()) << e.path();
+    ++files;
+  }
+  EXPECT_GE(files, 1);
+}
+
+TEST_F(CliTest, CalibrateRefusesABackEndItDoesNotHave) {
+  Result r = dtsim("calibrate --backend cuda --out '" + path("c.yaml") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--backend cuda: the CUDA back-end is not built in this dtsim"),
+            std::string::npos)
+      << r.err;
+  r = dtsim("calibrate --backend tpu --out '" + path("c.yaml") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("tpu"), std::string::npos) << r.err;
+  EXPECT_TRUE(listing().empty());  // nothing written
+}
+
 #ifdef DTSIM_HAVE_OPENBLAS
 /** The first "model name" of /proc/cpuinfo, read here independently of the harness. */
 std::string cpu_model_name() {

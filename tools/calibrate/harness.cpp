@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <fstream>
+#include <thread>
 
 #include "tools/calibrate/cpu_backend.h"
 #include "tools/calibrate/cpu_identity.h"
@@ -109,6 +111,12 @@ HarnessResult run_cpu(const HarnessOptions& o) {
   say(fmt::format("held-out triad: median relative error {:.1f}% over {} sizes",
                   100 * hm.median_relative_error, errs.size()));
   r.held_out.push_back(std::move(hm));
+  std::ifstream loadavg("/proc/loadavg");
+  std::string l1, l5, l15;
+  if (loadavg >> l1 >> l5 >> l15)
+    r.notes.push_back(fmt::format("Load average when the measurements ended (1, 5, 15 min): {}, "
+                                  "{}, {}; the host has {} hardware threads.",
+                                  l1, l5, l15, std::thread::hardware_concurrency()));
   r.notes.push_back(fmt::format(
       "Measured by `dtsim calibrate --backend cpu{}` on this host; medians of {} samples of at "
       "least {} ms each after one warm-up call. Other processes may share the CPU: the numbers "
