@@ -83,7 +83,13 @@ TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {
   struct Case {
     std::string text, where, message;
   };
+  std::string small_memory = calibration();
+  small_memory.replace(small_memory.find("16GB"), 4, "8GB");
   const std::vector<Case> cases = {
+      // 8 GB = 7.45 GiB against the device's 16 GB = 14.90 GiB: 50% apart.
+      {small_memory, path("s.yaml") + ":7:16",
+       "was measured on \"Test CPU\" with 7.45 GiB of memory; the scenario's device has 14.90 GiB "
+       "(expected within 5%)"},
       {calibration("Other CPU"), path("s.yaml") + ":7:16",
        "calibration file '" + cal + "' was measured on \"Other CPU\"; the scenario's device is "
        "\"Test CPU\""},
