@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libprotobuf-dev protobuf-compiler
-          zlib1g-dev libarchive-dev ${DTSIM_EXTRA_PACKAGES-})
+          zlib1g-dev libarchive-dev libopenblas-dev ${DTSIM_EXTRA_PACKAGES-})
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

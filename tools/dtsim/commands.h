@@ -69,4 +69,14 @@ struct ValidateOptions {
 };
 int validate_command(const ValidateOptions& o);
 
+/** `dtsim calibrate`: measures the host's kernels into a calibration file (tools/calibrate/). */
+struct CalibrateOptions {
+  std::string backend;  ///< cpu | cuda
+  std::string out;      ///< the calibration file to write
+  bool quick = false;   ///< the small grid (under 30 s)
+  int threads = 1;      ///< CPU back-end: OpenBLAS threads (0: its default)
+  bool quiet = false;
+};
+int calibrate_command(const CalibrateOptions& o);
+
 }  // namespace dtsim::cli

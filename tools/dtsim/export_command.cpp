@@ -2,11 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/compute/roofline.h"
 #include "models/workloads/chakra/chakra_export.h"
 #include "models/workloads/chakra/et_reader.h"
 #include "tools/dtsim/commands.h"
 #include "tools/dtsim/output_file.h"
+#include "tools/dtsim/runner.h"
 #include "tools/dtsim/scenario.h"
 
 namespace dtsim::cli {
@@ -17,8 +17,8 @@ int export_chakra_command(const ExportOptions& o) {
   check_writable(groups_file, "the Chakra trace");
   // Compute ops carry the time the scenario's device model gives them (duration_micros), so
   // other Chakra consumers can replay them.
-  const compute::RooflineModel price(s.device);
-  auto ranks = workloads::chakra::export_chakra(s.workload, &price);
+  const auto price = make_compute_model(s);
+  auto ranks = workloads::chakra::export_chakra(s.workload, price.get());
   size_t nodes = 0;
   for (size_t r = 0; r < ranks.size(); ++r) {
     std::string bytes = workloads::chakra::serialize_et("0.0.4", ranks[r]);

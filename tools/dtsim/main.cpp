@@ -75,6 +75,17 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("dir", validate.dir, "folder of validation cases (default validation/cases)");
   validate_cmd->add_option("--filter", validate.filter, "only cases whose file name contains this");
 
+  CalibrateOptions calibrate;
+  auto* calibrate_cmd = app.add_subcommand("calibrate", "measure this machine's kernels into a calibration file");
+  calibrate_cmd->add_option("--backend", calibrate.backend, "cpu (OpenBLAS, STREAM triad) or cuda")
+      ->required()->check(CLI::IsMember({"cpu", "cuda"}));
+  calibrate_cmd->add_option("--out", calibrate.out, "the calibration file to write (configs/calibration/<device>.yaml)")
+      ->required();
+  calibrate_cmd->add_flag("--quick", calibrate.quick, "a small grid, under 30 s");
+  calibrate_cmd->add_option("--threads", calibrate.threads, "CPU: OpenBLAS threads (0: its default)")
+      ->check(CLI::Range(0, 4096));
+  calibrate_cmd->add_flag("-q,--quiet", calibrate.quiet, "print nothing on success");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -88,6 +99,7 @@ int main(int argc, char** argv) {
     if (*export_chakra) return export_chakra_command(exp);
     if (*sweep_cmd) return sweep_command(sweep);
     if (*merge_cmd) return merge_command(merge);
+    if (*calibrate_cmd) return calibrate_command(calibrate);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "models/compute/calibrated_model.h"
 #include "models/compute/roofline.h"
 #include "models/network/analytical_comm_model.h"
 #include "models/network/flow_comm_model.h"
@@ -24,6 +25,11 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
   return simulate_workload(s, s.workload, record_ops);
 }
 
+std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s) {
+  if (s.calibration) return std::make_unique<compute::CalibratedModel>(s.device, s.calibration);
+  return std::make_unique<compute::RooflineModel>(s.device);
+}
+
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops) {
   topologies::Router router(s.topology);
   return simulate_workload(s, w, record_ops, router);
@@ -33,7 +39,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
                              topologies::Router& router) {
   auto t0 = std::chrono::steady_clock::now();
   simcore::Simulator sim(s.seed);
-  compute::RooflineModel compute(s.device);
+  const std::unique_ptr<simcore::ComputeModel> pricing = make_compute_model(s);
   std::unique_ptr<simcore::CommModel> comm;
   std::unique_ptr<network::FaultInjector> faults;
   network::CollectiveOptions opts;
@@ -49,7 +55,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
                                                         s.faults);
     comm = std::move(flow);
   }
-  simcore::Executor exec(sim, w, compute, *comm, record_ops);
+  simcore::Executor exec(sim, w, *pricing, *comm, record_ops);
   if (faults) faults->start();
   exec.start();
   sim.run();

@@ -3,6 +3,7 @@
  * Wires a loaded Scenario together (router, compute model, communication back-end, executor)
  * and runs it on a fresh Simulator. The only place that knows every layer.
  */
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "models/network/faults.h"
@@ -37,6 +38,10 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
  *  scenario without faults (a fault changes the router's state). */
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops,
                              topologies::Router& router);
+
+/** The compute model that prices the scenario's ops: the calibrated model when the cluster
+ *  names a calibration file (`cluster.calibration`), else the roofline. */
+std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s);
 
 /** The report (schema in README.md). `reproducible` writes wall_time_s as null so that two runs
  *  of one scenario and seed give byte-identical files. */

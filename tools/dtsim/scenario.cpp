@@ -4,6 +4,7 @@
 
 #include "models/collectives/algorithm.h"
 #include "simcore/file_read.h"
+#include "tools/dtsim/calibration_loader.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/fault_config.h"
 #include "tools/dtsim/link_models.h"
@@ -69,9 +70,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   s.limits = limits;
   s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
-  cluster.check_keys({"topology", "device"});
+  cluster.check_keys({"topology", "device", "calibration"});
   s.topology = load_topology(cluster["topology"]);
   s.device = load_device(cluster["device"]);
+  if (auto c = cluster.get("calibration")) {
+    s.calibration = load_calibration(*c);
+    check_device(*c, *s.calibration, s.device);
+  }
 
   if (auto net = root.get("network")) {
     net->check_keys({"model", "chunks", "connections", "batch_tolerance", "links"});

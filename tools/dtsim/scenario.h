@@ -18,6 +18,7 @@
 #include "models/workloads/memory_model.h"
 #include "models/network/faults.h"
 #include "models/network/links/link_model.h"
+#include "models/compute/calibration.h"
 #include "simcore/resource_guard.h"
 #include "simcore/workload.h"
 #include "tools/dtsim/config_node.h"
@@ -35,6 +36,8 @@ struct Scenario {
   std::string name;
   topologies::Topology topology;
   compute::DeviceSpec device;
+  /** `cluster.calibration`: the device's measured kernel times; null: the roofline prices all. */
+  std::shared_ptr<const compute::CalibrationTable> calibration;
   /** The workload's kind (kinds/registry.h): its module reads `info` back for the report. */
   const kinds::WorkloadKind* kind = nullptr;
   std::shared_ptr<const kinds::WorkloadInfo> info;  ///< the kind's own; null for some kinds

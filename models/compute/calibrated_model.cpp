@@ -1,0 +1,35 @@
+#include "models/compute/calibrated_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace dtsim::compute {
+
+CalibratedModel::CalibratedModel(DeviceSpec device, std::shared_ptr<const CalibrationTable> table)
+    : fallback_(std::move(device)), table_(std::move(table)) {
+  DTSIM_ASSERT(table_ != nullptr, "calibrated compute model without a table");
+}
+
+simcore::ComputeCost CalibratedModel::cost(const simcore::Workload& workload,
+                                           const simcore::Op& op, int rank) const {
+  DTSIM_ASSERT(op.kind == simcore::OpKind::kCompute,
+               "calibrated model asked to price a non-compute op");
+  DTSIM_ASSERT(op.flops >= 0, "negative flop count");
+  DTSIM_ASSERT(op.mem_bytes >= 0, "negative byte count");
+  const CalibrationTable& t = *table_;
+  if (op.flops == 0) {
+    if (!t.has_memory()) return fallback_.cost(workload, op, rank);
+    double s = op.mem_bytes > 0 ? t.memory_seconds(op.mem_bytes) : t.data().launch_overhead_s;
+    return {simcore::Time::from_seconds_ceil(s), kName};
+  }
+  std::string_view dtype = workload.str(op.dtype);
+  if (dtype.empty()) dtype = "bf16";  // as the roofline
+  if (!t.has_gemm(dtype)) return fallback_.cost(workload, op, rank);
+  const double side = std::cbrt(op.flops / 2);
+  double s = t.gemm_seconds(dtype, side, side, side);
+  if (op.mem_bytes > 0 && t.has_memory()) s = std::max(s, t.memory_seconds(op.mem_bytes));
+  return {simcore::Time::from_seconds_ceil(s), kName};
+}
+
+}  // namespace dtsim::compute
