@@ -25,6 +25,14 @@ RunOutcome simulate(const Scenario& s, bool record_ops) {
   return simulate_workload(s, s.workload, record_ops);
 }
 
+network::CollectiveOptions collective_options(const Scenario& s) {
+  network::CollectiveOptions opts;
+  opts.chunks = s.chunks;
+  opts.connections = s.connections;
+  opts.batch_tolerance = s.batch_tolerance;
+  return opts;
+}
+
 std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s) {
   if (s.calibration) return std::make_unique<compute::CalibratedModel>(s.device, s.calibration);
   return std::make_unique<compute::RooflineModel>(s.device);
@@ -42,10 +50,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
   const std::unique_ptr<simcore::ComputeModel> pricing = make_compute_model(s);
   std::unique_ptr<simcore::CommModel> comm;
   std::unique_ptr<network::FaultInjector> faults;
-  network::CollectiveOptions opts;
-  opts.chunks = s.chunks;
-  opts.connections = s.connections;
-  opts.batch_tolerance = s.batch_tolerance;
+  const network::CollectiveOptions opts = collective_options(s);
   if (s.network_model == "analytical")
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);
   else {

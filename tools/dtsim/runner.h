@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/network/faults.h"
+#include "models/network/flow_comm_model.h"
 #include "simcore/executor.h"
 #include "tools/dtsim/scenario.h"
 #include "topologies/routing.h"
@@ -38,6 +39,10 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
  *  scenario without faults (a fault changes the router's state). */
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops,
                              topologies::Router& router);
+
+/** The scenario's `network:` options for a communication back-end (chunks, connections, batch
+ *  tolerance). */
+network::CollectiveOptions collective_options(const Scenario& s);
 
 /** The compute model that prices the scenario's ops: the calibrated model when the cluster
  *  names a calibration file (`cluster.calibration`), else the roofline. */

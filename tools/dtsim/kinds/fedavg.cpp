@@ -347,9 +347,7 @@ void load(Scenario& s, const ConfigNode& w) {
 std::unique_ptr<simcore::CommModel> comm_model(const Scenario& s, simcore::Simulator& sim,
                                                const topologies::Topology& t,
                                                const topologies::Router& router) {
-  network::CollectiveOptions opts;
-  opts.chunks = s.chunks;
-  opts.batch_tolerance = s.batch_tolerance;
+  const network::CollectiveOptions opts = collective_options(s);
   if (s.network_model == "analytical")
     return std::make_unique<network::AnalyticalCommModel>(sim, t, router, opts, s.links);
   return std::make_unique<network::FlowCommModel>(sim, t, router, opts, s.links);
