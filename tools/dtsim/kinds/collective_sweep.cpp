@@ -2,10 +2,9 @@
 // (models/workloads/collective_sweep.h); its report section is one row per size.
 #include "models/workloads/collective_sweep.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <utility>
 #include <vector>
@@ -77,23 +76,19 @@ Params parse(const Scenario& s, const ConfigNode& w) {
   // The work, counted before any size is listed: sizes min, min f, min f^2, ... up to max
   // (from 1 B when min is 0), each run `iterations` times on every rank.
   const double from = p.min_bytes > 0 ? p.min_bytes : 1;
-  const double sizes_n = (p.min_bytes > 0 ? 0 : 1) +
-                         (p.max_bytes >= from
-                              ? std::floor(std::log(p.max_bytes / from) / std::log(p.factor)) + 1
-                              : 0);
+  const double sizes_n =
+      (p.min_bytes > 0 ? 0 : 1) +
+      (p.max_bytes >= from ? std::floor(std::log(p.max_bytes / from) / std::log(p.factor)) + 1 : 0);
   const double ops = sizes_n * p.iterations * p.ranks;
   // The work cap: the nccl-tests default sweep on 8 ranks is 248 ops; 1e6 take minutes. An op
   // holds about 200 B while the workload lives (the Op, its deps and name; cf. the transformer's
   // 160 B measured on DeepSeek-V3).
   constexpr double kMaxOps = 1e6, kBytesPerOp = 200;
-  try {
-    s.limits.check({fmt::format("the sweep of {:.0f} sizes x {} iterations x {} ranks", sizes_n,
-                                p.iterations, p.ranks),
-                    "collective ops", ops, kBytesPerOp, kMaxOps,
-                    "use fewer sizes (a larger factor) or fewer iterations"});
-  } catch (const simcore::ConfigError& e) {
-    w.fail(e.message());
-  }
+  check_work(s, w, "",
+             {fmt::format("the sweep of {:.0f} sizes x {} iterations x {} ranks", sizes_n,
+                          p.iterations, p.ranks),
+              "collective ops", ops, kBytesPerOp, kMaxOps,
+              "use fewer sizes (a larger factor) or fewer iterations"});
   return p;
 }
 

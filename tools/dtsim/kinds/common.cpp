@@ -91,4 +91,13 @@ double peak_flops_per_s(const Scenario& s) {
   return it == s.device.peak_flops_per_s.end() ? 0.0 : it->second;
 }
 
+void check_work(const Scenario& s, const ConfigNode& map, const std::string& key,
+                const simcore::WorkEstimate& e) {
+  try {
+    s.limits.check(e);
+  } catch (const simcore::ConfigError& error) {
+    (key.empty() ? map : map[key]).fail(error.message());
+  }
+}
+
 }  // namespace dtsim::cli::kinds

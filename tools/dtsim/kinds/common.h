@@ -30,6 +30,12 @@ void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
                   const workloads::MemoryBreakdown& m, double in_flight);
 
 /** The summary's model line (params, tokens/s, MFU) from the report's `model` section. */
+/** The resource guard's check of `e` (s.limits, simcore/resource_guard.h), its error placed at
+ *  `map[key]`, the key that sets the work's size (looked up only on an error, so the key may be
+ *  an optional one left out), or at `map` itself when `key` is empty. Errors: ConfigError there. */
+void check_work(const Scenario& s, const ConfigNode& map, const std::string& key,
+                const simcore::WorkEstimate& e);
+
 void print_model_line(const Scenario& s, const nlohmann::ordered_json& report);
 
 /** Key declarations (config_schema.h) the kinds with a model share: `dtype`, `grad_dtype`,

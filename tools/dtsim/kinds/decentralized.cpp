@@ -273,15 +273,11 @@ void load(Scenario& s, const ConfigNode& w) {
           fmt::format("{} trainers x {} aggregators are more than {} transfers per round",
                       info.trainers, info.aggregators, workloads::kMaxGossipEdges));
     // A work cap of the resource guard (--force lifts it; rounds are simulated in turn).
-    try {
-      s.limits.check({fmt::format("{} rounds of up to {} transfers each", p.outer_steps,
-                                  per_round),
-                      "transfers to simulate",
-                      static_cast<double>(per_round) * static_cast<double>(p.outer_steps), 0,
-                      static_cast<double>(kMaxModestTransfers), "use fewer rounds"});
-    } catch (const simcore::ConfigError& e) {
-      w["rounds"].fail(e.message());
-    }
+    check_work(s, w, "rounds",
+               {fmt::format("{} rounds of up to {} transfers each", p.outer_steps, per_round),
+                "transfers to simulate",
+                static_cast<double>(per_round) * static_cast<double>(p.outer_steps), 0,
+                static_cast<double>(kMaxModestTransfers), "use fewer rounds"});
   }
   info.step = workloads::make_transformer(p.replica, &info.node);
   for (auto& rank : info.step.ranks)

@@ -26,6 +26,7 @@
 #include "simcore/rng.h"
 #include "tools/dtsim/client_traces.h"
 #include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/runner.h"
 #include "topologies/edge_cell.h"
@@ -311,12 +312,9 @@ void load(Scenario& s, const ConfigNode& w) {
   // Checked before anything per client is allocated (the trace, a round's topology).
   const int64_t n_clients = c["count"].integer(1, kMaxClients);
   // Memory per registered client: a round's sampling key (16 B) and the trace's index (8 B).
-  try {
-    s.limits.check({fmt::format("a population of {} clients", n_clients), "clients",
-                    static_cast<double>(n_clients), 24, 0, "fewer registered clients"});
-  } catch (const simcore::ConfigError& e) {
-    c["count"].fail(e.message());
-  }
+  check_work(s, c, "count",
+             {fmt::format("a population of {} clients", n_clients), "clients",
+              static_cast<double>(n_clients), 24, 0, "fewer registered clients"});
   const int64_t selected = workloads::selected_count(p, n_clients);
   if (selected > kMaxSelected)
     (w.has("sample_fraction") ? w["sample_fraction"] : w)

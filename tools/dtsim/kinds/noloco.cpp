@@ -107,15 +107,11 @@ void load(Scenario& s, const ConfigNode& w) {
                                      p.group_size, per_step, kMaxNolocoTransfers));
   // The whole run's transfers: a work cap of the resource guard (--force lifts it; each outer
   // step's are built and freed in turn, so they hold no memory together).
-  try {
-    s.limits.check({fmt::format("{} outer steps of {} transfers each", p.outer.outer_steps,
-                                per_step),
-                    "transfers to simulate",
-                    static_cast<double>(p.outer.outer_steps) * static_cast<double>(per_step), 0,
-                    static_cast<double>(kMaxNolocoTransfers), "use fewer outer steps"});
-  } catch (const simcore::ConfigError& e) {
-    w["outer_steps"].fail(e.message());
-  }
+  check_work(s, w, "outer_steps",
+             {fmt::format("{} outer steps of {} transfers each", p.outer.outer_steps, per_step),
+              "transfers to simulate",
+              static_cast<double>(p.outer.outer_steps) * static_cast<double>(per_step), 0,
+              static_cast<double>(kMaxNolocoTransfers), "use fewer outer steps"});
   info.compare = {"double_binary_tree", "ring"};
   if (auto x = w.get("compare_allreduce")) {
     info.compare.clear();
