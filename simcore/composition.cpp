@@ -18,6 +18,11 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
   std::vector<uint8_t> streams(src.stream_names.size());
   for (size_t s = 0; s < src.stream_names.size(); ++s)
     streams[s] = dst.stream_of(src.stream_names[s]);
+  const uint32_t origin_base = static_cast<uint32_t>(dst.origins.size()) - 1;
+  for (size_t i = 1; i < src.origins.size(); ++i) {
+    dst.origins.push_back(src.origins[i]);
+    dst.origins.back().file = strings[src.origins[i].file];
+  }
   const int32_t matrix_base = static_cast<int32_t>(dst.matrices.size());
   dst.matrices.insert(dst.matrices.end(), src.matrices.begin(), src.matrices.end());
   if (dst.ranks.size() < src.ranks.size()) dst.ranks.resize(src.ranks.size());
@@ -41,6 +46,7 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
       op.stream = streams[op.stream];
       if (op.kind == OpKind::kCollective) op.group = groups[op.group];
       if (op.matrix >= 0) op.matrix += matrix_base;
+      if (op.origin != 0) op.origin += origin_base;
       for (uint32_t& d : op.deps) d += base;
       if (op.deps.empty()) op.deps = sinks;
       if (step != OpTags::kNone) op.tags.step = step;

@@ -48,14 +48,15 @@ Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel&
     for (uint32_t i = 0; i < ops.size(); ++i) {
       for (uint32_t d : ops[i].deps) {
         if (d >= i)
-          throw ConfigError(fmt::format("rank {} op {} ('{}') depends on op {}, which is not an earlier op",
-                                        r, i, w_.str(ops[i].name), d));
+          throw w_.error_at(ops[i], fmt::format(
+              "rank {} op {} ('{}') depends on op {}, which is not an earlier op", r, i,
+              w_.str(ops[i].name), d));
         fn(d, i);
       }
       if (ops[i].kind == OpKind::kCollective) {
         const auto& g = w_.groups.at(ops[i].group);
         if (std::find(g.begin(), g.end(), r) == g.end())
-          throw ConfigError(fmt::format(
+          throw w_.error_at(ops[i], fmt::format(
               "rank {} op {} ('{}') issues a collective on group [{}], which it is not a member of",
               r, i, w_.str(ops[i].name), fmt::join(g, ", ")));
       }
@@ -86,6 +87,18 @@ void Executor::start() {
 void Executor::start_op(int rank, uint32_t i) {
   const Op& op = w_.ranks[rank].ops[i];
   started_[gid(rank, i)] = sim_.now();
+  try {
+    launch(rank, i);
+  } catch (const ConfigError& e) {
+    // A model refused the op (an algorithm the collective does not support, a dtype the device
+    // has no rate for): say where the user wrote it, when the workload knows.
+    if (!e.where().str().empty() || op.origin == 0) throw;
+    throw w_.error_at(op, e.message());
+  }
+}
+
+void Executor::launch(int rank, uint32_t i) {
+  const Op& op = w_.ranks[rank].ops[i];
   switch (op.kind) {
     case OpKind::kCompute: {
       ComputeCost c = op.duration ? ComputeCost{*op.duration, "trace"}
@@ -117,7 +130,7 @@ void Executor::join_collective(int rank, uint32_t i) {
     const bool sizes_differ = op.matrix >= 0 ? first.matrix != op.matrix
                                              : first.matrix >= 0 || first.bytes != op.bytes;
     if (first.collective != op.collective || sizes_differ || first.root != op.root)
-      throw ConfigError(fmt::format(
+      throw w_.error_at(op, fmt::format(
           "collective #{} on group [{}] disagrees between ranks: rank {} op {} ('{}') is {} of {} "
           "bytes (root {}), rank {} op {} ('{}') is {} of {} bytes (root {})",
           k, fmt::join(members, ", "), r0, i0, w_.str(first.name), to_string(first.collective),
@@ -133,9 +146,10 @@ void Executor::join_collective(int rank, uint32_t i) {
   if (op.matrix >= 0) {
     if (op.collective != CollectiveKind::kAllToAll ||
         static_cast<size_t>(op.matrix) >= w_.matrices.size())
-      throw ConfigError(fmt::format("rank {} op {} ('{}'): a send matrix needs an all_to_all and a "
-                                    "matrix index below {}; got {} and {}", rank, i, w_.str(op.name),
-                                    w_.matrices.size(), to_string(op.collective), op.matrix));
+      throw w_.error_at(op, fmt::format("rank {} op {} ('{}'): a send matrix needs an all_to_all "
+                                        "and a matrix index below {}; got {} and {}",
+                                        rank, i, w_.str(op.name), w_.matrices.size(),
+                                        to_string(op.collective), op.matrix));
     call.matrix = &w_.matrices[op.matrix];
     // all-to-all-v: record the mean bytes a member sends (its row sum, diagonal included),
     // summed once per matrix: every layer and micro-batch repeats the same few.
@@ -173,7 +187,8 @@ void Executor::post_p2p(int rank, uint32_t i) {
   const Op& op = w_.ranks[rank].ops[i];
   const int n = static_cast<int>(w_.ranks.size());
   if (op.peer < 0 || op.peer >= n)
-    throw ConfigError(fmt::format("rank {} op {} ('{}'): peer {} is not a rank (0..{})", rank, i,
+    throw w_.error_at(op, fmt::format("rank {} op {} ('{}'): peer {} is not a rank (0..{})",
+                                      rank, i,
                                   w_.str(op.name), op.peer, n - 1));
   bool is_send = op.kind == OpKind::kSend;
   P2pKey key = is_send ? P2pKey{rank, op.peer, op.tag} : P2pKey{op.peer, rank, op.tag};
@@ -190,7 +205,7 @@ void Executor::post_p2p(int rank, uint32_t i) {
   const Op& s = w_.ranks[src].ops[send_op];
   const Op& r = w_.ranks[dst].ops[recv_op];
   if (s.bytes != r.bytes)
-    throw ConfigError(fmt::format(
+    throw w_.error_at(r, fmt::format(
         "send rank {} op {} ('{}') of {} bytes meets recv rank {} op {} ('{}') of {} bytes", src,
         send_op, w_.str(s.name), s.bytes, dst, recv_op, w_.str(r.name), r.bytes));
   comm_.start_p2p(

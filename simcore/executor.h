@@ -112,6 +112,8 @@ class Executor {
     auto operator<=>(const P2pKey&) const = default;
   };
   void start_op(int rank, uint32_t op);
+  /** start_op's work by op kind (errors carry no origin yet; start_op adds it). */
+  void launch(int rank, uint32_t op);
   void complete_op(int rank, uint32_t op);
   void fail_op(int rank, uint32_t op, const std::string& why);
   void join_collective(int rank, uint32_t op);

@@ -65,6 +65,18 @@ double busbw_factor(CollectiveKind k, int n) {
   return 1.0;
 }
 
+uint32_t Workload::add_origin(OpOrigin origin) {
+  origins.push_back(std::move(origin));
+  return static_cast<uint32_t>(origins.size() - 1);
+}
+
+ConfigError Workload::error_at(const Op& op, const std::string& message) const {
+  const OpOrigin& o = origins.at(op.origin);
+  SourceLocation where{strings.at(o.file), o.line, o.column};
+  return ConfigError(where, o.node < 0 ? message
+                                       : message + " (Chakra node " + std::to_string(o.node) + ")");
+}
+
 uint32_t Workload::intern(std::string_view s) {
   if (string_index_.empty())
     for (uint32_t i = 0; i < strings.size(); ++i) string_index_.emplace(strings[i], i);

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "simcore/error.h"
 #include "simcore/time.h"
 
 namespace dtsim::simcore {
@@ -103,6 +104,18 @@ struct Op {
   // delay
   Time delay;
   std::vector<uint32_t> deps;  ///< indices of earlier ops of the same rank
+  /** Where the op came from, an index into Workload::origins (0: not known, e.g. generated). */
+  uint32_t origin = 0;
+};
+
+/** Where a user wrote an op: a graph JSON op's position, a Chakra node's file and id. Errors
+ *  found while running (a collective the ranks disagree on, an algorithm the collective does not
+ *  support) point there instead of at the scenario. 24 bytes: a trace of 10^6 ops keeps one each. */
+struct OpOrigin {
+  uint32_t file = 0;  ///< index into Workload::strings (0: not known)
+  int32_t line = 0;   ///< 1-based; 0: not known (a binary trace)
+  int32_t column = 0;
+  int64_t node = -1;  ///< the Chakra node id within `file`; -1: none
 };
 
 struct RankProgram {
@@ -120,6 +133,8 @@ class Workload {
    *  member to its j-th (communicator order). Every member's op of one all-to-all-v names the
    *  same matrix. */
   std::vector<std::vector<double>> matrices;
+  /** Op origins (Op::origin); entry 0 is "not known". */
+  std::vector<OpOrigin> origins{OpOrigin{}};
 
   /** Index of `s` in `strings`, adding it if new. */
   uint32_t intern(std::string_view s);
@@ -138,6 +153,14 @@ class Workload {
   /** The communicator name of group `g` ("" for an unnamed one). */
   std::string_view communicator(uint32_t g) const;
   const std::string& str(uint32_t id) const { return strings[id]; }
+  /** Adds an origin; returns its index for Op::origin. */
+  uint32_t add_origin(OpOrigin origin);
+  /**
+   * A ConfigError about `op` with `message`: at the op's origin when it has one (file:line:column,
+   * or the file with "(Chakra node 216)" appended), else without a position (the CLI then names
+   * the scenario file).
+   */
+  ConfigError error_at(const Op& op, const std::string& message) const;
   size_t op_count() const;
 
   /**

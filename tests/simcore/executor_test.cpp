@@ -382,6 +382,30 @@ TEST(ExecutorTest, MismatchedCollectiveSizesAreRejected) {
             "(root 0)");
 }
 
+TEST(ExecutorTest, AnErrorWhileRunningPointsAtTheOpsOrigin) {
+  // Ops from a file carry their origin: the mismatch is found when rank 1's op joins (rank 0's
+  // joined first), so the error is at rank 1's op, g.json:7:5; a trace's op names its node.
+  Builder b(2);
+  b.collective(0, "grad", {0, 1}, 1024);
+  b.collective(1, "grad", {0, 1}, 2048);
+  b.w.ranks[0].ops[0].origin = b.w.add_origin({b.w.intern("g.json"), 3, 5});
+  b.w.ranks[1].ops[0].origin = b.w.add_origin({b.w.intern("g.json"), 7, 5});
+  try {
+    replay(b.w);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().str(), "g.json:7:5");
+  }
+  b.w.ranks[1].ops[0].origin = b.w.add_origin({b.w.intern("t.1.et"), 0, 0, 216});
+  try {
+    replay(b.w);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().str(), "t.1.et");
+    EXPECT_TRUE(e.message().ends_with("(root 0) (Chakra node 216)")) << e.message();
+  }
+}
+
 TEST(ExecutorTest, MismatchedCollectiveKindsAreRejected) {
   Builder b(2);
   b.collective(0, "x", {0, 1}, 1024, {}, CollectiveKind::kAllGather);

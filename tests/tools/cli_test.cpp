@@ -213,10 +213,10 @@ TEST_F(CliTest, DelaysThatAddUpBeyondTheRangeOfTime) {
   std::string s = file("s.yaml", graph_scenario("g.json"));
   Result r = dtsim("run '" + s + "'");
   EXPECT_EQ(r.status, 2);
-  // The message has no line:column (the overflow happens inside the engine); see the report to
-  // the lead. Pinned: the file and the substance.
-  EXPECT_EQ(r.err, s + ": error: simulated time beyond the range of Time (about +-106 days at 1 "
-                       "ps): addition overflowed\n");
+  // The overflow happens inside the engine, when the second delay (line 3, column 22) is
+  // scheduled: the error is at that op.
+  EXPECT_EQ(r.err, path("g.json") + ":3:22: error: simulated time beyond the range of Time "
+                                    "(about +-106 days at 1 ps): addition overflowed\n");
 }
 
 /** Two disconnected switches: gpu0, gpu1 on swa and gpu2, gpu3 on swb. */
@@ -255,8 +255,9 @@ TEST_F(CliTest, RankWithNoRouteToItsPeer) {
   std::string s = file("s.yaml", split_cluster_scenario("g.json"));
   Result r = dtsim("run '" + s + "'");
   EXPECT_EQ(r.status, 2);
-  // No line:column: the route is found at run time (see the report to the lead).
-  EXPECT_EQ(r.err, s + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
+  // The route is found at run time, when the recv (line 4, column 22) meets the send: the
+  // error is at that op.
+  EXPECT_EQ(r.err, path("g.json") + ":4:22: error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
                        "'gpu2' (accelerators and hosts carry transit traffic only with "
                        "forwards: true)\n");
   // The analytical back-end says the same.
@@ -264,7 +265,7 @@ TEST_F(CliTest, RankWithNoRouteToItsPeer) {
       file("a.yaml", split_cluster_scenario("g.json") + "network: {model: analytical}\n");
   Result ra = dtsim("run '" + a + "'");
   EXPECT_EQ(ra.status, 2);
-  EXPECT_EQ(ra.err, a + ": error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
+  EXPECT_EQ(ra.err, path("g.json") + ":4:22: error: rank 0 has no route to its peer rank 2: no route from 'gpu0' to "
                         "'gpu2' (accelerators and hosts carry transit traffic only with "
                         "forwards: true)\n");
 }
@@ -279,9 +280,12 @@ TEST_F(CliTest, MismatchedCollectiveSizesInAGraph) {
   std::string s = file("s.yaml", graph_scenario("g.json"));
   Result r = dtsim("run '" + s + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, s + ": error: collective #0 on group [0, 1] disagrees between ranks: rank 0 "
-                       "op 0 ('ar') is all_reduce of 1024 bytes (root 0), rank 1 op 0 ('ar') is "
-                       "all_reduce of 2048 bytes (root 0)\n");
+  // Found when rank 1's op joins (rank 0's joined first): the error is at that op in g.json,
+  // line 3, column 22 (its opening brace), not at the scenario.
+  EXPECT_EQ(r.err, path("g.json") +
+                       ":3:22: error: collective #0 on group [0, 1] disagrees between ranks: "
+                       "rank 0 op 0 ('ar') is all_reduce of 1024 bytes (root 0), rank 1 op 0 "
+                       "('ar') is all_reduce of 2048 bytes (root 0)\n");
 }
 
 TEST_F(CliTest, ZeroByteCollectiveIsAllowedAndCostsLatencyOnly) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "models/collectives/algorithm.h"
 #include "simcore/program_builder.h"
 
 namespace dtsim::cli {
@@ -84,7 +85,9 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
           if (std::find(members.begin(), members.end(), r) == members.end())
             g->fail(fmt::format("rank {} issues a collective on a group it is not in", r));
         }
-        if (on.has("algorithm")) algorithm = on["algorithm"].str();
+        // The algorithm is checked here, at its position, not when the collective runs.
+        if (on.has("algorithm"))
+          algorithm = on["algorithm"].choice(collectives::algorithm_names(collective));
         if (auto rt = on.get("root"))
           root_index = static_cast<int>(rt->integer(0, static_cast<int64_t>(members.size()) - 1));
       } else if (kind == "send" || kind == "recv") {
@@ -125,6 +128,9 @@ simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
       } else {
         index = b.delay(r, name, *duration, std::move(deps), stream.value_or(kComputeStream));
       }
+      // Errors found while running (ranks that disagree on a collective) point at the op.
+      const SourceLocation at = on.location();
+      w.ranks[r].ops[index].origin = w.add_origin({w.intern(at.file), at.line, at.column});
       if (!id.empty()) ids.emplace(id, index);
     }
   }

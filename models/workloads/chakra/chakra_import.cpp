@@ -203,6 +203,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
 
   for (int r = 0; r < nranks; ++r) {
     const RankTrace& t = traces[r];
+    const uint32_t trace_file = w.intern(t.file);
     std::vector<uint32_t> order = topo_order(t);
     std::vector<uint32_t> position(t.nodes.size());
     for (uint32_t k = 0; k < order.size(); ++k) position[order[k]] = k;
@@ -345,6 +346,8 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
       if (op.kind == OpKind::kDelay && op.delay == Time::zero() && !v.find("delay_ps"))
         op.stream = kComputeStream;
       if (auto sn = v.text("stream")) op.stream = w.stream_of(*sn);
+      // Errors found while running (ranks that disagree on a collective) name the node.
+      op.origin = w.add_origin({trace_file, 0, 0, static_cast<int64_t>(node.id())});
       for (uint64_t d : node.data_deps()) op.deps.push_back(position[index.at(d)]);
       for (uint64_t d : node.ctrl_deps()) op.deps.push_back(position[index.at(d)]);
       std::sort(op.deps.begin(), op.deps.end());

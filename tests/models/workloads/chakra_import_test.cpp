@@ -589,5 +589,17 @@ TEST(ChakraImportTest, NanWorkInModelModeIsRejected) {
             "0");
 }
 
+TEST(ChakraImportTest, EachOpRemembersItsFileAndNode) {
+  // Errors found while running (simcore's executor) name the trace file and the node id.
+  Workload w = import_chakra({trace("t.0.et", {comp(5, "a", 1), coll(9, "ar", 0, 64)}),
+                              trace("t.1.et", {coll(9, "ar", 0, 64)})},
+                             {}, nullptr);
+  ASSERT_EQ(w.ranks[0].ops.size(), 2u);
+  const simcore::OpOrigin& o = w.origins.at(w.ranks[0].ops[1].origin);
+  EXPECT_EQ(w.str(o.file), "t.0.et");
+  EXPECT_EQ(o.node, 9);
+  EXPECT_EQ(w.str(w.origins.at(w.ranks[1].ops[0].origin).file), "t.1.et");
+}
+
 }  // namespace
 }  // namespace dtsim::workloads::chakra
