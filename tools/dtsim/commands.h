@@ -7,6 +7,8 @@
 
 namespace dtsim::cli {
 
+struct Scenario;
+
 /** `--max-memory SIZE` and `--force`, on every command that builds a scenario. */
 struct ResourceOptions {
   std::string max_memory;  ///< e.g. "8GiB"; empty: the default (simcore/resource_guard.h)
@@ -26,6 +28,22 @@ struct RunOptions {
   bool quiet = false;
 };
 int run_command(const RunOptions& o);
+/** `dtsim run`'s work on a scenario already loaded: `o.scenario` and `o.sets` are not used. */
+int run_scenario(const Scenario& s, const RunOptions& o);
+
+/** `dtsim nccl-tests BINARY [flags]`: nccl-tests' command line, run as a collective_sweep. */
+struct NcclTestsOptions {
+  std::string binary;  ///< all_reduce_perf, all_gather_perf, ...
+  std::string min_bytes = "32M", max_bytes = "32M", step_bytes, step_factor;  ///< -b -e -i -f
+  int gpus = 1, threads = 1, processes = 1;  ///< -g -t, and mpirun's -np (--np)
+  int iters = 20, warmup = 5, check = 1;     ///< -n -w -c: no effect on a simulation (said)
+  std::string dtype = "float", op = "sum";   ///< -d -o
+  int root = 0;                              ///< -r
+  std::string topology, device;              ///< --topology FILE --device FILE (required)
+  std::string algorithm = "auto", network_model = "flow";
+  RunOptions run;  ///< --report, --trace, -q, resources
+};
+int nccl_tests_command(const NcclTestsOptions& o);
 
 struct InspectOptions {
   std::string file;

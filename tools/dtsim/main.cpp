@@ -86,6 +86,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 4096));
   calibrate_cmd->add_flag("-q,--quiet", calibrate.quiet, "print nothing on success");
 
+  NcclTestsOptions nccl;
+  auto* nccl_cmd = app.add_subcommand(
+      "nccl-tests", "run an nccl-tests command line (all_reduce_perf -b 8 -e 8G -f 2 -g 8 ...) "
+                    "as a collective sweep on --topology/--device");
+  nccl_cmd->add_option("binary", nccl.binary, "all_reduce_perf, all_gather_perf, reduce_scatter_perf, "
+                       "alltoall_perf, broadcast_perf or reduce_perf")->required();
+  nccl_cmd->add_option("-b,--minbytes", nccl.min_bytes, "smallest size (K, M, G: powers of 1024; default 32M)");
+  nccl_cmd->add_option("-e,--maxbytes", nccl.max_bytes, "largest size (default 32M)");
+  nccl_cmd->add_option("-i,--stepbytes", nccl.step_bytes, "additive step (not modelled: use -f)");
+  nccl_cmd->add_option("-f,--stepfactor", nccl.step_factor, "multiply the size by this each step");
+  nccl_cmd->add_option("-g,--ngpus", nccl.gpus, "GPUs per thread (default 1)");
+  nccl_cmd->add_option("-t,--nthreads", nccl.threads, "threads per process (default 1)");
+  nccl_cmd->add_option("--np", nccl.processes, "processes, as mpirun -np gives them (default 1)");
+  nccl_cmd->add_option("-n,--iters", nccl.iters, "iterations (no effect: a simulation is deterministic)");
+  nccl_cmd->add_option("-w,--warmup_iters", nccl.warmup, "warm-up iterations (no effect)");
+  nccl_cmd->add_option("-c,--check", nccl.check, "check data (no effect: no data moves; #wrong is N/A)");
+  nccl_cmd->add_option("-d,--datatype", nccl.dtype, "element type of the count column (default float)");
+  nccl_cmd->add_option("-o,--op", nccl.op, "reduction named in the redop column (default sum)");
+  nccl_cmd->add_option("-r,--root", nccl.root, "root of broadcast and reduce (default 0)");
+  nccl_cmd->add_option("--topology", nccl.topology, "topology YAML of the cluster (required)");
+  nccl_cmd->add_option("--device", nccl.device, "device YAML of its GPUs (required)");
+  nccl_cmd->add_option("--algorithm", nccl.algorithm, "collective algorithm (default auto)");
+  nccl_cmd->add_option("--network-model", nccl.network_model, "flow (default) or analytical");
+  nccl_cmd->add_option("--report", nccl.run.report, "write the JSON report here (-: standard output)");
+  nccl_cmd->add_option("--trace", nccl.run.trace, "write a Chrome/Perfetto trace here");
+  nccl_cmd->add_flag("-q,--quiet", nccl.run.quiet, "print nothing on success");
+  resource_options(nccl_cmd, nccl.run.resources);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -100,6 +128,7 @@ int main(int argc, char** argv) {
     if (*sweep_cmd) return sweep_command(sweep);
     if (*merge_cmd) return merge_command(merge);
     if (*calibrate_cmd) return calibrate_command(calibrate);
+    if (*nccl_cmd) return nccl_tests_command(nccl);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -25,7 +25,7 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
                "failed_transfers)\n",
                j["failed_transfers"].size(), j["ops_not_run"]["count"].get<uint64_t>());
   else
-    fmt::print("step time     {:.6f} ms\n", j["step_time_s"].get<double>() * 1e3);
+    fmt::print("{:<13} {:.6f} ms\n", s.kind->makespan_label, j["step_time_s"].get<double>() * 1e3);
   if (j.contains("faults"))
     for (const auto& f : j["faults"])
       fmt::print("fault         {} {} at {:.9g} s: {} flows hit, {} re-routed, {} stalled, {} failed\n",
@@ -95,13 +95,16 @@ int run_command(const RunOptions& opt) {
   // Paths given on the command line are checked before the (possibly long) load and run.
   if (!opt.report.empty()) check_writable(opt.report, "the report");
   if (!opt.trace.empty()) check_writable(opt.trace, "the trace");
-  Scenario s = load_scenario(opt.scenario, opt.sets, opt.resources.limits());
+  return run_scenario(load_scenario(opt.scenario, opt.sets, opt.resources.limits()), opt);
+}
+
+int run_scenario(const Scenario& s, const RunOptions& opt) {
   std::string report = opt.report.empty() ? s.report_path : opt.report;
   std::string trace = opt.trace.empty() ? s.trace_path : opt.trace;
   // Paths from the scenario's `outputs:` (the command-line ones were checked above).
   if (opt.report.empty() && !report.empty()) check_writable(report, "the report");
   if (opt.trace.empty() && !trace.empty()) check_writable(trace, "the trace");
-  check_distinct_outputs(opt.scenario, {report, trace});
+  check_distinct_outputs(s.file, {report, trace});
   std::set<int> trace_ranks;
   if (!opt.trace_ranks.empty()) {
     if (trace.empty())

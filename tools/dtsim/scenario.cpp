@@ -59,7 +59,11 @@ ConfigNode load_scenario_document(const std::string& path, const std::vector<std
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
                        const simcore::ResourceLimits& limits) {
-  ConfigNode root = load_scenario_document(path, sets);
+  return load_scenario(load_scenario_document(path, sets), path, limits);
+}
+
+Scenario load_scenario(const ConfigNode& root, const std::string& path,
+                       const simcore::ResourceLimits& limits) {
   root.check_keys(
       {"name", "description", "cluster", "workload", "network", "faults", "run", "outputs",
        "sweep"});

@@ -70,5 +70,9 @@ ConfigNode load_scenario_document(const std::string& path, const std::vector<std
  *  generators check their estimates against (simcore/resource_guard.h). */
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {},
                        const simcore::ResourceLimits& limits = {});
+/** Loads a scenario document already parsed (`dtsim nccl-tests` builds one from its flags);
+ *  `path` names it in the report and errors. */
+Scenario load_scenario(const ConfigNode& root, const std::string& path,
+                       const simcore::ResourceLimits& limits = {});
 
 }  // namespace dtsim::cli

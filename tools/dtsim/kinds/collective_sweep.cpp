@@ -22,6 +22,28 @@ using Params = workloads::CollectiveSweepParams;
 
 constexpr const char* kMaxSize = "a size below 4 EB (the byte counter is 64-bit)";
 
+/** nccl-tests' data types (-d) and their sizes in bytes (nccl-tests src/common.cu). */
+const std::vector<std::pair<std::string, int>>& dtypes() {
+  static const std::vector<std::pair<std::string, int>> t = {
+      {"int8", 1},  {"uint8", 1}, {"int32", 4},  {"uint32", 4},   {"int64", 8},
+      {"uint64", 8}, {"half", 2},  {"float", 4},  {"double", 8},  {"bfloat16", 2}};
+  return t;
+}
+
+std::vector<std::string> dtype_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, size] : dtypes()) out.push_back(name);
+  return out;
+}
+
+/** What the nccl-tests table shows beyond the sweep itself. */
+struct SweepInfo {
+  Params p;
+  std::string dtype = "float";
+  int dtype_bytes = 4;
+  std::string redop = "sum";
+};
+
 /** The kind's keys, declared once: key checking and the README's table come from here. */
 const KeySchema& keys() {
   static const KeySchema schema(
@@ -54,7 +76,14 @@ const KeySchema& keys() {
            .checked(integer_in(1, 1 << 20)),
        KeySpec("root", "root of broadcast and reduce, an index into the ranks")
            .defaults("0")
-           .in_unit("rank")});
+           .in_unit("rank"),
+       KeySpec("dtype", "element type of the table's count column (nccl-tests -d); no effect on "
+                        "time")
+           .defaults("float")
+           .one_of(dtype_names()),
+       KeySpec("redop", "reduction of the table's redop column (nccl-tests -o); no effect on time")
+           .defaults("sum")
+           .one_of({"sum", "prod", "max", "min", "avg"})});
   return schema;
 }
 
@@ -93,15 +122,20 @@ Params parse(const Scenario& s, const ConfigNode& w) {
 }
 
 void load(Scenario& s, const ConfigNode& w) {
-  Params p = parse(s, w);
-  s.workload = workloads::make_collective_sweep(p);
-  s.info = std::make_shared<InfoOf<Params>>(p);
+  SweepInfo info;
+  info.p = parse(s, w);
+  if (auto d = w.get("dtype")) info.dtype = d->str();
+  for (const auto& [name, size] : dtypes())
+    if (name == info.dtype) info.dtype_bytes = size;
+  if (auto r = w.get("redop")) info.redop = r->str();
+  s.workload = workloads::make_collective_sweep(info.p);
+  s.info = std::make_shared<InfoOf<SweepInfo>>(info);
 }
 
 double gbps(double bytes, double seconds) { return seconds > 0 ? bytes / seconds / 1e9 : 0.0; }
 
 void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::ordered_json& j) {
-  const Params& p = info_of<Params>(s);
+  const Params& p = info_of<SweepInfo>(s).p;
   // One row per size: the mean over iterations (records are in issue order); a collective that
   // failed (faults) is counted apart, and a size with no finished one has no time.
   std::map<int64_t, std::pair<double, int>> by_size;
@@ -134,28 +168,65 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
   j["sweep"] = rows;
 }
 
-/** The nccl-tests table. */
+/** nccl-tests' time column: 7 wide, fewer decimals as it grows (nccl-tests src/common.cu). */
+std::string nccl_time(double us) {
+  if (us >= 10000.0) return fmt::format("{:7.0f}", us);
+  if (us >= 100.0) return fmt::format("{:7.1f}", us);
+  return fmt::format("{:7.2f}", us);
+}
+
+/**
+ * The table as nccl-tests prints it (its src/common.cu): out-of-place and in-place columns, the
+ * count in elements of `dtype` (per rank for all-gather, reduce-scatter and all-to-all, whose
+ * size is the whole buffer), `redop` "none" for collectives that reduce nothing, root -1 for the
+ * unrooted ones, `#wrong` "N/A" (nccl-tests' mark for data it did not check: dtsim moves no
+ * data), and the "Avg bus bandwidth" footer (the mean busbw over every row and both columns).
+ * dtsim simulates no buffers, so in-place and out-of-place are the same run and show the same
+ * numbers.
+ */
 void print_table(const Scenario& s, const nlohmann::ordered_json& j) {
-  const Params& p = info_of<Params>(s);
-  fmt::print("# collective_sweep: {} over {} ranks ({} back-end)\n", simcore::to_string(p.kind),
-             p.ranks, s.network_model);
-  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "size", "count", "type",
-             "redop", "root", "time", "algbw", "busbw");
-  fmt::print("#{:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", "(B)", "(elements)", "", "",
-             "", "(us)", "(GB/s)", "(GB/s)");
-  bool rooted =
-      p.kind == simcore::CollectiveKind::kBroadcast || p.kind == simcore::CollectiveKind::kReduce;
+  const SweepInfo& info = info_of<SweepInfo>(s);
+  const Params& p = info.p;
+  using simcore::CollectiveKind;
+  const bool rooted = p.kind == CollectiveKind::kBroadcast || p.kind == CollectiveKind::kReduce;
+  const bool reduces = p.kind == CollectiveKind::kAllReduce ||
+                       p.kind == CollectiveKind::kReduceScatter ||
+                       p.kind == CollectiveKind::kReduce;
+  const bool per_rank = p.kind == CollectiveKind::kAllGather ||
+                        p.kind == CollectiveKind::kReduceScatter ||
+                        p.kind == CollectiveKind::kAllToAll;
+  fmt::print("# collective_sweep: {} over {} ranks ({} back-end; in-place = out-of-place)\n",
+             simcore::to_string(p.kind), p.ranks, s.network_model);
+  fmt::print("#\n");
+  // nccl-tests' header, column for column (rows: "%12li  %12li  %8s  %6s  %6i" then
+  // "  %7s  %6.2f  %6.2f  %5s" for each of out-of-place and in-place).
+  fmt::print("#{:62}out-of-place{:23}in-place\n", "", "");
+  fmt::print("#       size         count      type   redop    root     time   algbw   busbw #wrong"
+             "     time   algbw   busbw #wrong\n");
+  fmt::print("#        (B)    (elements)                               (us)  (GB/s)  (GB/s)      "
+             "      (us)  (GB/s)  (GB/s)\n");
+  double busbw_sum = 0;
+  int rows = 0;
   for (const auto& row : j["sweep"]) {
-    int64_t b = row["bytes"].get<int64_t>();
+    const int64_t b = row["bytes"].get<int64_t>();
+    const int64_t count = b / info.dtype_bytes / (per_rank ? p.ranks : 1);
+    std::string head = fmt::format("{:>12}  {:>12}  {:>8}  {:>6}  {:>6}", b, count, info.dtype,
+                                   reduces ? info.redop : "none", rooted ? p.root : -1);
     if (row["time_s"].is_null()) {
-      fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12} {:>9} {:>9}\n", b, b / 4, "float", "sum",
-                 rooted ? p.root : -1, "failed", "-", "-");
+      fmt::print("{}  {:>7}  {:>6}  {:>6}  {:>5}  {:>7}  {:>6}  {:>6}  {:>5}\n", head, "failed",
+                 "-", "-", "N/A", "failed", "-", "-", "N/A");
       continue;
     }
-    fmt::print(" {:>14} {:>14} {:>8} {:>8} {:>6} {:>12.2f} {:>9.2f} {:>9.2f}\n", b, b / 4, "float",
-               "sum", rooted ? p.root : -1, row["time_s"].get<double>() * 1e6,
-               row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>());
+    const std::string cols = fmt::format(
+        "  {}  {:6.2f}  {:6.2f}  {:>5}", nccl_time(row["time_s"].get<double>() * 1e6),
+        row["algbw_GB_per_s"].get<double>(), row["busbw_GB_per_s"].get<double>(), "N/A");
+    fmt::print("{}{}{}\n", head, cols, cols);
+    busbw_sum += 2 * row["busbw_GB_per_s"].get<double>();
+    rows += 2;
   }
+  fmt::print("# Out of bounds values : 0 OK\n");
+  fmt::print("# Avg bus bandwidth    : {:g} \n", rows ? busbw_sum / rows : 0.0);
+  fmt::print("#\n");
 }
 
 }  // namespace
@@ -168,6 +239,7 @@ WorkloadKind collective_sweep_kind() {
   k.report = report;
   k.print_table = print_table;
   k.summarize_collectives = false;
+  k.makespan_label = "sweep time";
   return k;
 }
 

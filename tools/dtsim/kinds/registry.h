@@ -90,6 +90,9 @@ struct WorkloadKind {
   std::vector<std::pair<std::string, std::string>> sweep_columns;
   /** Whether the summary adds up the collectives (a sweep's table shows them instead). */
   bool summarize_collectives = true;
+  /** What the summary calls the run's makespan: a step, or (collective_sweep) the sizes run one
+   *  after another, which is no step. */
+  const char* makespan_label = "step time";
 };
 
 /** Every kind, in the order "one of ..." lists them. */
