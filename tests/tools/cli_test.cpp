@@ -579,6 +579,54 @@ TEST_F(CliTest, ChakraTraceWithFewerRanksNeedsAPlacement) {
   EXPECT_EQ(j["rank_finish_s"][0].get<double>(), 0.0);  // rank 0 runs nothing
 }
 
+/** A 2-rank feeder-JSON trace whose nodes keep edges to nodes filtered out of it (99, 42), as
+ *  Chakra's converter leaves them; `extra` is appended to the workload block. */
+class ChakraFilteredTrace : public CliTest {
+ protected:
+  std::string scenario(const std::string& extra) {
+    file("tr.0.json", R"({"workload_graph": [
+      {"Id": 1, "Name": "a", "NodeType": 4, "runtime": 5},
+      {"Id": 2, "Name": "b", "NodeType": 4, "runtime": 3, "data_deps": [1], "ctrl_deps": [99]}]})");
+    file("tr.1.json", R"({"workload_graph": [
+      {"Id": 1, "Name": "c", "NodeType": 4, "runtime": 2, "data_deps": [42]}]})");
+    return file("s.yaml",
+                "cluster:\n"
+                "  topology: {builder: switch, endpoints: 2, link: {class: nvlink, bandwidth: "
+                "450GB/s, latency: 1us}}\n"
+                "  device: " + kDevice + "\n"
+                "workload:\n"
+                "  kind: chakra\n"
+                "  trace: tr\n" + extra);
+  }
+};
+
+TEST_F(ChakraFilteredTrace, DependencyOnAFilteredNodeIsSatisfiedWithAWarning) {
+  // Rank 0: a (5 us) then b (3 us; its control edge to 99 dropped): 8 us. Rank 1: c (2 us; its
+  // only edge, to 42, dropped, so it starts at 0). Step = 8 us; 1 data + 1 control edge counted.
+  std::string s = scenario("");
+  Result r = dtsim("run '" + s + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, s + ":6:10: warning: workload.trace: 2 dependencies on nodes not in the trace "
+                       "(1 data, 1 control) were treated as satisfied, e.g. " + path("tr.0.json") +
+                       ": node 2 ('b') -> node 99 (control); set workload.strict: true to refuse "
+                       "them\n");
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_NEAR(j["step_time_s"].get<double>(), 8e-6, 1e-15);
+  EXPECT_NEAR(j["rank_finish_s"][1].get<double>(), 2e-6, 1e-15);
+  EXPECT_EQ(j["chakra"]["missing_dependencies"]["data"].get<int>(), 1);
+  EXPECT_EQ(j["chakra"]["missing_dependencies"]["control"].get<int>(), 1);
+}
+
+TEST_F(ChakraFilteredTrace, StrictRefusesADependencyOnAFilteredNode) {
+  std::string s = scenario("  strict: true\n");
+  Result r = dtsim("run '" + s + "' --report '" + path("r.json") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("tr.0.json") + ": error: node 2 ('b'): control dependency on node 99, "
+                                       "which is not in the trace (strict import; without strict "
+                                       "it would be treated as satisfied)\n");
+  EXPECT_FALSE(fs::exists(path("r.json")));
+}
+
 }  // namespace
 }  // namespace dtsim::cli::end_to_end
 
