@@ -44,6 +44,7 @@ std::vector<MoeLayerPlan> plan_moe(const TransformerConfig& model, const MoePara
     t.node_limit = moe.node_limit;
     t.ranks_per_node = params.ranks_per_node;
     t.redundant_experts = params.redundant_experts;
+    t.kernel = params.kernel;
     EpTraffic x = ep_traffic(load, t);
     p.expert_tokens = x.expert_tokens;
     p.kept_fraction = 1.0 - x.dropped_fraction;
@@ -60,7 +61,7 @@ std::vector<MoeLayerPlan> plan_moe(const TransformerConfig& model, const MoePara
     if (previous && load == previous_load) {  // same routing as the layer before: share matrices
       p.dispatch = previous->dispatch;
       p.combine = previous->combine;
-    } else if (sum.node_limited) {
+    } else if (!x.dispatch_inter.empty()) {  // node-limited, kAllToAll: two phases
       p.dispatch = {add_matrix(workload, x.dispatch_inter), add_matrix(workload, x.dispatch_intra)};
       p.combine = {add_matrix(workload, scaled(transpose(x.dispatch_intra, ep), combine_factor)),
                    add_matrix(workload, scaled(transpose(x.dispatch_inter, ep), combine_factor))};

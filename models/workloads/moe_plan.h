@@ -5,8 +5,9 @@
  * group and micro-batch, since routing is modelled in expectation) and the tokens each EP rank's
  * experts process. The transformer generator turns the plan into ops.
  *
- * Dispatch phases: one all-to-all-v (flat routing), or two with node-limited routing (phase 1
- * between rail peers of different nodes, phase 2 inside each node; see moe_routing.h). Combine
+ * Dispatch phases: one all-to-all-v (flat routing; or DeepEP's kernels, `MoeParams::kernel`,
+ * whose RDMA and NVLink phases overlap), or two with node-limited routing under kAllToAll
+ * (phase 1 between rail peers of different nodes, phase 2 inside each node; see moe_routing.h). Combine
  * runs the transposed phases in reverse order. Backward: the gradient of the combine moves like
  * the dispatch and the gradient of the dispatch like the combine.
  *
@@ -28,6 +29,7 @@ struct MoeParams {
   double combine_bytes_per_element = 2;
   int ranks_per_node = 0;  ///< for node-limited routing: the cluster's ranks per node
   int redundant_experts = 0;  ///< extra expert copies spread over the EP ranks (EPLB)
+  EpKernel kernel = EpKernel::kAllToAll;  ///< how the dispatch and combine move tokens
 };
 
 struct MoeLayerPlan {

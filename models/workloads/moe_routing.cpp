@@ -59,6 +59,17 @@ std::vector<double> expert_load(const RoutingSpec& spec, int experts, int moe_la
   return w;
 }
 
+double touch_probability(double share, double pool, int top_k) {
+  if (!(share > 0)) return 0;
+  double miss = 1;
+  const double others = pool * (1 - share);
+  for (int i = 0; i < top_k; ++i) {
+    if (others - i <= 0) return 1;  // fewer other experts than picks: always hit
+    miss *= (others - i) / (pool - i);
+  }
+  return 1 - miss;
+}
+
 std::vector<double> transpose(const std::vector<double>& m, int n) {
   std::vector<double> t(m.size());
   for (int i = 0; i < n; ++i)
@@ -84,7 +95,11 @@ EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& p) 
   if (!(p.capacity_factor >= 0) || !std::isfinite(p.capacity_factor))
     throw ConfigError(fmt::format("capacity_factor must be >= 0 (0: dropless); got {}", p.capacity_factor));
   const bool limited = p.node_limit > 0 && ep > 1;
-  if (limited && (p.ranks_per_node < 1 || ep % p.ranks_per_node != 0))
+  const bool normal = p.kernel == EpKernel::kDeepEpNormal && ep > 1;
+  if (normal && ep > p.ranks_per_node && (p.ranks_per_node < 1 || ep % p.ranks_per_node != 0))
+    throw ConfigError(fmt::format("DeepEP's normal kernels need ep ({}) within one node or a multiple "
+                                  "of the ranks per node ({})", ep, p.ranks_per_node));
+  if (limited && p.kernel == EpKernel::kAllToAll && (p.ranks_per_node < 1 || ep % p.ranks_per_node != 0))
     throw ConfigError(fmt::format("node-limited routing needs ep ({}) to be a multiple of the ranks per "
                                   "node ({})", ep, p.ranks_per_node));
   const int per_rank = slots / ep;
@@ -128,7 +143,41 @@ EpTraffic ep_traffic(const std::vector<double>& load, const EpTrafficParams& p) 
         if (i != j) per_rank_sent[static_cast<size_t>(i)] += m[static_cast<size_t>(i) * ep + j];
   };
   std::vector<double> per_rank_sent(static_cast<size_t>(ep), 0.0);
-  if (!limited) {
+  if (normal) {
+    // DeepEP normal (file comment): nodes of r ranks; with ep inside one node, g = 1.
+    const int r = std::min(ep, p.ranks_per_node > 0 ? p.ranks_per_node : ep), g = ep / r;
+    std::vector<double> node_share(static_cast<size_t>(g), 0.0);
+    for (int j = 0; j < ep; ++j) node_share[static_cast<size_t>(j / r)] += kept[static_cast<size_t>(j)];
+    const int m = limited ? std::min(p.node_limit, g) : g;  // nodes a token may reach
+    const double pool = static_cast<double>(experts) * m / g;
+    auto selected = [&](int n) { return m < g ? std::min(1.0, m * node_share[static_cast<size_t>(n)]) : 1.0; };
+    std::vector<double> touch_node(static_cast<size_t>(g)), touch_rank(static_cast<size_t>(ep));
+    for (int n = 0; n < g; ++n) {
+      const double s = selected(n);
+      touch_node[static_cast<size_t>(n)] =
+          s > 0 ? s * touch_probability(std::min(1.0, node_share[static_cast<size_t>(n)] / s), pool, p.top_k) : 0;
+    }
+    for (int j = 0; j < ep; ++j) {
+      const double s = selected(j / r);
+      touch_rank[static_cast<size_t>(j)] =
+          s > 0 ? s * touch_probability(std::min(1.0, kept[static_cast<size_t>(j)] / s), pool, p.top_k) : 0;
+    }
+    const double t = p.tokens_per_rank, b = p.bytes_per_token;
+    out.dispatch.assign(cells, 0.0);
+    out.node_tokens.assign(static_cast<size_t>(ep), 0.0);
+    out.recv_tokens.assign(static_cast<size_t>(ep), 0.0);
+    for (int i = 0; i < ep; ++i) {
+      const int a = i / r, l = i % r;
+      for (int n = 0; n < g; ++n) {  // RDMA to the same local index of every other node hit
+        out.node_tokens[static_cast<size_t>(i)] += t * touch_node[static_cast<size_t>(n)];
+        if (n != a) out.dispatch[static_cast<size_t>(i) * ep + (n * r + l)] = t * touch_node[static_cast<size_t>(n)] * b;
+      }
+      for (int j = a * r; j < (a + 1) * r; ++j)  // NVLink: forwards its g rail peers' tokens
+        out.dispatch[static_cast<size_t>(i) * ep + j] = g * t * touch_rank[static_cast<size_t>(j)] * b;
+      out.recv_tokens[static_cast<size_t>(i)] = ep * t * touch_rank[static_cast<size_t>(i)];
+    }
+    sent(out.dispatch, per_rank_sent);
+  } else if (!limited || p.kernel == EpKernel::kDeepEpLowLatency) {
     out.dispatch.resize(cells);
     for (int i = 0; i < ep; ++i)
       for (int j = 0; j < ep; ++j)

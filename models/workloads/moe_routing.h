@@ -33,6 +33,30 @@
  *    rank (n, l) forwards the tokens of its G rail peers (its own included) to each rank j of node
  *    n: G T k kept_j bytes_per_token. Each rank still receives ep T k kept_j tokens in all.
  *
+ *  - EP kernels (`EpKernel`, the scenario's `moe.dispatch`): `kAllToAll` is the above (one copy
+ *    per token-expert assignment; node-limited: the two phases, run one after the other).
+ *    DeepEP's normal kernels (github.com/deepseek-ai/DeepEP, docs/legacy.md and
+ *    csrc/kernels/internode.cu) send one copy per destination: a token crosses the network once
+ *    per node that holds at least one of its experts, to the rank with the same local index
+ *    there (RDMA), which forwards it over NVLink once to each rank of that node holding at least
+ *    one of its experts; the RDMA and NVLink phases run at once (chunked and pipelined), so
+ *    `dispatch` is one matrix, the sum of the two phases (their pairs are disjoint: across nodes
+ *    on the same rail, or inside a node). Inside one node (ep <= ranks per node) a token goes
+ *    once to each rank holding one of its experts. DeepEP's low-latency kernels send one copy
+ *    per token-expert assignment straight to the expert's rank (no forwarding, no
+ *    deduplication): the flat matrix, whether or not routing is node-limited.
+ *    Deduplication in expectation: a token's top_k picks are drawn without replacement from a
+ *    pool of P equally likely experts (P = E; with node-limited routing P = E M / G, the experts
+ *    of the M selected nodes), of which a rank or node holds the share q: it is hit with
+ *    probability `touch_probability(q, P, k)` = 1 - prod_{i<k} (P(1-q) - i) / (P - i) (the
+ *    hypergeometric miss probability; exact for uniform routing, where P q is a whole number of
+ *    experts; skewed shares are counted as that many equally likely experts). With node-limited
+ *    routing a node is selected with probability s_n = min(1, M w_n) and a rank's share of the
+ *    pool is kept_j / s_n. DeepEP counts (as its tests print them): `node_tokens[i]`, the tokens
+ *    rank i sends per node hit, its own node included (test_internode.py's
+ *    `num_rdma_token_sent`), and `recv_tokens[j]`, the tokens rank j receives, its own included
+ *    (`recv_x`).
+ *
  * Units: tokens, bytes; shares are fractions of the group's token-expert assignments.
  * Errors: ConfigError (with the numbers) for experts (+ redundant copies) not a multiple of ep, a top_k above the
  * experts, a histogram of the wrong length or with negative or all-zero counts, a Zipf exponent
@@ -45,6 +69,23 @@
 namespace dtsim::workloads {
 
 enum class RoutingDistribution { kUniform, kZipf, kHistogram };
+
+/** How the EP dispatch and combine move tokens (see the file comment). */
+enum class EpKernel {
+  kAllToAll,          ///< one copy per assignment; node-limited: two phases in sequence
+  kDeepEpNormal,      ///< DeepEP normal: one copy per node (RDMA) and per rank (NVLink), overlapped
+  kDeepEpLowLatency,  ///< DeepEP low-latency: one copy per assignment, straight to its rank
+};
+
+/**
+ * Probability that a token's `top_k` picks, drawn without replacement from `pool` equally likely
+ * experts, include at least one of the `share` x `pool` experts of a rank or node:
+ * 1 - prod_{i<top_k} (pool (1 - share) - i) / (pool - i); 1 once a factor would be <= 0 (fewer
+ * other experts than picks), 0 for share 0.
+ * Units: share in [0, 1], pool in experts (>= top_k). Source: the hypergeometric distribution.
+ * E.g. 256 experts, 32 on a rank, top-8: 1 - C(224, 8) / C(256, 8) = 0.66183.
+ */
+double touch_probability(double share, double pool, int top_k);
 
 struct RoutingSpec {
   RoutingDistribution distribution = RoutingDistribution::kUniform;
@@ -76,7 +117,8 @@ struct EpTrafficParams {
   double capacity_factor = 0;    ///< 0: dropless
   int node_limit = 0;            ///< M: most nodes a token may reach; 0: no limit
   int redundant_experts = 0;     ///< R: extra expert copies (EPLB); 0: none
-  int ranks_per_node = 0;        ///< R: EP ranks per node (node-limited routing only)
+  int ranks_per_node = 0;        ///< R: EP ranks per node (node-limited routing, DeepEP normal)
+  EpKernel kernel = EpKernel::kAllToAll;
 };
 
 struct EpTraffic {
@@ -84,8 +126,12 @@ struct EpTraffic {
   std::vector<double> expert_tokens;
   /** Fraction of the assignments dropped by the capacity limit (0 when dropless). */
   double dropped_fraction = 0;
-  /** Flat dispatch, ep x ep row-major bytes (empty with node-limited routing). */
+  /** Dispatch in one phase, ep x ep row-major bytes: flat, DeepEP's overlapped phases or its
+   *  low-latency copies (empty with node-limited routing under kAllToAll). */
   std::vector<double> dispatch;
+  /** DeepEP normal only (else empty), per EP rank: tokens sent per node hit, own node included;
+   *  tokens received, own included (see the file comment). */
+  std::vector<double> node_tokens, recv_tokens;
   /** Node-limited dispatch: phase 1 between rail peers of different nodes, phase 2 inside each
    *  node (both ep x ep row-major; empty without node-limited routing). */
   std::vector<double> dispatch_inter, dispatch_intra;

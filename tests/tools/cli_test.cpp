@@ -584,6 +584,54 @@ TEST_F(CliTest, ChakraTraceWithFewerRanksNeedsAPlacement) {
   EXPECT_EQ(j["rank_finish_s"][0].get<double>(), 0.0);  // rank 0 runs nothing
 }
 
+/** A 2-rank feeder-JSON trace whose nodes keep edges to nodes filtered out of it (99, 42), as
+ *  Chakra's converter leaves them; `extra` is appended to the workload block. */
+class ChakraFilteredTrace : public CliTest {
+ protected:
+  std::string scenario(const std::string& extra) {
+    file("tr.0.json", R"({"workload_graph": [
+      {"Id": 1, "Name": "a", "NodeType": 4, "runtime": 5},
+      {"Id": 2, "Name": "b", "NodeType": 4, "runtime": 3, "data_deps": [1], "ctrl_deps": [99]}]})");
+    file("tr.1.json", R"({"workload_graph": [
+      {"Id": 1, "Name": "c", "NodeType": 4, "runtime": 2, "data_deps": [42]}]})");
+    return file("s.yaml",
+                "cluster:\n"
+                "  topology: {builder: switch, endpoints: 2, link: {class: nvlink, bandwidth: "
+                "450GB/s, latency: 1us}}\n"
+                "  device: " + kDevice + "\n"
+                "workload:\n"
+                "  kind: chakra\n"
+                "  trace: tr\n" + extra);
+  }
+};
+
+TEST_F(ChakraFilteredTrace, DependencyOnAFilteredNodeIsSatisfiedWithAWarning) {
+  // Rank 0: a (5 us) then b (3 us; its control edge to 99 dropped): 8 us. Rank 1: c (2 us; its
+  // only edge, to 42, dropped, so it starts at 0). Step = 8 us; 1 data + 1 control edge counted.
+  std::string s = scenario("");
+  Result r = dtsim("run '" + s + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, s + ":6:10: warning: workload.trace: 2 dependencies on nodes not in the trace "
+                       "(1 data, 1 control) were treated as satisfied, e.g. " + path("tr.0.json") +
+                       ": node 2 ('b') -> node 99 (control); set workload.strict: true to refuse "
+                       "them\n");
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_NEAR(j["step_time_s"].get<double>(), 8e-6, 1e-15);
+  EXPECT_NEAR(j["rank_finish_s"][1].get<double>(), 2e-6, 1e-15);
+  EXPECT_EQ(j["chakra"]["missing_dependencies"]["data"].get<int>(), 1);
+  EXPECT_EQ(j["chakra"]["missing_dependencies"]["control"].get<int>(), 1);
+}
+
+TEST_F(ChakraFilteredTrace, StrictRefusesADependencyOnAFilteredNode) {
+  std::string s = scenario("  strict: true\n");
+  Result r = dtsim("run '" + s + "' --report '" + path("r.json") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("tr.0.json") + ": error: node 2 ('b'): control dependency on node 99, "
+                                       "which is not in the trace (strict import; without strict "
+                                       "it would be treated as satisfied)\n");
+  EXPECT_FALSE(fs::exists(path("r.json")));
+}
+
 }  // namespace
 }  // namespace dtsim::cli::end_to_end
 
@@ -750,6 +798,109 @@ TEST_F(CliTest, VersionAndTheEffectiveConfigurationAreRecorded) {
   EXPECT_EQ(j["config"]["network"]["chunks"], "4");
   EXPECT_EQ(j["config"]["network"]["model"], "flow");
   EXPECT_EQ(j["config"]["workload"]["sizes"]["min"], "1GiB");
+}
+
+}  // namespace
+}  // namespace dtsim::cli::end_to_end
+
+namespace dtsim::cli::end_to_end {
+namespace {
+
+/** `kind: moe_dispatch` on one NVSwitch node of 8 GPUs (100 GB/s, 1 us per link): 1000 tokens
+ *  of hidden 64 in BF16 (128 B); `extra` adds workload keys (kExperts: top-4 of 16 experts, 2 per
+ *  rank). */
+const std::string kExperts = ", experts: 16, top_k: 4";
+std::string moe_dispatch_scenario(const std::string& extra) {
+  return "cluster:\n"
+         "  topology: {builder: nvswitch_node, gpus: 8, nvlink: {class: nvlink, bandwidth: "
+         "100GB/s, latency: 1us}}\n"
+         "  device: " + kDevice + "\n"
+         "workload: {kind: moe_dispatch, tokens: 1000, hidden: 64" + extra + "}\n";
+}
+
+TEST_F(CliTest, MoeDispatchDeepEpSendsOneCopyPerRank) {
+  // DeepEP normal inside a node: a token reaches a rank holding 2 of the 16 experts with
+  // probability 1 - C(14,4)/C(16,4) = 1 - 1001/1820 = 0.45, so each rank sends 450 tokens x 128 B
+  // = 57,600 B to each of the 7 others at once. Each GPU's link carries 7 such flows each way:
+  // 2 us (two links) + 7 x 57,600 B / 100 GB/s = 2 + 4.032 = 6.032 us. DeepEP's NVLink figure:
+  // received tokens (own included) 8 x 450 x 128 B / 6.032 us = 76.39 GB/s.
+  std::string s = file("s.yaml", moe_dispatch_scenario(kExperts));
+  Result r = dtsim("run '" + s + "' -q --report '" + path("r.json") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_NEAR(j["moe_dispatch"]["dispatch"]["time_us"].get<double>(), 6.032, 1e-6);
+  EXPECT_NEAR(j["moe_dispatch"]["dispatch"]["nvlink_GB_per_s"].get<double>(),
+              8 * 450 * 128 / 6.032e-6 / 1e9, 1e-6);
+  // The combine returns as much (BF16 both ways).
+  EXPECT_NEAR(j["moe_dispatch"]["combine"]["time_us"].get<double>(), 6.032, 1e-6);
+  // A copy per expert (the all-to-all, or DeepEP's low-latency kernels): 1000 x 4 x 2/16 = 500
+  // tokens per pair, 2 + 7 x 64,000 B / 100 GB/s = 6.48 us; the low-latency dispatch adds a
+  // 16 B header to each message: 2 + 7 x 500 x 144 B / 100 GB/s = 7.04 us.
+  for (const auto& [kernel, us] :
+       std::vector<std::pair<std::string, double>>{{"all_to_all", 6.48}, {"deepep_low_latency", 7.04}}) {
+    std::string k = file(kernel + ".yaml", moe_dispatch_scenario(kExperts + ", kernel: " + kernel));
+    Result rk = dtsim("run '" + k + "' -q --report '" + path(kernel + ".json") + "'");
+    ASSERT_EQ(rk.status, 0) << rk.err;
+    auto jk = nlohmann::json::parse(slurp(path(kernel + ".json")));
+    EXPECT_NEAR(jk["moe_dispatch"]["dispatch"]["time_us"].get<double>(), us, 1e-6) << kernel;
+  }
+}
+
+TEST_F(CliTest, MoeDispatchBadInput) {
+  std::string s = file("s.yaml", moe_dispatch_scenario(", experts: 12, top_k: 4"));
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("error: workload.experts: the experts (12) must be a multiple of the ranks "
+                       "(8)"),
+            std::string::npos)
+      << r.err;
+  std::string t = file("t.yaml", moe_dispatch_scenario(", experts: 16, top_k: 17"));
+  Result rt = dtsim("run '" + t + "'");
+  EXPECT_EQ(rt.status, 2);
+  EXPECT_NE(rt.err.find("error: workload.top_k: top_k (17) is above the experts (16)"),
+            std::string::npos)
+      << rt.err;
+}
+
+}  // namespace
+}  // namespace dtsim::cli::end_to_end
+
+namespace dtsim::cli::end_to_end {
+namespace {
+
+TEST_F(CliTest, MoeDispatchDeepEpNormalNeedsNodes) {
+  // A plain switch has no nodes to forward through.
+  std::string s = file("s.yaml",
+                       "cluster:\n"
+                       "  topology: {builder: switch, endpoints: 8, link: {class: nvlink, "
+                       "bandwidth: 100GB/s, latency: 1us}}\n"
+                       "  device: " + kDevice + "\n"
+                       "workload: {kind: moe_dispatch, tokens: 10, hidden: 64, experts: 8, top_k: 2}\n");
+  Result r = dtsim("run '" + s + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, s + ":4:11: error: workload: this kernel needs a cluster of equal nodes numbered "
+                       "contiguously (ranks 0..R-1 on the first node, and so on)\n");
+  // 12 ranks of 2 nodes of 8: not whole nodes.
+  std::string t = file("t.yaml",
+                       "cluster:\n"
+                       "  topology: {builder: dgx_superpod, nodes: 2}\n"
+                       "  device: " + kDevice + "\n"
+                       "workload: {kind: moe_dispatch, ranks: 12, tokens: 10, hidden: 64, experts: 24, "
+                       "top_k: 2}\n");
+  Result rt = dtsim("run '" + t + "'");
+  EXPECT_EQ(rt.status, 2);
+  EXPECT_EQ(rt.err, t + ":4:39: error: workload.ranks: the ranks (12) must be a multiple of the "
+                        "ranks per node (8) or divide it\n");
+}
+
+TEST_F(CliTest, TransformerDeepEpNormalNeedsConsecutiveEpRanks) {
+  Result r = dtsim("run '" + kSource + "/scenarios/mixtral_8x7b_ep8.yaml' --set "
+                   "workload.moe.dispatch=deepep_normal --set workload.parallelism.order=tp-pp-dp");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("error: workload.parallelism.order: the deepep_normal dispatch needs each EP "
+                       "group on consecutive ranks"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

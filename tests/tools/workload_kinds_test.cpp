@@ -23,7 +23,8 @@ TEST(WorkloadKindsTest, EveryKindHasAUniqueNameALoaderAndASchemaWithKind) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"collective_sweep", "data_parallel", "transformer",
                                           "graph_json", "chakra", "diloco", "streaming_diloco",
-                                          "sparseloco", "noloco", "decentralized", "fedavg"}));
+                                          "sparseloco", "noloco", "decentralized", "fedavg",
+                                          "moe_dispatch"}));
 }
 
 TEST(WorkloadKindsTest, LooksKindsUpByNameAndSuggestsTheNearestForATypo) {
@@ -31,8 +32,8 @@ TEST(WorkloadKindsTest, LooksKindsUpByNameAndSuggestsTheNearestForATypo) {
   EXPECT_EQ(workload_kind(doc["kind"]).name, "transformer");
   EXPECT_EQ(test::config_error([&] { workload_kind(doc["typo"]); }),
             "typo: expected one of collective_sweep, data_parallel, transformer, graph_json, "
-            "chakra, diloco, streaming_diloco, sparseloco, noloco, decentralized, fedavg; did you "
-            "mean 'transformer'; got \"transfomer\"");
+            "chakra, diloco, streaming_diloco, sparseloco, noloco, decentralized, fedavg, "
+            "moe_dispatch; did you mean 'transformer'; got \"transfomer\"");
 }
 
 }  // namespace

@@ -128,8 +128,10 @@ int64_t kind_from_name(const std::string& name) {
   return -1;
 }
 
-/** Topological order of one rank's nodes (Kahn, ties by node id). */
-std::vector<uint32_t> topo_order(const RankTrace& t) {
+/** One rank's dependencies as indices into its nodes, in file order per node (data, then
+ *  control); an edge to a node not in the trace is an error under `strict`, else dropped and
+ *  counted in `missing`. */
+std::vector<std::vector<uint32_t>> resolve_deps(const RankTrace& t, bool strict, MissingDeps& missing) {
   const size_t n = t.nodes.size();
   std::unordered_map<uint64_t, uint32_t> index;
   index.reserve(n * 2);
@@ -140,22 +142,43 @@ std::vector<uint32_t> topo_order(const RankTrace& t) {
                         fmt::format("duplicate node id {} ('{}' and '{}')", t.nodes[i].id(),
                                     t.nodes[it->second].name(), t.nodes[i].name()));
   }
-  std::vector<std::vector<uint32_t>> succ(n);
-  std::vector<uint32_t> indeg(n, 0);
+  std::vector<std::vector<uint32_t>> deps(n);
   for (uint32_t i = 0; i < n; ++i) {
     const pb::Node& node = t.nodes[i];
-    auto add = [&](uint64_t dep, const char* kind) {
+    auto add = [&](uint64_t dep, bool data) {
       auto it = index.find(dep);
-      if (it == index.end())
-        throw ConfigError(SourceLocation{t.file, 0, 0},
-                          fmt::format("node {} ('{}'): {} dependency on node {}, which is not in the trace",
-                                      node.id(), node.name(), kind, dep));
-      succ[it->second].push_back(i);
-      ++indeg[i];
+      if (it != index.end()) {
+        deps[i].push_back(it->second);
+        return;
+      }
+      const char* kind = data ? "data" : "control";
+      if (strict)
+        throw ConfigError(
+            SourceLocation{t.file, 0, 0},
+            fmt::format("node {} ('{}'): {} dependency on node {}, which is not in the trace (strict "
+                        "import; without strict it would be treated as satisfied)",
+                        node.id(), node.name(), kind, dep));
+      ++(data ? missing.data : missing.control);
+      if (missing.first.empty())
+        missing.first =
+            fmt::format("{}: node {} ('{}') -> node {} ({})", t.file, node.id(), node.name(), dep, kind);
     };
-    for (uint64_t d : node.data_deps()) add(d, "data");
-    for (uint64_t d : node.ctrl_deps()) add(d, "control");
+    for (uint64_t d : node.data_deps()) add(d, true);
+    for (uint64_t d : node.ctrl_deps()) add(d, false);
   }
+  return deps;
+}
+
+/** Topological order of one rank's nodes (Kahn, ties by node id); `deps` from resolve_deps. */
+std::vector<uint32_t> topo_order(const RankTrace& t, const std::vector<std::vector<uint32_t>>& deps) {
+  const size_t n = t.nodes.size();
+  std::vector<std::vector<uint32_t>> succ(n);
+  std::vector<uint32_t> indeg(n, 0);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t d : deps[i]) {
+      succ[d].push_back(i);
+      ++indeg[i];
+    }
   using Item = std::pair<uint64_t, uint32_t>;  // (node id, index)
   std::priority_queue<Item, std::vector<Item>, std::greater<>> ready;
   for (uint32_t i = 0; i < n; ++i)
@@ -204,12 +227,10 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
   for (int r = 0; r < nranks; ++r) {
     const RankTrace& t = traces[r];
     const uint32_t trace_file = w.intern(t.file);
-    std::vector<uint32_t> order = topo_order(t);
+    std::vector<std::vector<uint32_t>> deps = resolve_deps(t, options.strict, st.missing_deps);
+    std::vector<uint32_t> order = topo_order(t, deps);
     std::vector<uint32_t> position(t.nodes.size());
     for (uint32_t k = 0; k < order.size(); ++k) position[order[k]] = k;
-    std::unordered_map<uint64_t, uint32_t> index;
-    index.reserve(t.nodes.size() * 2);
-    for (uint32_t i = 0; i < t.nodes.size(); ++i) index.emplace(t.nodes[i].id(), i);
     w.ranks[r].ops.reserve(order.size());
     for (uint32_t i : order) {
       const pb::Node& node = t.nodes[i];
@@ -348,8 +369,7 @@ Workload import_chakra(const std::vector<RankTrace>& traces, const ImportOptions
       if (auto sn = v.text("stream")) op.stream = w.stream_of(*sn);
       // Errors found while running (ranks that disagree on a collective) name the node.
       op.origin = w.add_origin({trace_file, 0, 0, static_cast<int64_t>(node.id())});
-      for (uint64_t d : node.data_deps()) op.deps.push_back(position[index.at(d)]);
-      for (uint64_t d : node.ctrl_deps()) op.deps.push_back(position[index.at(d)]);
+      for (uint32_t d : deps[i]) op.deps.push_back(position[d]);
       std::sort(op.deps.begin(), op.deps.end());
       op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
     }

@@ -24,8 +24,13 @@
  * of 0 bytes (latency only); REDUCE_SCATTER_BLOCK is a reduce-scatter. A collective without
  * `comm_type` gets its kind from its name (allreduce, allgather, ...) when the name tells.
  *
- * Errors: ConfigError naming the file and node: a dependency on a node not in the trace, a
- * dependency cycle (naming up to five nodes on it), an attribute of the wrong type (e.g. a
+ * A dependency on a node that is not in the trace (Chakra's converter filters nodes out, e.g.
+ * CPU-side or metadata nodes, and keeps the edges to them) is treated as satisfied, as
+ * ASTRA-sim's feeder does: the edge is dropped and counted in `ImportStats::missing_deps`
+ * (the CLI prints a warning); with `ImportOptions::strict` it is an error instead.
+ *
+ * Errors: ConfigError naming the file and node: a dependency on a node not in the trace (only
+ * with `strict`), a dependency cycle (naming up to five nodes on it), an attribute of the wrong type (e.g. a
  * string `comm_size`), a missing required attribute, a send/recv peer or group member that is
  * not a rank, a duplicate node id.
  */
@@ -46,12 +51,25 @@ struct ImportOptions {
   bool replay_durations = true;
   /** Process-group name -> member ranks (a comm-group file); unknown names mean all ranks. */
   std::map<std::string, std::vector<int>> comm_groups;
+  /** true: a dependency on a node that is not in the trace is an error; false: it is treated as
+   *  satisfied and counted in `ImportStats::missing_deps`. */
+  bool strict = false;
+};
+
+/** Dependencies on nodes that are not in the trace, treated as satisfied (non-strict import). */
+struct MissingDeps {
+  uint64_t data = 0;     ///< data_deps edges dropped, over all ranks
+  uint64_t control = 0;  ///< ctrl_deps edges dropped, over all ranks
+  /** The first one met, for the warning: "r0.et: node 2 ('b') -> node 77 (control)"; empty if none. */
+  std::string first;
+  uint64_t total() const { return data + control; }
 };
 
 struct ImportStats {
   std::map<std::string, uint64_t> nodes_by_type;  ///< "COMP_NODE" -> count, over all ranks
   std::map<std::string, uint64_t> skipped;        ///< why -> count
   uint64_t unknown_attributes = 0;                ///< attributes dtsim does not use
+  MissingDeps missing_deps;                       ///< edges to nodes not in the trace
 };
 
 simcore::Workload import_chakra(const std::vector<RankTrace>& ranks, const ImportOptions& options,

@@ -273,17 +273,58 @@ TEST(ChakraImportTest, TopologicalOrderDoesNotDependOnFileOrder) {
   }
 }
 
-TEST(ChakraImportTest, DependencyOnAMissingNode) {
+TEST(ChakraImportTest, DependencyOnAMissingNodeIsSatisfied) {
+  // A trace with nodes filtered out by Chakra's converter (node 9 and 77 are not in it):
+  //   1 a (1 us); 2 b (1 us) data-dep 1, ctrl-dep 77; 3 c (2 us) data-dep 9, ctrl-dep 2.
+  // Non-strict (the default): the edges to 9 and 77 are dropped, so b depends on a only, c on b
+  // only (its one remaining edge), and the stats count 1 data and 1 control edge.
   pb::Node a = comp(1, "a", 1);
   pb::Node b = comp(2, "b", 1);
   b.add_data_deps(1);
   b.add_ctrl_deps(77);
-  EXPECT_EQ(config_error_what([&] { import1({a, b}); }),
-            "r0.et: error: node 2 ('b'): control dependency on node 77, which is not in the trace");
+  pb::Node c = comp(3, "c", 2);
+  c.add_data_deps(9);
+  c.add_ctrl_deps(2);
+  ImportStats stats;
+  Workload w = import1({a, b, c}, &stats);
+  ASSERT_EQ(names(w, 0), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(w.ranks[0].ops[0].deps.empty());
+  EXPECT_EQ(w.ranks[0].ops[1].deps, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(w.ranks[0].ops[2].deps, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(stats.missing_deps.data, 1u);
+  EXPECT_EQ(stats.missing_deps.control, 1u);
+  EXPECT_EQ(stats.missing_deps.first, "r0.et: node 2 ('b') -> node 77 (control)");
+  // A node whose only dependency is missing is a root: it is ready at time 0.
+  pb::Node d = comp(4, "d", 1);
+  d.add_data_deps(5);
+  ImportStats one;
+  Workload wd = import1({d}, &one);
+  EXPECT_TRUE(wd.ranks[0].ops[0].deps.empty());
+  EXPECT_EQ(one.missing_deps.total(), 1u);
+  // A trace without such edges counts none.
+  ImportStats none;
+  import1({a, comp(2, "b", 1)}, &none);
+  EXPECT_EQ(none.missing_deps.total(), 0u);
+  EXPECT_TRUE(none.missing_deps.first.empty());
+}
+
+TEST(ChakraImportTest, StrictRefusesADependencyOnAMissingNode) {
+  pb::Node a = comp(1, "a", 1);
+  pb::Node b = comp(2, "b", 1);
+  b.add_data_deps(1);
+  b.add_ctrl_deps(77);
+  ImportOptions strict;
+  strict.strict = true;
+  EXPECT_EQ(config_error_what([&] { import1({a, b}, nullptr, strict); }),
+            "r0.et: error: node 2 ('b'): control dependency on node 77, which is not in the trace "
+            "(strict import; without strict it would be treated as satisfied)");
   pb::Node c = comp(3, "c", 1);
   c.add_data_deps(9);
-  EXPECT_EQ(config_error_what([&] { import1({a, c}); }),
-            "r0.et: error: node 3 ('c'): data dependency on node 9, which is not in the trace");
+  EXPECT_EQ(config_error_what([&] { import1({a, c}, nullptr, strict); }),
+            "r0.et: error: node 3 ('c'): data dependency on node 9, which is not in the trace "
+            "(strict import; without strict it would be treated as satisfied)");
+  // Strict accepts a trace whose edges all resolve.
+  EXPECT_NO_THROW(import1({a, comp(2, "b", 1)}, nullptr, strict));
 }
 
 TEST(ChakraImportTest, CycleNamesItsNodes) {

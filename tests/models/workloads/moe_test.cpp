@@ -256,6 +256,27 @@ TEST(MoeGenerator, DispatchAndCombineAreAllToAllVOverTheEpGroup) {
   EXPECT_EQ(w.matrices.size(), 2u);
 }
 
+TEST(MoeGenerator, DeepEpNormalSendsOneCopyPerRank) {
+  // ep = 2 in one node, 2 experts per rank, top-2 of 4, T = 32: a token reaches the other rank
+  // with probability 1 - C(2,2)/C(4,2) = 5/6, so each pair carries 32 x 5/6 x 64 x 2 B =
+  // 3,413.33 B (the all-to-all's copy per expert: 32 x 2 x 2/4 x 128 B = 4,096 B). One phase per
+  // dispatch and combine: 12 all-to-all-v per rank, as without DeepEP.
+  TransformerParams p = moe_params(2, 2);
+  p.moe.kernel = EpKernel::kDeepEpNormal;
+  p.moe.ranks_per_node = 2;
+  Workload w = make_transformer(p, nullptr);
+  int a2a = 0;
+  for (const Op& op : w.ranks[0].ops) {
+    if (op.kind != OpKind::kCollective || op.collective != CollectiveKind::kAllToAll) continue;
+    ++a2a;
+    EXPECT_NEAR(w.matrices[op.matrix][0 * 2 + 1], 32 * 5.0 / 6 * 128, 1e-9);
+  }
+  EXPECT_EQ(a2a, 12);
+  p.moe.kernel = EpKernel::kAllToAll;
+  Workload flat = make_transformer(p, nullptr);
+  EXPECT_DOUBLE_EQ(flat.matrices[0][0 * 2 + 1], 4'096.0);
+}
+
 TEST(MoeGenerator, ExpertComputeFollowsTheLoad) {
   // Each rank holds one expert. Uniform: 4 x 32 x 2 / 4 = 64 assignments, forward FLOPs
   // 2 x 6,144 x 64 = 786,432 per MoE layer on every rank.

@@ -1,5 +1,6 @@
 // `workload.kind: chakra`: Chakra execution traces imported (models/workloads/chakra), placed on
-// the cluster's ranks; its report section counts the trace's nodes by type and what was skipped.
+// the cluster's ranks; its report section counts the trace's nodes by type, what was skipped and
+// the dependencies on nodes not in the trace (treated as satisfied unless `strict`).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,6 +32,7 @@ void load(Scenario& s, const ConfigNode& w) {
   std::string prefix = archive.empty() ? trace.resolve_path(trace.str()) : trace.str();
   workloads::chakra::ImportOptions opt;
   if (auto c = w.get("compute")) opt.replay_durations = c->choice({"trace", "model"}) == "trace";
+  if (auto st = w.get("strict")) opt.strict = st->boolean();
   // Process groups: a map here, a JSON/YAML file named here, or <prefix>.comm_groups.json next to
   // the trace (what `dtsim export chakra` writes).
   std::optional<ConfigNode> groups = w.get("comm_groups");
@@ -71,6 +73,12 @@ void load(Scenario& s, const ConfigNode& w) {
   }
   Info stats;
   s.workload = workloads::chakra::import_chakra(traces, opt, &stats);
+  if (const auto& m = stats.missing_deps; m.total() > 0)
+    fmt::print(stderr,
+               "{}: warning: workload.trace: {} dependencies on nodes not in the trace ({} data, {} "
+               "control) were treated as satisfied, e.g. {}; set workload.strict: true to refuse "
+               "them\n",
+               trace.location().str(), m.total(), m.data, m.control, m.first);
   if (!placement.empty()) s.workload = s.workload.placed(placement, cluster);
   s.info = std::make_shared<InfoOf<Info>>(stats);
 }
@@ -82,7 +90,9 @@ void report(const Scenario& s, const simcore::ExecutionResult&, nlohmann::ordere
   for (const auto& [k, v] : stats.skipped) skipped[k] = v;
   j["chakra"] = {{"nodes_by_type", by_type},
                  {"skipped_nodes", skipped},
-                 {"unknown_attributes", stats.unknown_attributes}};
+                 {"unknown_attributes", stats.unknown_attributes},
+                 {"missing_dependencies",
+                  {{"data", stats.missing_deps.data}, {"control", stats.missing_deps.control}}}};
 }
 
 }  // namespace
@@ -100,6 +110,8 @@ WorkloadKind chakra_kind() {
            .one_of({"trace", "model"}),
        KeySpec("comm_groups", "process groups: a map name -> ranks, or a file")
            .defaults("P.comm_groups.json if present"),
+       KeySpec("strict", "refuse a dependency on a node not in the trace (else: satisfied, counted)")
+           .defaults("false"),
        KeySpec("ranks", "cluster ranks the trace's ranks run on (a list)")
            .defaults("0..n-1 (the trace's ranks = the cluster's)")});
   k.schema = &schema;

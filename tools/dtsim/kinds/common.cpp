@@ -14,6 +14,18 @@ int ranks_in_cluster(const Scenario& s, const ConfigNode& w, const char* what) {
   return static_cast<int>(v);
 }
 
+int contiguous_ranks_per_node(const Scenario& s) {
+  const auto& ranks = s.topology.ranks();
+  const auto& nodes = s.topology.nodes();
+  if (ranks.empty() || nodes[ranks[0]].box < 0) return 0;
+  int per_node = 0;
+  for (int r : ranks)
+    if (nodes[r].box == nodes[ranks[0]].box) ++per_node;
+  for (size_t r = 0; r < ranks.size(); ++r)
+    if (nodes[ranks[r]].box != nodes[ranks[(r / per_node) * per_node]].box) return 0;
+  return per_node;
+}
+
 void load_precision(Scenario& s, const ConfigNode& w, std::string& dtype, int& grad_bytes,
                     double& bucket_bytes, double min_bucket) {
   if (auto d = w.get("dtype")) dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});

@@ -19,6 +19,10 @@ namespace dtsim::cli::kinds {
  *  names the workload in the error ("a collective over 9 ranks, but ..."). */
 int ranks_in_cluster(const Scenario& s, const ConfigNode& w, const char* what);
 
+/** The cluster's ranks per node (the ranks sharing rank 0's box) when the nodes are equal and
+ *  numbered contiguously (ranks 0..R-1 on the first node, and so on); 0 when they are not. */
+int contiguous_ranks_per_node(const Scenario& s);
+
 /** `dtype` (compute; the device must have a peak for it, which MFU uses), `grad_dtype` and
  *  `bucket_size` (at least `min_bucket` bytes). */
 void load_precision(Scenario& s, const ConfigNode& w, std::string& dtype, int& grad_bytes,

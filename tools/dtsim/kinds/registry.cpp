@@ -14,13 +14,15 @@ WorkloadKind sparseloco_kind();
 WorkloadKind noloco_kind();
 WorkloadKind decentralized_kind();
 WorkloadKind fedavg_kind();
+WorkloadKind moe_dispatch_kind();
 
 const std::vector<WorkloadKind>& workload_kinds() {
   static const std::vector<WorkloadKind> table{collective_sweep_kind(), data_parallel_kind(),
                                                transformer_kind(), graph_json_kind(),
                                                chakra_kind(), diloco_kind(),
                                                streaming_diloco_kind(), sparseloco_kind(),
-                                               noloco_kind(), decentralized_kind(), fedavg_kind()};
+                                               noloco_kind(), decentralized_kind(), fedavg_kind(),
+                                               moe_dispatch_kind()};
   return table;
 }
 

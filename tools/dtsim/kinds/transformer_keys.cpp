@@ -35,6 +35,12 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
     };
     if (auto x = mb->get("dispatch_dtype")) p.moe.dispatch_bytes_per_element = bytes_of(*x);
     if (auto x = mb->get("combine_dtype")) p.moe.combine_bytes_per_element = bytes_of(*x);
+    if (auto x = mb->get("dispatch")) {
+      const std::string k = x->choice({"all_to_all", "deepep_normal", "deepep_low_latency"});
+      p.moe.kernel = k == "deepep_normal"        ? workloads::EpKernel::kDeepEpNormal
+                     : k == "deepep_low_latency" ? workloads::EpKernel::kDeepEpLowLatency
+                                                 : workloads::EpKernel::kAllToAll;
+    }
     load_moe_overrides(*mb, p.model.hidden, moe);
     if (auto r = mb->get("routing")) {
       auto& spec = p.moe.routing;
@@ -103,33 +109,32 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
       }
     }
   }
-  if (moe.enabled() && moe.node_limit > 0 && p.ep > 1) {
+  const bool deepep_normal = p.moe.kernel == workloads::EpKernel::kDeepEpNormal;
+  const bool two_phase = moe.node_limit > 0 && p.moe.kernel == workloads::EpKernel::kAllToAll;
+  if (moe.enabled() && (two_phase || deepep_normal) && p.ep > 1) {
+    // What needs the nodes: DeepEP's forwarding, or node-limited routing's two phases.
+    const std::string why = deepep_normal ? "the deepep_normal dispatch" : "node-limited routing";
     if (p.order != "tp-dp-pp" && p.order != "dp-tp-pp" && p.order != "dp-pp-tp")
       w["parallelism"]["order"].fail(
-          fmt::format("node-limited routing needs each EP group on consecutive ranks (dp "
+          fmt::format("{} needs each EP group on consecutive ranks (dp "
                       "innermost, or tp-dp-pp "
                       "with tp = 1); got order {}",
-                      p.order));
+                      why, p.order));
     // Ranks per node: the ranks sharing rank 0's box; EP groups must consist of whole nodes.
-    const auto& ranks = s.topology.ranks();
-    const auto& nodes = s.topology.nodes();
-    int per_node = 0;
-    for (int r : ranks)
-      if (nodes[r].box == nodes[ranks[0]].box) ++per_node;
-    bool aligned = nodes[ranks[0]].box >= 0;
-    for (size_t r = 0; aligned && r < ranks.size(); ++r)
-      aligned = nodes[ranks[r]].box == nodes[ranks[(r / per_node) * per_node]].box;
-    const ConfigNode at =
-        mb && mb->has("node_limit") ? (*mb)["node_limit"] : w["parallelism"]["ep"];
+    const int per_node = contiguous_ranks_per_node(s);
+    const bool aligned = per_node > 0;
+    const ConfigNode at = deepep_normal                       ? (*mb)["dispatch"]
+                          : mb && mb->has("node_limit") ? (*mb)["node_limit"]
+                                                        : w["parallelism"]["ep"];
     if (!aligned)
-      at.fail(
-          "node-limited routing needs a cluster of equal nodes numbered contiguously (ranks "
-          "0..R-1 on the first node, and so on)");
-    if (p.ep % per_node != 0)
-      at.fail(
-          fmt::format("node-limited routing needs ep ({}) to be a multiple of the ranks per node "
-                      "({})",
-                      p.ep, per_node));
+      at.fail(fmt::format(
+          "{} needs a cluster of equal nodes numbered contiguously (ranks "
+          "0..R-1 on the first node, and so on)",
+          why));
+    if (deepep_normal ? (p.ep > per_node ? p.ep % per_node != 0 : per_node % p.ep != 0)
+                      : p.ep % per_node != 0)
+      at.fail(fmt::format("{} needs ep ({}) to be a multiple of the ranks per node ({}){}", why,
+                          p.ep, per_node, deepep_normal ? " or to divide it" : ""));
     p.moe.ranks_per_node = per_node;
   }
 }
@@ -220,6 +225,12 @@ std::vector<KeySpec> transformer_keys() {
                KeySpec("combine_dtype", "dtype of the combined tokens")
                    .defaults("bf16")
                    .one_of(wire_dtypes),
+               KeySpec("dispatch",
+                       "EP kernel: a copy per expert (node-limited: phases in sequence), "
+                       "DeepEP's normal (a copy per node and rank, RDMA and NVLink overlapped) "
+                       "or low-latency kernels (a copy per expert, direct)")
+                   .defaults("all_to_all")
+                   .one_of({"all_to_all", "deepep_normal", "deepep_low_latency"}),
                KeySpec("node_limit", "nodes a token's experts may span (0: no limit)")
                    .defaults("the model's")
                    .checked(integer_in(0, 1 << 20)),
