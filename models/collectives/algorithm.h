@@ -12,14 +12,16 @@
  *
  * | kind           | algorithms                                                             |
  * |----------------|------------------------------------------------------------------------|
- * | all_reduce     | ring, ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring |
- * | reduce_scatter | ring, ring_bidirectional, halving_doubling, pccl_ring                  |
- * | all_gather     | ring, ring_bidirectional, halving_doubling, pccl_ring                  |
+ * | all_reduce     | ring, ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring, nccl_ring, nccl_tree, nvls, nvls_tree, nccl |
+ * | reduce_scatter | ring, ring_bidirectional, halving_doubling, pccl_ring, nccl_ring, nccl |
+ * | all_gather     | ring, ring_bidirectional, halving_doubling, pccl_ring, nccl_ring, nccl |
  * | all_to_all     | direct, pairwise                                                       |
  * | broadcast      | ring (a pipelined chain from the root)                                 |
  * | reduce         | ring (a pipelined chain into the root)                                 |
  *
- * `auto` is accepted for every kind.
+ * `auto` is accepted for every kind. The NCCL families (nccl_ring, nccl_tree, nvls, nvls_tree and
+ * `nccl`, NCCL's own choice) price with NCCL's cost model (nccl_tuning.h) and need the request's
+ * NcclContext (configs/nccl/tuning.yaml, the group's node facts).
  *
  * Adding an algorithm: a file in models/collectives/algorithms/ whose function returns its
  * `AlgorithmFamily`, and that function's declaration and table entry in
@@ -35,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/collectives/nccl_tuning.h"
 #include "simcore/workload.h"
 
 namespace dtsim::collectives {
@@ -86,6 +89,8 @@ struct ScheduleRequest {
    *  [1, kMaxConnectionsPerPair]); the others ignore it. */
   int connections = kDefaultConnectionsPerPair;
   const PairCostFn* pair_cost = nullptr;  ///< for topology-aware orders; null: unknown
+  /** NCCL's constants and the group's node facts, for the NCCL families (nccl_tuning.h). */
+  NcclContext nccl;
 };
 
 /**
@@ -103,6 +108,8 @@ struct ScheduleRequest {
  * - `alpha_beta_seconds`: the closed form (n >= 2), see alpha_beta.h.
  * - `expand_alltoallv`, `alltoallv_seconds` (optional): the all-to-all-v (per-pair sizes)
  *   schedule and closed form, for families that run one.
+ * - `describe` (optional): what the family chose for these parameters (NCCL's algorithm,
+ *   protocol and channels), reported as the collective's algorithm; null: the name.
  */
 struct AlgorithmFamily {
   std::string_view name;
@@ -120,6 +127,8 @@ struct AlgorithmFamily {
                            ScheduleBuilder& b) = nullptr;
   double (*alltoallv_seconds)(int n, std::span<const double> matrix,
                               std::span<const int> box_of, const AlphaBetaParams& p) = nullptr;
+  std::string (*describe)(simcore::CollectiveKind kind, int n, double bytes,
+                          const AlphaBetaParams& p) = nullptr;
 
   bool supports(simcore::CollectiveKind kind) const;
 };

@@ -66,6 +66,7 @@ struct AlphaBetaParams {
   int boxes = 1;                    ///< boxes the group spans (hierarchical; auto resolution)
   double intra_alpha_s = 0;         ///< per-message latency inside a box (hierarchical)
   double intra_bw_bytes_per_s = 0;  ///< per-rank bandwidth inside a box (hierarchical)
+  NcclContext nccl;                 ///< NCCL's constants and node facts (NCCL families)
 };
 
 /** Seconds for `kind` over `n` ranks by `algorithm` under the model above. */

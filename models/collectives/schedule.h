@@ -72,6 +72,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "models/collectives/algorithm.h"
@@ -93,6 +94,15 @@ struct Schedule {
   /** Parallel TCP connections each transfer opens on links with a TCP model; 0: the link
    *  class's own `streams`. */
   int streams = 0;
+  /** Seconds before the first transfers start: NCCL's latency model (launch, protocol and
+   *  per-step latencies, nccl_tuning.h) for the NCCL families; 0 for the others. A schedule
+   *  with no transfers and a positive start latency is a collective priced by its closed form. */
+  double start_latency_s = 0;
+  /** Whether each transfer pays its route's latency; false where start_latency_s counts the
+   *  hops already (the NCCL families). */
+  bool route_latency = true;
+  /** What the family chose (nccl_tuning.h describe), reported as the algorithm; empty: its name. */
+  std::string label;
   std::vector<Transfer> transfers;
   /** Indices of EARLIER transfers that must finish before a transfer starts (CSR, see Transfer). */
   std::vector<uint32_t> deps;

@@ -34,6 +34,8 @@ class ScheduleBuilder {
  public:
   explicit ScheduleBuilder(Schedule& s) : s_(s) {}
   int64_t size() const { return static_cast<int64_t>(s_.transfers.size()); }
+  /** The schedule built, for its timing fields (start latency, route latency, label). */
+  Schedule& schedule() { return s_; }
   int64_t add(int32_t src, int32_t dst, double bytes, std::initializer_list<int64_t> deps) {
     return add(src, dst, bytes, std::span<const int64_t>(deps.begin(), deps.size()));
   }

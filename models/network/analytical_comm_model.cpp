@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/collectives/alpha_beta.h"
+#include "models/network/nccl_topology.h"
 
 namespace dtsim::network {
 
@@ -94,6 +95,7 @@ const AnalyticalCommModel::UniformParams& AnalyticalCommModel::uniform_params(
     r.chunks = options_.chunks;
     r.box_of = box_of;
     r.connections = options_.connections;
+    r.nccl = {options_.nccl.get(), nccl_group_facts(topo_, m)};
     const collectives::PairCostFn pair = [&](int i, int j, int streams) {
       const topologies::Path p = path(m[i], m[j], streams);
       return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
@@ -132,6 +134,8 @@ std::string AnalyticalCommModel::start_collective(const simcore::CollectiveCall&
                                               u.params);
   const collectives::Algorithm algo = u.algorithm;
   sim_.schedule_in(Time::from_seconds_ceil(seconds), std::move(done));
+  if (n > 1 && algo.family().describe)
+    return algo.family().describe(call.kind, n, static_cast<double>(call.bytes), u.params);
   return std::string(algo.name());
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/network/nccl_topology.h"
 #include "simcore/rng.h"
 
 namespace dtsim::network {
@@ -128,6 +129,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
     r.box_of = box_of;
     r.connections = options_.connections;
     r.pair_cost = &pair;
+    r.nccl = {options_.nccl.get(), nccl_group_facts(topo_, members)};
     run->schedule = collectives::build_schedule(algo, r);
   }
   run->ranks = members;
@@ -150,8 +152,18 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   for (size_t t = 0; t < m; ++t)
     for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k)
       run->dependents[fill[run->schedule.deps[k]]++] = static_cast<uint32_t>(t);
+  // NCCL's latency model (the NCCL families): the collective's latency is paid once, before
+  // its first transfers.
+  const simcore::Time start = simcore::Time::from_seconds_ceil(run->schedule.start_latency_s);
   if (m == 0) {
-    sim_.schedule_in(simcore::Time::zero(), [run] { run->done(); });
+    sim_.schedule_in(start, [run] { run->done(); });
+  } else if (start > simcore::Time::zero()) {
+    for (size_t t = 0; t < m; ++t)
+      if (tr[t].src != tr[t].dst) require_route(topo_, router_, members[tr[t].src], members[tr[t].dst]);
+    sim_.schedule_in(start, [this, run] {
+      for (size_t t = 0; t < run->schedule.transfers.size(); ++t)
+        if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
+    });
   } else {
     // Check every route before the first flow starts, so a missing route is a clean error
     // (a hop-count lookup: the paths themselves are built as the transfers start).
@@ -160,6 +172,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
     for (size_t t = 0; t < m; ++t)
       if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
   }
+  if (!run->schedule.label.empty()) return run->schedule.label;
   return std::string(algo.name());
 }
 
@@ -188,7 +201,9 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
       if (run->fail) run->fail(why);
     };
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
-  start_transfer(src, dst, route_ranks(src, dst, hash), tr.bytes, run->schedule.streams,
+  topologies::Path path = route_ranks(src, dst, hash);
+  if (!run->schedule.route_latency) path.latency = simcore::Time::zero();
+  start_transfer(src, dst, std::move(path), tr.bytes, run->schedule.streams,
                  std::move(on_done), std::move(on_fail));
 }
 

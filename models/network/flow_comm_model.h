@@ -28,6 +28,9 @@ struct CollectiveOptions {
    *  [1, collectives::kMaxConnectionsPerPair]. */
   int connections = collectives::kDefaultConnectionsPerPair;
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (see FlowFabric)
+  /** NCCL's constants for the cluster's GPU (configs/nccl/tuning.yaml), for the NCCL
+   *  algorithms; null: none (those algorithms then refuse to run). */
+  std::shared_ptr<const collectives::NcclTuning> nccl;
 };
 
 class FlowCommModel : public simcore::CommModel {

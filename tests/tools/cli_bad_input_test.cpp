@@ -421,7 +421,8 @@ TEST_F(CliTest, AMisspelledPcclRingIsAnErrorWithItsSuggestion) {
   EXPECT_EQ(r.err,
             "<--set workload.algorithm=pccl_rign>: error: workload.algorithm: expected one of "
             "auto, ring, ring_bidirectional, direct, pairwise, halving_doubling, "
-            "double_binary_tree, hierarchical, pccl_ring; did you mean 'pccl_ring'; got "
+            "double_binary_tree, hierarchical, pccl_ring, nccl_ring, nccl_tree, nvls, nvls_tree, "
+            "nccl; did you mean 'pccl_ring'; got "
             "\"pccl_rign\"\n");
 }
 
@@ -439,6 +440,29 @@ TEST_F(CliTest, AnAlgorithmTheCollectiveLacksIsAGraphJsonLoadError) {
                                 "auto, ring"))
       << r.err;
   EXPECT_TRUE(r.err.ends_with("got \"direct\"\n")) << r.err;
+}
+
+TEST_F(CliTest, NvlsWithoutAnNvSwitchIsAnErrorNamingTheCause) {
+  // NVLink SHARP reduces inside an NVSwitch: GPUs on a PCIe switch cannot run it.
+  const std::string pcie = "{builder: switch, endpoints: 8, link: {class: pcie, bandwidth: "
+                           "63GB/s, latency: 1us}}";
+  const std::string s = file("s.yaml", sweep_scenario(pcie));
+  Result r = dtsim("run '" + s + "' -q --set workload.algorithm=nvls");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("algorithm \"nvls\" cannot run all_reduce over 8 ranks on 1 node(s): "
+                       "NVLink SHARP needs every node's GPUs on one NVSwitch"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliTest, NvlsOnAnAmpereNodeIsAnErrorNamingTheConfigKey) {
+  // The A100's second-generation NVSwitch has no NVLink SHARP (configs/nccl/tuning.yaml:
+  // architectures.ampere.nvls_efficiency is 0).
+  const std::string s =
+      file("s.yaml", sweep_scenario(kSwitch, test::kSource + "/configs/devices/a100_sxm_80gb.yaml"));
+  Result r = dtsim("run '" + s + "' -q --set workload.algorithm=nvls");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("architectures.ampere.nvls_efficiency is 0"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -57,6 +57,38 @@ TEST(TopologyPresetsTest, DefaultsAreTheReadyMadeFiles) {
   EXPECT_EQ(rack.links()[0].bw_ab_bytes_per_s, 900e9);
 }
 
+TEST(TopologyPresetsTest, PresetLinksCarryTheirAchievableFraction) {
+  // dgx_h100_superpod.yaml: NVLink 450 GB/s x 0.835 (p2pBandwidthLatencyTest, nccl issue 1264),
+  // NDR 400 Gb/s x 0.98 (IB header overhead), PCIe 63 GB/s x 0.87 (host-to-device copy).
+  Topology t = load("{builder: dgx_superpod, nodes: 2}");
+  EXPECT_DOUBLE_EQ(links_of(t, "nvlink").at(0).bw_ab_bytes_per_s, 450e9 * 0.835);
+  EXPECT_DOUBLE_EQ(links_of(t, "pcie").at(0).bw_ab_bytes_per_s, 63e9 * 0.87);
+  // The NIC links (GPU side) and the leaf-spine links are both class infiniband: the NIC's is
+  // the first.
+  EXPECT_DOUBLE_EQ(links_of(t, "infiniband").at(0).bw_ab_bytes_per_s, 50e9 * 0.98);
+  // A link that sets its own bandwidth keeps efficiency 1 unless it sets one too; one that
+  // sets only its latency keeps the preset's bandwidth and efficiency.
+  EXPECT_DOUBLE_EQ(links_of(load("{builder: dgx_superpod, nodes: 2, nvlink: {bandwidth: 450GB/s}}"),
+                            "nvlink")
+                       .at(0)
+                       .bw_ab_bytes_per_s,
+                   450e9);
+  EXPECT_DOUBLE_EQ(
+      links_of(load("{builder: dgx_superpod, nodes: 2, nvlink: {bandwidth: 450GB/s, efficiency: "
+                    "0.5}}"),
+               "nvlink")
+          .at(0)
+          .bw_ab_bytes_per_s,
+      225e9);
+  EXPECT_DOUBLE_EQ(
+      links_of(load("{builder: dgx_superpod, nodes: 2, nvlink: {latency: 1us}}"), "nvlink")
+          .at(0)
+          .bw_ab_bytes_per_s,
+      450e9 * 0.835);
+  EXPECT_EQ(error_of([] { load("builder: dgx_superpod\nnodes: 2\nnvlink: {efficiency: 1.5}\n"); }),
+            "t.yaml:3:22: error: nvlink.efficiency: expected an efficiency in (0, 1]; got \"1.5\"");
+}
+
 TEST(TopologyPresetsTest, ALinkGivenInPartKeepsTheOtherFields) {
   // nic: {bandwidth: 800Gbps} (a ConnectX-8) keeps class infiniband and latency 0.6 us.
   Topology t = load("{builder: nvl72, racks: 2, nic: {bandwidth: 800Gbps}}");

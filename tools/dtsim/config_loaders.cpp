@@ -33,7 +33,7 @@ namespace {
 /** A link spec map; a field it leaves out is taken from `base` when given (preset defaults). */
 LinkSpec load_link_spec(const ConfigNode& n, bool need_bandwidth = true,
                         const std::optional<ConfigNode>& base = std::nullopt) {
-  n.check_keys({"class", "bandwidth", "latency", "full_duplex"});
+  n.check_keys({"class", "bandwidth", "efficiency", "latency", "full_duplex"});
   auto field = [&](const char* key) -> std::optional<ConfigNode> {
     if (auto v = n.get(key)) return v;
     return base ? base->get(key) : std::nullopt;
@@ -42,6 +42,17 @@ LinkSpec load_link_spec(const ConfigNode& n, bool need_bandwidth = true,
   LinkSpec s;
   s.link_class = required("class").str();
   if (need_bandwidth) s.bw_bytes_per_s = required("bandwidth").rate();
+  // `efficiency`: the fraction of the datasheet rate that transfers reach (a published
+  // measurement, e.g. nvbandwidth or ib_write_bw, in the preset's sources); 1 unless given. A
+  // link that sets its own bandwidth keeps efficiency 1 unless it sets one too (the preset's
+  // efficiency belongs to the preset's bandwidth).
+  std::optional<ConfigNode> e = n.get("efficiency");
+  if (!e && !n.has("bandwidth") && base) e = base->get("efficiency");
+  if (e) {
+    const double f = e->number();
+    if (!(f > 0 && f <= 1)) e->expected("an efficiency in (0, 1]");
+    if (need_bandwidth) s.bw_bytes_per_s *= f;
+  }
   s.latency = required("latency").time();
   if (auto d = field("full_duplex")) s.full_duplex = d->boolean();
   return s;

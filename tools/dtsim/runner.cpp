@@ -9,6 +9,7 @@
 #include "models/network/flow_comm_model.h"
 #include "simcore/simulator.h"
 #include "tools/dtsim/kinds/registry.h"
+#include "tools/dtsim/nccl_tuning_loader.h"
 #include "tools/dtsim/version.h"
 #include "topologies/routing.h"
 
@@ -30,6 +31,7 @@ network::CollectiveOptions collective_options(const Scenario& s) {
   opts.chunks = s.chunks;
   opts.connections = s.connections;
   opts.batch_tolerance = s.batch_tolerance;
+  opts.nccl = builtin_nccl_tuning(s.device.name);
   return opts;
 }
 

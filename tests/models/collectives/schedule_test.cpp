@@ -529,6 +529,8 @@ TEST(Schedule, SweepInvariants) {
                      K::kReduce})
         for (Algorithm a : supported_algorithms(kind)) {
           if (a == algo("halving_doubling") && (n & (n - 1)) != 0) continue;
+          // The NCCL families need NCCL's constants and pair costs: nccl_tuning_test.cpp.
+          if (a.name().starts_with("nccl") || a.name().starts_with("nvls")) continue;
           std::vector<int> box_of;
           if (a == algo("hierarchical")) {
             const int m = n % 4 == 0 ? 4 : n % 3 == 0 ? 3 : 1;
@@ -570,11 +572,11 @@ TEST(Algorithm, NamesRoundTrip) {
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("rign"); }),
             "error: unknown collective algorithm \"rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical, pccl_ring; did you mean \"ring\"?");
+            "hierarchical, pccl_ring, nccl_ring, nccl_tree, nvls, nvls_tree, nccl; did you mean \"ring\"?");
   EXPECT_EQ(config_error_what([] { parse_algorithm_or_throw("butterfly_xyz"); }),
             "error: unknown collective algorithm \"butterfly_xyz\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical, pccl_ring");
+            "hierarchical, pccl_ring, nccl_ring, nccl_tree, nvls, nvls_tree, nccl");
 }
 
 TEST(Resolve, Auto) {
@@ -599,13 +601,14 @@ TEST(Resolve, RejectsUnsupportedPairs) {
   using K = CollectiveKind;
   EXPECT_EQ(config_error_what([] { resolve(K::kAllReduce, algo("direct"), 4, {}); }),
             "error: all_reduce does not support algorithm \"direct\"; supported: auto, ring, "
-            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring");
+            "ring_bidirectional, halving_doubling, double_binary_tree, hierarchical, pccl_ring, "
+            "nccl_ring, nccl_tree, nvls, nvls_tree, nccl");
   EXPECT_EQ(config_error_what([] { resolve(K::kAllToAll, algo("ring"), 4, {}); }),
             "error: all_to_all does not support algorithm \"ring\"; supported: auto, direct, "
             "pairwise");
   EXPECT_EQ(config_error_what([] { resolve(K::kReduceScatter, algo("double_binary_tree"), 4, {}); }),
             "error: reduce_scatter does not support algorithm \"double_binary_tree\"; supported: "
-            "auto, ring, ring_bidirectional, halving_doubling, pccl_ring");
+            "auto, ring, ring_bidirectional, halving_doubling, pccl_ring, nccl_ring, nccl");
   EXPECT_EQ(config_error_what([] { resolve(K::kBroadcast, algo("hierarchical"), 4, {}); }),
             "error: broadcast does not support algorithm \"hierarchical\"; supported: auto, ring");
   EXPECT_EQ(config_error_what([] { resolve(K::kAllGather, algo("halving_doubling"), 12, {}); }),

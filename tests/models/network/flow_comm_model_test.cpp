@@ -168,7 +168,7 @@ TEST(FlowCommModelTest, MisuseIsRejected) {
             }),
             "unknown collective algorithm \"rign\"; expected one of: auto, ring, "
             "ring_bidirectional, direct, pairwise, halving_doubling, double_binary_tree, "
-            "hierarchical, pccl_ring; did you mean \"ring\"?");
+            "hierarchical, pccl_ring, nccl_ring, nccl_tree, nvls, nvls_tree, nccl; did you mean \"ring\"?");
   EXPECT_EQ(config_error([&] { flow.start_p2p(0, 8, 8, [] {}); }),
             "rank 0 or 8 is not in the cluster (8 ranks)");
   AnalyticalCommModel analytical(sim, t, router);
