@@ -29,7 +29,7 @@
  *
  * The extensive tier's smoke run keeps the small cases (tests/bench/CMakeLists.txt):
  */
-// smoke: --benchmark_filter=(Ring|Step|AllToAllV)/(256|64|32)$
+// smoke: --benchmark_filter=/(256|64|32)/real_time$
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
