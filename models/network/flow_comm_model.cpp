@@ -111,8 +111,9 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   const std::vector<int> box_of = member_boxes(topo_, members);
   const collectives::Algorithm algo = resolve_algorithm(call, box_of);
   auto run = std::make_shared<Running>();
+  collectives::Schedule schedule;
   if (call.matrix) {
-    run->schedule = collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks);
+    schedule = collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks);
   } else {
     // Steady pair costs, for the algorithms that choose their order from them (pccl_ring).
     const collectives::PairCostFn pair = [&](int i, int j, int streams) {
@@ -130,62 +131,70 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
     r.connections = options_.connections;
     r.pair_cost = &pair;
     r.nccl = {options_.nccl.get(), nccl_group_facts(topo_, members)};
-    run->schedule = collectives::build_schedule(algo, r);
+    schedule = collectives::build_schedule(algo, r);
   }
-  run->ranks = members;
+  run->streams = schedule.streams;
+  run->route_latency = schedule.route_latency;
   run->id = next_id_++;
   run->done = std::move(done);
   run->fail = std::move(failed);
-  const auto& tr = run->schedule.transfers;
+  const auto& tr = schedule.transfers;
   const size_t m = tr.size();
   run->left = m;
-  run->pending.resize(m);
-  std::vector<uint32_t> count(m + 1, 0);
-  for (size_t t = 0; t < m; ++t) {
-    run->pending[t] = tr[t].dep_end - tr[t].dep_begin;
-    for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k) ++count[run->schedule.deps[k] + 1];
+  run->steps.resize(m);
+  for (size_t t = 0; t < m; ++t) {  // dependents as CSR: count, then place
+    Step& st = run->steps[t];
+    st.bytes = tr[t].bytes;
+    st.src = members[tr[t].src];
+    st.dst = members[tr[t].dst];
+    st.pending = tr[t].dep_end - tr[t].dep_begin;
+    for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k) ++run->steps[schedule.deps[k]].out_end;
   }
-  run->dep_begin.assign(m + 1, 0);
-  for (size_t t = 0; t < m; ++t) run->dep_begin[t + 1] = run->dep_begin[t] + count[t + 1];
-  run->dependents.resize(run->dep_begin[m]);
-  std::vector<uint32_t> fill(run->dep_begin.begin(), run->dep_begin.end() - 1);
+  uint32_t at = 0;
+  for (Step& st : run->steps) {
+    st.out_begin = at;
+    at += st.out_end;
+    st.out_end = st.out_begin;  // the fill cursor, until every dependent is placed
+  }
+  run->dependents.resize(at);
   for (size_t t = 0; t < m; ++t)
     for (uint32_t k = tr[t].dep_begin; k < tr[t].dep_end; ++k)
-      run->dependents[fill[run->schedule.deps[k]]++] = static_cast<uint32_t>(t);
+      run->dependents[run->steps[schedule.deps[k]].out_end++] = static_cast<uint32_t>(t);
   // NCCL's latency model (the NCCL families): the collective's latency is paid once, before
   // its first transfers.
-  const simcore::Time start = simcore::Time::from_seconds_ceil(run->schedule.start_latency_s);
+  const simcore::Time start = simcore::Time::from_seconds_ceil(schedule.start_latency_s);
+  std::string label = schedule.label.empty() ? std::string(algo.name()) : schedule.label;
   if (m == 0) {
     sim_.schedule_in(start, [run] { run->done(); });
-  } else if (start > simcore::Time::zero()) {
-    for (size_t t = 0; t < m; ++t)
-      if (tr[t].src != tr[t].dst) require_route(topo_, router_, members[tr[t].src], members[tr[t].dst]);
-    sim_.schedule_in(start, [this, run] {
-      for (size_t t = 0; t < run->schedule.transfers.size(); ++t)
-        if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
-    });
   } else {
     // Check every route before the first flow starts, so a missing route is a clean error
     // (a hop-count lookup: the paths themselves are built as the transfers start).
-    for (size_t t = 0; t < m; ++t)
-      if (tr[t].src != tr[t].dst) require_route(topo_, router_, members[tr[t].src], members[tr[t].dst]);
-    for (size_t t = 0; t < m; ++t)
-      if (run->pending[t] == 0) launch(run, static_cast<uint32_t>(t));
+    for (const Step& st : run->steps)
+      if (st.src != st.dst) require_route(topo_, router_, st.src, st.dst);
+    schedule = {};  // the steps hold what the run needs
+    auto first = [this, run] {
+      for (size_t t = 0; t < run->steps.size(); ++t)
+        if (run->steps[t].pending == 0) launch(run, static_cast<uint32_t>(t));
+    };
+    if (start > simcore::Time::zero())
+      sim_.schedule_in(start, std::move(first));
+    else
+      first();
   }
-  if (!run->schedule.label.empty()) return run->schedule.label;
-  return std::string(algo.name());
+  return label;
 }
 
 void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
-  const auto& tr = run->schedule.transfers[t];
+  const Step& st = run->steps[t];
   auto on_done = [this, run, t] {
-    for (uint32_t k = run->dep_begin[t]; k < run->dep_begin[t + 1]; ++k) {
+    const Step& s = run->steps[t];
+    for (uint32_t k = s.out_begin; k < s.out_end; ++k) {
       uint32_t d = run->dependents[k];
-      if (--run->pending[d] == 0) launch(run, d);
+      if (--run->steps[d].pending == 0) launch(run, d);
     }
     if (--run->left == 0) run->done();
   };
-  int src = run->ranks[tr.src], dst = run->ranks[tr.dst];
+  const int src = st.src, dst = st.dst;
   if (src == dst) {
     sim_.schedule_in(simcore::Time::zero(), std::move(on_done));
     return;
@@ -202,8 +211,8 @@ void FlowCommModel::launch(const std::shared_ptr<Running>& run, uint32_t t) {
     };
   uint64_t hash = simcore::mix64((run->id << 24) ^ t);
   topologies::Path path = route_ranks(src, dst, hash);
-  if (!run->schedule.route_latency) path.latency = simcore::Time::zero();
-  start_transfer(src, dst, std::move(path), tr.bytes, run->schedule.streams,
+  if (!run->route_latency) path.latency = simcore::Time::zero();
+  start_transfer(src, dst, std::move(path), st.bytes, run->streams,
                  std::move(on_done), std::move(on_fail));
 }
 

@@ -52,12 +52,21 @@ class FlowCommModel : public simcore::CommModel {
   FlowFabric& fabric() { return fabric_; }
 
  private:
+  /** What running one transfer of the schedule reads, in one record (a collective of millions
+   *  of transfers visits them out of order: one cache miss per transfer, not one per array). */
+  struct Step {
+    double bytes = 0;
+    int32_t src = 0;  // cluster ranks (the schedule's positions mapped through the members)
+    int32_t dst = 0;
+    uint32_t pending = 0;  // unfinished deps
+    uint32_t out_begin = 0;  // [out_begin, out_end): its dependents, in Running::dependents
+    uint32_t out_end = 0;
+  };
   struct Running {
-    collectives::Schedule schedule;
-    std::vector<int> ranks;
-    std::vector<uint32_t> pending;       // unfinished deps per transfer
-    std::vector<uint32_t> dep_begin;     // CSR of dependents
+    std::vector<Step> steps;  // one per transfer of the schedule, same index
     std::vector<uint32_t> dependents;
+    int streams = 0;  // the schedule's
+    bool route_latency = true;  // the schedule's: false when a latency model (NCCL's) prices it
     size_t left = 0;
     uint64_t id = 0;
     bool failed = false;  // a transfer failed: the rest does not launch, `done` never runs

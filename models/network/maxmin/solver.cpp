@@ -210,11 +210,12 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
   for (size_t i = 0; i < comp_.size(); ++i) {
     for (uint32_t v : rows_[comp_[i]]) {
       Variable& x = vars_[v];
-      if (x.stamp == epoch_) continue;
+      if (x.stamp == epoch_ || x.stamp == epoch_ - 1) continue;  // reached, or fixed alone
+      const uint32_t* cs = cnst_pool_.data() + x.off;
+      if (alone_shortcut_ && !x.general && fix_alone(v)) continue;
       x.stamp = epoch_;
       if (general && x.general && terms(v).bound != kUnbounded)
         heap_.add(terms(v).bound / terms(v).weight, v | kBoundTag);
-      const uint32_t* cs = cnst_pool_.data() + x.off;
       for (uint32_t h = 0; h < x.len; ++h)
         if (cnst_stamp_[cs[h]] != epoch_) {
           cnst_stamp_[cs[h]] = epoch_;
@@ -228,6 +229,27 @@ std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
     fill<false>();
   }
   return changed_;
+}
+
+bool MaxMinSolver::fix_alone(uint32_t v) {
+  // A variable of default terms alone on every row of its own: the filling would pop its
+  // constraint of least capacity c first, at share capacity_c / 1 (exact), and fix it there;
+  // nothing else shares its rows, so that is its value whatever the rest of the component does.
+  // A capacity of 0 takes the filling's path (its zero-level guard, and the stall it reports).
+  Variable& x = vars_[v];
+  const uint32_t* cs = cnst_pool_.data() + x.off;
+  double level = kUnbounded;
+  for (uint32_t h = 0; h < x.len; ++h) {
+    if (rows_[cs[h]].size() != 1) return false;
+    level = std::min(level, capacity_[cs[h]]);
+  }
+  if (!(level > 0)) return false;
+  x.stamp = epoch_ - 1;  // fixed in this solve (the filling skips its rows)
+  if (std::fabs(level - x.value) > 1e-9 * level) {
+    changed_.push_back(Change{v, x.value});
+    x.value = level;
+  }
+  return true;
 }
 
 double MaxMinSolver::unfixed_weight(uint32_t c) const {
@@ -253,6 +275,7 @@ void MaxMinSolver::fill() {
     Fill& f = fill_[c];
     f.rem = capacity_[c];
     f.cnt = static_cast<uint32_t>(rows_[c].size());
+    if (f.cnt == 1 && vars_[rows_[c][0]].stamp != epoch_) f.cnt = 0;  // its one variable: alone
     f.wsum = f.cnt;  // every coefficient and weight 1, unless some are not:
     if (kGeneral && non_unit_[c]) f.wsum = unfixed_weight(c);  // all unfixed yet
     if (f.cnt) heap_.add(f.rem / (kGeneral ? f.wsum : f.cnt), c);

@@ -22,7 +22,9 @@
  * variables) that the dirty constraints reach; every other value stands. A new value within a
  * relative 1e-9 of the old one is taken as unchanged (the two differ only by floating-point
  * noise), so a variable outside the real change keeps its value bit for bit, and its user does
- * no work.
+ * no work. A variable of default terms alone on each of its rows (a ring's transfer on links of
+ * its own) takes its least capacity at once, without the filling's heap: the same value bit for
+ * bit, at O(row-set size) (see `set_alone_shortcut`).
  *
  * Lazy update is the user's side: `solve()` returns the variables whose value changed, with
  * their old value, so the user brings its own state (a flow's bytes left, its finish time) up to
@@ -129,6 +131,13 @@ class MaxMinSolver {
    * was touched.
    */
   std::span<const Change> solve();
+  /**
+   * Whether `solve()` fixes a variable of default terms that is alone on every row it uses at
+   * its least capacity without the filling (on by default). The values are the same bit for bit
+   * either way (the filling would give that variable exactly capacity / 1); only the order of
+   * the returned changes may differ. Off: the plain filling, for tests to compare against.
+   */
+  void set_alone_shortcut(bool on) { alone_shortcut_ = on; }
   /** Number of solves that had something to do. */
   uint64_t solves() const { return solves_; }
 
@@ -169,8 +178,9 @@ class MaxMinSolver {
   std::vector<uint32_t> free_vars_;
   std::vector<uint32_t> dirty_;
   std::vector<uint32_t> cnst_stamp_;
-  uint32_t epoch_ = 0;
+  uint32_t epoch_ = 1;  // above every fresh stamp + 1: a stamp of epoch_ - 1 means "fixed alone"
   size_t general_vars_ = 0;  // enabled variables with a non-default term
+  bool alone_shortcut_ = true;
   uint64_t solves_ = 0;
   // scratch for solve()
   struct Fill {        // a constraint's state during the filling (one cache line's worth)
@@ -186,6 +196,9 @@ class MaxMinSolver {
   /** Fixes variable v at `value` (unless within 1e-9 of its old one) and charges its rows. */
   template <bool kGeneral>
   void fix(uint32_t v, double value);
+  /** If variable v (default terms) is alone on each of its rows, of least capacity > 0 among
+   *  them, fixes it at that capacity, as the filling would, and returns true. */
+  bool fix_alone(uint32_t v);
   /** Sum of coefficient x weight over the unfixed variables of row c, in this solve. */
   double unfixed_weight(uint32_t c) const;
   /** Progressive filling of the component in comp_. */
