@@ -39,6 +39,12 @@ TEST_F(CliTest, PlanSearchesPricesAndRerunsTheBest) {
     EXPECT_EQ(b["dp"].get<int>() * b["tp"].get<int>() * b["pp"].get<int>(), b["gpus"].get<int>());
     ASSERT_TRUE(b["analytical_step_time_s"].is_number()) << b;
     ASSERT_TRUE(b["flow_step_time_s"].is_number()) << b;
+    // The estimate composes blocks the analytical back-end priced; the full simulation of the
+    // same layout on that back-end is the independent check (pricer.h: within a few per cent).
+    constexpr double kEstimateTolerance = 0.05;
+    EXPECT_NEAR(b["step_time_s"].get<double>() / b["analytical_step_time_s"].get<double>(), 1.0,
+                kEstimateTolerance)
+        << b;
     // tokens/s is the global batch's tokens over the step: 16 x 512 / step.
     EXPECT_NEAR(b["tokens_per_s"].get<double>() * b["step_time_s"].get<double>(), 16 * 512, 1e-6);
   }
@@ -49,6 +55,14 @@ TEST_F(CliTest, PlanSearchesPricesAndRerunsTheBest) {
     EXPECT_GT(f[i]["gpus"].get<int>(), f[i - 1]["gpus"].get<int>());
     EXPECT_LT(f[i]["step_time_s"].get<double>(), f[i - 1]["step_time_s"].get<double>());
   }
+  // The same plan whatever the thread count (each thread keeps its own caches).
+  ASSERT_EQ(dtsim("plan " + s + " --gpus 8-16 -j 1 --no-rerun -q --top 5 --out " + path("j1.json"))
+                .status,
+            0);
+  ASSERT_EQ(dtsim("plan " + s + " --gpus 8-16 -j 2 --no-rerun -q --top 5 --out " + path("j2.json"))
+                .status,
+            0);
+  EXPECT_EQ(slurp(path("j1.json")), slurp(path("j2.json")));
   // CSV: a header and one row per listed layout.
   r = dtsim("plan " + s + " --gpus 16 --no-rerun -q --out " + path("plan.csv"));
   ASSERT_EQ(r.status, 0) << r.err;
@@ -78,7 +92,7 @@ TEST_F(CliTest, PlanRejectsBadInput) {
   // Not a transformer step.
   const std::string ring = file("ring.yaml", ring_scenario());
   expect_bad(ring,
-             "ring.yaml:9:9: error: dtsim plan searches the layouts of a transformer step (kind: "
+             "ring.yaml:9:9: error: workload.kind: dtsim plan searches the layouts of a transformer step (kind: "
              "transformer); this scenario's workload is 'collective_sweep'");
   // A model no layout fits (states of 2 x 10^12 parameters would need ~2 TB on 16 GPUs).
   const std::string huge = file(

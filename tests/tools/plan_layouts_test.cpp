@@ -44,6 +44,9 @@ TEST(PlanGpus, BadSyntaxIsAnError) {
             "or a range \"64-4096\"; got \"\"");
   EXPECT_EQ(gpus_error("0"), "<--gpus 0>: error: a GPU count must be between 1 and 1048576; got 0");
   EXPECT_NE(gpus_error("-64").find("got \"\""), std::string::npos);
+  EXPECT_EQ(gpus_error(""),
+            "<--gpus >: error: expected a GPU count, a list \"64,128\" or a range \"64-4096\"; "
+            "got nothing");
 }
 
 workloads::TransformerParams tiny() {

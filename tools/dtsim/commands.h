@@ -68,7 +68,8 @@ struct PlanOptions {
   std::string scenario;
   std::vector<std::string> sets;
   ResourceOptions resources;
-  std::string gpus;               ///< "64-4096" (powers of two), "64,128", "512"; empty: the cluster's
+  std::string gpus;               ///< "64-4096" (powers of two), "64,128", "512"
+  bool gpus_given = false;        ///< --gpus was given (else: the cluster's GPU count)
   int64_t global_batch = 0;       ///< sequences; 0: the scenario's
   int jobs = 0;                   ///< threads (0 = all cores)
   int top = 1;                    ///< best layouts per GPU count, re-run as full simulations

@@ -119,7 +119,10 @@ int main(int argc, char** argv) {
     if (*export_chakra) return export_chakra_command(exp);
     if (*sweep_cmd) return sweep_command(sweep);
     if (*merge_cmd) return merge_command(merge);
-    if (*plan_cmd) return plan_command(plan);
+    if (*plan_cmd) {
+      plan.gpus_given = plan_cmd->count("--gpus") > 0;
+      return plan_command(plan);
+    }
     if (*calibrate_cmd) return calibrate_command(calibrate);
   } catch (const dtsim::simcore::ConfigError& e) {
     std::cerr << e.what() << "\n";

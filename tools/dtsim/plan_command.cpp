@@ -119,7 +119,7 @@ void parallel_for(size_t n, unsigned jobs, F f) {
 int plan_command(const PlanOptions& o) {
   const simcore::ResourceLimits limits = o.resources.limits();
   std::vector<int> gpus;
-  if (!o.gpus.empty()) gpus = plan::parse_gpu_counts(o.gpus);
+  if (o.gpus_given) gpus = plan::parse_gpu_counts(o.gpus);
   std::string format;
   if (!o.out.empty()) {
     format = output_format(o.out);
@@ -208,7 +208,7 @@ int plan_command(const PlanOptions& o) {
       throw ConfigError(
           SourceLocation{fmt::format("<--target-tokens-per-s {}>", o.target_tokens_per_s), 0, 0},
           fmt::format("no layout on {} GPUs reaches {:.6g} tokens/s; the best found is {:.6g} "
-                      "tokens/s ({} on {} GPUs, step {:.3f} s)",
+                      "tokens/s ({} on {} GPUs, step {:.4g} s)",
                       gpus_text, o.target_tokens_per_s, r.estimate.tokens_per_s, r.layout.flags(),
                       r.layout.gpus, r.estimate.step_s));
     }
@@ -273,12 +273,12 @@ int plan_command(const PlanOptions& o) {
     fmt::print("\n{:>6}  {:>9}  {:>11}  {:>6}  {:>8}  {:>12}  {:>9}  {}\n", "GPUs", "step_s",
                "tokens/s", "MFU", "mem_GiB", "analytical_s", "flow_s", "layout");
     auto cell = [](const std::optional<double>& v) {
-      return v ? fmt::format("{:.3f}", *v) : std::string("-");
+      return v ? fmt::format("{:.4g}", *v) : std::string("-");
     };
     for (const auto& b : best)
       for (size_t i : b) {
         const Row& r = rows[i];
-        fmt::print("{:>6}  {:>9.3f}  {:>11.0f}  {:>5.1f}%  {:>8.1f}  {:>12}  {:>9}  {}{}\n",
+        fmt::print("{:>6}  {:>9.4g}  {:>11.0f}  {:>5.1f}%  {:>8.1f}  {:>12}  {:>9}  {}{}\n",
                    r.layout.gpus, r.estimate.step_s, r.estimate.tokens_per_s,
                    100 * r.estimate.mfu, r.fit.memory.total() / kGiB, cell(r.analytical_s),
                    cell(r.flow_s), r.layout.flags(),
@@ -287,7 +287,7 @@ int plan_command(const PlanOptions& o) {
     fmt::print("\nPareto front (step time against GPUs):\n");
     for (size_t i : front) {
       const Row& r = rows[i];
-      fmt::print("  {:>6} GPUs  {:>9.3f} s  {:>11.0f} tokens/s  {:>6.1f} GiB  {}\n", r.layout.gpus,
+      fmt::print("  {:>6} GPUs  {:>9.4g} s  {:>11.0f} tokens/s  {:>6.1f} GiB  {}\n", r.layout.gpus,
                  r.estimate.step_s, r.estimate.tokens_per_s, r.fit.memory.total() / kGiB,
                  r.layout.flags());
     }

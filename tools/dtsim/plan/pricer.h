@@ -34,7 +34,11 @@
  *            + t_allgather (ZeRO 1/2)
  *   step   = T_pipe + T_dp + t_opt
  * It is an estimate: `dtsim plan` re-runs the best layouts as full simulations to report its
- * error. Placement is tp-dp-pp (TP inside a node); dense models only.
+ * error. Measured against the full analytical simulation of Llama-3 70B on 64 H100s: within
+ * 1.5% for 1F1B, interleaved and ZeRO-3 layouts at global batch 32, and 90.23 s against
+ * 90.30 s (tp4 pp2 dp8 ZeRO-2) at global batch 1024, where the full simulation takes about 7 s
+ * of CPU and the estimate well under a millisecond. Placement is tp-dp-pp (TP inside a node);
+ * dense models only.
  *
  * Units: seconds, bytes. Thread safety: one pricer per thread (its caches are not shared).
  * Errors: ConfigError from the generator or the back-end (a collective without a route).
