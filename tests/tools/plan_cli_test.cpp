@@ -36,7 +36,8 @@ TEST_F(CliTest, PlanSearchesPricesAndRerunsTheBest) {
   // Two GPU counts, the best two of each, each re-run on both back-ends.
   ASSERT_EQ(j["best"].size(), 4u);
   for (const auto& b : j["best"]) {
-    EXPECT_EQ(b["dp"].get<int>() * b["tp"].get<int>() * b["pp"].get<int>(), b["gpus"].get<int>());
+    EXPECT_EQ(b["dp"].get<int>() * b["tp"].get<int>() * b["sp"].get<int>() * b["pp"].get<int>(),
+              b["gpus"].get<int>());
     ASSERT_TRUE(b["analytical_step_time_s"].is_number()) << b;
     ASSERT_TRUE(b["flow_step_time_s"].is_number()) << b;
     // The estimate composes blocks the analytical back-end priced; the full simulation of the

@@ -76,28 +76,38 @@ TEST(PlanLayouts, EnumeratesEveryBuildableLayout) {
   //   tp2 pp2 dp2: b 1, 2 (v 1, 2), 4 = 5 x 24       = 120
   //   tp2 pp4 dp1: b 1, 2, 4, 8      = 4 x 1 x 3 x 2 = 24
   //   tp4 pp1 dp2: b 1, 2, 4         = 3 x 24        = 72
-  //   tp4 pp2 dp1: b 1, 2, 4 (v 1, 2), 8 = 7 x 6     = 42      total 390
+  //   tp4 pp2 dp1: b 1, 2, 4 (v 1, 2), 8 = 7 x 6     = 42      Megatron: 390
+  // Ulysses (tp 1) over sp 2 or 4 ranks (8 does not divide the heads), dp = 8 / (sp pp), the same
+  // (b, v) pairs as the tp case of equal (pp, dp), ZeRO 0-3 always (dp sp > 1), no Megatron SP:
+  //   sp2 pp1 dp4: 2, sp2 pp2 dp2: 5, sp2 pp4 dp1: 4, sp4 pp1 dp2: 3, sp4 pp2 dp1: 7
+  //   = 21 pairs x 4 x 3 = 252                                       total 642
   const Enumeration e = enumerate_layouts(tiny(), {8}, 8);
-  EXPECT_EQ(e.layouts.size(), 390u);
-  // Excluded: tp 8 (heads); tp 4 pp 4; dp b not dividing 8: dp8 b 2,4,8 (3), dp4 b 4,8 twice
-  // (4), dp2 b 8 three times (3); v 2 with m odd: (tp1 pp2 b2), (tp2 pp2 b4), (tp4 pp2 b8);
-  // ZeRO 1-3 with dp 1: (4 + 7) (b, v) pairs x 3 stages.
+  EXPECT_EQ(e.layouts.size(), 642u);
+  // Excluded: tp 8 (heads) and Ulysses sp 8 (heads); tp 4 pp 4 and sp 4 pp 4; dp b not dividing
+  // 8: dp8 b 2,4,8 (3), dp4 b 4,8 three times (6), dp2 b 8 five times (5); v 2 with m odd:
+  // (tp1 pp2 b2), (tp2 pp2 b4), (tp4 pp2 b8), (sp2 pp2 b4), (sp4 pp2 b8); ZeRO 1-3 with
+  // dp sp = 1: (4 + 7) (b, v) pairs x 3 stages.
   EXPECT_EQ(e.excluded.at("heads % tp != 0"), 1);
-  EXPECT_EQ(e.excluded.at("gpus % (tp x pp) != 0"), 1);
-  EXPECT_EQ(e.excluded.at("global_batch % (dp x micro_batch) != 0"), 10);
-  EXPECT_EQ(e.excluded.at("interleaved: micro-batches % pp != 0"), 3);
+  EXPECT_EQ(e.excluded.at("Ulysses: sp does not divide the heads and seq_len"), 1);
+  EXPECT_EQ(e.excluded.at("gpus % (tp x sp x pp) != 0"), 2);
+  EXPECT_EQ(e.excluded.at("global_batch % (dp x micro_batch) != 0"), 14);
+  EXPECT_EQ(e.excluded.at("interleaved: micro-batches % pp != 0"), 5);
   EXPECT_EQ(e.excluded.at("ZeRO > 0 with dp 1 (the same as ZeRO-0)"), 33);
-  for (const Layout& l : e.layouts) EXPECT_EQ(l.dp * l.tp * l.pp, 8) << l.flags();
+  for (const Layout& l : e.layouts) {
+    EXPECT_EQ(l.dp * l.tp * l.sp * l.pp, 8) << l.flags();
+    EXPECT_TRUE(l.tp == 1 || l.sp == 1) << l.flags();
+  }
 }
 
 TEST(PlanLayouts, TensorParallelismStaysInsideANode) {
-  // 4 GPUs a node: tp 8 is excluded as above the node (heads 16 would allow it).
+  // 4 GPUs a node: tp 8 is excluded as above the node (heads 16 would allow it), and Ulysses
+  // stays inside it too.
   workloads::TransformerParams p = tiny();
   p.model.heads = 16;
   p.model.kv_heads = 16;
   const Enumeration e = enumerate_layouts(p, {8}, 4);
   EXPECT_EQ(e.excluded.at("tp above the GPUs per node"), 1);
-  for (const Layout& l : e.layouts) EXPECT_LE(l.tp, 4);
+  for (const Layout& l : e.layouts) EXPECT_LE(l.tp * l.sp, 4);
 }
 
 TEST(PlanLayouts, FlagsAndScenarioOverrides) {
@@ -114,7 +124,7 @@ TEST(PlanLayouts, FlagsAndScenarioOverrides) {
   EXPECT_EQ(l.flags(), "tp8 pp4 v5 dp2 mb1 zero1 recompute=selective sp");
   EXPECT_EQ(l.scenario_sets(128, true),
             (std::vector<std::string>{
-                "workload.parallelism={dp: 2, tp: 8, pp: 4, virtual_stages: 5, zero: 1, "
+                "workload.parallelism={dp: 2, tp: 8, pp: 4, sp: 1, virtual_stages: 5, zero: 1, "
                 "sequence_parallel: true, order: tp-dp-pp, overlap_grad_reduce: true}",
                 "workload.batch.global_batch=128", "workload.batch.micro_batch=1",
                 "workload.recompute=selective"}));

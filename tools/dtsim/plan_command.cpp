@@ -60,6 +60,7 @@ json row_json(const Row& r) {
           {"dp", l.dp},
           {"tp", l.tp},
           {"pp", l.pp},
+          {"sp", l.sp},
           {"virtual_stages", l.virtual_stages},
           {"micro_batch", l.micro_batch},
           {"zero", l.zero},

@@ -10,8 +10,10 @@
  * et al., SC21, arXiv 2104.04473, Takeaway #1: tensor parallelism up to the GPUs of a server,
  * pipeline parallelism across servers); pp a divisor of the layers; dp = gpus / (tp pp); v = 1, or
  * a divisor > 1 of layers / pp when pp >= 2 (Megatron-LM's interleaved 1F1B); micro-batch 1, 2,
- * 4 or 8 sequences; ZeRO 0-3; recomputation none, selective or full; sequence parallelism with
- * tp > 1 only (it is the identity at tp 1). Combinations the generator rejects are counted per
+ * 4 or 8 sequences; ZeRO 0-3; recomputation none, selective or full; Megatron sequence
+ * parallelism with tp > 1 only (it is the identity at tp 1); with tp 1, DeepSpeed-Ulysses
+ * sequence parallelism over sp ranks (a power of two > 1 dividing the heads and the sequence,
+ * inside a node), dp = gpus / (sp pp). Combinations the generator rejects are counted per
  * reason, not listed (`Enumeration::excluded`).
  *
  * Errors: ConfigError at `<--gpus TEXT>` for a GPU list or range that does not parse, is empty
@@ -29,16 +31,18 @@
 
 namespace dtsim::cli::plan {
 
-/** One parallel layout of a transformer step on `gpus` GPUs (gpus = dp x tp x pp). */
+/** One parallel layout of a transformer step on `gpus` GPUs (gpus = dp x tp x sp x pp). */
 struct Layout {
   int gpus = 1, dp = 1, tp = 1, pp = 1;
+  int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp 1)
   int virtual_stages = 1;
   int micro_batch = 1;
   int zero = 0;
   workloads::Recompute recompute = workloads::Recompute::kNone;
   bool sequence_parallel = false;
 
-  /** Short flags, e.g. "tp8 pp4 v2 dp16 mb1 zero1 recompute=selective sp". */
+  /** Short flags, e.g. "tp8 pp4 v2 dp16 mb1 zero1 recompute=selective sp" (sp: Megatron
+   *  sequence parallelism; "ulysses4": Ulysses over 4 ranks). */
   std::string flags() const;
   /** The `--set` overrides that give this layout's scenario (parallelism, batch, recompute);
    *  `overlap_grad_reduce` is kept from the scenario (the parallelism map is replaced whole). */
@@ -61,7 +65,7 @@ Enumeration enumerate_layouts(const workloads::TransformerParams& base,
                               const std::vector<int>& gpus, int gpus_per_node);
 
 /** `base` with the layout's degrees, micro-batch, ZeRO stage, recomputation, sequence
- *  parallelism and placement tp-dp-pp (stage_layers cleared, sp and ep 1). */
+ *  parallelism and placement tp-dp-pp (stage_layers cleared, ep 1). */
 workloads::TransformerParams with_layout(const workloads::TransformerParams& base,
                                          const Layout& l);
 

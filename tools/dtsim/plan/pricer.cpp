@@ -40,7 +40,7 @@ MemoryFit LayoutPricer::memory(const Layout& l) const {
 
 double LayoutPricer::probe_step_s(const Layout& l, int layers) {
   Layout one = l;
-  one.gpus = l.tp;
+  one.gpus = l.tp * l.sp;
   one.dp = 1;
   one.pp = 1;
   one.virtual_stages = 1;
@@ -55,7 +55,7 @@ double LayoutPricer::probe_step_s(const Layout& l, int layers) {
 }
 
 const LayoutPricer::LayerBlock& LayoutPricer::layer_block(const Layout& l) {
-  const auto key = std::make_tuple(l.tp, l.micro_batch, static_cast<int>(l.recompute),
+  const auto key = std::make_tuple(l.tp, l.sp, l.micro_batch, static_cast<int>(l.recompute),
                                    l.sequence_parallel);
   auto it = layers_.find(key);
   if (it != layers_.end()) return it->second;
@@ -120,6 +120,9 @@ Estimate LayoutPricer::price(const Layout& l) {
   const double micro = static_cast<double>(p.global_batch) / (static_cast<double>(l.dp) * l.micro_batch);
   const double stage_layers = static_cast<double>(m.layers) / l.pp;
   const std::string& dp_algo = p.dp_algorithm;
+  // The gradient-reduction group of stage 0's first rank: its DP peers, and with Ulysses every
+  // rank of the stage (the SP ranks join the reduction), contiguous under tp-dp-pp.
+  const int dp_stride = l.sp > 1 ? 1 : l.tp, dp_count = l.dp * l.sp;
 
   // Forward share of a layer's time: backward costs twice the forward, full recomputation adds
   // the forward again before it.
@@ -134,8 +137,9 @@ Estimate LayoutPricer::price(const Layout& l) {
   if (l.zero == 3) {
     const double layer_params = static_cast<double>(m.params_per_layer()) / l.tp;
     const double gather =
-        collective_s(CollectiveKind::kAllGather, 0, l.tp, l.dp, 2 * layer_params, dp_algo);
-    const double scatter = collective_s(CollectiveKind::kReduceScatter, 0, l.tp, l.dp,
+        collective_s(CollectiveKind::kAllGather, 0, dp_stride, dp_count, 2 * layer_params,
+                     dp_algo);
+    const double scatter = collective_s(CollectiveKind::kReduceScatter, 0, dp_stride, dp_count,
                                         p.grad_bytes * layer_params, dp_algo);
     layer_s = std::max(f_fwd * block.layer_s, gather) + (1 - f_fwd) * block.layer_s + scatter +
               gather;
@@ -150,10 +154,11 @@ Estimate LayoutPricer::price(const Layout& l) {
     // the drain wait for transfers, 2 (pp - 1) of them. Interleaved: each of a rank's m v chunk
     // steps a direction waits for the chunk its neighbour has just finished, so every hand-off
     // is on the critical path, 2 m v of them.
-    const double act = static_cast<double>(p.seq_len) * l.micro_batch * m.hidden * 2 / l.tp;
+    const double act =
+        static_cast<double>(p.seq_len) * l.micro_batch * m.hidden * 2 / (l.tp * l.sp);
     const double hops =
         l.virtual_stages > 1 ? 2.0 * micro * l.virtual_stages : 2.0 * (l.pp - 1);
-    e.pipeline_s += hops * p2p_s(0, l.tp * l.dp, act);
+    e.pipeline_s += hops * p2p_s(0, l.tp * l.sp * l.dp, act);
   }
   // The most loaded stage's weights (the first holds the embedding, the last the LM head).
   double params = 0;
@@ -161,14 +166,14 @@ Estimate LayoutPricer::price(const Layout& l) {
     const workloads::LayerShare sh = workloads::stage_parameters(m, p, st);
     params = std::max(params, sh.dense + sh.experts);
   }
-  if (l.dp > 1 && l.zero < 3) {
+  if (dp_count > 1 && l.zero < 3) {
     const CollectiveKind kind =
         l.zero == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
     const double grad = params * p.grad_bytes;
     const double bucket = std::min(grad, p.bucket_bytes);
     const double full = std::floor(grad / bucket), rest = grad - full * bucket;
-    const double t_bucket = collective_s(kind, 0, l.tp, l.dp, bucket, dp_algo);
-    const double t_rest = collective_s(kind, 0, l.tp, l.dp, rest, dp_algo);
+    const double t_bucket = collective_s(kind, 0, dp_stride, dp_count, bucket, dp_algo);
+    const double t_rest = collective_s(kind, 0, dp_stride, dp_count, rest, dp_algo);
     const double reduce = full * t_bucket + t_rest;
     const double window = (1 - f_fwd) * stage_layers * block.layer_s;
     e.dp_exposed_s = p.overlap_grad_reduce
@@ -176,9 +181,9 @@ Estimate LayoutPricer::price(const Layout& l) {
                          : reduce;
     if (l.zero > 0)
       e.dp_exposed_s +=
-          collective_s(CollectiveKind::kAllGather, 0, l.tp, l.dp, 2 * params, dp_algo);
+          collective_s(CollectiveKind::kAllGather, 0, dp_stride, dp_count, 2 * params, dp_algo);
   }
-  e.optimizer_s = optimizer_s(params / (l.zero >= 1 ? l.dp : 1));
+  e.optimizer_s = optimizer_s(params / (l.zero >= 1 ? dp_count : 1));
   e.step_s = e.pipeline_s + e.dp_exposed_s + e.optimizer_s;
   const double tokens = static_cast<double>(p.global_batch) * p.seq_len;
   e.tokens_per_s = tokens / e.step_s;
