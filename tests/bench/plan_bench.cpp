@@ -8,9 +8,9 @@
  *     build/tests/bench/plan_bench --benchmark_repetitions=3 \
  *         --benchmark_report_aggregates_only=true
  *
- * Measured (2-core machine shared with other builds, load average about 19; medians of 3):
- * -j 1: 5.5 s wall, 1.5 s CPU (37,416 layouts, 11,802 priced: 41 us of CPU a layout); -j 2:
- * 14 s wall (the machine had no idle core to give); loading the inputs: 72 ms.
+ * Measured (2-core machine shared with other builds, load average 12-14; medians of 3):
+ * -j 1: 18.7 s wall, 3.75 s CPU (54,432 layouts with Ulysses, 16,134 priced: 69 us of CPU a
+ * layout); -j 2: 21.5 s wall (the machine had no idle core to give); loading the inputs: 72 ms.
  *
  * The extensive tier's smoke run keeps the 64-GPU case (tests/bench/CMakeLists.txt):
  */
