@@ -81,6 +81,23 @@ struct MergeOptions {
 };
 int merge_command(const MergeOptions& o);
 
+/** `dtsim plan`: the parallel layouts of a transformer step over cluster sizes (plan/). */
+struct PlanOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  ResourceOptions resources;
+  std::string gpus;               ///< "64-4096" (powers of two), "64,128", "512"
+  bool gpus_given = false;        ///< --gpus was given (else: the cluster's GPU count)
+  int64_t global_batch = 0;       ///< sequences; 0: the scenario's
+  int jobs = 0;                   ///< threads (0 = all cores)
+  int top = 1;                    ///< best layouts per GPU count, re-run as full simulations
+  bool no_rerun = false;          ///< skip the full simulations
+  double target_tokens_per_s = 0; ///< > 0: the fewest GPUs reaching it (exit 2 when none does)
+  std::string out;                ///< plan.json or plan.csv
+  bool quiet = false;
+};
+int plan_command(const PlanOptions& o);
+
 struct ValidateOptions {
   std::string dir;
   std::string filter;

@@ -70,6 +70,26 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("inputs", merge.inputs, "each shard's OUT.json")->required();
   merge_cmd->add_flag("-q,--quiet", merge.quiet, "print nothing on success");
 
+  PlanOptions plan;
+  auto* plan_cmd = app.add_subcommand(
+      "plan", "search the parallel layouts of a transformer over cluster sizes; print the best and the Pareto front");
+  plan_cmd->add_option("scenario", plan.scenario, "scenario YAML file (kind: transformer)")->required();
+  plan_cmd->add_option("--gpus", plan.gpus,
+                       "GPU counts: LOW-HIGH (the powers of two between), a list 64,128, or one (default: the cluster's)");
+  plan_cmd->add_option("--global-batch", plan.global_batch, "sequences per step (default: the scenario's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  plan_cmd->add_option("--set", plan.sets, "override a scenario key (repeatable)");
+  plan_cmd->add_option("-j,--jobs", plan.jobs, "threads (default: all cores)")->check(CLI::Range(1, 4096));
+  plan_cmd->add_option("--top", plan.top, "best layouts per GPU count to list and re-run (default 1)")
+      ->check(CLI::Range(1, 1000));
+  plan_cmd->add_flag("--no-rerun", plan.no_rerun, "skip the full simulations of the best layouts");
+  plan_cmd->add_option("--target-tokens-per-s", plan.target_tokens_per_s,
+                       "the fewest GPUs reaching this throughput (exit 2 when no layout does)")
+      ->check(CLI::PositiveNumber);
+  plan_cmd->add_option("--out", plan.out, "write the best layouts and the front here (.json or .csv)");
+  plan_cmd->add_flag("-q,--quiet", plan.quiet, "print nothing on success");
+  resource_options(plan_cmd, plan.resources);
+
   ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
   validate_cmd->add_option("dir", validate.dir, "folder of validation cases (default validation/cases)");
@@ -127,6 +147,10 @@ int main(int argc, char** argv) {
     if (*export_chakra) return export_chakra_command(exp);
     if (*sweep_cmd) return sweep_command(sweep);
     if (*merge_cmd) return merge_command(merge);
+    if (*plan_cmd) {
+      plan.gpus_given = plan_cmd->count("--gpus") > 0;
+      return plan_command(plan);
+    }
     if (*calibrate_cmd) return calibrate_command(calibrate);
     if (*nccl_cmd) return nccl_tests_command(nccl);
   } catch (const dtsim::simcore::ConfigError& e) {

@@ -1,0 +1,351 @@
+// `dtsim plan`: searches the parallel layouts of a transformer step over one or more cluster
+// sizes (tools/dtsim/plan/): prunes what does not fit in memory, prices the rest with the
+// analytical back-end (plan/pricer.h), re-runs the best as full simulations on the analytical and
+// the flow back-ends, and prints the Pareto front of step time against GPUs.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "tools/dtsim/commands.h"
+#include "tools/dtsim/output_file.h"
+#include "tools/dtsim/plan/layouts.h"
+#include "tools/dtsim/plan/pricer.h"
+#include "tools/dtsim/plan/search.h"
+#include "tools/dtsim/progress.h"
+#include "tools/dtsim/runner.h"
+
+namespace dtsim::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using simcore::ConfigError;
+using simcore::SourceLocation;
+
+constexpr double kGiB = 1073741824.0;
+
+/** A priced layout; `rerun` holds the full simulations' step times (or why they did not run). */
+struct Row {
+  plan::Layout layout;
+  plan::MemoryFit fit;
+  plan::Estimate estimate;
+  std::optional<double> analytical_s, flow_s;
+  std::string rerun_note;
+};
+
+/** `out`'s format from its extension: "json" or "csv". Errors: ConfigError otherwise. */
+std::string output_format(const std::string& out) {
+  auto ends = [&](const char* ext) {
+    const std::string e = ext;
+    return out.size() > e.size() && out.compare(out.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".json")) return "json";
+  if (ends(".csv")) return "csv";
+  throw ConfigError(SourceLocation{"<--out " + out + ">", 0, 0},
+                    "expected a file name ending in .json or .csv; got \"" + out + "\"");
+}
+
+json row_json(const Row& r) {
+  const auto& l = r.layout;
+  const auto& e = r.estimate;
+  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"gpus", l.gpus},
+          {"dp", l.dp},
+          {"tp", l.tp},
+          {"pp", l.pp},
+          {"sp", l.sp},
+          {"virtual_stages", l.virtual_stages},
+          {"micro_batch", l.micro_batch},
+          {"zero", l.zero},
+          {"recompute", l.recompute == workloads::Recompute::kFull        ? "full"
+                        : l.recompute == workloads::Recompute::kSelective ? "selective"
+                                                                          : "none"},
+          {"sequence_parallel", l.sequence_parallel},
+          {"flags", l.flags()},
+          {"memory_GiB", r.fit.memory.total() / kGiB},
+          {"step_time_s", e.step_s},
+          {"tokens_per_s", e.tokens_per_s},
+          {"mfu", e.mfu},
+          {"bubble_s", e.bubble_s},
+          {"dp_exposed_s", e.dp_exposed_s},
+          {"optimizer_s", e.optimizer_s},
+          {"analytical_step_time_s", opt(r.analytical_s)},
+          {"flow_step_time_s", opt(r.flow_s)},
+          {"rerun_note", r.rerun_note}};
+}
+
+std::string csv_cell(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  return v.dump();
+}
+
+/** Runs `f(i)` for i in [0, n) on `jobs` threads. */
+template <class F>
+void parallel_for(size_t n, unsigned jobs, F f) {
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex mu;
+  auto worker = [&] {
+    try {
+      for (size_t i = next++; i < n; i = next++) f(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!error) error = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+int plan_command(const PlanOptions& o) {
+  const simcore::ResourceLimits limits = o.resources.limits();
+  std::vector<int> gpus;
+  if (o.gpus_given) gpus = plan::parse_gpu_counts(o.gpus);
+  std::string format;
+  if (!o.out.empty()) {
+    format = output_format(o.out);
+    check_writable(o.out, "the plan");
+    check_distinct_outputs(o.scenario, {o.out});
+  }
+
+  plan::PlanInputs in = plan::load_plan_inputs(o.scenario, o.sets, limits, o.global_batch);
+  const Scenario& s = in.scenario;
+  const workloads::TransformerParams& base = in.base;
+  const workloads::TransformerConfig& model = base.model;
+  const int per_node = in.gpus_per_node;
+  const int ranks = s.topology.rank_count();
+  if (gpus.empty()) gpus.push_back(ranks);  // no --gpus: the scenario's cluster
+  const std::string gpus_text = o.gpus.empty() ? std::to_string(ranks) : o.gpus;
+  if (gpus.back() > ranks)
+    throw ConfigError(
+        SourceLocation{"<--gpus " + o.gpus + ">", 0, 0},
+        fmt::format("asks for up to {} GPUs, but the cluster of {} has {}; give a larger cluster "
+                    "(e.g. --set cluster.topology.nodes=N with a builder topology)",
+                    gpus.back(), o.scenario, ranks));
+
+  // Enumerate, prune by memory, price.
+  const unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  plan::SearchResult found = plan::search_layouts(in, gpus, jobs, !o.quiet);
+  const double search_s = found.wall_s;
+  std::vector<Row> rows(found.layouts.size());
+  std::vector<char> priced(rows.size(), 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].layout = found.layouts[i].layout;
+    rows[i].fit = found.layouts[i].fit;
+    if (found.layouts[i].estimate) {
+      rows[i].estimate = *found.layouts[i].estimate;
+      priced[i] = 1;
+    }
+  }
+  const auto& excluded_by = found.excluded;
+
+  std::map<std::string, int64_t> unfit;
+  size_t priced_count = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (priced[i])
+      ++priced_count;
+    else
+      ++unfit[rows[i].fit.reason];
+  }
+  int64_t excluded = 0;
+  for (const auto& [why, n] : excluded_by) excluded += n;
+
+  // The best --top of each GPU count, fastest first.
+  std::vector<std::vector<size_t>> best(gpus.size());
+  for (size_t g = 0; g < gpus.size(); ++g) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (priced[i] && rows[i].layout.gpus == gpus[g]) idx.push_back(i);
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+      return rows[a].estimate.step_s < rows[b].estimate.step_s;
+    });
+    idx.resize(std::min<size_t>(idx.size(), static_cast<size_t>(o.top)));
+    best[g] = std::move(idx);
+  }
+  if (priced_count == 0) {
+    std::string why;
+    for (const auto& [reason, n] : unfit) why += fmt::format("; {} by {}", n, reason);
+    throw ConfigError(SourceLocation{o.scenario, 0, 0},
+                      fmt::format("no layout of '{}' on {} GPUs fits the {} ({:.1f} GiB): {} "
+                                  "layouts tried{}",
+                                  model.name, gpus_text, s.device.name,
+                                  s.device.hbm_capacity_bytes / kGiB, rows.size(), why));
+  }
+  // The target: the fewest GPUs whose best layout reaches it.
+  std::optional<size_t> target_row;
+  if (o.target_tokens_per_s > 0) {
+    size_t best_any = SIZE_MAX;
+    for (const auto& b : best)
+      if (!b.empty()) {
+        if (best_any == SIZE_MAX ||
+            rows[b[0]].estimate.tokens_per_s > rows[best_any].estimate.tokens_per_s)
+          best_any = b[0];
+        if (!target_row && rows[b[0]].estimate.tokens_per_s >= o.target_tokens_per_s)
+          target_row = b[0];
+      }
+    if (!target_row) {
+      const Row& r = rows[best_any];
+      throw ConfigError(
+          SourceLocation{fmt::format("<--target-tokens-per-s {}>", o.target_tokens_per_s), 0, 0},
+          fmt::format("no layout on {} GPUs reaches {:.6g} tokens/s; the best found is {:.6g} "
+                      "tokens/s ({} on {} GPUs, step {:.4g} s)",
+                      gpus_text, o.target_tokens_per_s, r.estimate.tokens_per_s, r.layout.flags(),
+                      r.layout.gpus, r.estimate.step_s));
+    }
+  }
+
+  // Re-run the best as full simulations on both back-ends (reported apart from the search).
+  std::vector<size_t> reruns;
+  for (const auto& b : best) reruns.insert(reruns.end(), b.begin(), b.end());
+  const auto t1 = std::chrono::steady_clock::now();
+  if (!o.no_rerun) {
+    Progress progress("plan re-runs", "simulations", 2 * reruns.size(), !o.quiet);
+    parallel_for(2 * reruns.size(), std::min<unsigned>(jobs, 2 * reruns.size()), [&](size_t k) {
+      Row& r = rows[reruns[k / 2]];
+      const bool flow = k % 2 == 1;
+      std::vector<std::string> run_sets = o.sets;
+      for (auto& x : r.layout.scenario_sets(base.global_batch, base.overlap_grad_reduce))
+        run_sets.push_back(std::move(x));
+      run_sets.push_back(std::string("network.model=") + (flow ? "flow" : "analytical"));
+      std::string note;
+      try {
+        const Scenario full = load_scenario(o.scenario, run_sets, limits);
+        const RunOutcome out = simulate(full, false);
+        (flow ? r.flow_s : r.analytical_s) = out.result.makespan.seconds();
+      } catch (const ConfigError& e) {
+        note = fmt::format("{} not simulated: {}", flow ? "flow" : "analytical", e.message());
+      }
+      progress.advance();
+      if (!note.empty()) {
+        static std::mutex note_mu;
+        std::lock_guard<std::mutex> lock(note_mu);
+        r.rerun_note += (r.rerun_note.empty() ? "" : "; ") + note;
+      }
+    });
+    progress.finish();
+  }
+  const double rerun_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+
+  // Pareto front of step time against GPUs: a GPU count's best layout is on it when no smaller
+  // count's best is as fast.
+  std::vector<size_t> front;
+  for (const auto& b : best) {
+    if (b.empty()) continue;
+    if (front.empty() || rows[b[0]].estimate.step_s < rows[front.back()].estimate.step_s)
+      front.push_back(b[0]);
+  }
+
+  if (!o.quiet) {
+    fmt::print("plan          {}: global batch {} x {} tokens on {} ({} GPUs a node), GPUs {}\n",
+               model.name, base.global_batch, base.seq_len, s.device.name, per_node,
+               fmt::join(gpus, ", "));
+    fmt::print("layouts       {} built ({} excluded by divisibility), {} do not fit, {} priced "
+               "in {:.2f} s on {} thread{} ({:.3f} ms per layout)\n",
+               rows.size(), excluded, rows.size() - priced_count, priced_count, search_s, jobs,
+               jobs == 1 ? "" : "s", rows.empty() ? 0.0 : 1e3 * search_s / rows.size());
+    for (const auto& [why, n] : excluded_by) fmt::print("  excluded    {:>8}  {}\n", n, why);
+    for (const auto& [why, n] : unfit)
+      fmt::print("  no fit      {:>8}  {} exceed {:.1f} GiB\n", n,
+                 why == "model states" ? "weights, gradients and optimizer states"
+                                       : "states plus activations in flight",
+                 s.device.hbm_capacity_bytes / kGiB);
+    fmt::print("\n{:>6}  {:>9}  {:>11}  {:>6}  {:>8}  {:>12}  {:>9}  {}\n", "GPUs", "step_s",
+               "tokens/s", "MFU", "mem_GiB", "analytical_s", "flow_s", "layout");
+    auto cell = [](const std::optional<double>& v) {
+      return v ? fmt::format("{:.4g}", *v) : std::string("-");
+    };
+    for (const auto& b : best)
+      for (size_t i : b) {
+        const Row& r = rows[i];
+        fmt::print("{:>6}  {:>9.4g}  {:>11.0f}  {:>5.1f}%  {:>8.1f}  {:>12}  {:>9}  {}{}\n",
+                   r.layout.gpus, r.estimate.step_s, r.estimate.tokens_per_s,
+                   100 * r.estimate.mfu, r.fit.memory.total() / kGiB, cell(r.analytical_s),
+                   cell(r.flow_s), r.layout.flags(),
+                   r.rerun_note.empty() ? "" : "  (" + r.rerun_note + ")");
+      }
+    fmt::print("\nPareto front (step time against GPUs):\n");
+    for (size_t i : front) {
+      const Row& r = rows[i];
+      fmt::print("  {:>6} GPUs  {:>9.4g} s  {:>11.0f} tokens/s  {:>6.1f} GiB  {}\n", r.layout.gpus,
+                 r.estimate.step_s, r.estimate.tokens_per_s, r.fit.memory.total() / kGiB,
+                 r.layout.flags());
+    }
+    if (target_row)
+      fmt::print("\ntarget        {:.6g} tokens/s: {} GPUs, {}\n", o.target_tokens_per_s,
+                 rows[*target_row].layout.gpus, rows[*target_row].layout.flags());
+    if (!o.no_rerun)
+      fmt::print("re-runs       {} full simulations (analytical and flow) in {:.2f} s\n",
+                 2 * reruns.size(), rerun_s);
+  }
+
+  if (!o.out.empty()) {
+    json rows_j = json::array();
+    for (size_t i : reruns) rows_j.push_back(row_json(rows[i]));
+    if (o.no_rerun) {
+      rows_j = json::array();
+      for (const auto& b : best)
+        for (size_t i : b) rows_j.push_back(row_json(rows[i]));
+    }
+    if (format == "json") {
+      json excl = json::object(), nofit = json::object();
+      for (const auto& [why, n] : excluded_by) excl[why] = n;
+      for (const auto& [why, n] : unfit) nofit[why] = n;
+      json front_j = json::array();
+      for (size_t i : front) front_j.push_back(row_json(rows[i]));
+      json j = {{"scenario", o.scenario},
+                {"model", model.name},
+                {"device", s.device.name},
+                {"global_batch", base.global_batch},
+                {"seq_len", base.seq_len},
+                {"gpus", gpus},
+                {"layouts", rows.size()},
+                {"excluded", excl},
+                {"does_not_fit", nofit},
+                {"priced", priced_count},
+                {"best", rows_j},
+                {"pareto_front", front_j}};
+      write_atomically(o.out, [&](std::ostream& os) { os << j.dump(2) << "\n"; });
+    } else {
+      write_atomically(o.out, [&](std::ostream& os) {
+        bool header = true;
+        for (const auto& r : rows_j) {
+          if (header) {
+            bool first = true;
+            for (const auto& [k, v] : r.items()) os << (first ? "" : ",") << k, first = false;
+            os << "\n";
+            header = false;
+          }
+          bool first = true;
+          for (const auto& [k, v] : r.items()) os << (first ? "" : ",") << csv_cell(v), first = false;
+          os << "\n";
+        }
+      });
+    }
+    if (!o.quiet) fmt::print("results       {}\n", o.out);
+  }
+  return 0;
+}
+
+}  // namespace dtsim::cli
