@@ -105,5 +105,28 @@ TEST_F(PcclChurnTest, JoiningTwiceIsAnError) {
                      "already\n");
 }
 
+TEST_F(PcclChurnTest, APeerThatIsNotAnAcceleratorIsAnError) {
+  std::string s;
+  std::string err = error(scenario("[{peer: sw, leaves_at: 1s}]"), &s);
+  EXPECT_EQ(err, s + ":12:18: error: faults.peers[0].peer: 'sw' is not an accelerator (a peer is "
+                     "a rank)\n");
+}
+
+TEST_F(PcclChurnTest, ANegativeTimeIsAnError) {
+  std::string s;
+  std::string err = error(scenario("[{peer: gpu1, leaves_at: -1s}]"), &s);
+  EXPECT_EQ(err, s + ":12:35: error: faults.peers[0].leaves_at: expected a non-negative time; got "
+                     "\"-1s\"\n");
+}
+
+TEST_F(PcclChurnTest, FaultsWithNeitherEventsNorPeersAreAnError) {
+  std::string text = scenario("[]");
+  text.replace(text.find("  peers: []"), 11, "  on_link_down: stall");
+  std::string s;
+  std::string err = error(text, &s);
+  EXPECT_EQ(err, s + ":12:3: error: faults: expected `events` (link faults) or `peers` (peers "
+                     "leaving or joining)\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::pccl_churn
