@@ -58,9 +58,22 @@ struct LinkFault {
   simcore::Time extra_latency;         ///< degraded: added to transfers that start during it
 };
 
+/** A peer (an accelerator, by rank) that leaves or joins a PCCL run at `at`: not a change of the
+ *  links (the FaultInjector ignores it) but of who takes part in the next collective; the kinds
+ *  that run collectives in turn apply it (models/collectives/peer_churn.h). */
+struct PeerFault {
+  int32_t rank = 0;
+  std::string name;  ///< the node's name, for the report
+  simcore::Time at;
+  bool joins = false;  ///< false: the peer drops
+};
+
 struct FaultPlan {
   std::vector<LinkFault> faults;
+  /** Peers leaving and joining, in time order (a peer's events alternate). */
+  std::vector<PeerFault> peers;
   LinkDownPolicy on_link_down = LinkDownPolicy::kReroute;
+  /** No link fault (peer events are not link faults: see PeerFault). */
   bool empty() const { return faults.empty(); }
 };
 

@@ -47,4 +47,17 @@ Workload make_collective_sweep(const CollectiveSweepParams& p) {
   return w;
 }
 
+Workload make_collective_op(const CollectiveSweepParams& p, const std::vector<int>& members,
+                            int64_t bytes) {
+  Workload w;
+  w.ranks.resize(p.ranks);
+  ProgramBuilder b(w);
+  const uint32_t group = b.group(members);
+  b.intern(p.algorithm);
+  const std::string name = fmt::format("{} {}B", to_string(p.kind), bytes);
+  for (int r : members)
+    b.collective(r, name, p.kind, bytes, group, p.algorithm, {}, kCommStream, p.root);
+  return w;
+}
+
 }  // namespace dtsim::workloads

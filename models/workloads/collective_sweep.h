@@ -30,4 +30,10 @@ struct CollectiveSweepParams {
 std::vector<int64_t> sweep_sizes(const CollectiveSweepParams& p);
 simcore::Workload make_collective_sweep(const CollectiveSweepParams& p);
 
+/** One collective of `bytes` (per rank) over `members` (ranks of a p.ranks-rank workload,
+ *  ascending; the others idle), with p's kind, algorithm and root (an index into `members`): one
+ *  attempt of a PCCL operation over the peers that take part (peer_churn.h). */
+simcore::Workload make_collective_op(const CollectiveSweepParams& p,
+                                     const std::vector<int>& members, int64_t bytes);
+
 }  // namespace dtsim::workloads

@@ -160,6 +160,9 @@ void Builder::build_rank(const Coord& c) {
   const int mbs = static_cast<int>(p_.global_batch / (p_.dp * p_.micro_batch));
   const LayerCosts costs = layer_costs(p_);
   const double tokens = costs.tokens, act_bytes = costs.act_bytes;
+  // What crosses a pipeline boundary: a micro-batch's activations (its gradients backward),
+  // split over TP, compressed by pp_compression.
+  const double boundary_bytes = act_bytes / tp / p_.pp_compression;
   const double head_flops = 2.0 * m.hidden * m.vocab * tokens / tp;
   auto layer_params = [&](int l) {
     LayerShare x = layer_share(m, p_, l);
@@ -212,7 +215,7 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].embedding) {
-      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank, act_bytes / tp, 0,
+      uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank, boundary_bytes, 0,
                         recv_prev, dep());
       last = rv;
     } else {
@@ -230,7 +233,7 @@ void Builder::build_rank(const Coord& c) {
                      2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp,
                      with(zero3_gather_block("lm_head fwd", head)));
     else
-      last_send = p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, act_bytes / tp, 0,
+      last_send = p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, boundary_bytes, 0,
                       send_next, dep());
   };
 
@@ -248,7 +251,7 @@ void Builder::build_rank(const Coord& c) {
     tags.micro_batch = mb;
     tags.layer = OpTags::kNone;
     if (!chunks[j].head) {
-      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, act_bytes / tp, 1, recv_next,
+      last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, boundary_bytes, 1, recv_next,
                  dep());
     } else {
       last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
@@ -281,7 +284,7 @@ void Builder::build_rank(const Coord& c) {
       last = compute(r, "embedding bwd" + sfx, 0, act_bytes * 2, dep());
       if (final_mb) final_bwd[0] = last;
     } else {
-      last_send = p2p(r, OpKind::kSend, "send gradients" + sfx, prev_rank, act_bytes / tp, 1,
+      last_send = p2p(r, OpKind::kSend, "send gradients" + sfx, prev_rank, boundary_bytes, 1,
                       send_prev, dep());
     }
   };

@@ -116,6 +116,10 @@ struct TransformerParams {
   /** Layers of each pipeline stage (pp entries summing to the model's layers); empty: an even
    *  split, layers / pp each. Not combined with virtual_stages > 1. */
   std::vector<int> stage_layers;
+  /** Activations and activation gradients cross pipeline stages compressed by this ratio (their
+   *  bytes divided by it; e.g. the subspace projection of Heterogeneous SparseLoCo, arXiv
+   *  2601.02360); 1: uncompressed. The compression's own compute is not priced. */
+  double pp_compression = 1;
   /** true: DP gradient buckets start as soon as the last micro-batch's backward produced them
    *  (PyTorch DDP); false: one flat buffer after the whole backward (Megatron-LM local DDP). */
   bool overlap_grad_reduce = true;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace dtsim::cli {
 
@@ -49,8 +50,19 @@ const KeySchema kFaultKeys({
     KeySpec("on_link_down", "what flows on a link that goes down do")
         .defaults("reroute")
         .one_of({"reroute", "stall", "fail"}),
-    KeySpec("events", "the faults, a list of maps (keys below)").mandatory(),
+    KeySpec("events", "the link faults, a list of maps (keys below)").defaults("none"),
+    KeySpec("peers",
+            "PCCL peers leaving or joining: a list of {peer: NODE, leaves_at: TIME} or {peer: "
+            "NODE, joins_at: TIME} (collective_sweep with algorithm pccl_ring)")
+        .defaults("none"),
 });
+
+/** Most peer events in a plan (each may restart an operation: one more simulation). */
+constexpr size_t kMaxPeerEvents = 4096;
+
+/** `faults.peers`, in time order (stable for equal times), each peer's events alternating. */
+std::vector<network::PeerFault> load_peers(const ConfigNode& list,
+                                           const topologies::Topology& topology);
 
 uint32_t node(const ConfigNode& n, const topologies::Topology& topo) {
   const std::string name = n.str();
@@ -60,6 +72,56 @@ uint32_t node(const ConfigNode& n, const topologies::Topology& topo) {
   std::string msg = fmt::format("no node '{}' in the topology", name);
   if (auto d = did_you_mean(name, names)) msg += fmt::format("; did you mean '{}'?", *d);
   n.fail(msg);
+}
+
+std::vector<network::PeerFault> load_peers(const ConfigNode& list,
+                                           const topologies::Topology& topology) {
+  if (!list.is_sequence()) list.expected("a list of {peer: NODE, leaves_at: TIME}");
+  const std::vector<ConfigNode> items = list.items();
+  if (items.size() > kMaxPeerEvents)
+    list.fail(fmt::format("{} peer events; at most {}", items.size(), kMaxPeerEvents));
+  std::vector<network::PeerFault> out;
+  std::vector<ConfigNode> where;
+  for (const ConfigNode& e : items) {
+    if (!e.is_map()) e.expected("a peer event, e.g. {peer: dc_oregon, leaves_at: 2s}");
+    e.check_keys({"peer", "leaves_at", "joins_at"});
+    const bool leaves = e.has("leaves_at"), joins = e.has("joins_at");
+    if (leaves == joins)
+      e.fail("a peer event has one of `leaves_at` (the peer drops) or `joins_at` (it asks to "
+             "join)");
+    network::PeerFault f;
+    const uint32_t id = node(e["peer"], topology);
+    const auto& ranks = topology.ranks();
+    auto it = std::find(ranks.begin(), ranks.end(), id);
+    if (it == ranks.end())
+      e["peer"].fail(fmt::format("'{}' is not an accelerator (a peer is a rank)", e["peer"].str()));
+    f.rank = static_cast<int32_t>(it - ranks.begin());
+    f.name = e["peer"].str();
+    f.joins = joins;
+    const ConfigNode t = e[joins ? "joins_at" : "leaves_at"];
+    f.at = t.time();
+    if (f.at < simcore::Time{}) t.expected("a time >= 0");
+    out.push_back(std::move(f));
+    where.push_back(e);
+  }
+  std::vector<size_t> order(out.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return out[a].at < out[b].at; });
+  // A peer's events alternate: a peer first seen joining starts outside, else inside.
+  std::map<int32_t, bool> inside;
+  std::vector<network::PeerFault> sorted;
+  for (size_t i : order) {
+    const auto& f = out[i];
+    auto [it, fresh] = inside.try_emplace(f.rank, !f.joins);
+    if (!fresh && it->second == f.joins)
+      where[i].fail(fmt::format("peer '{}' {} at {:.9g} s, but it {} already", f.name,
+                                f.joins ? "joins" : "leaves", f.at.seconds(),
+                                f.joins ? "takes part" : "left"));
+    it->second = f.joins;
+    sorted.push_back(f);
+  }
+  return sorted;
 }
 
 }  // namespace
@@ -76,6 +138,10 @@ network::FaultPlan load_faults(const ConfigNode& faults, const topologies::Topol
                         : s == "fail" ? LinkDownPolicy::kFail
                                       : LinkDownPolicy::kReroute;
   }
+  if (!faults.has("events") && !faults.has("peers"))
+    faults.fail("expected `events` (link faults) or `peers` (peers leaving or joining)");
+  if (auto p = faults.get("peers")) plan.peers = load_peers(*p, topology);
+  if (!faults.has("events")) return plan;
   const ConfigNode events = faults["events"];
   if (!events.is_sequence()) events.expected("a list of faults");
   for (const ConfigNode& e : events.items()) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "models/compute/calibrated_model.h"
+#include "models/compute/per_rank_model.h"
 #include "models/compute/roofline.h"
 #include "models/network/analytical_comm_model.h"
 #include "models/network/flow_comm_model.h"
@@ -36,6 +37,17 @@ network::CollectiveOptions collective_options(const Scenario& s) {
 }
 
 std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s) {
+  if (!s.node_devices.empty()) {
+    // One model per device class, the cluster's own device last; each rank priced by its own.
+    std::vector<std::unique_ptr<simcore::ComputeModel>> models;
+    for (const auto& c : s.node_devices)
+      models.push_back(device_compute_model(c.device, c.calibration));
+    models.push_back(device_compute_model(s.device, s.calibration));
+    std::vector<uint32_t> model_of_rank(static_cast<size_t>(s.topology.rank_count()));
+    for (size_t r = 0; r < model_of_rank.size(); ++r)
+      model_of_rank[r] = static_cast<uint32_t>(device_class_of_rank(s, static_cast<int>(r)));
+    return std::make_unique<compute::PerRankModel>(std::move(models), std::move(model_of_rank));
+  }
   if (s.calibration) return std::make_unique<compute::CalibratedModel>(s.device, s.calibration);
   return std::make_unique<compute::RooflineModel>(s.device);
 }
@@ -147,7 +159,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                     {"communication_s", r.communication_s},
                     {"exposed_communication_s", r.exposed_communication_s}};
   // The splits of one replay (a kind that composes several simulations has its own sections).
-  if (!s.kind->simulate) {
+  if (!s.kind->simulate || o.one_replay) {
     auto& b = j["breakdown"];
     b["idle_s"] = r.idle_s;
     json groups = json::object();
@@ -195,9 +207,11 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
                    {"optimizer_GiB", m.optimizer / gib},
                    {"activations_GiB", m.activations / gib},
                    {"total_GiB", m.total() / gib},
-                   {"capacity_GiB", s.device.hbm_capacity_bytes / gib},
+                   {"capacity_GiB", smallest_memory_device(s).hbm_capacity_bytes / gib},
                    {"fits", !s.memory_overflow}};
   }
+  // Heterogeneous clusters: which device each rank ran on (absent on a uniform one).
+  if (!s.node_devices.empty()) j["node_devices"] = device_runs(s, 0, s.topology.rank_count());
   if (!s.faults.empty()) add_faults(s, o, j);
   json priced = json::object();
   for (const auto& [k, v] : r.ops_priced_by) priced[k] = v;

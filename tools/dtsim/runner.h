@@ -23,6 +23,9 @@ struct RunOutcome {
   double wall_time_s = 0;
   /** Report sections of a kind that simulates itself (WorkloadKind::simulate); null otherwise. */
   nlohmann::ordered_json kind_report;
+  /** Set by a kind's `simulate` hook that ran one replay of `s.workload` after all (its report
+   *  then has the splits of one replay, as a kind without the hook). */
+  bool one_replay = false;
 };
 
 /** Runs the scenario: its kind's `simulate` hook where it has one, else one replay of

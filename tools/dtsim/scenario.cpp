@@ -74,12 +74,16 @@ Scenario load_scenario(const ConfigNode& root, const std::string& path,
   s.limits = limits;
   s.name = root.has("name") ? root["name"].str() : std::filesystem::path(path).stem().string();
   auto cluster = root["cluster"];
-  cluster.check_keys({"topology", "device", "calibration"});
+  cluster.check_keys({"topology", "device", "calibration", "node_devices"});
   s.topology = load_topology(cluster["topology"]);
   s.device = load_device(cluster["device"]);
   if (auto c = cluster.get("calibration")) {
     s.calibration = load_calibration(*c);
     check_device(*c, *s.calibration, s.device);
+  }
+  if (auto nd = cluster.get("node_devices")) {
+    s.node_devices = load_device_classes(*nd, s.topology.rank_count(), "ranks", false);
+    s.node_devices_at = nd->location();
   }
 
   if (auto net = root.get("network")) {

@@ -22,6 +22,7 @@
 #include "simcore/resource_guard.h"
 #include "simcore/workload.h"
 #include "tools/dtsim/config_node.h"
+#include "tools/dtsim/node_devices.h"
 #include "topologies/topology.h"
 
 namespace dtsim::cli::kinds {
@@ -38,6 +39,10 @@ struct Scenario {
   compute::DeviceSpec device;
   /** `cluster.calibration`: the device's measured kernel times; null: the roofline prices all. */
   std::shared_ptr<const compute::CalibrationTable> calibration;
+  /** `cluster.node_devices`: the devices of the cluster's first ranks, by class in rank order
+   *  (node_devices.h); ranks past them run on `device`. Empty: every rank runs on `device`. */
+  std::vector<DeviceClass> node_devices;
+  simcore::SourceLocation node_devices_at;  ///< where `cluster.node_devices` is, for errors
   /** The workload's kind (kinds/registry.h): its module reads `info` back for the report. */
   const kinds::WorkloadKind* kind = nullptr;
   std::shared_ptr<const kinds::WorkloadInfo> info;  ///< the kind's own; null for some kinds

@@ -4,12 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <utility>
 #include <vector>
 
 #include "models/collectives/algorithm.h"
+#include "models/collectives/peer_churn.h"
+#include "tools/dtsim/runner.h"
 #include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/kinds/common.h"
 #include "tools/dtsim/kinds/registry.h"
@@ -124,6 +127,19 @@ Params parse(const Scenario& s, const ConfigNode& w) {
 void load(Scenario& s, const ConfigNode& w) {
   SweepInfo info;
   info.p = parse(s, w);
+  const Params& p = info.p;
+  // PCCL's peers leave and join between (or during) its operations (faults.peers).
+  if (!s.faults.peers.empty()) {
+    if (p.algorithm != "pccl_ring")
+      (w.has("algorithm") ? w["algorithm"] : w)
+          .fail(fmt::format("faults.peers leave and join a PCCL run: expected algorithm "
+                            "pccl_ring; got {}",
+                            p.algorithm));
+    for (const auto& f : s.faults.peers)
+      if (f.rank >= p.ranks)
+        w.fail(fmt::format("faults.peers: peer '{}' is rank {}, outside the collective's {} ranks",
+                           f.name, f.rank, p.ranks));
+  }
   if (auto d = w.get("dtype")) info.dtype = d->str();
   for (const auto& [name, size] : dtypes())
     if (name == info.dtype) info.dtype_bytes = size;
@@ -166,6 +182,107 @@ void report(const Scenario& s, const simcore::ExecutionResult& r, nlohmann::orde
     if (failed.count(b)) rows.back()["failed"] = failed[b];
   }
   j["sweep"] = rows;
+}
+
+/** The sweep's operations in turn under PCCL's peer churn (faults.peers; peer_churn.h): each
+ *  attempt simulated over the peers that take part (once per peer set and size). The headline
+ *  is the last operation's end; `collectives[]` lists every attempt (lost ones `failed`), so the
+ *  sweep rows count restarts per size; links: the bytes of the completing attempts. */
+void simulate_churn(const Scenario& s, RunOutcome& o) {
+  const Params& p = info_of<SweepInfo>(s).p;
+  std::vector<int64_t> op_bytes;
+  for (int64_t b : workloads::sweep_sizes(p))
+    for (int it = 0; it < p.iterations; ++it) op_bytes.push_back(b);
+  std::vector<int> peers(static_cast<size_t>(p.ranks));
+  for (int r = 0; r < p.ranks; ++r) peers[static_cast<size_t>(r)] = r;
+  std::vector<collectives::PeerEvent> events;
+  for (const auto& f : s.faults.peers) events.push_back({f.rank, f.at, f.joins});
+  std::map<std::pair<std::vector<int>, int64_t>, RunOutcome> runs;
+  auto run_of = [&](int i, const std::vector<int>& members) -> const RunOutcome& {
+    const int64_t bytes = op_bytes[static_cast<size_t>(i)];
+    auto key = std::make_pair(members, bytes);
+    auto it = runs.find(key);
+    if (it == runs.end())
+      it = runs.emplace(key, simulate_workload(s, workloads::make_collective_op(p, members, bytes),
+                                               false))
+               .first;
+    return it->second;
+  };
+  const std::vector<collectives::ChurnOp> ops = collectives::run_with_churn(
+      static_cast<int>(op_bytes.size()), peers, events,
+      [&](int i, const std::vector<int>& m) { return run_of(i, m).result.makespan; });
+  auto name_of = [&](int rank) {
+    for (const auto& f : s.faults.peers)
+      if (f.rank == rank) return f.name;
+    return s.topology.nodes()[s.topology.ranks()[static_cast<size_t>(rank)]].name;
+  };
+  auto names = [&](const std::vector<int>& ranks) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (int r : ranks) a.push_back(name_of(r));
+    return a;
+  };
+  simcore::ExecutionResult& r = o.result;
+  nlohmann::ordered_json per_op = nlohmann::ordered_json::array();
+  int restarts = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const auto& op = ops[i];
+    const int64_t bytes = op_bytes[i];
+    const std::string name = fmt::format("{} {}B", simcore::to_string(p.kind), bytes);
+    nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+    simcore::Time t = op.start;
+    for (const auto& x : op.restarts) {
+      r.collectives.push_back({name, p.kind, p.algorithm, x.peers, bytes, t, x.at, true});
+      nlohmann::ordered_json e = nlohmann::ordered_json::object();
+      e["at_s"] = x.at.seconds();
+      e["dropped"] = name_of(x.dropped);
+      e["wasted_s"] = x.wasted.seconds();
+      rs.push_back(std::move(e));
+      t = x.at;
+      ++restarts;
+    }
+    r.collectives.push_back({name, p.kind, p.algorithm, static_cast<int>(op.peers.size()), bytes,
+                             op.end - op.last_attempt, op.end, false});
+    if (op.peers.size() >= 2)
+      for (const auto& u : run_of(static_cast<int>(i), op.peers).links) {
+        auto it = std::find_if(o.links.begin(), o.links.end(),
+                               [&](const auto& y) { return y.link_class == u.link_class; });
+        if (it == o.links.end())
+          it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
+        it->bytes += u.bytes;
+      }
+    nlohmann::ordered_json e = nlohmann::ordered_json::object();
+    e["op"] = i;
+    e["bytes"] = bytes;
+    e["start_s"] = op.start.seconds();
+    e["end_s"] = op.end.seconds();
+    e["time_s"] = (op.end - op.start).seconds();
+    e["peers"] = names(op.peers);
+    e["restarts"] = std::move(rs);
+    per_op.push_back(std::move(e));
+  }
+  r.makespan = ops.empty() ? simcore::Time{} : ops.back().end;
+  r.rank_finish.assign(static_cast<size_t>(p.ranks), r.makespan);
+  for (const auto& [key, run] : runs) o.events += run.events;
+  nlohmann::ordered_json membership = nlohmann::ordered_json::array();
+  for (const auto& f : s.faults.peers)
+    membership.push_back(
+        {{"peer", f.name}, {"event", f.joins ? "joins" : "leaves"}, {"at_s", f.at.seconds()}});
+  nlohmann::ordered_json c = nlohmann::ordered_json::object();
+  c["operations"] = ops.size();
+  c["restarts"] = restarts;
+  c["peer_events"] = std::move(membership);
+  c["final_peers"] = ops.empty() ? nlohmann::ordered_json::array() : names(ops.back().peers);
+  c["per_operation"] = std::move(per_op);
+  o.kind_report["pccl_churn"] = std::move(c);
+}
+
+void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
+  if (s.faults.peers.empty()) {
+    o = simulate_workload(s, s.workload, record_ops);
+    o.one_replay = true;
+    return;
+  }
+  simulate_churn(s, o);
 }
 
 /** nccl-tests' time column: 7 wide, fewer decimals as it grows (nccl-tests src/common.cu). */
@@ -236,6 +353,7 @@ WorkloadKind collective_sweep_kind() {
   k.name = "collective_sweep";
   k.schema = &keys();
   k.load = load;
+  k.simulate = simulate;
   k.report = report;
   k.print_table = print_table;
   k.summarize_collectives = false;

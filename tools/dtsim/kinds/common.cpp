@@ -29,9 +29,7 @@ int contiguous_ranks_per_node(const Scenario& s) {
 void load_precision(Scenario& s, const ConfigNode& w, std::string& dtype, int& grad_bytes,
                     double& bucket_bytes, double min_bucket) {
   if (auto d = w.get("dtype")) dtype = d->choice({"fp32", "tf32", "bf16", "fp16", "fp8"});
-  if (!s.device.peak_flops_per_s.count(dtype))
-    (w.has("dtype") ? w["dtype"] : w)
-        .fail(fmt::format("device '{}' has no peak rate for dtype '{}'", s.device.name, dtype));
+  check_dtype_on_devices(s, w.has("dtype") ? w["dtype"] : w, dtype);
   s.compute_dtype = dtype;
   if (auto g = w.get("grad_dtype"))
     grad_bytes = g->choice({"fp32", "bf16", "fp16"}) == "fp32" ? 4 : 2;
@@ -50,11 +48,13 @@ void check_memory(Scenario& s, const ConfigNode& w, const ConfigNode& at,
     warn = (*mem)["on_overflow"].choice({"error", "warn"}) == "warn";
   }
   s.memory = m;
-  if (m.total() <= s.device.hbm_capacity_bytes) return;
+  // On a mixed cluster, the most loaded rank against the device with the least memory.
+  const compute::DeviceSpec& dev = smallest_memory_device(s);
+  if (m.total() <= dev.hbm_capacity_bytes) return;
   std::string msg = fmt::format(
       "the most loaded rank needs {:.1f} GiB but '{}' has {:.1f} GiB: weights {:.1f}, gradients "
       "{:.1f}, optimizer states {:.1f}, activations {:.1f} GiB ({:.3g} micro-batches in flight)",
-      m.total() / 1073741824.0, s.device.name, s.device.hbm_capacity_bytes / 1073741824.0,
+      m.total() / 1073741824.0, dev.name, dev.hbm_capacity_bytes / 1073741824.0,
       m.params / 1073741824.0, m.grads / 1073741824.0, m.optimizer / 1073741824.0,
       m.activations / 1073741824.0, in_flight);
   if (!warn)
@@ -99,6 +99,7 @@ KeySpec memory_key() {
 }
 
 double peak_flops_per_s(const Scenario& s) {
+  if (!s.node_devices.empty()) return mean_peak_flops_per_s(s, s.compute_dtype);
   auto it = s.device.peak_flops_per_s.find(s.compute_dtype);
   return it == s.device.peak_flops_per_s.end() ? 0.0 : it->second;
 }

@@ -49,7 +49,8 @@ KeySpec grad_dtype_key();
 KeySpec bucket_size_key(double min_bucket, const std::string& min_text);
 KeySpec memory_key();
 
-/** The device's peak rate for the scenario's compute dtype, 0 when it has none. Units: FLOP/s. */
+/** The device's peak rate for the scenario's compute dtype, 0 when it has none; on a mixed
+ *  cluster (`cluster.node_devices`) the mean over its ranks. Units: FLOP/s. */
 double peak_flops_per_s(const Scenario& s);
 
 }  // namespace dtsim::cli::kinds

@@ -48,7 +48,7 @@ struct Info {
   simcore::SourceLocation local_steps_at;
   /** Heterogeneous nodes (`node_devices`): device classes in order, each with its node count
    *  (nodes 0..c0-1 the first, ...); empty: every node has the cluster's device. */
-  std::vector<std::pair<compute::DeviceSpec, int64_t>> devices;
+  std::vector<DeviceClass> devices;
 };
 
 /** Most point-to-point transfers a MoDeST run may simulate over all its rounds. */
@@ -104,8 +104,8 @@ const KeySchema& keys() {
     dtype.name = "exchange_dtype";
     k.push_back(std::move(dtype));
     k.push_back(KeySpec("node_devices",
-                        "heterogeneous nodes: a list of {device: FILE or map, count: N}, counts "
-                        "adding up to N, nodes assigned in order")
+                        "heterogeneous nodes: a list of {device: FILE or map, count: N, calibration: "
+                        "FILE (optional)}, counts adding up to N, nodes assigned in order")
                     .defaults("the cluster's device for every node"));
     k.push_back(KeySpec("final_merge", "one all-reduce (average) of every node's model at the end")
                     .defaults("true")
@@ -250,20 +250,39 @@ void load(Scenario& s, const ConfigNode& w) {
   }
 
   if (auto list = w.get("node_devices")) {
-    int64_t total = 0;
-    for (const ConfigNode& e : list->items()) {
-      e.check_keys({"device", "count"});
-      compute::DeviceSpec dev = load_device(e["device"]);
-      if (!dev.peak_flops_per_s.count(s.compute_dtype))
-        e["device"].fail(
-            fmt::format("device '{}' has no peak rate for dtype '{}'", dev.name, s.compute_dtype));
-      const int64_t count = e["count"].integer(1, workloads::kMaxGossipNodes);
-      total += count;
-      info.devices.emplace_back(std::move(dev), count);
+    // Node devices here, or the cluster's per rank (node_devices.h), not both: one source.
+    if (!s.node_devices.empty())
+      list->fail("the cluster already gives each rank its device (cluster.node_devices); give "
+                 "the nodes' devices in one place");
+    info.devices = load_device_classes(*list, nodes, "nodes", true);
+    for (const DeviceClass& c : info.devices)
+      if (!c.device.peak_flops_per_s.count(s.compute_dtype))
+        (*list).fail(fmt::format("device '{}' has no peak rate for dtype '{}'", c.device.name,
+                                 s.compute_dtype));
+  }
+  if (!s.node_devices.empty() && info.devices.empty()) {
+    // The cluster gives each rank its device: a node's device is its ranks' one; consecutive
+    // nodes of one device type form a class, simulated once (one device type per node).
+    for (int64_t k = 0; k < nodes; ++k) {
+      const int first = static_cast<int>(k * n);
+      const size_t c = device_class_of_rank(s, first);
+      for (int r = first + 1; r < first + n; ++r)
+        if (device_class_of_rank(s, r) != c)
+          w["nodes"].fail(fmt::format(
+              "node {} (ranks {} to {}) mixes device types ('{}' and '{}'); a node runs on one",
+              k, first, first + n - 1, device_of_rank(s, first).name, device_of_rank(s, r).name));
+      const bool same = k > 0 && device_class_of_rank(s, first - static_cast<int>(n)) == c;
+      if (same) {
+        ++info.devices.back().count;
+        continue;
+      }
+      DeviceClass dc;
+      dc.device = device_of_rank(s, first);
+      dc.calibration = c < s.node_devices.size() ? s.node_devices[c].calibration : s.calibration;
+      dc.count = 1;
+      info.devices.push_back(std::move(dc));
     }
-    if (total != nodes)
-      list->fail(fmt::format("the device counts add up to {} nodes, but there are {} nodes", total,
-                             nodes));
+    if (info.devices.size() == 1) info.devices.clear();  // one type: the uniform path
   }
   // Work counted before anything is built: MoDeST simulates every round's transfers.
   if (info.protocol == "modest") {
@@ -285,7 +304,7 @@ void load(Scenario& s, const ConfigNode& w) {
   check_memory(s, w, w["parallelism"], info.node.memory_first_stage,
                info.node.activations_in_flight);
   for (size_t c = 0; c < info.devices.size(); ++c) {
-    const auto& dev = info.devices[c].first;
+    const auto& dev = info.devices[c].device;
     const double need = info.node.memory_first_stage.total();
     if (need > dev.hbm_capacity_bytes)
       w["node_devices"].items()[c]["device"].fail(
@@ -336,9 +355,11 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   std::vector<double> class_step;  // seconds, per device class
   std::vector<int64_t> class_end;  // nodes [class_end[c-1], class_end[c]) have class c
   nlohmann::ordered_json classes = nlohmann::ordered_json::array();
-  for (const auto& [dev, count] : d.devices) {
+  for (const auto& [dev, calibration, count] : d.devices) {
     Scenario sc = s;
     sc.device = dev;
+    sc.calibration = calibration;
+    sc.node_devices.clear();  // the class's device on the node's ranks
     RunOutcome r = simulate_workload(sc, d.step, false);
     class_step.push_back(r.result.makespan.seconds());
     class_end.push_back((class_end.empty() ? 0 : class_end.back()) + count);

@@ -65,7 +65,9 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const Info& d = info_of<Info>(s);
   const workloads::DilocoParams& p = d.r.params;
   const int64_t h = p.inner_steps;
-  RunOutcome inner = simulate_workload(s, d.r.inner, false);
+  // The slowest replica's inner step (each replica's on a mixed cluster, node_devices.h).
+  InnerSteps steps = simulate_inner_steps(s, d.r);
+  const RunOutcome& inner = steps.slowest;
   RunOutcome sync = simulate_workload(s, s.workload, record_ops);
   RunOutcome ddp;
   if (d.ddp) ddp = simulate_workload(s, *d.ddp, false);
@@ -105,6 +107,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"ddp", nullptr},
                  {"ddp_over_diloco_time", nullptr},
                  {"ddp_over_diloco_wan_bytes", nullptr}};
+  add_replica_devices(steps, h, t_outer, j["diloco"]);
   if (!d.ddp) return;  // compare_ddp: false
   j["diloco"]["ddp"] = {{"step_time_s", ddp_step},
                         {"steps", p.inner_steps},

@@ -326,11 +326,13 @@ void load(Scenario& s, const ConfigNode& w) {
     info.population.availability = read_availability_trace(*a, info.population.clients);
   if (auto t = c.get("speed_trace"))
     info.population.speed_trace = read_speed_trace(*t, info.population.clients);
-  // The server aggregates on the cluster's device (rank 0 of the edge_cell: `server`).
-  auto fp32 = s.device.peak_flops_per_s.find("fp32");
+  // The server aggregates on rank 0's device (rank 0 of the edge_cell: `server`); the clients'
+  // devices are their classes' (`clients.classes[].device`).
+  const compute::DeviceSpec& server = device_of_rank(s, 0);
+  auto fp32 = server.peak_flops_per_s.find("fp32");
   p.server_flops_per_s =
-      fp32 == s.device.peak_flops_per_s.end() ? 0 : fp32->second * s.device.compute_efficiency;
-  p.server_memory_bytes_per_s = s.device.hbm_bw_bytes_per_s * s.device.memory_efficiency;
+      fp32 == server.peak_flops_per_s.end() ? 0 : fp32->second * server.compute_efficiency;
+  p.server_memory_bytes_per_s = server.hbm_bw_bytes_per_s * server.memory_efficiency;
   s.compute_dtype = "fp32";
   // A round's ranks: the server and the selected clients; the trace shows round 0's phases.
   s.workload.ranks.resize(static_cast<size_t>(1 + selected));

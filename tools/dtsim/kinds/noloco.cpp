@@ -133,7 +133,11 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const workloads::NolocoParams& p = info.params;
   const int64_t params = d.replica.params;
   const double hd = static_cast<double>(p.outer.inner_steps);
-  RunOutcome inner = simulate_workload(s, d.inner, false);
+  // Routed pipelines span every replica (one inner step over all ranks, priced per rank); else
+  // the slowest replica's inner step (each replica's on a mixed cluster, node_devices.h).
+  InnerSteps inner_steps = info.routed ? InnerSteps{simulate_workload(s, d.inner, false), nullptr}
+                                       : simulate_inner_steps(s, d);
+  const RunOutcome& inner = inner_steps.slowest;
   const double t_inner = inner.result.makespan.seconds();
   const simcore::Time inner_span = repeated_inner_time(d, inner.result.makespan);
   const double inner_time = inner_span.seconds();
@@ -217,6 +221,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"memory", outer_memory_section(d, info.outer_state_bytes)},
                  {"allreduce", allreduce},
                  {"per_outer_step", steps}};
+  add_replica_devices(inner_steps, p.outer.inner_steps, t_outer, j["noloco"]);
 }
 
 void print_summary(const Scenario& s, const nlohmann::ordered_json& j) {

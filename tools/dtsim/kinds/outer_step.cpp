@@ -125,6 +125,91 @@ simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inne
   return repeated_inner_time(r.params.inner_steps, inner_step, r.inner_steps_at);
 }
 
+Scenario with_devices_of(const Scenario& s, int first, int n) {
+  Scenario c = s;
+  c.node_devices.clear();
+  c.workload = simcore::Workload{};  // not read by a replay of another workload
+  for (int r = first; r < first + n; ++r) {
+    const size_t k = device_class_of_rank(s, r);
+    const bool own = k >= s.node_devices.size();
+    const compute::DeviceSpec& dev = own ? s.device : s.node_devices[k].device;
+    if (!c.node_devices.empty() && c.node_devices.back().device.name == dev.name &&
+        (r == first || device_class_of_rank(s, r - 1) == k)) {
+      ++c.node_devices.back().count;
+      continue;
+    }
+    DeviceClass dc;
+    dc.device = dev;
+    dc.calibration = own ? s.calibration : s.node_devices[k].calibration;
+    dc.count = 1;
+    c.node_devices.push_back(std::move(dc));
+  }
+  return c;
+}
+
+InnerSteps simulate_inner_steps(const Scenario& s, const simcore::Workload& inner, int replicas,
+                                int n) {
+  InnerSteps out;
+  if (uniform_devices(s)) {
+    out.slowest = simulate_workload(s, inner, false);
+    return out;
+  }
+  // One simulation per distinct sequence of device classes over a replica's ranks.
+  std::map<std::vector<size_t>, double> by_class;
+  double slowest = -1;
+  out.simulated = 0;
+  out.replicas = nlohmann::ordered_json::array();
+  uint64_t events = 0;
+  for (int k = 0; k < replicas; ++k) {
+    std::vector<size_t> key;
+    for (int r = k * n; r < (k + 1) * n; ++r) key.push_back(device_class_of_rank(s, r));
+    auto it = by_class.find(key);
+    if (it == by_class.end()) {
+      RunOutcome o = simulate_workload(with_devices_of(s, k * n, n), inner, false);
+      ++out.simulated;
+      events += o.events;
+      const double t = o.result.makespan.seconds();
+      it = by_class.emplace(std::move(key), t).first;
+      if (t > slowest) {
+        slowest = t;
+        out.slowest = std::move(o);
+      }
+    }
+    nlohmann::ordered_json e = nlohmann::ordered_json::object();
+    e["replica"] = k;
+    e["devices"] = device_runs(s, k * n, n);
+    e["inner_step_time_s"] = it->second;
+    out.replicas.push_back(std::move(e));
+  }
+  out.slowest.events = events;
+  return out;
+}
+
+InnerSteps simulate_inner_steps(const Scenario& s, const ReplicaSet& r) {
+  return simulate_inner_steps(s, r.inner, r.params.replicas, r.params.replica_ranks());
+}
+
+void add_replica_devices(const InnerSteps& steps, int64_t h, double t_outer,
+                         nlohmann::ordered_json& section) {
+  if (steps.replicas.is_null()) return;
+  nlohmann::ordered_json list = steps.replicas;
+  for (auto& e : list) {
+    const double busy = static_cast<double>(h) * e["inner_step_time_s"].get<double>();
+    e["compute_utilization"] = t_outer > 0 ? busy / t_outer : 0.0;
+  }
+  section["replica_classes_simulated"] = steps.simulated;
+  section["replica_devices"] = list;
+}
+
+void require_uniform_devices(const Scenario& s, const std::string& what) {
+  if (uniform_devices(s)) return;
+  throw simcore::ConfigError(
+      s.node_devices_at,
+      fmt::format("cluster.node_devices: {} does not model replicas on different devices yet; "
+                  "give every rank the cluster's device",
+                  what));
+}
+
 void shift_result(simcore::ExecutionResult& r, simcore::Time dt) {
   r.makespan = dt + r.makespan;
   for (auto& t : r.rank_finish) t = t + dt;

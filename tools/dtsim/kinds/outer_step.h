@@ -76,6 +76,40 @@ simcore::Time repeated_inner_time(int64_t h, const simcore::Time& inner_step,
 /** The same with H = r's inner_steps, errors at inner_steps. */
 simcore::Time repeated_inner_time(const ReplicaSet& r, const simcore::Time& inner_step);
 
+/** Replicas' inner steps on a cluster that may mix devices (`cluster.node_devices`). */
+struct InnerSteps {
+  /** The slowest replica's inner step (a blocking outer sync waits for it); on a uniform
+   *  cluster replica 0's, which every replica's is. */
+  RunOutcome slowest;
+  /** Per replica `{replica, devices: [{device, first_rank, ranks}], inner_step_time_s}`; null
+   *  on a uniform cluster (the report then has no such entry). */
+  nlohmann::ordered_json replicas;
+  int simulated = 1;  ///< distinct replica classes simulated (by their ranks' devices)
+};
+
+/** `inner` (one inner step on ranks 0..n-1) for each of `replicas` replicas of `n` ranks, replica
+ *  k on ranks [k n, (k + 1) n): on a uniform cluster one simulation; on a mixed one, one per
+ *  distinct sequence of its ranks' devices, each run on the first replica's ranks with that
+ *  replica's devices (exact where the sites are alike, as the uniform case assumes). */
+InnerSteps simulate_inner_steps(const Scenario& s, const simcore::Workload& inner, int replicas,
+                                int n);
+/** The same for r's inner step. */
+InnerSteps simulate_inner_steps(const Scenario& s, const ReplicaSet& r);
+
+/** `s` with the devices of ranks [first, first + n) moved to ranks [0, n) (its other ranks on
+ *  `s.device`): a replica simulated on the first ranks with its own devices. */
+Scenario with_devices_of(const Scenario& s, int first, int n);
+
+/** On a mixed cluster, adds `replica_devices` (steps.replicas, each with its compute
+ *  utilization H t_k / t_outer: a faster replica idles until the slowest one's H inner steps
+ *  end) and `replica_classes_simulated` to `section`; nothing on a uniform one. */
+void add_replica_devices(const InnerSteps& steps, int64_t h, double t_outer,
+                         nlohmann::ordered_json& section);
+
+/** Throws at the cluster's `node_devices` unless every rank has the cluster's device: for a
+ *  kind (or a mode of one) that does not model mixed devices; `what` names it. */
+void require_uniform_devices(const Scenario& s, const std::string& what);
+
 /** Delays everything in `r` by `dt`: its makespan, rank finishes, ops and collectives. */
 void shift_result(simcore::ExecutionResult& r, simcore::Time dt);
 

@@ -78,6 +78,8 @@ const KeySchema& keys() {
 }
 
 void load(Scenario& s, const ConfigNode& w) {
+  // Its overlap window is co-simulated on replica 0's ranks, taken for every replica's.
+  require_uniform_devices(s, "streaming_diloco");
   Info info;
   info.r = load_replicas(s, w);
   workloads::StreamingDilocoParams& sp = info.params;
