@@ -18,6 +18,8 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
   std::vector<uint8_t> streams(src.stream_names.size());
   for (size_t s = 0; s < src.stream_names.size(); ++s)
     streams[s] = dst.stream_of(src.stream_names[s]);
+  std::vector<int32_t> shapes(src.shapes.size());
+  for (size_t i = 0; i < src.shapes.size(); ++i) shapes[i] = dst.shape_of(src.shapes[i]);
   const int32_t matrix_base = static_cast<int32_t>(dst.matrices.size());
   dst.matrices.insert(dst.matrices.end(), src.matrices.begin(), src.matrices.end());
   if (dst.ranks.size() < src.ranks.size()) dst.ranks.resize(src.ranks.size());
@@ -41,6 +43,7 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
       op.stream = streams[op.stream];
       if (op.kind == OpKind::kCollective) op.group = groups[op.group];
       if (op.matrix >= 0) op.matrix += matrix_base;
+      if (op.shape >= 0) op.shape = shapes[static_cast<size_t>(op.shape)];
       for (uint32_t& d : op.deps) d += base;
       if (op.deps.empty()) op.deps = sinks;
       if (step != OpTags::kNone) op.tags.step = step;

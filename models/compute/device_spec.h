@@ -18,6 +18,7 @@
  *                     .compute_efficiency = 0.80,
  *                     .memory_efficiency = 0.85};
  */
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -35,6 +36,14 @@ struct DeviceSpec {
   simcore::Time launch_overhead;    ///< fixed cost added to every compute op (kernel launch)
   double compute_efficiency = 1.0;  ///< achievable fraction of peak FLOP/s on large GEMMs
   double memory_efficiency = 1.0;   ///< achievable fraction of peak HBM bandwidth
+  /** Shape-aware GEMM pricing (kernel_cost.h): the streaming multiprocessors (SMs) and the GEMM
+   *  output tile one SM computes at a time (m x n); 0: no tile or wave quantisation (a CPU). */
+  int sm_count = 0;
+  int64_t gemm_tile_m = 0, gemm_tile_n = 0;
+  /** The attention kernel (FlashAttention-class): achievable fraction of peak on its products
+   *  (0: compute_efficiency) and the query rows one SM takes per tile (0: no quantisation). */
+  double attention_efficiency = 0;
+  int64_t attention_tile_q = 0;
 };
 
 }  // namespace dtsim::compute

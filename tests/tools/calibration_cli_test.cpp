@@ -72,6 +72,13 @@ TEST_F(CliTest, AScenarioWithACalibrationFileIsPricedByIt) {
   // Every compute op of the step is fp32 or memory-bound, both of which the file has tables for.
   ASSERT_TRUE(j["compute_models"].contains("calibrated")) << j["compute_models"].dump();
   EXPECT_FALSE(j["compute_models"].contains("roofline")) << j["compute_models"].dump();
+  // Per op class: the layers' GEMMs (data_parallel builds transformer layers, which carry their
+  // shapes) and the memory-bound kernels, all by the calibrated model.
+  const auto& by_class = j["compute_models_by_op_class"];
+  ASSERT_TRUE(by_class.contains("gemm")) << by_class.dump();
+  EXPECT_EQ(by_class["gemm"].size(), 1u) << by_class.dump();
+  EXPECT_TRUE(by_class["gemm"].contains("calibrated")) << by_class.dump();
+  EXPECT_TRUE(by_class["memory_bound"].contains("calibrated")) << by_class.dump();
 }
 
 TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {

@@ -66,6 +66,7 @@ int merge_command(const MergeOptions& o);
 struct ValidateOptions {
   std::string dir;
   std::string filter;
+  bool regenerate = false;  ///< rewrite cost-model goldens (validation/cost_models) instead
 };
 int validate_command(const ValidateOptions& o);
 
