@@ -28,6 +28,9 @@ namespace dtsim::compute {
 
 struct DeviceSpec {
   std::string name;  ///< e.g. "NVIDIA H100 SXM5 80GB"; used in error messages
+  /** The SKU a calibration harness records (GPU board / product id, or the CPU model); "" when
+   *  the spec does not name one. A calibration file must match it when given. */
+  std::string sku;
   /** Peak dense rate by dtype name ("fp32", "tf32", "bf16", "fp16", "fp8", ...); a dtype the
    *  device does not support is absent. */
   std::map<std::string, double> peak_flops_per_s;

@@ -81,6 +81,24 @@ TEST_F(CliTest, AScenarioWithACalibrationFileIsPricedByIt) {
   EXPECT_TRUE(by_class["memory_bound"].contains("calibrated")) << by_class.dump();
 }
 
+TEST_F(CliTest, ACalibrationOfAnotherSkuIsRefusedWhenTheDeviceNamesOne) {
+  // The scenario's device names SKU "Test CPU rev A"; the file was measured on rev B: exit 2 at
+  // cluster.calibration (line 7, column 16).
+  std::string text = calibration();
+  text.replace(text.find("  memory:"), 0, "  sku: \"Test CPU rev B\"\n");
+  std::string cal = file("cal.yaml", text);
+  std::string sc = scenario(cal);
+  sc.replace(sc.find("name: \"Test CPU\","), 17, "name: \"Test CPU\", sku: \"Test CPU rev A\",");
+  Result r = dtsim("run '" + file("s.yaml", sc) + "' -q");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("s.yaml") + ":7:16: error: cluster.calibration: calibration file '" + cal +
+                       "' was measured on \"Test CPU\" SKU \"Test CPU rev B\"; the scenario's "
+                       "device names SKU \"Test CPU rev A\"\n");
+  // Without a SKU in the device spec, the name and memory decide: the same file is accepted.
+  Result ok = dtsim("run '" + file("s2.yaml", scenario(cal)) + "' -q");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+}
+
 TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {
   auto run_with = [&](const std::string& text) {
     std::string cal = file("cal.yaml", text);
