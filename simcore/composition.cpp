@@ -23,6 +23,8 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
     dst.origins.push_back(src.origins[i]);
     dst.origins.back().file = strings[src.origins[i].file];
   }
+  std::vector<int32_t> shapes(src.shapes.size());
+  for (size_t i = 0; i < src.shapes.size(); ++i) shapes[i] = dst.shape_of(src.shapes[i]);
   const int32_t matrix_base = static_cast<int32_t>(dst.matrices.size());
   dst.matrices.insert(dst.matrices.end(), src.matrices.begin(), src.matrices.end());
   if (dst.ranks.size() < src.ranks.size()) dst.ranks.resize(src.ranks.size());
@@ -47,6 +49,7 @@ void add_programs(Workload& dst, const Workload& src, bool after_sinks, int32_t 
       if (op.kind == OpKind::kCollective) op.group = groups[op.group];
       if (op.matrix >= 0) op.matrix += matrix_base;
       if (op.origin != 0) op.origin += origin_base;
+      if (op.shape >= 0) op.shape = shapes[static_cast<size_t>(op.shape)];
       for (uint32_t& d : op.deps) d += base;
       if (op.deps.empty()) op.deps = sinks;
       if (step != OpTags::kNone) op.tags.step = step;

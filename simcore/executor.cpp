@@ -78,6 +78,18 @@ Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel&
     for_each_pred(r, [&](uint32_t from, uint32_t to) { dependents_[fill[gid(r, from)]++] = to; });
 }
 
+namespace {
+
+/** The class of compute op `op` (ExecutionResult::ops_priced_by_class). */
+std::string_view op_class(const Workload& w, const Op& op) {
+  if (op.duration) return "trace";
+  if (op.shape >= 0)
+    return w.shapes[static_cast<size_t>(op.shape)].attention.batch_heads > 0 ? "attention" : "gemm";
+  return op.flops > 0 ? "flops" : "memory_bound";
+}
+
+}  // namespace
+
 void Executor::start() {
   for (int r = 0; r < static_cast<int>(w_.ranks.size()); ++r)
     for (uint32_t i = 0; i < w_.ranks[r].ops.size(); ++i)
@@ -104,6 +116,7 @@ void Executor::launch(int rank, uint32_t i) {
       ComputeCost c = op.duration ? ComputeCost{*op.duration, "trace"}
                                   : compute_.cost(w_, op, rank);
       ++result_.ops_priced_by[std::string(c.model)];
+      ++result_.ops_priced_by_class[std::string(op_class(w_, op))][std::string(c.model)];
       sim_.schedule_in(c.time, [this, rank, i] { complete_op(rank, i); });
       break;
     }

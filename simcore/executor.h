@@ -85,6 +85,10 @@ struct ExecutionResult {
   std::vector<CollectiveRecord> collectives;
   std::vector<OpRecord> ops;  ///< filled when recording is on (trace)
   std::map<std::string, uint64_t> ops_priced_by;  ///< compute-model name -> op count
+  /** Per op class ("gemm": GEMM shapes, "attention": with an attention kernel, "flops": a FLOP
+   *  count without shapes, "memory_bound": no FLOPs, "trace": a fixed duration), the model that
+   *  priced its ops -> op count. */
+  std::map<std::string, std::map<std::string, uint64_t>> ops_priced_by_class;
   std::vector<FailedOp> failed_ops;  ///< ops whose collective or send/recv failed (faults)
   std::vector<FailedOp> not_run;     ///< the first ops per rank that did not run (after a failure)
   uint64_t ops_not_run = 0;          ///< every op that did not run (after a failure)

@@ -35,6 +35,16 @@ uint32_t ProgramBuilder::compute(int rank, std::string_view name, double flops, 
   return i;
 }
 
+uint32_t ProgramBuilder::shaped_compute(int rank, std::string_view name, double flops,
+                                        double mem_bytes, std::string_view dtype, int32_t shape,
+                                        std::vector<uint32_t> deps, uint8_t stream) {
+  const uint32_t i = compute(rank, name, flops, mem_bytes, dtype, std::move(deps), stream);
+  op(rank, i).shape = shape;
+  return i;
+}
+
+int32_t ProgramBuilder::shape(const KernelShapes& s) { return strings_.shape_of(s); }
+
 uint32_t ProgramBuilder::timed_compute(int rank, std::string_view name, Time duration,
                                        double mem_bytes, std::string_view dtype,
                                        std::vector<uint32_t> deps, uint8_t stream) {
@@ -135,11 +145,17 @@ void ProgramBuilder::publish_strings(const std::vector<int>& ranks) {
     if (global[id] == UINT32_MAX) global[id] = w_.intern(local[id]);
     id = global[id];
   };
+  std::vector<int32_t> shapes(own_strings_->shapes.size(), -1);
   for (int r : ranks)
     for (Op& op : w_.ranks[static_cast<size_t>(r)].ops) {
       map(op.name);
       map(op.dtype);
       map(op.algorithm);
+      if (op.shape >= 0) {
+        int32_t& g = shapes[static_cast<size_t>(op.shape)];
+        if (g < 0) g = w_.shape_of(own_strings_->shapes[static_cast<size_t>(op.shape)]);
+        op.shape = g;
+      }
     }
 }
 

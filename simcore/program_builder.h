@@ -48,6 +48,14 @@ class ProgramBuilder {
   uint32_t compute(int rank, std::string_view name, double flops, double mem_bytes,
                    std::string_view dtype, std::vector<uint32_t> deps = {},
                    uint8_t stream = kComputeStream);
+  /** A compute op whose kernels have the shapes `shape` (an index from `shape`, below; -1:
+   *  none): `flops` is the model's FLOP count, `mem_bytes` the traffic without shapes. */
+  uint32_t shaped_compute(int rank, std::string_view name, double flops, double mem_bytes,
+                          std::string_view dtype, int32_t shape, std::vector<uint32_t> deps = {},
+                          uint8_t stream = kComputeStream);
+  /** Index of `s` in this builder's shape table (Workload::shape_of; private tables are mapped
+   *  by publish_strings). */
+  int32_t shape(const KernelShapes& s);
   /** A compute op of fixed `duration` (trace replay); `mem_bytes` is informative. */
   uint32_t timed_compute(int rank, std::string_view name, Time duration, double mem_bytes,
                          std::string_view dtype, std::vector<uint32_t> deps = {},
@@ -85,7 +93,7 @@ class ProgramBuilder {
   void begin_name_sequence(size_t key);
   void end_name_sequence() { sequence_ = -1; }
 
-  /** Private strings only: maps the name, dtype and algorithm ids of the ops on `ranks` to the
+  /** Private strings only: maps the name, dtype, algorithm and shape ids of the ops on `ranks` to the
    *  workload's table, interning in rank order then op order (what a shared builder would have
    *  done in that order). Call serially. */
   void publish_strings(const std::vector<int>& ranks);

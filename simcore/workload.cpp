@@ -88,6 +88,45 @@ uint32_t Workload::intern(std::string_view s) {
   return id;
 }
 
+namespace {
+
+size_t hash_shape(const KernelShapes& s) {
+  size_t h = 0;
+  auto mix = [&h](int64_t v) { h = h * 1000003u ^ std::hash<int64_t>{}(v); };
+  for (const GemmShape& g : s.gemms) {
+    mix(g.m);
+    mix(g.n);
+    mix(g.k);
+    mix(g.count);
+  }
+  const AttentionShape& a = s.attention;
+  mix(a.batch_heads);
+  mix(a.seq_q);
+  mix(a.seq_kv);
+  mix(a.head_dim);
+  mix(a.causal * 2 + a.backward);
+  return h;
+}
+
+}  // namespace
+
+int32_t Workload::shape_of(const KernelShapes& s) {
+  if (shape_index_.size() != shapes.size()) {  // shapes may also be appended directly
+    shape_index_.clear();
+    for (size_t i = 0; i < shapes.size(); ++i)
+      shape_index_.emplace(hash_shape(shapes[i]), static_cast<int32_t>(i));
+  }
+  const size_t h = hash_shape(s);
+  auto [lo, hi] = shape_index_.equal_range(h);
+  for (auto it = lo; it != hi; ++it)
+    if (shapes[static_cast<size_t>(it->second)] == s) return it->second;
+  if (shapes.size() >= static_cast<size_t>(INT32_MAX)) throw ConfigError("too many kernel shapes");
+  shapes.push_back(s);
+  const int32_t id = static_cast<int32_t>(shapes.size() - 1);
+  shape_index_.emplace(h, id);
+  return id;
+}
+
 uint32_t Workload::group_of(const std::vector<int>& members, std::string_view communicator) {
   group_names_.resize(groups.size());  // groups may also be appended directly
   for (uint32_t i = 0; i < groups.size(); ++i)

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "simcore/error.h"
+#include "simcore/kernel_shape.h"
 #include "simcore/time.h"
 
 namespace dtsim::simcore {
@@ -94,6 +95,9 @@ struct Op {
   /** all-to-all-v: index into Workload::matrices (per-pair sizes); -1 for a uniform collective.
    *  `bytes` is then this rank's row sum (what it sends, its own diagonal included). */
   int32_t matrix = -1;
+  /** compute: index into Workload::shapes (the op's GEMMs and attention by shape); -1: none, the
+   *  op is priced by `flops` and `mem_bytes`. `flops` stays the model's FLOP count (MFU). */
+  int32_t shape = -1;
   OpTags tags;
   // compute
   double flops = 0;              ///< floating-point operations
@@ -135,9 +139,13 @@ class Workload {
   std::vector<std::vector<double>> matrices;
   /** Op origins (Op::origin); entry 0 is "not known". */
   std::vector<OpOrigin> origins{OpOrigin{}};
+  /** Kernel shapes of compute ops (Op::shape), each stored once. */
+  std::vector<KernelShapes> shapes;
 
   /** Index of `s` in `strings`, adding it if new. */
   uint32_t intern(std::string_view s);
+  /** Index of `s` in `shapes`, adding it if new. Errors: ConfigError beyond 2^31 shapes. */
+  int32_t shape_of(const KernelShapes& s);
   /** Index of the communicator `communicator` over exactly these ranks, adding it if new.
    *  Communicators with the same members but different names are distinct groups (as NCCL
    *  communicators are): collectives are matched per group in program order, so two streams'
@@ -177,6 +185,7 @@ class Workload {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> string_index_;
+  std::unordered_multimap<size_t, int32_t> shape_index_;  ///< hash of a shape -> its indices
   std::vector<std::string> group_names_;  ///< communicator name of each group
 };
 

@@ -26,6 +26,22 @@ simcore::ComputeCost CalibratedModel::cost(const simcore::Workload& workload,
   std::string_view dtype = workload.str(op.dtype);
   if (dtype.empty()) dtype = "bf16";  // as the roofline
   if (!t.has_gemm(dtype)) return fallback_.cost(workload, op, rank);
+  if (op.shape >= 0) {
+    // Each GEMM at its own shape, `count` calls of it; the attention kernel as its products
+    // (batched GEMMs of the table, half of each when causal). Measured times include the
+    // launch.
+    const simcore::KernelShapes& k = workload.shapes[static_cast<size_t>(op.shape)];
+    auto gemm = [&](const simcore::GemmShape& g) {
+      return static_cast<double>(g.count) *
+             t.gemm_seconds(dtype, static_cast<double>(g.m), static_cast<double>(g.n),
+                            static_cast<double>(g.k));
+    };
+    double s = 0;
+    for (const simcore::GemmShape& g : k.gemms) s += gemm(g);
+    for (const simcore::GemmShape& g : simcore::attention_gemms(k.attention))
+      s += gemm(g) * simcore::causal_fraction(k.attention);
+    return {simcore::Time::from_seconds_ceil(s), kName};
+  }
   const double side = std::cbrt(op.flops / 2);
   double s = t.gemm_seconds(dtype, side, side, side);
   if (op.mem_bytes > 0 && t.has_memory()) s = std::max(s, t.memory_seconds(op.mem_bytes));

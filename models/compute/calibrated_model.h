@@ -3,7 +3,15 @@
  * The calibrated compute cost model: compute ops priced from a device's measured kernel times
  * (CalibrationTable), the roofline (RooflineModel) where the table has nothing to say.
  *
- *  - An op with FLOPs whose dtype has a GEMM table: the op does not carry its GEMM shape, only its
+ *  - An op with kernel shapes (Op::shape) whose dtype has a GEMM table: each GEMM interpolated
+ *    at its own (m, n, k), times `count` (a grouped or batched GEMM as that many calls: the
+ *    measured time of one call includes its launch, so this is the cost of a loop of calls, an
+ *    upper bound for a grouped kernel); the attention kernel as its matrix products
+ *    (attention_gemms, each batched over the heads), half of each when causal (the table has no
+ *    fused-attention row); the op's `mem_bytes` is not read (the GEMM times include their
+ *    traffic):
+ *        t = sum_g count_g gemm(dtype, m_g, n_g, k_g) + causal x sum_a count_a gemm(a)
+ *  - Another op with FLOPs whose dtype has a GEMM table (an imported graph without shapes): only its
  *    FLOP count (simcore::Op), so it is priced as the *equivalent square GEMM* of the same FLOPs,
  *    m = n = k = (flops / 2)^(1/3), interpolated in the table (calibration.h). Its memory traffic
  *    is priced by the memory-bound table when there is one, and the op takes the larger of the

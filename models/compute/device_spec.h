@@ -18,6 +18,7 @@
  *                     .compute_efficiency = 0.80,
  *                     .memory_efficiency = 0.85};
  */
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -27,6 +28,9 @@ namespace dtsim::compute {
 
 struct DeviceSpec {
   std::string name;  ///< e.g. "NVIDIA H100 SXM5 80GB"; used in error messages
+  /** The SKU a calibration harness records (GPU board / product id, or the CPU model); "" when
+   *  the spec does not name one. A calibration file must match it when given. */
+  std::string sku;
   /** Peak dense rate by dtype name ("fp32", "tf32", "bf16", "fp16", "fp8", ...); a dtype the
    *  device does not support is absent. */
   std::map<std::string, double> peak_flops_per_s;
@@ -35,6 +39,14 @@ struct DeviceSpec {
   simcore::Time launch_overhead;    ///< fixed cost added to every compute op (kernel launch)
   double compute_efficiency = 1.0;  ///< achievable fraction of peak FLOP/s on large GEMMs
   double memory_efficiency = 1.0;   ///< achievable fraction of peak HBM bandwidth
+  /** Shape-aware GEMM pricing (kernel_cost.h): the streaming multiprocessors (SMs) and the GEMM
+   *  output tile one SM computes at a time (m x n); 0: no tile or wave quantisation (a CPU). */
+  int sm_count = 0;
+  int64_t gemm_tile_m = 0, gemm_tile_n = 0;
+  /** The attention kernel (FlashAttention-class): achievable fraction of peak on its products
+   *  (0: compute_efficiency) and the query rows one SM takes per tile (0: no quantisation). */
+  double attention_efficiency = 0;
+  int64_t attention_tile_q = 0;
 };
 
 }  // namespace dtsim::compute

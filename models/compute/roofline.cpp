@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "models/compute/kernel_cost.h"
 #include "simcore/error.h"
 
 namespace dtsim::compute {
@@ -60,6 +61,11 @@ RooflineModel::Device RooflineModel::prepare(DeviceSpec spec) {
         fmt::format("device \"{}\": launch_overhead: expected a non-negative time; got {}", n,
                     spec.launch_overhead.str()));
 
+  if (spec.sm_count < 0 || spec.gemm_tile_m < 0 || spec.gemm_tile_n < 0 ||
+      spec.attention_tile_q < 0)
+    throw simcore::ConfigError(fmt::format(
+        "device \"{}\": sms, gemm_tile and attention_tile must not be negative", n));
+  if (spec.attention_efficiency != 0) check_efficiency("attention", spec.attention_efficiency);
   Device d;
   for (const auto& [dtype, peak] : spec.peak_flops_per_s) {
     d.flop_rate.emplace(dtype, peak * spec.compute_efficiency);
@@ -103,6 +109,24 @@ simcore::ComputeCost RooflineModel::cost(const simcore::Workload& workload, cons
         d.supported));
   }
 
+  // An op with kernel shapes: each GEMM and its attention kernel priced by its shape, one
+  // launch overhead per kernel (kernel_cost.h).
+  if (op.shape >= 0) {
+    const simcore::KernelShapes& k = workload.shapes[static_cast<size_t>(op.shape)];
+    const double peak = d.spec.peak_flops_per_s.find(it->first)->second;
+    const double elt = dtype_bytes(dtype);
+    double seconds = 0;
+    int64_t kernels = 0;
+    for (const simcore::GemmShape& g : k.gemms) {
+      seconds += gemm_kernel_seconds(d.spec, peak, elt, g);
+      ++kernels;
+    }
+    if (k.attention.batch_heads > 0) {
+      seconds += attention_kernel_seconds(d.spec, peak, elt, k.attention);
+      ++kernels;
+    }
+    return {ceil_ps(seconds) + d.spec.launch_overhead * kernels, kName};
+  }
   // Each term is 0 for a zero count, so an empty op costs the launch overhead alone.
   double seconds = std::max(op.flops / it->second, op.mem_bytes / d.byte_rate);
   return {ceil_ps(seconds) + d.spec.launch_overhead, kName};

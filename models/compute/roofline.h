@@ -14,6 +14,9 @@
  *
  * Units: flops in floating-point operations; mem_bytes in bytes; peaks in FLOP/s and bytes/s
  * (see DeviceSpec); the result in Time (ps).
+ * An op that carries kernel shapes (Op::shape: its GEMMs (m, n, k) and attention kernel) is
+ * priced by the shape-aware roofline of kernel_cost.h instead, kernel by kernel, plus one launch
+ * overhead per kernel; its `flops` and `mem_bytes` are then not read.
  * An op without FLOPs (a memory-bound kernel: elementwise ops, the optimizer step) is priced by
  * its bytes alone and its dtype is not looked up.
  * Errors: ConfigError when an op with FLOPs has a dtype without a peak on the rank's device (the message names the

@@ -88,7 +88,27 @@ LayerOps::LayerOps(simcore::ProgramBuilder& b, const TransformerParams& p,
       sp_(p.sp),
       ep_(p.ep),
       last_(last),
-      c_(layer_costs(p)) {}
+      c_(layer_costs(p)) {
+  const LayerShapes k = layer_shapes(p);
+  s_ = {shape_id(k.attention),   shape_id(k.attention_bwd),   shape_id(k.mlp),
+        shape_id(k.mlp_bwd),     shape_id(k.router),          shape_id(k.router_bwd),
+        shape_id(k.shared),      shape_id(k.shared_bwd),      shape_id(k.bigmac_down),
+        shape_id(k.bigmac_down_bwd), shape_id(k.bigmac_up),   shape_id(k.bigmac_up_bwd)};
+}
+
+int32_t LayerOps::shape_id(const simcore::KernelShapes& s) {
+  if (s.gemms.empty() && s.attention.batch_heads == 0) return -1;
+  return b_.shape(s);
+}
+
+std::pair<int32_t, int32_t> LayerOps::expert_shape(double assigned) {
+  auto it = experts_.find(assigned);
+  if (it != experts_.end()) return it->second;
+  const simcore::KernelShapes fwd = expert_shapes(p_, assigned);
+  std::pair<int32_t, int32_t> ids{shape_id(fwd), shape_id(backward_of(fwd))};
+  experts_.emplace(assigned, ids);
+  return ids;
+}
 
 std::vector<uint32_t> LayerOps::dep() const {
   return last_ == UINT32_MAX ? std::vector<uint32_t>{} : std::vector<uint32_t>{last_};
@@ -101,8 +121,8 @@ std::vector<uint32_t> LayerOps::with(uint32_t extra) const {
 }
 
 uint32_t LayerOps::compute(int r, std::string_view name, double flops, double bytes,
-                           std::vector<uint32_t> deps) {
-  return b_.compute(r, name, flops, bytes, p_.dtype, std::move(deps));
+                           int32_t shape, std::vector<uint32_t> deps) {
+  return b_.shaped_compute(r, name, flops, bytes, p_.dtype, shape, std::move(deps));
 }
 
 uint32_t LayerOps::collective(int r, std::string_view name, CollectiveKind kind, double bytes,
@@ -159,29 +179,31 @@ void LayerOps::moe_forward(int l, const std::string& L, const std::string& pass,
   const double assigned = expert_assignments(plan);
   const double dim = static_cast<double>(m_.routed_dim());
   last_ = compute(rank_, cat({L, " moe router ", pass, sfx}), c_.router_flops,
-                  2.0 * m_.router_params() + 4.0 * c_.moe_tokens * m_.hidden, dep());
+                  2.0 * m_.router_params() + 4.0 * c_.moe_tokens * m_.hidden, s_.router, dep());
   if (c_.bigmac_flops > 0)
     last_ = compute(rank_, cat({L, " moe down_proj ", pass, sfx}), c_.bigmac_flops,
-                    2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim), dep());
+                    2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim), s_.down,
+                    dep());
   const uint32_t routed = last_;
   uint32_t shared = UINT32_MAX;
   if (m_.moe.shared_experts > 0)  // overlaps the dispatch: it needs only the router's input
     shared = compute(
         rank_, cat({L, " moe shared_experts ", pass, sfx}), c_.shared_flops,
         2.0 * m_.moe.shared_experts * m_.expert_params() / tp_ + 4.0 * c_.moe_tokens * m_.hidden,
-        dep());
+        s_.shared, dep());
   if (ep_ > 1) last_ = all_to_all_v(cat({L, " moe dispatch ", pass, sfx}), plan.dispatch, routed);
   last_ = compute(rank_, cat({L, " moe experts ", pass, sfx}),
                   2.0 * m_.routed_expert_size() * assigned / (ep_ > 1 ? 1 : tp_),
-                  c_.expert_w + 4.0 * assigned * dim, with(shared));
+                  c_.expert_w + 4.0 * assigned * dim, expert_shape(assigned).first, with(shared));
   if (ep_ > 1) last_ = all_to_all_v(cat({L, " moe combine ", pass, sfx}), plan.combine, last_);
   if (c_.bigmac_flops > 0)
     last_ =
         compute(rank_, cat({L, " moe up_proj ", pass, sfx}), c_.bigmac_flops,
-                2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim), with(shared));
+                2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim), s_.up,
+                with(shared));
   else if (shared != UINT32_MAX)
     last_ = compute(rank_, cat({L, " moe combine_add ", pass, sfx}), 0,
-                    6.0 * c_.moe_tokens * m_.hidden, with(shared));
+                    6.0 * c_.moe_tokens * m_.hidden, -1, with(shared));
 }
 
 void LayerOps::moe_backward(int l, const std::string& L, const std::string& sfx) {
@@ -191,7 +213,8 @@ void LayerOps::moe_backward(int l, const std::string& L, const std::string& sfx)
   if (c_.bigmac_flops > 0)
     last_ =
         compute(rank_, cat({L, " moe up_proj bwd", sfx}), 2 * c_.bigmac_flops,
-                2 * (2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim)), dep());
+                2 * (2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim)),
+                s_.up_bwd, dep());
   const uint32_t output_grad = last_;
   // The combine's gradient goes back to the experts as the dispatch went; the dispatch's
   // gradient returns as the combine did.
@@ -201,17 +224,18 @@ void LayerOps::moe_backward(int l, const std::string& L, const std::string& sfx)
     shared = compute(rank_, cat({L, " moe shared_experts bwd", sfx}), 2 * c_.shared_flops,
                      2 * (2.0 * m_.moe.shared_experts * m_.expert_params() / tp_ +
                           4.0 * c_.moe_tokens * m_.hidden),
-                     {output_grad});
+                     s_.shared_bwd, {output_grad});
   last_ = compute(rank_, cat({L, " moe experts bwd", sfx}),
                   2 * 2.0 * m_.routed_expert_size() * assigned / (ep_ > 1 ? 1 : tp_),
-                  2 * (c_.expert_w + 4.0 * assigned * dim), dep());
+                  2 * (c_.expert_w + 4.0 * assigned * dim), expert_shape(assigned).second, dep());
   if (ep_ > 1) last_ = all_to_all_v(cat({L, " moe dispatch bwd", sfx}), plan.combine, last_);
   if (c_.bigmac_flops > 0)
     last_ = compute(rank_, cat({L, " moe down_proj bwd", sfx}), 2 * c_.bigmac_flops,
                     2 * (2.0 * m_.hidden * dim * 2 + 2.0 * c_.moe_tokens * (m_.hidden + dim)),
-                    with(shared));
+                    s_.down_bwd, with(shared));
   last_ = compute(rank_, cat({L, " moe router bwd", sfx}), 2 * c_.router_flops,
-                  2 * (2.0 * m_.router_params() + 4.0 * c_.moe_tokens * m_.hidden), with(shared));
+                  2 * (2.0 * m_.router_params() + 4.0 * c_.moe_tokens * m_.hidden), s_.router_bwd,
+                  with(shared));
 }
 
 void LayerOps::forward(int l, const std::string& L, const std::string& pass, const std::string& sfx,
@@ -219,37 +243,38 @@ void LayerOps::forward(int l, const std::string& L, const std::string& pass, con
   tp_before(cat({L, " attn ", pass}));
   ulysses(cat({L, " attn ", pass, " qkv all_to_all", sfx}), c_.qkv_tensors);
   last_ = compute(rank_, cat({L, " attn ", pass, sfx}), c_.attn_flops, c_.attn_w + c_.act_io,
-                  with(gathered));
+                  s_.attn, with(gathered));
   if (c_.unfused)
-    last_ = compute(rank_, cat({L, " attn softmax ", pass, sfx}), 0, c_.softmax_bytes, dep());
+    last_ = compute(rank_, cat({L, " attn softmax ", pass, sfx}), 0, c_.softmax_bytes, -1, dep());
   ulysses(cat({L, " attn ", pass, " output all_to_all", sfx}), 1);
   tp_after(cat({L, " attn ", pass}));
   tp_before(cat({L, " mlp ", pass}));
   if (m_.is_moe_layer(l))
     moe_forward(l, L, pass, sfx);
   else
-    last_ = compute(rank_, cat({L, " mlp ", pass, sfx}), c_.mlp_flops, c_.mlp_w + c_.act_io, dep());
+    last_ = compute(rank_, cat({L, " mlp ", pass, sfx}), c_.mlp_flops, c_.mlp_w + c_.act_io, s_.mlp,
+                    dep());
   tp_after(cat({L, " mlp ", pass}));
-  last_ = compute(rank_, cat({L, " elementwise ", pass, sfx}), 0, c_.elementwise_bytes, dep());
+  last_ = compute(rank_, cat({L, " elementwise ", pass, sfx}), 0, c_.elementwise_bytes, -1, dep());
 }
 
 void LayerOps::backward(int l, const std::string& L, const std::string& sfx, uint32_t gathered) {
-  last_ = compute(rank_, cat({L, " elementwise bwd", sfx}), 0, 2 * c_.elementwise_bytes,
+  last_ = compute(rank_, cat({L, " elementwise bwd", sfx}), 0, 2 * c_.elementwise_bytes, -1,
                   with(gathered));
   tp_before(L + " mlp bwd");
   if (m_.is_moe_layer(l))
     moe_backward(l, L, sfx);
   else
     last_ = compute(rank_, cat({L, " mlp bwd", sfx}), 2 * c_.mlp_flops, 2 * (c_.mlp_w + c_.act_io),
-                    dep());
+                    s_.mlp_bwd, dep());
   tp_after(L + " mlp bwd");
   tp_before(L + " attn bwd");
   ulysses(cat({L, " attn bwd output all_to_all", sfx}), 1);
   if (c_.unfused)
-    last_ = compute(rank_, cat({L, " attn softmax bwd", sfx}), 0, 2 * c_.softmax_bytes, dep());
+    last_ = compute(rank_, cat({L, " attn softmax bwd", sfx}), 0, 2 * c_.softmax_bytes, -1, dep());
   double extra = p_.recompute == Recompute::kSelective ? c_.score_flops : 0;
   last_ = compute(rank_, cat({L, " attn bwd", sfx}), 2 * c_.attn_flops + extra,
-                  2 * (c_.attn_w + c_.act_io), dep());
+                  2 * (c_.attn_w + c_.act_io), s_.attn_bwd, dep());
   ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), c_.qkv_tensors);
   tp_after(L + " attn bwd");
 }

@@ -24,10 +24,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "models/workloads/moe_plan.h"
 #include "models/workloads/transformer_parallel.h"
+#include "models/workloads/transformer_shapes.h"
 #include "simcore/program_builder.h"
 #include "simcore/workload.h"
 
@@ -91,8 +93,13 @@ class LayerOps {
  private:
   std::vector<uint32_t> dep() const;
   std::vector<uint32_t> with(uint32_t extra) const;
-  uint32_t compute(int r, std::string_view name, double flops, double bytes,
+  /** A compute op whose kernels have shape `shape` (an id in the builder's table; -1 none). */
+  uint32_t compute(int r, std::string_view name, double flops, double bytes, int32_t shape,
                    std::vector<uint32_t> deps);
+  /** The builder's id of `s` (-1 for an empty shape). */
+  int32_t shape_id(const simcore::KernelShapes& s);
+  /** The routed experts' shape id, forward and backward, for `assigned` assignments. */
+  std::pair<int32_t, int32_t> expert_shape(double assigned);
   uint32_t collective(int r, std::string_view name, simcore::CollectiveKind kind, double bytes,
                       uint32_t group, uint8_t stream, std::string_view algo,
                       std::vector<uint32_t> deps);
@@ -115,6 +122,12 @@ class LayerOps {
   int rank_, tp_, sp_, ep_;
   uint32_t& last_;
   LayerCosts c_;
+  /** Shape ids of the layer's ops in the builder's table. */
+  struct ShapeIds {
+    int32_t attn, attn_bwd, mlp, mlp_bwd, router, router_bwd, shared, shared_bwd;
+    int32_t down, down_bwd, up, up_bwd;
+  } s_;
+  std::unordered_map<double, std::pair<int32_t, int32_t>> experts_;  ///< assigned -> ids
 };
 
 }  // namespace dtsim::workloads

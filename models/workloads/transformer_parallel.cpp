@@ -20,6 +20,7 @@
 #include "models/workloads/transformer_layer_ops.h"
 #include "models/workloads/transformer_memory.h"
 #include "models/workloads/transformer_placement.h"
+#include "models/workloads/transformer_shapes.h"
 #include "models/workloads/transformer_validation.h"
 #include "simcore/error.h"
 #include "simcore/program_builder.h"
@@ -206,6 +207,8 @@ void Builder::build_rank(const Coord& c) {
 
   // One layer's forward ("fwd", or "recompute" before backward) and backward ops.
   LayerOps layer(b_, p_, moe_, row_sums_, {tp_group, ep_group, tp_s, ep_s, ep_pos}, r, last);
+  const LayerShapes head_shapes = layer_shapes(p_);
+  const int32_t head_fwd = b_.shape(head_shapes.lm_head), head_bwd = b_.shape(head_shapes.lm_head_bwd);
 
   uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
   auto forward = [&](int mb, int j) {
@@ -229,9 +232,9 @@ void Builder::build_rank(const Coord& c) {
     }
     tags.layer = OpTags::kNone;
     if (chunks[j].head)
-      last = compute(r, "lm_head fwd" + sfx, head_flops,
-                     2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp,
-                     with(zero3_gather_block("lm_head fwd", head)));
+      last = b_.shaped_compute(r, "lm_head fwd" + sfx, head_flops,
+                               2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp, p_.dtype,
+                               head_fwd, with(zero3_gather_block("lm_head fwd", head)));
     else
       last_send = p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, boundary_bytes, 0,
                       send_next, dep());
@@ -254,8 +257,9 @@ void Builder::build_rank(const Coord& c) {
       last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, boundary_bytes, 1, recv_next,
                  dep());
     } else {
-      last = compute(r, "lm_head bwd" + sfx, 2 * head_flops, 2 * (2.0 * m.hidden * m.vocab / tp),
-                     with(zero3_gather_block("lm_head bwd", head)));
+      last = b_.shaped_compute(r, "lm_head bwd" + sfx, 2 * head_flops,
+                               2 * (2.0 * m.hidden * m.vocab / tp), p_.dtype, head_bwd,
+                               with(zero3_gather_block("lm_head bwd", head)));
       if (final_mb) final_bwd[layers + 1] = last;
     }
     for (int l = first + layers - 1; l >= first; --l) {

@@ -72,6 +72,31 @@ TEST_F(CliTest, AScenarioWithACalibrationFileIsPricedByIt) {
   // Every compute op of the step is fp32 or memory-bound, both of which the file has tables for.
   ASSERT_TRUE(j["compute_models"].contains("calibrated")) << j["compute_models"].dump();
   EXPECT_FALSE(j["compute_models"].contains("roofline")) << j["compute_models"].dump();
+  // Per op class: the layers' GEMMs (data_parallel builds transformer layers, which carry their
+  // shapes) and the memory-bound kernels, all by the calibrated model.
+  const auto& by_class = j["compute_models_by_op_class"];
+  ASSERT_TRUE(by_class.contains("gemm")) << by_class.dump();
+  EXPECT_EQ(by_class["gemm"].size(), 1u) << by_class.dump();
+  EXPECT_TRUE(by_class["gemm"].contains("calibrated")) << by_class.dump();
+  EXPECT_TRUE(by_class["memory_bound"].contains("calibrated")) << by_class.dump();
+}
+
+TEST_F(CliTest, ACalibrationOfAnotherSkuIsRefusedWhenTheDeviceNamesOne) {
+  // The scenario's device names SKU "Test CPU rev A"; the file was measured on rev B: exit 2 at
+  // cluster.calibration (line 7, column 16).
+  std::string text = calibration();
+  text.replace(text.find("  memory:"), 0, "  sku: \"Test CPU rev B\"\n");
+  std::string cal = file("cal.yaml", text);
+  std::string sc = scenario(cal);
+  sc.replace(sc.find("name: \"Test CPU\","), 17, "name: \"Test CPU\", sku: \"Test CPU rev A\",");
+  Result r = dtsim("run '" + file("s.yaml", sc) + "' -q");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("s.yaml") + ":7:16: error: cluster.calibration: calibration file '" + cal +
+                       "' was measured on \"Test CPU\" SKU \"Test CPU rev B\"; the scenario's "
+                       "device names SKU \"Test CPU rev A\"\n");
+  // Without a SKU in the device spec, the name and memory decide: the same file is accepted.
+  Result ok = dtsim("run '" + file("s2.yaml", scenario(cal)) + "' -q");
+  EXPECT_EQ(ok.status, 0) << ok.err;
 }
 
 TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {

@@ -143,6 +143,10 @@ void check_device(const ConfigNode& ref, const CalibrationTable& table,
     ref.fail(fmt::format("calibration file '{}' was measured on \"{}\"; the scenario's device is "
                          "\"{}\" (a calibration file prices only the device it was measured on)",
                          table.data().file, c.name, device.name));
+  if (!device.sku.empty() && c.sku != device.sku)
+    ref.fail(fmt::format("calibration file '{}' was measured on \"{}\" SKU \"{}\"; the scenario's "
+                         "device names SKU \"{}\"",
+                         table.data().file, c.name, c.sku, device.sku));
   double a = c.memory_bytes, b = device.hbm_capacity_bytes;
   if (!(std::abs(a - b) <= 0.05 * std::max(a, b)))
     ref.fail(fmt::format("calibration file '{}' was measured on \"{}\" with {:.2f} GiB of memory; "

@@ -23,8 +23,8 @@ std::shared_ptr<const compute::CalibrationTable> load_calibration(const ConfigNo
 /** The table of a calibration file's parsed document. */
 std::shared_ptr<const compute::CalibrationTable> load_calibration_document(const ConfigNode& n);
 
-/** Throws at `ref` unless the table's device is `device`: the product name must be equal and
- *  the memory sizes within 5% of each other (an OS or driver reports a little less memory than
+/** Throws at `ref` unless the table's device is `device`: the product name must be equal, the
+ *  SKU too when the device spec names one (`sku:`), and the memory sizes within 5% of each other (an OS or driver reports a little less memory than
  *  the marketed size: 81,559 MiB for an "80GB" H100, MemTotal below the installed RAM). */
 void check_device(const ConfigNode& ref, const compute::CalibrationTable& table,
                   const compute::DeviceSpec& device);

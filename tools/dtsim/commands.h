@@ -101,6 +101,7 @@ int plan_command(const PlanOptions& o);
 struct ValidateOptions {
   std::string dir;
   std::string filter;
+  bool regenerate = false;  ///< rewrite cost-model goldens (validation/cost_models) instead
 };
 int validate_command(const ValidateOptions& o);
 

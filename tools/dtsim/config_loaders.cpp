@@ -278,9 +278,10 @@ Topology load_topology(const ConfigNode& ref) {
 compute::DeviceSpec load_device(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   n.check_keys({"name", "peak_flops", "hbm_capacity", "hbm_bandwidth", "launch_overhead",
-                "efficiency"});
+                "efficiency", "sms", "gemm_tile", "attention_tile", "sku"});
   compute::DeviceSpec d;
   d.name = n["name"].str();
+  if (auto x = n.get("sku")) d.sku = x->str();
   for (auto& [dtype, v] : n["peak_flops"].entries()) {
     if (dtype != "fp32" && dtype != "tf32" && dtype != "bf16" && dtype != "fp16" && dtype != "fp8" &&
         dtype != "fp64" && dtype != "int8")
@@ -291,7 +292,7 @@ compute::DeviceSpec load_device(const ConfigNode& ref) {
   d.hbm_bw_bytes_per_s = n["hbm_bandwidth"].rate();
   d.launch_overhead = n["launch_overhead"].time();
   auto eff = n["efficiency"];
-  eff.check_keys({"compute", "memory"});
+  eff.check_keys({"compute", "memory", "attention"});
   auto frac = [](const ConfigNode& x) {
     double v = x.number();
     if (!(v > 0 && v <= 1)) x.expected("a fraction in (0, 1]");
@@ -299,6 +300,18 @@ compute::DeviceSpec load_device(const ConfigNode& ref) {
   };
   d.compute_efficiency = frac(eff["compute"]);
   d.memory_efficiency = frac(eff["memory"]);
+  if (auto x = eff.get("attention")) d.attention_efficiency = frac(*x);
+  // Shape-aware GEMM and attention pricing (models/compute/kernel_cost.h).
+  if (auto x = n.get("sms")) d.sm_count = static_cast<int>(x->integer(1, 1 << 16));
+  if (auto x = n.get("gemm_tile")) {
+    auto v = x->items();
+    if (v.size() != 2) x->expected("a list [tile_m, tile_n], e.g. [128, 128]");
+    d.gemm_tile_m = v[0].integer(1, 1 << 16);
+    d.gemm_tile_n = v[1].integer(1, 1 << 16);
+  }
+  if (auto x = n.get("attention_tile")) d.attention_tile_q = x->integer(1, 1 << 16);
+  if ((d.gemm_tile_m > 0 || d.attention_tile_q > 0) && d.sm_count == 0)
+    n.fail("gemm_tile and attention_tile need sms (the tiles are quantised over the SMs)");
   return d;
 }
 

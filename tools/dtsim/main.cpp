@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "run validation cases; non-zero exit on any failure");
   validate_cmd->add_option("dir", validate.dir, "folder of validation cases (default validation/cases)");
   validate_cmd->add_option("--filter", validate.filter, "only cases whose file name contains this");
+  validate_cmd->add_flag("--regenerate", validate.regenerate,
+                         "rewrite the predicted values of cost-model goldens (validation/cost_models) "
+                         "after an intended change");
 
   CalibrateOptions calibrate;
   auto* calibrate_cmd = app.add_subcommand("calibrate", "measure this machine's kernels into a calibration file");

@@ -216,6 +216,7 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
   json priced = json::object();
   for (const auto& [k, v] : r.ops_priced_by) priced[k] = v;
   j["compute_models"] = priced;
+  j["compute_models_by_op_class"] = r.ops_priced_by_class;
   j["wall_time_s"] = reproducible ? json(nullptr) : json(o.wall_time_s);
   j["events"] = o.events;
   j["dtsim"] = {{"version", dtsim_version()}, {"commit", dtsim_commit()}};

@@ -6,6 +6,7 @@
 
 #include "tools/dtsim/commands.h"
 #include "tools/dtsim/config_node.h"
+#include "tools/dtsim/cost_model_goldens.h"
 #include "tools/dtsim/runner.h"
 
 namespace dtsim::cli {
@@ -93,6 +94,17 @@ int validate_command(const ValidateOptions& o) {
     if (!o.filter.empty() && f.find(o.filter) == std::string::npos) continue;
     ++ran;
     try {
+      if (is_cost_model_golden(f)) {  // cost-model regression (cost_model_goldens.h)
+        const std::string name = fs::path(f).filename().string();
+        GoldenResult g = run_cost_model_golden(f, o.regenerate);
+        if (o.regenerate)
+          fmt::print("{:<44} regenerated ({} values)\n", name, g.checked);
+        else
+          fmt::print("{:<44} {:>16} {:>16} {:>11}  {} ({} of {} values moved)\n", name, "golden",
+                     "", "", g.moved ? "FAIL" : "PASS", g.moved, g.checked);
+        if (g.moved) ++failed;
+        continue;
+      }
       CaseResult r = run_case(f);
       double rel = r.expected != 0 ? r.error / std::fabs(r.expected) : r.error;
       const char* verdict = r.pass ? (r.known_gap.empty() ? "PASS" : "PASS (gap closed: drop known_gap)")
