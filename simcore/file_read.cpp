@@ -35,4 +35,14 @@ std::string read_regular_file(const std::string& path, uint64_t max_bytes, std::
   return out;
 }
 
+bool path_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) && !ec;
+}
+
+bool is_regular_file(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec) && !ec;
+}
+
 }  // namespace dtsim::simcore

@@ -25,4 +25,10 @@ inline constexpr uint64_t kMaxTraceFileBytes = uint64_t{512} << 20;
  *  ("scenario file", "trace file"). */
 std::string read_regular_file(const std::string& path, uint64_t max_bytes, std::string_view what);
 
+/** Whether `path` exists / is a regular file. Never throws: a name the system refuses (too long,
+ *  a component that is no folder) is simply not there, so a bad path in an input is the
+ *  caller's clear error, not a std::filesystem exception. */
+bool path_exists(const std::string& path);
+bool is_regular_file(const std::string& path);
+
 }  // namespace dtsim::simcore

@@ -465,5 +465,19 @@ TEST_F(CliTest, NvlsOnAnAmpereNodeIsAnErrorNamingTheConfigKey) {
   EXPECT_NE(r.err.find("architectures.ampere.nvls_efficiency is 0"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, APathTheSystemRefusesIsAnErrorAtTheKey) {
+  // Found by loader_fuzz: a name longer than NAME_MAX made std::filesystem throw ("File name too
+  // long"), an internal error; it is a file that cannot be read, at the key.
+  const std::string name(300, 'x');
+  std::string s = file("s.yaml", "name: t\ncluster:\n  topology: {builder: switch, endpoints: 2, "
+                                 "link: {class: nvlink, bandwidth: 1GB/s, latency: 1us}}\n"
+                                 "  device: " + name + "\n"
+                                 "workload: {kind: collective_sweep, collective: all_reduce, "
+                                 "sizes: {min: 8B}}\n");
+  Result r = dtsim("run '" + s + "' -q");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.err.starts_with(s + ":4:11: error: cluster.device: cannot read file '")) << r.err;
+}
+
 }  // namespace
 }  // namespace dtsim::cli::bad_input

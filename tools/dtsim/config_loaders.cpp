@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "simcore/file_read.h"
 #include "tools/dtsim/topology_presets.h"
 #include "topologies/builders.h"
 #include "topologies/edge_cell.h"
@@ -22,8 +23,8 @@ ConfigNode load_ref(const ConfigNode& n) {
   if (n.is_map()) return n;
   if (!n.is_scalar()) n.expected("a path to a YAML file or an inline map");
   std::string path = n.resolve_path(n.str());
-  if (!std::filesystem::exists(path)) n.fail(fmt::format("cannot read file '{}'", path));
-  if (!std::filesystem::is_regular_file(path))
+  if (!simcore::path_exists(path)) n.fail(fmt::format("cannot read file '{}'", path));
+  if (!simcore::is_regular_file(path))
     n.fail(fmt::format("'{}' is not a regular file (a folder, FIFO, device or socket)", path));
   return ConfigNode::load_file(path);
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "simcore/file_read.h"
 #include "models/collectives/algorithm.h"
 #include "simcore/program_builder.h"
 
@@ -16,7 +17,7 @@ using namespace dtsim::simcore;
 
 simcore::Workload load_graph_json(const ConfigNode& ref, int cluster_ranks) {
   std::string path = ref.resolve_path(ref.str());
-  if (!std::filesystem::is_regular_file(path)) ref.fail(fmt::format("cannot read file '{}'", path));
+  if (!simcore::is_regular_file(path)) ref.fail(fmt::format("cannot read file '{}'", path));
   ConfigNode root = ConfigNode::load_file(path);
   root.check_keys({"ranks", "programs", "description"});
   auto ranks_node = root["ranks"];

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "simcore/file_read.h"
 #include "models/workloads/chakra/json_reader.h"
 #include "simcore/error.h"
 
@@ -53,7 +54,7 @@ std::vector<RankTrace> read_ranks(const std::string& prefix, const std::vector<s
 }
 
 std::optional<std::string> from_folder(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+  if (!simcore::is_regular_file(path)) return std::nullopt;
   return read_trace_file(path);
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "simcore/file_read.h"
 #include "models/workloads/chakra/chakra_import.h"
 #include "models/workloads/chakra/trace_files.h"
 #include "tools/dtsim/config_loaders.h"
@@ -25,7 +26,7 @@ void load(Scenario& s, const ConfigNode& w) {
   std::string archive;
   if (auto a = w.get("archive")) {
     archive = a->resolve_path(a->str());
-    if (!std::filesystem::is_regular_file(archive))
+    if (!simcore::is_regular_file(archive))
       a->fail(fmt::format("cannot read archive '{}'", archive));
   }
   // Inside an archive the prefix is a member path; otherwise a path relative to the scenario.
@@ -38,7 +39,7 @@ void load(Scenario& s, const ConfigNode& w) {
   std::optional<ConfigNode> groups = w.get("comm_groups");
   if (groups && groups->is_scalar()) groups = load_ref(*groups);
   std::string beside = prefix + ".comm_groups.json";
-  if (!groups && archive.empty() && std::filesystem::is_regular_file(beside))
+  if (!groups && archive.empty() && simcore::is_regular_file(beside))
     groups = ConfigNode::load_file(beside);
   if (groups)
     for (auto& [name, members] : groups->entries()) {

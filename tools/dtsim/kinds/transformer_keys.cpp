@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "simcore/file_read.h"
 #include "models/collectives/algorithm.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/kinds/common.h"
@@ -62,7 +63,7 @@ void load_moe(const Scenario& s, const ConfigNode& w, workloads::TransformerPara
         std::optional<ConfigNode> file;
         if (h.is_scalar()) {
           const std::string path = h.resolve_path(h.str());
-          if (!std::filesystem::is_regular_file(path))
+          if (!simcore::is_regular_file(path))
             h.fail(fmt::format("cannot read the routing histogram file '{}'", path));
           file = ConfigNode::load_file(path);
         }
