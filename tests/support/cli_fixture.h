@@ -5,6 +5,7 @@
  * stderr.
  */
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +139,24 @@ class CliTest : public ::testing::Test {
     fs::remove(out);
     fs::remove(err);
     return r;
+  }
+
+  /** `dtsim run -q --reproducible` on a scenario file holding `text`: expects exit 0 and
+   *  returns the report. */
+  nlohmann::json run_ok(const std::string& text) {
+    std::string s = file("s.yaml", text);
+    Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(slurp(path("r.json")));
+  }
+  /** `dtsim run` on a scenario file holding `text`: expects exit 2 and returns stderr; the
+   *  file's path goes to `file_name` when given (messages start with it). */
+  std::string error(const std::string& text, std::string* file_name = nullptr) {
+    std::string s = file("s.yaml", text);
+    if (file_name) *file_name = s;
+    Result r = dtsim("run '" + s + "'");
+    EXPECT_EQ(r.status, 2);
+    return r.err;
   }
 
   /** Files in the test folder (names), for "nothing was left behind" checks. */

@@ -37,19 +37,8 @@ std::string scenario(int nodes, const std::string& extra) {
 
 class DecentralizedTest : public CliTest {
  protected:
-  nlohmann::json run_ok(const std::string& text) {
-    std::string s = file("s.yaml", text);
-    Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
-    EXPECT_EQ(r.status, 0) << r.err;
-    return nlohmann::json::parse(test::slurp(path("r.json")))["decentralized"];
-  }
-  std::string error(const std::string& text, std::string* file_name = nullptr) {
-    std::string s = file("s.yaml", text);
-    if (file_name) *file_name = s;
-    Result r = dtsim("run '" + s + "'");
-    EXPECT_EQ(r.status, 2);
-    return r.err;
-  }
+  /** The report's `decentralized` section (CliTest::run_ok). */
+  nlohmann::json run_ok(const std::string& text) { return CliTest::run_ok(text)["decentralized"]; }
 };
 
 TEST_F(DecentralizedTest, RingGossipSendsToTwoNeighbours) {

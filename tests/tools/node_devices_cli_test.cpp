@@ -42,22 +42,8 @@ std::string diloco(int inner_steps) {
          std::to_string(inner_steps) + "\n";
 }
 
-class NodeDevicesTest : public CliTest {
- protected:
-  nlohmann::json run_ok(const std::string& text) {
-    std::string s = file("s.yaml", text);
-    Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
-    EXPECT_EQ(r.status, 0) << r.err;
-    return nlohmann::json::parse(test::slurp(path("r.json")));
-  }
-  std::string error(const std::string& text, std::string* file_name = nullptr) {
-    std::string s = file("s.yaml", text);
-    if (file_name) *file_name = s;
-    Result r = dtsim("run '" + s + "'");
-    EXPECT_EQ(r.status, 2);
-    return r.err;
-  }
-};
+/** run_ok and error (CliTest) on the scenarios above. */
+using NodeDevicesTest = CliTest;
 
 TEST_F(NodeDevicesTest, DilocoReplicasRunOnTheirOwnDevices) {
   // Replica 0 (rank 0) on Fast, replica 1 (rank 1) on Slow. A replica of one rank has no inner

@@ -31,22 +31,8 @@ std::string scenario(const std::string& peers, const std::string& algorithm = "p
          "\n  sizes: {min: 120MB}\n  iterations: 3\nfaults:\n  peers: " + peers + "\n";
 }
 
-class PcclChurnTest : public CliTest {
- protected:
-  nlohmann::json run_ok(const std::string& text) {
-    std::string s = file("s.yaml", text);
-    Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
-    EXPECT_EQ(r.status, 0) << r.err;
-    return nlohmann::json::parse(test::slurp(path("r.json")));
-  }
-  std::string error(const std::string& text, std::string* file_name = nullptr) {
-    std::string s = file("s.yaml", text);
-    if (file_name) *file_name = s;
-    Result r = dtsim("run '" + s + "'");
-    EXPECT_EQ(r.status, 2);
-    return r.err;
-  }
-};
+/** run_ok and error (CliTest) on the scenarios above. */
+using PcclChurnTest = CliTest;
 
 TEST_F(PcclChurnTest, APeerDroppingMidOperationRestartsItWithTheSurvivors) {
   // gpu3 drops at 0.1 s, inside operation 0 ([0, 0.192)): 0.1 s lost, restart over 3 peers at

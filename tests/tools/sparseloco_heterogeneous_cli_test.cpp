@@ -38,22 +38,8 @@ std::string scenario(const std::string& pipeline_replicas, int inner_steps = 3) 
          pipeline_replicas + "\n";
 }
 
-class HeterogeneousTest : public CliTest {
- protected:
-  nlohmann::json run_ok(const std::string& text) {
-    std::string s = file("s.yaml", text);
-    Result r = dtsim("run -q --reproducible '" + s + "' --report '" + path("r.json") + "'");
-    EXPECT_EQ(r.status, 0) << r.err;
-    return nlohmann::json::parse(test::slurp(path("r.json")));
-  }
-  std::string error(const std::string& text, std::string* file_name = nullptr) {
-    std::string s = file("s.yaml", text);
-    if (file_name) *file_name = s;
-    Result r = dtsim("run '" + s + "'");
-    EXPECT_EQ(r.status, 2);
-    return r.err;
-  }
-};
+/** run_ok and error (CliTest) on the scenarios above. */
+using HeterogeneousTest = CliTest;
 
 TEST_F(HeterogeneousTest, CompressedStageTrafficMatchesItsClosedForm) {
   // The pipeline replica (g2, g3) trains the full replica's batch: m = 2 / 1 = 2 micro-batches of
