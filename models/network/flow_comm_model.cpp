@@ -50,7 +50,14 @@ void FlowCommModel::start_transfer(int src, int dst, topologies::Path path, doub
     fabric_.start_flow(path, bytes, std::move(done), {}, std::move(failed));
     return;
   }
-  TransferInfo info{src, dst, bytes, path.latency, path.bottleneck_bytes_per_s, sim_.now()};
+  TransferInfo info{.src = src,
+                    .dst = dst,
+                    .bytes = bytes,
+                    .path_latency = path.latency,
+                    .path_bottleneck_bytes_per_s = path.bottleneck_bytes_per_s,
+                    .now = sim_.now(),
+                    .channels = {},
+                    .streams = 0};
   FlowTerms terms;
   terms.weight = std::numeric_limits<double>::infinity();
   info.channels = path.channels;  // the models see the path; the callbacks' copies do not need it

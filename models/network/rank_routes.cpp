@@ -53,8 +53,14 @@ topologies::Path steady_route(const topologies::Topology& topo, const topologies
                               int streams) {
   topologies::Path p = route_ranks(topo, router, src, dst, 0);
   if (specs.empty()) return p;
-  TransferInfo info{src, dst, 0, p.latency, p.bottleneck_bytes_per_s, simcore::Time::zero()};
-  info.streams = streams;
+  TransferInfo info{.src = src,
+                    .dst = dst,
+                    .bytes = 0,
+                    .path_latency = p.latency,
+                    .path_bottleneck_bytes_per_s = p.bottleneck_bytes_per_s,
+                    .now = simcore::Time::zero(),
+                    .channels = {},
+                    .streams = streams};
   std::vector<const LinkModelSpec*> seen;
   for (uint32_t ch : p.channels) {
     const LinkModelSpec* m = specs[ch];

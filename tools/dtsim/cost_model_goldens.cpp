@@ -109,7 +109,11 @@ GoldenResult run_cost_model_golden(const std::string& path, bool regenerate) {
     const bool shaped = !f.shape.gemms.empty() || f.shape.attention.batch_heads > 0;
     const uint32_t i = b.shaped_compute(0, f.name, shaped ? simcore::kernel_flops(f.shape) : f.flops,
                                         f.bytes, dtype, shaped ? b.shape(f.shape) : -1);
-    entries.push_back({f.name, NAN, model->cost(w, w.ranks[0].ops[i], 0).time.seconds()});
+    entries.push_back({.name = f.name,
+                       .old_value = NAN,
+                       .value = model->cost(w, w.ranks[0].ops[i], 0).time.seconds(),
+                       .scenario = "",
+                       .pointer = ""});
   }
   if (auto ops = n.get("ops"))
     for (auto& [name, v] : ops->entries())

@@ -2,7 +2,7 @@
 /**
  * Cost-model regression: golden predicted times of a fixed set of compute ops (and of a few
  * scenarios' headline numbers) for one device, with or without a calibration file, stored as
- * text in `validation/cost_models/*.yaml`. `dtsim validate validation/cost_models` fails when a
+ * text in the `.yaml` files of `validation/cost_models/`. `dtsim validate validation/cost_models` fails when a
  * change moves a prediction beyond the file's tolerance, printing the old value, the new one and
  * the relative change; `dtsim validate --regenerate validation/cost_models` rewrites the values
  * when the change is intended (the file's inputs and leading comment are kept).

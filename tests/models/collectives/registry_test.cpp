@@ -42,7 +42,9 @@ TEST(AlgorithmRegistry, EveryEntryIsReachableByItsNameAndComplete) {
     EXPECT_NE(f->alpha_beta_seconds, nullptr);
     // An all-to-all-v expansion comes with its closed form, and only for all-to-all entries.
     EXPECT_EQ(f->expand_alltoallv == nullptr, f->alltoallv_seconds == nullptr);
-    if (f->expand_alltoallv) EXPECT_TRUE(f->supports(CollectiveKind::kAllToAll));
+    if (f->expand_alltoallv) {
+      EXPECT_TRUE(f->supports(CollectiveKind::kAllToAll));
+    }
   }
   EXPECT_EQ(seen, (std::set<std::string_view>{"ring", "ring_bidirectional", "direct", "pairwise",
                                                "halving_doubling", "double_binary_tree",

@@ -131,6 +131,7 @@ simcore::Op compute_op(simcore::Workload& w, double flops, double bytes, std::st
 
 TEST(CalibratedModelTest, PricesByTheEquivalentSquareGemmAndFallsBackToTheRoofline) {
   DeviceSpec spec{.name = "Test CPU",
+                  .sku = "",
                   .peak_flops_per_s = {{"fp32", 1e11}, {"bf16", 1e11}},
                   .hbm_capacity_bytes = 16e9,
                   .hbm_bw_bytes_per_s = 1e10,

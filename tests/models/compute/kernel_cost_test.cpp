@@ -22,6 +22,7 @@ using simcore::Time;
 // at 0.5 (ridge 5e14 / 5e12 = 100 FLOP/B); attention at 0.25 over 128-row query tiles.
 DeviceSpec gpu() {
   return DeviceSpec{.name = "Test GPU",
+                    .sku = "",
                     .peak_flops_per_s = {{"bf16", 1e15}},
                     .hbm_capacity_bytes = 80e9,
                     .hbm_bw_bytes_per_s = 1e13,

@@ -23,6 +23,7 @@ using simcore::Workload;
 //   ridge point           = 5e14 / 5e11       = 1000 FLOP/B
 DeviceSpec test_device() {
   return DeviceSpec{.name = "Test GPU",
+                    .sku = "",
                     .peak_flops_per_s = {{"bf16", 1e15}, {"fp32", 1e14}},
                     .hbm_capacity_bytes = 80e9,
                     .hbm_bw_bytes_per_s = 1e12,

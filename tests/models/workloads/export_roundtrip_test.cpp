@@ -87,7 +87,16 @@ void expect_same(const Workload& a, const Workload& b) {
 
 TEST(ChakraExportTest, DataParallelStepRoundTrips) {
   DataParallelParams p;
-  p.model = {"tiny", 2, 64, 256, 4, 2, 1000, false};
+  p.model = {.name = "tiny",
+             .layers = 2,
+             .hidden = 64,
+             .ffn_hidden = 256,
+             .heads = 4,
+             .kv_heads = 2,
+             .vocab = 1000,
+             .tied_embeddings = false,
+             .mlp_matrices = 3,
+             .moe = {}};
   p.ranks = 4;
   p.seq_len = 128;
   p.bucket_bytes = 4096;

@@ -111,7 +111,9 @@ TEST(StreamingDilocoFragments, ParamsOfThePapers1B) {
   EXPECT_EQ(fragment_params(s, 7), 216'545'280);
   int64_t sum = 0;
   for (int p = 0; p < 8; ++p) {
-    if (p > 0 && p < 7) EXPECT_EQ(fragment_params(s, p), 151'007'232);
+    if (p > 0 && p < 7) {
+      EXPECT_EQ(fragment_params(s, p), 151'007'232);
+    }
     sum += fragment_params(s, p);
   }
   EXPECT_EQ(sum, 1'339'131'904);

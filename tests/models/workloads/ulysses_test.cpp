@@ -15,7 +15,16 @@ using simcore::Workload;
 
 TransformerParams base(int sp, int64_t seq) {
   TransformerParams p;
-  p.model = {"tiny", 2, 64, 256, 8, 8, 1000, false};
+  p.model = {.name = "tiny",
+             .layers = 2,
+             .hidden = 64,
+             .ffn_hidden = 256,
+             .heads = 8,
+             .kv_heads = 8,
+             .vocab = 1000,
+             .tied_embeddings = false,
+             .mlp_matrices = 3,
+             .moe = {}};
   p.sp = sp;
   p.seq_len = seq;
   p.micro_batch = 1;

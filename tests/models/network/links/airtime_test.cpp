@@ -60,10 +60,10 @@ std::vector<double> run(const std::vector<double>& rates, std::shared_ptr<LinkMo
 
 std::shared_ptr<LinkModelSpec> fdd() { return std::make_shared<NrCellSpec>(NrCellParams{}); }
 std::shared_ptr<LinkModelSpec> tdd(const std::string& pattern) {
-  return std::make_shared<NrCellSpec>(NrCellParams{true, pattern});
+  return std::make_shared<NrCellSpec>(NrCellParams{.tdd = true, .tdd_pattern = pattern, .rates = {}, .latency_jitter_s = 0});
 }
 std::shared_ptr<LinkModelSpec> wifi(bool fair) {
-  return std::make_shared<WifiSpec>(WifiParams{fair});
+  return std::make_shared<WifiSpec>(WifiParams{.airtime_fairness = fair, .rates = {}, .latency_jitter_s = 0});
 }
 
 TEST(NrCell, EqualRateClientsEachGetOneKthOfTheUplink) {
