@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "simcore/file_read.h"
+#include "tools/dtsim/hf_model_config.h"
 #include "tools/dtsim/topology_presets.h"
 #include "topologies/builders.h"
 #include "topologies/edge_cell.h"
@@ -328,6 +329,7 @@ void load_moe_overrides(const ConfigNode& n, int64_t hidden, workloads::MoeConfi
 
 workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
+  if (is_hf_model_config(n)) return load_hf_model_config(n);
   n.check_keys({"name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads", "vocab",
                 "tied_embeddings", "mlp", "moe", "source"});
   workloads::TransformerConfig m;
@@ -356,8 +358,15 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
     if (auto x = moe->get("first_dense_layers")) e.first_dense_layers = static_cast<int>(x->integer(0, m.layers));
     load_moe_overrides(*moe, m.hidden, e);
   }
+  check_transformer_shape(m, n, n["hidden"], n.has("kv_heads") ? n["kv_heads"] : n["heads"]);
+  return m;
+}
+
+void check_transformer_shape(const workloads::TransformerConfig& m, const ConfigNode& model,
+                             const ConfigNode& hidden, const ConfigNode& kv_heads) {
+  const ConfigNode& n = model;
   if (m.hidden % m.heads != 0)
-    n["hidden"].fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));
+    hidden.fail(fmt::format("hidden ({}) must be a multiple of heads ({})", m.hidden, m.heads));
   // The whole model, counted in floating point (so the check itself cannot overflow): every
   // layer's attention (4 h^2 at most), MLP, routed and shared experts, and the embeddings.
   const double h = static_cast<double>(m.hidden);
@@ -371,8 +380,7 @@ workloads::TransformerConfig load_transformer(const ConfigNode& ref) {
                        "(its counts are 64-bit integers)",
                        total, kMaxParams));
   if (m.heads % m.kv_heads != 0)
-    n["kv_heads"].fail(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
-  return m;
+    kv_heads.fail(fmt::format("heads ({}) must be a multiple of kv_heads ({})", m.heads, m.kv_heads));
 }
 
 }  // namespace dtsim::cli

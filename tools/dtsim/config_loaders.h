@@ -19,7 +19,14 @@ ConfigNode load_ref(const ConfigNode& n);
 
 topologies::Topology load_topology(const ConfigNode& n);
 compute::DeviceSpec load_device(const ConfigNode& n);
+/** A model in dtsim's format (the YAML files of configs/models/) or a Hugging Face config.json
+ *  (hf_model_config.h), inline or by path. */
 workloads::TransformerConfig load_transformer(const ConfigNode& n);
+/** The checks every model gets, whatever its format: hidden a multiple of heads (error at
+ *  `hidden`), heads a multiple of kv_heads (at `kv_heads`), at most 1e15 parameters (at
+ *  `model`). Errors: ConfigError. */
+void check_transformer_shape(const workloads::TransformerConfig& m, const ConfigNode& model,
+                             const ConfigNode& hidden, const ConfigNode& kv_heads);
 /** The MoE keys a model's `moe:` block and a scenario's `workload.moe` block share (node_limit,
  *  capacity_factor, bigmac_dim, each optional) into `moe`; `hidden` bounds bigmac_dim. */
 void load_moe_overrides(const ConfigNode& n, int64_t hidden, workloads::MoeConfig& moe);
