@@ -262,7 +262,8 @@ NcclRingPipeline nccl_ring_pipeline(const NcclTuning& t, NcclProtocol p, int cha
                   t.ring_data_fraction[pi];
   r.slices = std::max(1, t.ring_chunk_steps[pi] / t.ring_slice_steps[pi]);
   const double loop = r.chunk_bytes * std::max(1, channels) * std::max(1, n);
-  if (loop > 0 && bytes > 0) r.loops = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(bytes / loop)));
+  if (loop > 0 && bytes > 0)
+    r.loops = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(bytes / loop)));
   return r;
 }
 

@@ -145,11 +145,11 @@ struct NcclEstimate {
   double busbw_bytes_per_s = 0;      ///< after the protocol's refinements
   double seconds = 0;                ///< NCCL's predicted time: what its tuner ranks
   /** The run: a ring's chunk pipeline (nccl_ring_pipeline); other algorithms run as predicted. */
-  double chunk_bytes = 0;   ///< data bytes of one ring chunk (0: not a ring)
-  int64_t loops = 1;        ///< loops of n chunks per channel
-  int slices = 1;           ///< handshakes per chunk and ring step
+  double chunk_bytes = 0;  ///< data bytes of one ring chunk (0: not a ring)
+  int64_t loops = 1;       ///< loops of n chunks per channel
+  int slices = 1;          ///< handshakes per chunk and ring step
   double run_latency_s = 0;
-  double run_seconds = 0;   ///< run_latency_s + bytes / algbw (the tree's correction included)
+  double run_seconds = 0;  ///< run_latency_s + bytes / algbw (the tree's correction included)
 };
 
 /** Every NCCL algorithm dtsim runs, in NCCL's order. */

@@ -104,8 +104,8 @@ std::shared_ptr<const NcclTuning> load_nccl_tuning(const ConfigNode& root,
     t.ring_chunk_steps[p] = static_cast<int>(c.integer(1, t.pipeline_steps));
     t.ring_slice_steps[p] = static_cast<int>(sl.integer(1, t.ring_chunk_steps[p]));
     if (t.ring_chunk_steps[p] % t.ring_slice_steps[p] != 0)
-      sl.expected(fmt::format("a divisor of chunk_steps.{} ({})", kProtocols[p],
-                              t.ring_chunk_steps[p]));
+      sl.expected(
+          fmt::format("a divisor of chunk_steps.{} ({})", kProtocols[p], t.ring_chunk_steps[p]));
     t.ring_data_fraction[p] = fraction(df[kProtocols[p]]);
   }
   auto archs = root["architectures"];
