@@ -202,7 +202,8 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
   double intra = t.hw_latency_us[intra_hw][ai][pi];
   const double inter = ppn == 1 ? t.hw_latency_us[net][static_cast<int>(NcclAlgo::kTree)][pi]
                                 : t.hw_latency_us[net][ai][pi];
-  double lat = t.base_latency_us[ai][pi];
+  const double base = t.base_latency_us[ai][pi];
+  double lat = base, run_lat = 0;  // us; run_lat: the ring's run (nccl_ring_pipeline)
   switch (a) {
     case NcclAlgo::kRing: {
       double overhead = 0;
@@ -211,9 +212,17 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
             t.net_overhead_us * (p == NcclProtocol::kSimple ? t.simple_net_overhead_factor : 1);
       intra = std::max(intra, overhead);
       const double k = !multi ? 0 : ar ? 2.0 * (nodes - 1) : nodes - 1.0;
-      lat += (nsteps - k) * intra + k * inter;
-      if (p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64)
+      const double pass = (nsteps - k) * intra + k * inter;
+      const NcclRingPipeline pipe = nccl_ring_pipeline(t, p, ch, n, in.bytes);
+      e.chunk_bytes = pipe.chunk_bytes;
+      e.loops = pipe.loops;
+      e.slices = pipe.slices;
+      lat += pass;
+      run_lat = base + pass * static_cast<double>(pipe.loops) * pipe.slices;
+      if (p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64) {
         lat *= t.ring_plateau_factor;
+        run_lat *= t.ring_plateau_factor;
+      }
       break;
     }
     case NcclAlgo::kTree:
@@ -227,6 +236,7 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
       break;
   }
   e.latency_s = lat * kUs;
+  e.run_latency_s = (a == NcclAlgo::kRing ? run_lat : lat) * kUs;
 
   double bw = algbw;
   if (a == NcclAlgo::kTree) {
@@ -238,7 +248,23 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
   }
   e.algbw_bytes_per_s = algbw;
   e.seconds = e.latency_s + in.bytes / bw;
+  e.run_seconds = e.run_latency_s + in.bytes / bw;
   return e;
+}
+
+NcclRingPipeline nccl_ring_pipeline(const NcclTuning& t, NcclProtocol p, int channels, int n,
+                                    double bytes) {
+  const int pi = static_cast<int>(p);
+  NcclRingPipeline r;
+  if (t.pipeline_steps <= 0 || t.ring_chunk_steps[pi] <= 0 || t.ring_slice_steps[pi] <= 0)
+    return r;  // no pipeline given: NCCL's prediction (one pass)
+  r.chunk_bytes = std::floor(t.ring_buffer_bytes[pi] / t.pipeline_steps) * t.ring_chunk_steps[pi] *
+                  t.ring_data_fraction[pi];
+  r.slices = std::max(1, t.ring_chunk_steps[pi] / t.ring_slice_steps[pi]);
+  const double loop = r.chunk_bytes * std::max(1, channels) * std::max(1, n);
+  if (loop > 0 && bytes > 0)
+    r.loops = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(bytes / loop)));
+  return r;
 }
 
 NcclEstimate nccl_best(std::span<const NcclAlgo> algos, const NcclInputs& in) {

@@ -44,6 +44,15 @@
  * sizes from 64 B to 256 MiB. LL128 runs only where the node's GPUs talk over NVLink (NCCL:
  * typeIntra <= PATH_NVB), or one GPU per node.
  *
+ * NCCL's tuner ranks the pairs by that prediction (`seconds`); the collective then runs NCCL's
+ * mechanism (`run_seconds`). Its latency model counts one pass of the ring's nsteps steps, but a
+ * ring runs each channel's share S/c in L = ceil(S / (c n C)) loops of n chunks of C bytes
+ * (C = buffer / NCCL_STEPS x chunk_steps x data fraction: 2 MiB Simple, 576000 B LL128,
+ * 32 KiB LL), each loop the same nsteps dependent steps, and each step sends its chunk in
+ * P = chunk_steps / slice_steps slices, one wait/post handshake each (P = 2 Simple, 1 LL/LL128).
+ * So the run's ring latency is base + L P (pass), pass = the per-step terms above (x1.4 for
+ * the plateau as predicted): L P = 1 gives NCCL's prediction. Trees and NVLS run as predicted.
+ *
  * Errors: ConfigError when no NCCL constants were given (NcclContext::tuning null), when an
  * algorithm cannot run on the group (nvls without an NVSwitch of an architecture with NVLink
  * SHARP; nvls on more than one node; nvls_tree on one node; an unsupported collective).
@@ -94,6 +103,12 @@ struct NcclTuning {
   /** Per-channel ceilings (GB/s) on [1 node, 2 nodes, more]. */
   double per_ch_ring_ll128_GBps[3] = {}, per_ch_tree_ll128_GBps[3] = {}, per_ch_tree_GBps[3] = {},
          per_ch_nvls_tree_GBps[3] = {};
+  /** The ring's chunk pipeline (configs/nccl/tuning.yaml ring_pipeline): NCCL_STEPS, and per
+   *  protocol the connection buffer (bytes), steps per chunk, steps per slice, data fraction. */
+  int pipeline_steps = 0;
+  double ring_buffer_bytes[kNcclProtocols] = {};
+  int ring_chunk_steps[kNcclProtocols] = {}, ring_slice_steps[kNcclProtocols] = {};
+  double ring_data_fraction[kNcclProtocols] = {};
 };
 
 /** What the NCCL algorithms need to know of a group's nodes beyond pair costs
@@ -128,7 +143,13 @@ struct NcclEstimate {
   double algbw_bytes_per_s = 0;
   double raw_busbw_bytes_per_s = 0;  ///< the topology's busbw before the protocol
   double busbw_bytes_per_s = 0;      ///< after the protocol's refinements
-  double seconds = 0;
+  double seconds = 0;                ///< NCCL's predicted time: what its tuner ranks
+  /** The run: a ring's chunk pipeline (nccl_ring_pipeline); other algorithms run as predicted. */
+  double chunk_bytes = 0;  ///< data bytes of one ring chunk (0: not a ring)
+  int64_t loops = 1;       ///< loops of n chunks per channel
+  int slices = 1;          ///< handshakes per chunk and ring step
+  double run_latency_s = 0;
+  double run_seconds = 0;  ///< run_latency_s + bytes / algbw (the tree's correction included)
 };
 
 /** Every NCCL algorithm dtsim runs, in NCCL's order. */
@@ -146,6 +167,20 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
 /** The fastest (algorithm, protocol) among `algos`, as NCCL's tuner picks (ties: the earlier).
  *  Errors: ConfigError naming the algorithm when none of `algos` can run, with the reason. */
 NcclEstimate nccl_best(std::span<const NcclAlgo> algos, const NcclInputs& in);
+
+/** A ring's chunk pipeline for `bytes` over `channels` channels of `n` ranks with protocol `p`:
+ *  chunk_bytes C = floor(buffer / NCCL_STEPS) x chunk_steps x data fraction, loops
+ *  L = ceil(bytes / (channels n C)) (at least 1), slices P = chunk_steps / slice_steps.
+ *  Example: Simple, 16 channels, 8 ranks, 1 GiB: C = 2 MiB, L = ceil(1 GiB / 256 MiB) = 4, P = 2.
+ *  Without pipeline constants (ring_pipeline absent): C = 0, L = P = 1. Source: NCCL's
+ *  calcCollChunking (src/enqueue.cc), src/device/prims_simple.h. */
+struct NcclRingPipeline {
+  double chunk_bytes = 0;
+  int64_t loops = 1;
+  int slices = 1;
+};
+NcclRingPipeline nccl_ring_pipeline(const NcclTuning& t, NcclProtocol p, int channels, int n,
+                                    double bytes);
 
 /** "nvls_tree (Simple, 16 channels)". */
 std::string describe(const NcclEstimate& e);

@@ -71,6 +71,23 @@ TEST(NcclTuningLoader, ADeviceUnderTwoArchitecturesIsRefused) {
       << e;
 }
 
+TEST(NcclTuningLoader, ASliceThatDoesNotDivideTheChunkIsRefusedAtItsKey) {
+  // A Simple chunk of 4 steps cannot be sent in slices of 3 steps (NCCL: SlicePerChunk =
+  // CHUNKSTEPS / SLICESTEPS must be whole).
+  const std::string e = error_of(
+      edited("slice_steps: {LL: 1, LL128: 1, Simple: 2}", "slice_steps: {LL: 1, LL128: 1, Simple: 3}"));
+  EXPECT_NE(e.find("t.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("ring_pipeline.slice_steps.Simple: expected a divisor of chunk_steps.Simple (4)"),
+            std::string::npos)
+      << e;
+}
+
+TEST(NcclTuningLoader, AChunkOfMoreStepsThanTheBufferHoldsIsRefused) {
+  const std::string e = error_of(
+      edited("chunk_steps: {LL: 1, LL128: 1, Simple: 4}", "chunk_steps: {LL: 1, LL128: 1, Simple: 9}"));
+  EXPECT_NE(e.find("ring_pipeline.chunk_steps.Simple"), std::string::npos) << e;
+}
+
 TEST(NcclTuningLoader, AMissingKeyIsReported) {
   const std::string e = error_of(edited("net_overhead_us: 1.0\n", ""));
   EXPECT_NE(e.find("net_overhead_us"), std::string::npos) << e;

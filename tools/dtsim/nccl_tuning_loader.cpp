@@ -59,7 +59,8 @@ std::shared_ptr<const NcclTuning> load_nccl_tuning(const ConfigNode& root,
                                                    const std::string& device_name) {
   root.check_keys({"base_latency_us", "hw_latency_us", "net_overhead_us",
                    "simple_net_overhead_factor", "ring_plateau_factor", "fractions",
-                   "ll_max_bw_multi_node_GBps", "tree_correction", "architectures"});
+                   "ll_max_bw_multi_node_GBps", "tree_correction", "ring_pipeline",
+                   "architectures"});
   NcclTuning t;
   per_algo(root["base_latency_us"], t.base_latency_us);
   auto hw = root["hw_latency_us"];
@@ -89,6 +90,23 @@ std::shared_ptr<const NcclTuning> load_nccl_tuning(const ConfigNode& root,
     if (!row.is_sequence() || items.size() != kNcclTreeCorrections)
       row.expected(fmt::format("a list of {} factors (64 B to 256 MiB)", kNcclTreeCorrections));
     for (int i = 0; i < kNcclTreeCorrections; ++i) t.tree_correction[p][i] = fraction(items[i]);
+  }
+  auto rp = root["ring_pipeline"];
+  rp.check_keys({"steps", "buffer_bytes", "chunk_steps", "slice_steps", "data_fraction"});
+  t.pipeline_steps = static_cast<int>(rp["steps"].integer(1, 1024));
+  per_protocol(rp["buffer_bytes"], t.ring_buffer_bytes);
+  auto cs = rp["chunk_steps"], ss = rp["slice_steps"], df = rp["data_fraction"];
+  cs.check_keys(kProtocols);
+  ss.check_keys(kProtocols);
+  df.check_keys(kProtocols);
+  for (int p = 0; p < kNcclProtocols; ++p) {
+    const ConfigNode c = cs[kProtocols[p]], sl = ss[kProtocols[p]];
+    t.ring_chunk_steps[p] = static_cast<int>(c.integer(1, t.pipeline_steps));
+    t.ring_slice_steps[p] = static_cast<int>(sl.integer(1, t.ring_chunk_steps[p]));
+    if (t.ring_chunk_steps[p] % t.ring_slice_steps[p] != 0)
+      sl.expected(
+          fmt::format("a divisor of chunk_steps.{} ({})", kProtocols[p], t.ring_chunk_steps[p]));
+    t.ring_data_fraction[p] = fraction(df[kProtocols[p]]);
   }
   auto archs = root["architectures"];
   if (!archs.is_map()) archs.expected("a map of architectures");

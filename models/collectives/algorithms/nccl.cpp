@@ -35,7 +35,7 @@ void expand(const ScheduleRequest& r, ScheduleBuilder& b) {
 }
 
 double seconds(CollectiveKind kind, int n, double bytes, const AlphaBetaParams& p) {
-  return nccl_best(kAllNcclAlgos, nccl_inputs(kind, n, bytes, p)).seconds;
+  return nccl_best(kAllNcclAlgos, nccl_inputs(kind, n, bytes, p)).run_seconds;
 }
 
 std::string describe_choice(CollectiveKind kind, int n, double bytes, const AlphaBetaParams& p) {

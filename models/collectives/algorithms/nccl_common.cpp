@@ -132,14 +132,14 @@ void nccl_expand_ring(const ScheduleRequest& r, const NcclEstimate& e, std::stri
     add_ring(b, ring, +1, ring_steps(r.kind, r.n), step_bytes, 1, none);
   }
   Schedule& s = b.schedule();
-  s.start_latency_s = e.latency_s;
+  s.start_latency_s = e.run_latency_s;
   s.route_latency = false;
   s.label = std::move(label);
 }
 
 void nccl_expand_timed(const NcclEstimate& e, std::string label, ScheduleBuilder& b) {
   Schedule& s = b.schedule();
-  s.start_latency_s = e.seconds;
+  s.start_latency_s = e.run_seconds;
   s.route_latency = false;
   s.label = std::move(label);
 }

@@ -33,10 +33,10 @@ NcclEstimate nccl_choose(const ScheduleRequest& r, std::span<const NcclAlgo> alg
 /** Rings of nccl_ring: one per rail (nccl_ring.cpp); their transfer count. */
 double nccl_ring_transfers(const ScheduleRequest& r);
 /** Appends the rail-aligned rings carrying the request's bytes at the protocol of `e`, with
- *  NCCL's latency before the first step. */
+ *  the run's latency (its chunk pipeline, e.run_latency_s) before the first step. */
 void nccl_expand_ring(const ScheduleRequest& r, const NcclEstimate& e, std::string label,
                       ScheduleBuilder& b);
-/** No transfers: the collective waits its closed form (e.seconds). */
+/** No transfers: the collective waits its closed form (e.run_seconds). */
 void nccl_expand_timed(const NcclEstimate& e, std::string label, ScheduleBuilder& b);
 
 /**
@@ -63,7 +63,7 @@ struct NcclTimedFamily {
   }
   static double seconds(simcore::CollectiveKind kind, int n, double bytes,
                         const AlphaBetaParams& p) {
-    return nccl_best(kAlgos, nccl_inputs(kind, n, bytes, p)).seconds;
+    return nccl_best(kAlgos, nccl_inputs(kind, n, bytes, p)).run_seconds;
   }
   static std::string describe(simcore::CollectiveKind kind, int n, double bytes,
                               const AlphaBetaParams& p) {

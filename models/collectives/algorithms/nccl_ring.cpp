@@ -26,7 +26,7 @@ void expand(const ScheduleRequest& r, ScheduleBuilder& b) {
 }
 
 double seconds(CollectiveKind kind, int n, double bytes, const AlphaBetaParams& p) {
-  return nccl_best(kRing, nccl_inputs(kind, n, bytes, p)).seconds;
+  return nccl_best(kRing, nccl_inputs(kind, n, bytes, p)).run_seconds;
 }
 
 std::string describe(CollectiveKind kind, int n, double bytes, const AlphaBetaParams& p) {

@@ -67,6 +67,56 @@ TEST_F(Fixture, SingleNodeRingSimple) {
   EXPECT_NEAR(e->latency_s, 56e-6, 1e-12);
   EXPECT_NEAR(e->seconds, 56e-6 + kGiB8 / (kBi * 8 / 14), 1e-12);
   EXPECT_EQ(e->channels, 16);
+  // The run: chunks of C = 4 MiB / 8 steps x 4 steps = 2 MiB, loops of 16 channels x 8 ranks x
+  // 2 MiB = 256 MiB, so L = 8 GiB / 256 MiB = 32 loops of 14 steps, each step 2 slices: the
+  // 14-step pass (47.6 us) is paid 64 times: 8.4 + 64 x 47.6 = 3054.8 us.
+  EXPECT_DOUBLE_EQ(e->chunk_bytes, 2097152.0);
+  EXPECT_EQ(e->loops, 32);
+  EXPECT_EQ(e->slices, 2);
+  EXPECT_NEAR(e->run_latency_s, 3054.8e-6, 1e-12);
+  EXPECT_NEAR(e->run_seconds, 3054.8e-6 + kGiB8 / (kBi * 8 / 14), 1e-12);
+  // 16 MiB fits one loop (chunks of 16 MiB / (16 x 8) = 128 KiB): 8.4 + 2 x 47.6 = 103.6 us.
+  auto m = nccl_estimate(NcclAlgo::kRing, NcclProtocol::kSimple, node(16 << 20, hopper.get()));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->loops, 1);
+  EXPECT_NEAR(m->latency_s, 56e-6, 1e-12);
+  EXPECT_NEAR(m->run_latency_s, 103.6e-6, 1e-12);
+}
+
+TEST_F(Fixture, RingPipelineChunksAreNcclsBuffersSplitInSteps) {
+  // calcCollChunking: stepSize = buffer / NCCL_STEPS (8); chunk = stepSize x chunkSteps, LL
+  // halved (8 data bytes per 16 B line), LL128 x 15/16 (NCCL_LL128_DATAELEMS / LINEELEMS):
+  //   Simple 4194304 / 8 x 4 = 2097152 B in 4 / 2 = 2 slices;
+  //   LL     524288 / 8 / 2 = 32768 B;   LL128  4915200 / 8 x 15/16 = 576000 B; one slice each.
+  // Loops: ceil(bytes / (channels x ranks x chunk)); 16 channels x 8 ranks x 2 MiB = 256 MiB.
+  const NcclTuning& t = *hopper;
+  const auto s1 = nccl_ring_pipeline(t, NcclProtocol::kSimple, 16, 8, 1 << 30);
+  EXPECT_DOUBLE_EQ(s1.chunk_bytes, 2097152.0);
+  EXPECT_EQ(s1.slices, 2);
+  EXPECT_EQ(s1.loops, 4);
+  EXPECT_EQ(nccl_ring_pipeline(t, NcclProtocol::kSimple, 16, 8, 256 << 20).loops, 1);
+  EXPECT_EQ(nccl_ring_pipeline(t, NcclProtocol::kSimple, 16, 8, (256 << 20) + 1).loops, 2);
+  EXPECT_EQ(nccl_ring_pipeline(t, NcclProtocol::kSimple, 16, 8, 1 << 20).loops, 1);
+  const auto ll = nccl_ring_pipeline(t, NcclProtocol::kLL, 16, 8, 1 << 20);
+  EXPECT_DOUBLE_EQ(ll.chunk_bytes, 32768.0);
+  EXPECT_EQ(ll.slices, 1);
+  EXPECT_EQ(ll.loops, 1);  // 16 x 8 x 32 KiB = 4 MiB per loop
+  const auto l128 = nccl_ring_pipeline(t, NcclProtocol::kLL128, 16, 8, 1 << 30);
+  EXPECT_DOUBLE_EQ(l128.chunk_bytes, 576000.0);
+  EXPECT_EQ(l128.slices, 1);
+  EXPECT_EQ(l128.loops, 15);  // ceil(1073741824 / (16 x 8 x 576000) = 14.56)
+}
+
+TEST_F(Fixture, OnePassRunsAsPredicted) {
+  // LL at 1 MiB: one loop of one slice, the run is NCCL's prediction (15 us); NVLS runs as
+  // predicted whatever the size.
+  auto e = nccl_estimate(NcclAlgo::kRing, NcclProtocol::kLL, node(1 << 20, hopper.get()));
+  ASSERT_TRUE(e);
+  EXPECT_DOUBLE_EQ(e->run_latency_s, e->latency_s);
+  EXPECT_DOUBLE_EQ(e->run_seconds, e->seconds);
+  auto v = nccl_estimate(NcclAlgo::kNvls, NcclProtocol::kSimple, node(kGiB8, hopper.get()));
+  ASSERT_TRUE(v);
+  EXPECT_DOUBLE_EQ(v->run_seconds, v->seconds);
 }
 
 TEST_F(Fixture, RingLLIsHalfTheLinkCappedAtLLMaxBw) {
@@ -160,10 +210,12 @@ TEST_F(Fixture, NcclRingsAreRailAlignedOneRingPerNicDirection) {
     }
   EXPECT_EQ(cross_sends.size(), 16u);
   for (const auto& [src, count] : cross_sends) EXPECT_EQ(count, 30) << src;
-  // Simple at 8 GiB: each transfer carries S / (8 rings x 16) bytes, NCCL's latency up front
-  // (8.4 + 28 x 3.4 (NVLink; above the 3 us network overhead) + 2 x 14 (NET), x1.4 plateau).
+  // Simple at 8 GiB: each transfer carries S / (8 rings x 16) bytes, the run's latency up front:
+  // NCCL's pass of 28 x 3.4 (NVLink; above the 3 us network overhead) + 2 x 14 (NET) = 123.2 us,
+  // paid per loop and slice: 16 channels x 16 ranks x 2 MiB = 512 MiB per loop, 16 loops x
+  // 2 slices; (8.4 + 32 x 123.2) x 1.4 (plateau) = 5531.12 us.
   EXPECT_DOUBLE_EQ(s.transfers.front().bytes, kGiB8 / 8 / 16);
-  EXPECT_NEAR(s.start_latency_s, (8.4 + 28 * 3.4 + 2 * 14.0) * 1.4 * 1e-6, 1e-12);
+  EXPECT_NEAR(s.start_latency_s, (8.4 + 32 * 123.2) * 1.4 * 1e-6, 1e-12);
   EXPECT_FALSE(s.route_latency);
   EXPECT_EQ(s.label, "nccl_ring (Simple, 16 channels)");
 }
