@@ -53,7 +53,8 @@ const KeySchema kFaultKeys({
     KeySpec("events", "the link faults, a list of maps (keys below)").defaults("none"),
     KeySpec("peers",
             "PCCL peers leaving or joining: a list of {peer: NODE, leaves_at: TIME} or {peer: "
-            "NODE, joins_at: TIME} (collective_sweep with algorithm pccl_ring)")
+            "NODE, joins_at: TIME} (collective_sweep with algorithm pccl_ring; diloco with "
+            "outer_algorithm pccl_ring, a peer being a replica)")
         .defaults("none"),
 });
 
