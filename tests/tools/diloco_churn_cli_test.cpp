@@ -101,5 +101,28 @@ TEST_F(DilocoChurnTest, ChurnWithoutPcclRingIsAnError) {
                      "run: expected outer_algorithm pccl_ring; got ring\n");
 }
 
+TEST_F(DilocoChurnTest, TwoNodesOfOneReplicaAreAnError) {
+  // 2 replicas of 2 GPUs: gpu0 and gpu1 are both replica 0; the error points at gpu1 (line 16,
+  // column 47: the second event's `peer` value).
+  std::string text = scenario("[{peer: gpu0, leaves_at: 1s}, {peer: gpu1, leaves_at: 2s}]");
+  text.replace(text.find("replicas: 4"), 11, "replicas: 2");
+  text.replace(text.find("{dp: 1}"), 7, "{dp: 2}");
+  std::string s;
+  std::string err = error(text, &s);
+  EXPECT_EQ(err, s + ":16:47: error: faults.peers: 'gpu0' and 'gpu1' are both in replica 0 (a "
+                     "peer is a replica: name it by one node)\n");
+}
+
+TEST_F(DilocoChurnTest, AKindWithoutPcclOperationsRefusesPeers) {
+  // Anything but collective_sweep and diloco would ignore the peers: an error, not a silence.
+  std::string text = scenario("[{peer: gpu3, leaves_at: 1s}]");
+  text.replace(text.find("kind: diloco"), 12, "kind: noloco");
+  std::string s;
+  std::string err = error(text, &s);
+  EXPECT_EQ(err, s + ":16:10: error: faults.peers: PCCL peers leave and join the kinds that run "
+                     "PCCL operations (collective_sweep, diloco); workload kind noloco runs "
+                     "none\n");
+}
+
 }  // namespace
 }  // namespace dtsim::cli::diloco_churn

@@ -98,6 +98,7 @@ std::vector<network::PeerFault> load_peers(const ConfigNode& list,
       e["peer"].fail(fmt::format("'{}' is not an accelerator (a peer is a rank)", e["peer"].str()));
     f.rank = static_cast<int32_t>(it - ranks.begin());
     f.name = e["peer"].str();
+    f.where = e["peer"].location();
     f.joins = joins;
     const ConfigNode t = e[joins ? "joins_at" : "leaves_at"];
     f.at = t.time();

@@ -325,6 +325,7 @@ WorkloadKind collective_sweep_kind() {
   k.schema = &keys();
   k.load = load;
   k.simulate = simulate;
+  k.peer_churn = true;
   k.report = report;
   k.print_table = print_table;
   k.summarize_collectives = false;

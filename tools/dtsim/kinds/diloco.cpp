@@ -57,7 +57,7 @@ const KeySchema& keys() {
 /** faults.peers under DiLoCo: PCCL's peers are the replicas (a node names its replica: the one
  *  holding its rank); the outer all-reduce must be pccl_ring. Returns each replica's name for
  *  the report: the node faults.peers names it by, else its first rank's node. Errors:
- *  ConfigError at outer_algorithm, or at the workload for two nodes naming one replica. */
+ *  ConfigError at outer_algorithm, or at the peer naming a replica another node named. */
 std::vector<std::string> load_peer_replicas(const Scenario& s, const ConfigNode& w,
                                             const workloads::DilocoParams& p) {
   if (p.outer_algorithm != "pccl_ring")
@@ -70,12 +70,14 @@ std::vector<std::string> load_peer_replicas(const Scenario& s, const ConfigNode&
   for (int k = 0; k < p.replicas; ++k)
     names.push_back(s.topology.nodes()[s.topology.ranks()[static_cast<size_t>(k * n)]].name);
   std::vector<bool> named(static_cast<size_t>(p.replicas), false);
-  for (const auto& f : s.faults.peers) {
+  for (size_t i = 0; i < s.faults.peers.size(); ++i) {
+    const auto& f = s.faults.peers[i];
     const auto k = static_cast<size_t>(f.rank / n);
     if (named[k] && names[k] != f.name)
-      w.fail(fmt::format("faults.peers: '{}' and '{}' are both in replica {} (a peer is a "
-                         "replica: name it by one node)",
-                         names[k], f.name, k));
+      throw simcore::ConfigError(
+          f.where, fmt::format("faults.peers: '{}' and '{}' are both in replica {} (a peer is a "
+                               "replica: name it by one node)",
+                               names[k], f.name, k));
     named[k] = true;
     names[k] = f.name;
   }
@@ -253,6 +255,7 @@ WorkloadKind diloco_kind() {
   k.schema = &keys();
   k.load = load;
   k.simulate = simulate;
+  k.peer_churn = true;
   k.print_summary = print_summary;
   k.sweep_columns = {{"compute_utilization", "/diloco/compute_utilization"},
                      {"inner_step_time_s", "/diloco/inner_step_time_s"},
