@@ -9,9 +9,9 @@ namespace dtsim::collectives {
 
 using simcore::Time;
 
-std::vector<ChurnOp> run_with_churn(
-    int ops, const std::vector<int>& peers, const std::vector<PeerEvent>& events,
-    const std::function<Time(int, const std::vector<int>&)>& op_time) {
+std::vector<ChurnOp> run_with_churn(int ops, const std::vector<int>& peers,
+                                    const std::vector<PeerEvent>& events,
+                                    const ChurnTimeFn& op_time, const ChurnTimeFn& prelude) {
   for (size_t e = 1; e < events.size(); ++e)
     DTSIM_ASSERT(!(events[e].at < events[e - 1].at), "run_with_churn: events out of order");
   std::set<int> in;
@@ -39,6 +39,16 @@ std::vector<ChurnOp> run_with_churn(
   for (int i = 0; i < ops; ++i) {
     apply_until(t);
     ChurnOp op;
+    op.begin = t;
+    if (prelude) {
+      const std::vector<int> members(in.begin(), in.end());
+      const Time first = t + prelude(i, members);
+      // Leaves during the prelude take their peer out of the first attempt; joins (not
+      // applied: `next` stays) wait for the next operation's apply_until.
+      for (size_t e = next; e < events.size() && !(first < events[e].at); ++e)
+        if (!events[e].joins) in.erase(events[e].peer);
+      t = first;
+    }
     op.start = t;
     while (true) {
       std::vector<int> members(in.begin(), in.end());

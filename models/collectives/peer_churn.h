@@ -18,6 +18,13 @@
  *
  * An operation over fewer than two peers takes no time (nothing to reduce with).
  *
+ * With a `prelude` (DiLoCo's inner steps before its outer all-reduce), operation i begins at t_i
+ * with the prelude's time W(i, P_i) (computed over the peers at t_i) and its first attempt starts
+ * at t_i + W: a peer that leaves during the prelude (t_i < d <= t_i + W) is simply absent from
+ * the attempt (no attempt is lost: none has begun), and a peer that asks to join during it waits
+ * for operation i + 1 (PRIME admits joiners at the outer step's start, not at the sync). Without
+ * one, W = 0 and the timeline is the one above.
+ *
  * Units: simulated Time. Errors: InternalError for events out of order or a peer that is not one
  * of `peers`. Complexity: O((k + e) x cost of T) for k operations and e events.
  *
@@ -50,18 +57,23 @@ struct Restart {
 /** One operation as it ran. */
 struct ChurnOp {
   simcore::Time start;        ///< its first attempt's start
+  simcore::Time begin;        ///< its prelude's start (= start without a prelude)
   simcore::Time end;          ///< its completing attempt's end
   simcore::Time last_attempt; ///< its completing attempt's time, T(peers)
   std::vector<int> peers;     ///< the peers of the completing attempt, ascending
   std::vector<Restart> restarts;
 };
 
+/** Time of operation i over the peer set P (ascending), see above. */
+using ChurnTimeFn = std::function<simcore::Time(int, const std::vector<int>&)>;
+
 /** Runs `ops` operations in turn. `peers`: every peer that ever takes part, ascending; a peer
  *  whose first event is a join starts outside, every other one inside. `events`: sorted by time
  *  (a peer's events alternate leave / join). `op_time(i, P)`: operation i's time over P (>= 2
- *  peers, ascending). */
-std::vector<ChurnOp> run_with_churn(
-    int ops, const std::vector<int>& peers, const std::vector<PeerEvent>& events,
-    const std::function<simcore::Time(int, const std::vector<int>&)>& op_time);
+ *  peers, ascending). `prelude(i, P)` (optional): the time before operation i's first attempt,
+ *  over the peers at its beginning. */
+std::vector<ChurnOp> run_with_churn(int ops, const std::vector<int>& peers,
+                                    const std::vector<PeerEvent>& events,
+                                    const ChurnTimeFn& op_time, const ChurnTimeFn& prelude = {});
 
 }  // namespace dtsim::collectives

@@ -66,6 +66,7 @@ struct PeerFault {
   std::string name;  ///< the node's name, for the report
   simcore::Time at;
   bool joins = false;  ///< false: the peer drops
+  simcore::SourceLocation where;  ///< its `peer` key, for errors a kind finds later
 };
 
 struct FaultPlan {

@@ -28,20 +28,27 @@ double outer_state_bytes_per_rank(const DilocoParams& p, int64_t params) {
   return 8.0 * outer_shard_params(p, params);
 }
 
-simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int outer_step) {
+simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int outer_step,
+                                  const std::vector<int>& replicas) {
   const std::vector<int64_t> bytes(static_cast<size_t>(p.replica_ranks()),
                                    outer_sync_bytes_per_rank(p, params));
   return make_outer_collective(p, bytes, simcore::CollectiveKind::kAllReduce, "outer all_reduce",
-                               "", outer_step);
+                               "", outer_step, replicas);
 }
 
 simcore::Workload make_outer_collective(const DilocoParams& p,
                                         const std::vector<int64_t>& bytes_per_position,
                                         simcore::CollectiveKind kind, std::string_view name,
-                                        std::string_view stream, int outer_step) {
+                                        std::string_view stream, int outer_step,
+                                        const std::vector<int>& replicas) {
   const int n = p.replica_ranks();
   DTSIM_ASSERT(bytes_per_position.size() == static_cast<size_t>(n),
                "make_outer_collective: one size per position of a replica");
+  std::vector<int> who = replicas;
+  if (who.empty())
+    for (int i = 0; i < p.replicas; ++i) who.push_back(i);
+  for (int i : who)
+    DTSIM_ASSERT(i >= 0 && i < p.replicas, "make_outer_collective: a replica out of range");
   simcore::Workload w;
   w.ranks.resize(static_cast<size_t>(n) * p.replicas);
   const uint8_t s = stream.empty() ? simcore::kCommStream : w.stream_of(stream);
@@ -50,11 +57,11 @@ simcore::Workload make_outer_collective(const DilocoParams& p,
   b.tags().step = outer_step;
   for (int j = 0; j < n; ++j) {
     const int64_t bytes = bytes_per_position[static_cast<size_t>(j)];
-    if (bytes == 0) continue;
+    if (bytes == 0 || who.size() < 2) continue;
     std::vector<int> members;
-    for (int i = 0; i < p.replicas; ++i) members.push_back(i * n + j);
+    for (int i : who) members.push_back(i * n + j);
     const uint32_t g = b.group(members, "outer");
-    for (int i = 0; i < p.replicas; ++i) {
+    for (int i : who) {
       b.tags().replica = i;
       b.collective(i * n + j, name, kind, bytes, g, p.outer_algorithm, {}, s);
     }

@@ -66,8 +66,11 @@ int64_t outer_sync_bytes_per_rank(const DilocoParams& p, int64_t params);
 double outer_state_bytes_per_rank(const DilocoParams& p, int64_t params);
 
 /** The outer sync of outer step `outer_step` on all R n ranks: per rank one all-reduce of
- *  `outer_sync_bytes_per_rank` over the R ranks at its position, with `outer_algorithm`. */
-simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int outer_step);
+ *  `outer_sync_bytes_per_rank` over the R ranks at its position, with `outer_algorithm`.
+ *  `replicas` (ascending replica indices, empty: all R): only these take part (PCCL's peers
+ *  after churn); the others' ranks stay idle. */
+simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int outer_step,
+                                  const std::vector<int>& replicas = {});
 
 /** One outer collective across the replicas, the building block of every outer sync (DiLoCo's,
  *  Streaming DiLoCo's per fragment, SparseLoCo's all-gather): on all R n ranks, the rank at
@@ -75,13 +78,15 @@ simcore::Workload make_outer_sync(const DilocoParams& p, int64_t params, int out
  *  (nccl-tests convention: an all-gather's bytes are the gathered total) over the R ranks at
  *  position j (communicator "outer"), with `p.outer_algorithm`, on stream `stream` ("" = the
  *  default communication stream), named `name`. A position of 0 bytes has no collective.
- *  Ops are tagged phase kOuterSync, replica i, step `outer_step`.
+ *  Ops are tagged phase kOuterSync, replica i, step `outer_step`. `replicas` as make_outer_sync's
+ *  (a position's collective then has |replicas| members; none below two).
  *  Shape: bytes_per_position has n = p.replica_ranks() entries.
  *  Errors: ConfigError from Workload::stream_of. */
 simcore::Workload make_outer_collective(const DilocoParams& p,
                                         const std::vector<int64_t>& bytes_per_position,
                                         simcore::CollectiveKind kind, std::string_view name,
-                                        std::string_view stream, int outer_step);
+                                        std::string_view stream, int outer_step,
+                                        const std::vector<int>& replicas = {});
 
 /** Plain DDP across the sites, for comparison: the replica with dp x R and R times its global
  *  batch (the same tokens per step), its placement order with dp outermost so that each site

@@ -128,16 +128,60 @@ TEST_F(NodeDevicesTest, AnUnknownEntryKeyIsAnError) {
   EXPECT_NE(err.find("did you mean 'count'"), std::string::npos) << err;
 }
 
-TEST_F(NodeDevicesTest, StreamingDilocoRejectsMixedDevices) {
-  std::string s;
-  std::string err =
-      error(scenario(kFast, "[{device: " + kSlow + ", count: 1}]",
-                     "  kind: streaming_diloco\n  model: " + kModel +
-                         "\n  replicas: 2\n  parallelism: {dp: 1}\n  batch: {global_batch: 2, "
-                         "seq_len: 32}\n  inner_steps: 2\n  fragments: 2\n"),
-            &s);
-  EXPECT_EQ(err, s + ":5:17: error: cluster.node_devices: streaming_diloco does not model "
-                     "replicas on different devices yet; give every rank the cluster's device\n");
+std::string streaming(const std::string& overlap_steps) {
+  return "  kind: streaming_diloco\n  model: " + kModel +
+         "\n  replicas: 2\n  parallelism: {dp: 1}\n  batch: {global_batch: 2, seq_len: 32}\n"
+         "  inner_steps: 4\n  fragments: 2\n  overlap_steps: " +
+         overlap_steps + "\n";
+}
+
+// Streaming DiLoCo on the 2-layer tiny model, P = 2 strided fragments at 4 bits: fragment 0 =
+// layer 0 + embedding = 65,664 + 64,000 = 129,664 parameters, S_0 = 64,832 B; fragment 1 =
+// layer 1 + LM head + final norm = 65,664 + 64,000 + 64 = 129,728, S_1 = 64,864 B (one GPU per
+// replica). Ring all-reduce over R = 2 on the switch (a path of two 1 ms links, 1 GB/s):
+// 2 (R - 1) steps of 2a + (S/2)/B: sync_p = 4 ms + S_p / 1e9 s.
+double fragment_sync(double s_bytes) { return 4e-3 + s_bytes / 1e9; }
+constexpr double kS0 = 64832, kS1 = 64864;
+
+TEST_F(NodeDevicesTest, StreamingDilocoBlockingSyncsWaitForTheSlowestReplica) {
+  // τ = 0: each fragment's sync blocks every replica, and it can only run once the slowest
+  // replica has sent: outer step = H t_slow + sync_0 + sync_1, H = 4; the fast replica's
+  // utilization H t_fast / outer step. t_fast, t_slow: the same kind on uniform clusters.
+  const int h = 4;
+  auto fast = run_ok(scenario(kFast, "", streaming("0")))["streaming_diloco"];
+  auto slow = run_ok(scenario(kSlow, "", streaming("0")))["streaming_diloco"];
+  auto d = run_ok(scenario(kFast, "[{device: " + kFast + ", count: 1}, {device: " + kSlow +
+                                      ", count: 1}]",
+                           streaming("0")))["streaming_diloco"];
+  const double t_fast = fast["inner_step_time_s"].get<double>();
+  const double t_slow = slow["inner_step_time_s"].get<double>();
+  EXPECT_NEAR(t_slow, 2 * t_fast, 1e-6 * t_fast);
+  EXPECT_EQ(d["replica_classes_simulated"].get<int>(), 2);
+  EXPECT_EQ(d["inner_step_time_s"].get<double>(), t_slow);
+  const double outer = d["outer_step_time_s"].get<double>();
+  EXPECT_NEAR(outer, h * t_slow + fragment_sync(kS0) + fragment_sync(kS1), 1e-9);
+  EXPECT_NEAR(d["replica_devices"][0]["compute_utilization"].get<double>(), h * t_fast / outer,
+              1e-12);
+  EXPECT_NEAR(d["replica_devices"][1]["compute_utilization"].get<double>(), h * t_slow / outer,
+              1e-12);
+}
+
+TEST_F(NodeDevicesTest, StreamingDilocoOverlapIsMeasuredAgainstTheSlowestReplica) {
+  // τ = 1: each sync (about 4.06 ms) runs beside one inner step of every replica (microseconds
+  // here), sharing nothing with it (one GPU per replica): the window is the sync, and its exposed
+  // part is the sync minus the slowest replica's one step, sync_p - t_slow:
+  //   outer step = H t_slow + (sync_0 - t_slow) + (sync_1 - t_slow).
+  const int h = 4;
+  auto slow = run_ok(scenario(kSlow, "", streaming("1")))["streaming_diloco"];
+  auto d = run_ok(scenario(kFast, "[{device: " + kFast + ", count: 1}, {device: " + kSlow +
+                                      ", count: 1}]",
+                           streaming("1")))["streaming_diloco"];
+  const double t_slow = slow["inner_step_time_s"].get<double>();
+  ASSERT_LT(t_slow, fragment_sync(kS0));  // the premise of this case
+  EXPECT_NEAR(d["outer_step_time_s"].get<double>(),
+              h * t_slow + fragment_sync(kS0) + fragment_sync(kS1) - 2 * t_slow, 1e-9);
+  EXPECT_NEAR(d["exposed_sync_time_s"].get<double>(),
+              fragment_sync(kS0) + fragment_sync(kS1) - 2 * t_slow, 1e-9);
 }
 
 std::string decentralized(const std::string& extra = "") {

@@ -53,7 +53,8 @@ const KeySchema kFaultKeys({
     KeySpec("events", "the link faults, a list of maps (keys below)").defaults("none"),
     KeySpec("peers",
             "PCCL peers leaving or joining: a list of {peer: NODE, leaves_at: TIME} or {peer: "
-            "NODE, joins_at: TIME} (collective_sweep with algorithm pccl_ring)")
+            "NODE, joins_at: TIME} (collective_sweep with algorithm pccl_ring; diloco with "
+            "outer_algorithm pccl_ring, a peer being a replica)")
         .defaults("none"),
 });
 
@@ -97,6 +98,7 @@ std::vector<network::PeerFault> load_peers(const ConfigNode& list,
       e["peer"].fail(fmt::format("'{}' is not an accelerator (a peer is a rank)", e["peer"].str()));
     f.rank = static_cast<int32_t>(it - ranks.begin());
     f.name = e["peer"].str();
+    f.where = e["peer"].location();
     f.joins = joins;
     const ConfigNode t = e[joins ? "joins_at" : "leaves_at"];
     f.at = t.time();

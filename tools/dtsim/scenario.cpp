@@ -1,6 +1,7 @@
 #include "tools/dtsim/scenario.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "models/collectives/algorithm.h"
 #include "simcore/file_read.h"
@@ -125,6 +126,15 @@ Scenario load_scenario(const ConfigNode& root, const std::string& path,
 
   auto w = root["workload"];
   s.kind = &kinds::workload_kind(w["kind"]);
+  if (!s.faults.peers.empty() && !s.kind->peer_churn) {
+    std::vector<std::string> kinds;
+    for (const auto& k : kinds::workload_kinds())
+      if (k.peer_churn) kinds.push_back(k.name);
+    root["faults"]["peers"].fail(
+        fmt::format("PCCL peers leave and join the kinds that run PCCL operations ({}); "
+                    "workload kind {} runs none",
+                    fmt::join(kinds, ", "), s.kind->name));
+  }
   try {
     s.kind->schema->check(w);
     s.kind->load(s, w);

@@ -76,5 +76,41 @@ TEST(PeerChurnTest, APeerThatDroppedCanRejoin) {
   EXPECT_EQ(ops[1].end, Time::ms(55));
 }
 
+// With a prelude (DiLoCo's H inner steps before its outer all-reduce) of W = 100 ms per
+// operation, operation i begins at t_i, its sync starts at t_i + 100 ms.
+auto prelude = [](int, const std::vector<int>&) { return Time::ms(100); };
+
+TEST(PeerChurnTest, ALeaveDuringThePreludeIsNoRestart) {
+  // Peer 3 leaves at 50 ms, during operation 0's prelude [0, 100): its sync runs over {0, 1, 2}
+  // [100, 130), nothing lost; operation 1: prelude [130, 230), sync [230, 260).
+  auto ops = run_with_churn(2, {0, 1, 2, 3}, {{3, Time::ms(50), false}}, op_time, prelude);
+  EXPECT_TRUE(ops[0].restarts.empty());
+  EXPECT_EQ(ops[0].begin, Time::ms(0));
+  EXPECT_EQ(ops[0].start, Time::ms(100));
+  EXPECT_EQ(ops[0].end, Time::ms(130));
+  EXPECT_EQ(ops[0].peers, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(ops[1].begin, Time::ms(130));
+  EXPECT_EQ(ops[1].end, Time::ms(260));
+}
+
+TEST(PeerChurnTest, ALeaveDuringTheSyncAfterAPreludeRestartsIt) {
+  // Sync of operation 0 over 4 peers [100, 140); peer 3 drops at 120: 20 ms lost, restart over
+  // 3 at 120: ends 150.
+  auto ops = run_with_churn(1, {0, 1, 2, 3}, {{3, Time::ms(120), false}}, op_time, prelude);
+  ASSERT_EQ(ops[0].restarts.size(), 1u);
+  EXPECT_EQ(ops[0].restarts[0].wasted, Time::ms(20));
+  EXPECT_EQ(ops[0].end, Time::ms(150));
+}
+
+TEST(PeerChurnTest, AJoinDuringThePreludeWaitsForTheNextOperation) {
+  // Peer 3 starts outside and asks to join at 50 ms, during operation 0's prelude: operation 0's
+  // sync is over {0, 1, 2} [100, 130); operation 1 begins at 130 with 4 peers, sync [230, 270).
+  auto ops = run_with_churn(2, {0, 1, 2, 3}, {{3, Time::ms(50), true}}, op_time, prelude);
+  EXPECT_EQ(ops[0].peers.size(), 3u);
+  EXPECT_EQ(ops[0].end, Time::ms(130));
+  EXPECT_EQ(ops[1].peers.size(), 4u);
+  EXPECT_EQ(ops[1].end, Time::ms(270));
+}
+
 }  // namespace
 }  // namespace dtsim::collectives

@@ -15,6 +15,7 @@
 #include "tools/dtsim/runner.h"
 #include "tools/dtsim/config_schema.h"
 #include "tools/dtsim/kinds/common.h"
+#include "tools/dtsim/kinds/pccl_churn_report.h"
 #include "tools/dtsim/kinds/registry.h"
 
 namespace dtsim::cli::kinds {
@@ -216,29 +217,15 @@ void simulate_churn(const Scenario& s, RunOutcome& o) {
       if (f.rank == rank) return f.name;
     return s.topology.nodes()[s.topology.ranks()[static_cast<size_t>(rank)]].name;
   };
-  auto names = [&](const std::vector<int>& ranks) {
-    nlohmann::ordered_json a = nlohmann::ordered_json::array();
-    for (int r : ranks) a.push_back(name_of(r));
-    return a;
-  };
   simcore::ExecutionResult& r = o.result;
-  nlohmann::ordered_json per_op = nlohmann::ordered_json::array();
-  int restarts = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     const auto& op = ops[i];
     const int64_t bytes = op_bytes[i];
     const std::string name = fmt::format("{} {}B", simcore::to_string(p.kind), bytes);
-    nlohmann::ordered_json rs = nlohmann::ordered_json::array();
     simcore::Time t = op.start;
     for (const auto& x : op.restarts) {
       r.collectives.push_back({name, p.kind, p.algorithm, x.peers, bytes, t, x.at, true});
-      nlohmann::ordered_json e = nlohmann::ordered_json::object();
-      e["at_s"] = x.at.seconds();
-      e["dropped"] = name_of(x.dropped);
-      e["wasted_s"] = x.wasted.seconds();
-      rs.push_back(std::move(e));
       t = x.at;
-      ++restarts;
     }
     r.collectives.push_back({name, p.kind, p.algorithm, static_cast<int>(op.peers.size()), bytes,
                              op.end - op.last_attempt, op.end, false});
@@ -250,30 +237,14 @@ void simulate_churn(const Scenario& s, RunOutcome& o) {
           it = o.links.insert(o.links.end(), {u.link_class, 0, u.capacity_bytes_per_s});
         it->bytes += u.bytes;
       }
-    nlohmann::ordered_json e = nlohmann::ordered_json::object();
-    e["op"] = i;
-    e["bytes"] = bytes;
-    e["start_s"] = op.start.seconds();
-    e["end_s"] = op.end.seconds();
-    e["time_s"] = (op.end - op.start).seconds();
-    e["peers"] = names(op.peers);
-    e["restarts"] = std::move(rs);
-    per_op.push_back(std::move(e));
   }
   r.makespan = ops.empty() ? simcore::Time{} : ops.back().end;
   r.rank_finish.assign(static_cast<size_t>(p.ranks), r.makespan);
   for (const auto& [key, run] : runs) o.events += run.events;
-  nlohmann::ordered_json membership = nlohmann::ordered_json::array();
-  for (const auto& f : s.faults.peers)
-    membership.push_back(
-        {{"peer", f.name}, {"event", f.joins ? "joins" : "leaves"}, {"at_s", f.at.seconds()}});
-  nlohmann::ordered_json c = nlohmann::ordered_json::object();
-  c["operations"] = ops.size();
-  c["restarts"] = restarts;
-  c["peer_events"] = std::move(membership);
-  c["final_peers"] = ops.empty() ? nlohmann::ordered_json::array() : names(ops.back().peers);
-  c["per_operation"] = std::move(per_op);
-  o.kind_report["pccl_churn"] = std::move(c);
+  o.kind_report["pccl_churn"] =
+      pccl_churn_section(ops, s.faults.peers, name_of, [&](size_t i, nlohmann::ordered_json& e) {
+        e["bytes"] = op_bytes[i];
+      });
 }
 
 void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
@@ -354,6 +325,7 @@ WorkloadKind collective_sweep_kind() {
   k.schema = &keys();
   k.load = load;
   k.simulate = simulate;
+  k.peer_churn = true;
   k.report = report;
   k.print_table = print_table;
   k.summarize_collectives = false;

@@ -3,14 +3,25 @@
 // Simulated in two levels through the registry's `simulate` hook: a replica's inner step once
 // (its time reused H times), the outer sync on every rank, and plain DDP across the sites for
 // comparison; its report section `diloco` gives both per outer step.
+// Under PCCL's peer churn (`faults.peers`, outer_algorithm pccl_ring) a peer is a replica: the
+// outer steps run in turn (models/collectives/peer_churn.h), each H inner steps (a prelude: a
+// replica that drops during them is absent from the sync, one that joins waits for the next
+// outer step) then the outer all-reduce over the replicas present, restarted over the survivors
+// when one drops during it; the `pccl_churn` section (pccl_churn_report.h) gives the timeline.
 #include "models/workloads/diloco.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "models/collectives/peer_churn.h"
 #include "tools/dtsim/kinds/outer_step.h"
+#include "tools/dtsim/kinds/pccl_churn_report.h"
 #include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/runner.h"
 
@@ -20,6 +31,7 @@ namespace {
 
 struct Info {
   ReplicaSet r;                          ///< replicas, the inner step and its model
+  std::vector<std::string> peer_names;   ///< per replica: the node faults.peers names it by
   std::optional<simcore::Workload> ddp;  ///< one step of plain DDP across the sites
   std::string outer_dtype;
   double outer_state_bytes = 0;  ///< per rank
@@ -42,6 +54,36 @@ const KeySchema& keys() {
   return schema;
 }
 
+/** faults.peers under DiLoCo: PCCL's peers are the replicas (a node names its replica: the one
+ *  holding its rank); the outer all-reduce must be pccl_ring. Returns each replica's name for
+ *  the report: the node faults.peers names it by, else its first rank's node. Errors:
+ *  ConfigError at outer_algorithm, or at the peer naming a replica another node named. */
+std::vector<std::string> load_peer_replicas(const Scenario& s, const ConfigNode& w,
+                                            const workloads::DilocoParams& p) {
+  if (p.outer_algorithm != "pccl_ring")
+    (w.has("outer_algorithm") ? w["outer_algorithm"] : w)
+        .fail(fmt::format("faults.peers leave and join a PCCL run: expected outer_algorithm "
+                          "pccl_ring; got {}",
+                          p.outer_algorithm));
+  const int n = p.replica_ranks();
+  std::vector<std::string> names;
+  for (int k = 0; k < p.replicas; ++k)
+    names.push_back(s.topology.nodes()[s.topology.ranks()[static_cast<size_t>(k * n)]].name);
+  std::vector<bool> named(static_cast<size_t>(p.replicas), false);
+  for (size_t i = 0; i < s.faults.peers.size(); ++i) {
+    const auto& f = s.faults.peers[i];
+    const auto k = static_cast<size_t>(f.rank / n);
+    if (named[k] && names[k] != f.name)
+      throw simcore::ConfigError(
+          f.where, fmt::format("faults.peers: '{}' and '{}' are both in replica {} (a peer is a "
+                               "replica: name it by one node)",
+                               names[k], f.name, k));
+    named[k] = true;
+    names[k] = f.name;
+  }
+  return names;
+}
+
 void load(Scenario& s, const ConfigNode& w) {
   Info info;
   info.r = load_replicas(s, w);
@@ -54,10 +96,67 @@ void load(Scenario& s, const ConfigNode& w) {
     info.ddp = workloads::make_transformer(workloads::ddp_across_sites(p), &ddp_info);
   }
   const int64_t params = info.r.replica.params;
+  if (!s.faults.peers.empty()) info.peer_names = load_peer_replicas(s, w, p);
   s.workload = workloads::make_outer_sync(p, params, 0);
   info.outer_state_bytes = workloads::outer_state_bytes_per_rank(p, params);
   check_replica_memory(s, w, info.r, info.outer_state_bytes);
   s.info = std::make_shared<InfoOf<Info>>(std::move(info));
+}
+
+/** The outer steps in turn under faults.peers (see the file's comment): the headline becomes
+ *  the last outer step's end; `pccl_churn` gives each outer step's sync (start_s, end_s, its
+ *  replicas, restarts), its inner phase (`inner_start_s`, `inner_time_s`: H x the slowest
+ *  present replica's inner step), and the run's `total_time_s` and `compute_utilization`
+ *  (inner phases over the total). Each sync is simulated once per set of replicas. */
+void simulate_churn(const Scenario& s, const InnerSteps& steps, simcore::Time inner_time,
+                    RunOutcome& o) {
+  const Info& d = info_of<Info>(s);
+  const workloads::DilocoParams& p = d.r.params;
+  const int n = p.replica_ranks();
+  // Each replica's H inner steps (on a mixed cluster its own; else all alike).
+  std::vector<simcore::Time> inner_of(static_cast<size_t>(p.replicas), inner_time);
+  if (!steps.replicas.is_null())
+    for (const auto& e : steps.replicas)
+      inner_of[e["replica"].get<size_t>()] = repeated_inner_time(
+          d.r, simcore::Time::from_seconds(e["inner_step_time_s"].get<double>()));
+  std::vector<int> peers(static_cast<size_t>(p.replicas));
+  for (int k = 0; k < p.replicas; ++k) peers[static_cast<size_t>(k)] = k;
+  std::vector<collectives::PeerEvent> events;
+  for (const auto& f : s.faults.peers) events.push_back({f.rank / n, f.at, f.joins});
+  std::map<std::vector<int>, simcore::Time> sync_of;
+  uint64_t sync_events = 0;
+  auto sync_time = [&](int, const std::vector<int>& m) {
+    auto it = sync_of.find(m);
+    if (it == sync_of.end()) {
+      RunOutcome r = simulate_workload(
+          s, workloads::make_outer_sync(p, d.r.replica.params, 0, m), false);
+      sync_events += r.events;
+      it = sync_of.emplace(m, r.result.makespan).first;
+    }
+    return it->second;
+  };
+  auto prelude = [&](int, const std::vector<int>& m) {
+    simcore::Time w;
+    for (int k : m) w = std::max(w, inner_of[static_cast<size_t>(k)]);
+    return w;
+  };
+  const std::vector<collectives::ChurnOp> ops =
+      collectives::run_with_churn(p.outer_steps, peers, events, sync_time, prelude);
+  const simcore::Time end = ops.empty() ? simcore::Time{} : ops.back().end;
+  double busy = 0;
+  for (const auto& op : ops) busy += (op.start - op.begin).seconds();
+  o.result.makespan = end;
+  o.result.rank_finish.assign(o.result.rank_finish.size(), end);
+  o.events += sync_events;
+  nlohmann::ordered_json c = pccl_churn_section(
+      ops, s.faults.peers, [&](int k) { return d.peer_names[static_cast<size_t>(k)]; },
+      [&](size_t i, nlohmann::ordered_json& e) {
+        e["inner_start_s"] = ops[i].begin.seconds();
+        e["inner_time_s"] = (ops[i].start - ops[i].begin).seconds();
+      });
+  c["total_time_s"] = end.seconds();
+  c["compute_utilization"] = end.seconds() > 0 ? busy / end.seconds() : 0.0;
+  o.kind_report["pccl_churn"] = std::move(c);
 }
 
 /** Inner step once, outer sync once, DDP once; the outer step is H inner steps then the sync. */
@@ -108,6 +207,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
                  {"ddp_over_diloco_time", nullptr},
                  {"ddp_over_diloco_wan_bytes", nullptr}};
   add_replica_devices(steps, h, t_outer, j["diloco"]);
+  if (!s.faults.peers.empty()) simulate_churn(s, steps, inner_time, o);
   if (!d.ddp) return;  // compare_ddp: false
   j["diloco"]["ddp"] = {{"step_time_s", ddp_step},
                         {"steps", p.inner_steps},
@@ -155,6 +255,7 @@ WorkloadKind diloco_kind() {
   k.schema = &keys();
   k.load = load;
   k.simulate = simulate;
+  k.peer_churn = true;
   k.print_summary = print_summary;
   k.sweep_columns = {{"compute_utilization", "/diloco/compute_utilization"},
                      {"inner_step_time_s", "/diloco/inner_step_time_s"},

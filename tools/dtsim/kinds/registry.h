@@ -88,6 +88,9 @@ struct WorkloadKind {
   /** Columns a sweep adds to its rows for this kind: name, JSON pointer into the report (a
    *  pointer the report lacks gives an empty cell). */
   std::vector<std::pair<std::string, std::string>> sweep_columns;
+  /** Whether the kind runs PCCL operations that `faults.peers` may leave and join (its `load`
+   *  checks the algorithm); any other kind refuses `faults.peers` rather than ignore it. */
+  bool peer_churn = false;
   /** Whether the summary adds up the collectives (a sweep's table shows them instead). */
   bool summarize_collectives = true;
   /** What the summary calls the run's makespan: a step, or (collective_sweep) the sizes run one

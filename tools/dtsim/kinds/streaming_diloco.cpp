@@ -12,6 +12,12 @@
 // inner steps run, which do not interact across replicas. What remains approximate is DiLoCo's
 // own assumption: inner steps back to back, H x one step's makespan. Fragments with the same
 // bytes per rank share one simulation.
+// Mixed devices (`cluster.node_devices`): each distinct replica class (its ranks' device
+// sequence) has its inner step simulated once, as DiLoCo's. A fragment's all-reduce needs every
+// replica's pseudo-gradient and each replica blocks on its result, so the outer step goes at the
+// slowest replica's pace: H t_slow + Σ_p exposed_p, with exposed_p measured against the slowest
+// replica's τ steps; the window itself is co-simulated on the whole cluster, every replica on
+// its own devices. Faster replicas idle: the report gives each one's utilization.
 #include "models/workloads/streaming_diloco.h"
 
 #include <fmt/format.h>
@@ -78,8 +84,6 @@ const KeySchema& keys() {
 }
 
 void load(Scenario& s, const ConfigNode& w) {
-  // Its overlap window is co-simulated on replica 0's ranks, taken for every replica's.
-  require_uniform_devices(s, "streaming_diloco");
   Info info;
   info.r = load_replicas(s, w);
   workloads::StreamingDilocoParams& sp = info.params;
@@ -133,16 +137,30 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
   const Info& d = info_of<Info>(s);
   const workloads::StreamingDilocoParams& sp = d.params;
   const workloads::DilocoParams& p = sp.diloco;
-  RunOutcome inner = simulate_workload(s, d.r.inner, false);
+  // The slowest replica's inner step (each replica class's on a mixed cluster).
+  const InnerSteps classes = simulate_inner_steps(s, d.r);
+  const RunOutcome& inner = classes.slowest;
   const simcore::Time inner_time = repeated_inner_time(d.r, inner.result.makespan);
   const double t_inner = inner.result.makespan.seconds();
-  // The window's baseline: τ inner steps without the sync, on replica 0 alone (the replicas do
-  // not interact during inner steps, so every replica's are the same).
+  // The window's baseline: τ inner steps without the sync, on the slowest replica alone (the
+  // replicas do not interact during inner steps; on a uniform cluster replica 0's, every one's).
   RunOutcome steps;
   if (sp.overlap_steps > 0) {
     simcore::Workload alone;
     for (int k = 0; k < sp.overlap_steps; ++k) simcore::append(alone, d.r.inner, k);
-    steps = simulate_workload(s, alone, false);
+    if (classes.replicas.is_null()) {
+      steps = simulate_workload(s, alone, false);
+    } else {
+      int slowest = 0;
+      double t_max = -1;
+      for (const auto& e : classes.replicas)
+        if (e["inner_step_time_s"].get<double>() > t_max) {
+          t_max = e["inner_step_time_s"].get<double>();
+          slowest = e["replica"].get<int>();
+        }
+      const int n = p.replica_ranks();
+      steps = simulate_workload(with_devices_of(s, slowest * n, n), alone, false);
+    }
   }
   const simcore::Time t_steps = steps.result.makespan;
 
@@ -261,6 +279,7 @@ void simulate(const Scenario& s, bool record_ops, RunOutcome& o) {
       {"peak_wan_bandwidth_bytes_per_s", peak_rate},
       {"peak_reduction_vs_full_sync", reduction},
       {"memory", outer_memory_section(d.r, d.outer_state_bytes)}};
+  add_replica_devices(classes, p.inner_steps, t_outer, j["streaming_diloco"]);
 }
 
 void print_summary(const Scenario&, const nlohmann::ordered_json& j) {
