@@ -30,7 +30,11 @@ TEST(Plot, FormatFromTheFileName) {
 TEST(Plot, ScriptHoldsTheDataInlineAndQuotesTitles) {
   // Two lines; a title with a quote (doubled inside gnuplot's single quotes) and an underscore
   // (printed as is: noenhanced); numbers with 17 significant digits (0.1 is not exact in binary).
-  plot::Figure f{"it's a sweep", "network.chunks", "step_time_s", false, {},
+  plot::Figure f{"it's a sweep",
+                 "network.chunks",
+                 "step_time_s",
+                 false,
+                 {},
                  {{"algorithm=ring", {{1, 0.1}, {2, 0.25}}}, {"algorithm=tree", {{1, 3}}}}};
   EXPECT_EQ(plot::gnuplot_script(f, "svg"),
             "# dtsim: it's a sweep\n"

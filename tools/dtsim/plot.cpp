@@ -1,6 +1,7 @@
 #include "tools/dtsim/plot.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "simcore/error.h"
 #include "tools/dtsim/output_file.h"
@@ -37,9 +36,12 @@ bool ends_with(const std::string& s, const std::string& tail) {
 std::string quoted(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "''";
-    else if (c == '\n') q += ' ';
-    else q += c;
+    if (c == '\'')
+      q += "''";
+    else if (c == '\n')
+      q += ' ';
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -145,7 +147,8 @@ void render(const Figure& f, const std::string& path) {
   bool any = false;
   for (const auto& s : f.series) any = any || !s.points.empty();
   if (!any)
-    throw ConfigError(at(path), fmt::format("nothing to plot: no row has a value of {}", f.y_label));
+    throw ConfigError(at(path),
+                      fmt::format("nothing to plot: no row has a value of {}", f.y_label));
   const std::string exe = find_gnuplot();
   TempFile script("plot.gp"), errors("plot.err");
   const std::string text = gnuplot_script(f, plot_format(path));

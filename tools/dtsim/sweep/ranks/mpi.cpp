@@ -1,4 +1,5 @@
 // Ranks under MPI (a build with DTSIM_MPI on): started only when mpirun launched the process.
+#include <fmt/format.h>
 #include <mpi.h>
 
 #include <chrono>
@@ -6,8 +7,6 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "tools/dtsim/sweep/ranks.h"
 
