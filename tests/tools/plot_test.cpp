@@ -33,7 +33,7 @@ TEST(Plot, ScriptHoldsTheDataInlineAndQuotesTitles) {
   plot::Figure f{"it's a sweep",
                  "network.chunks",
                  "step_time_s",
-                 false,
+                 0,
                  {},
                  {{"algorithm=ring", {{1, 0.1}, {2, 0.25}}}, {"algorithm=tree", {{1, 3}}}}};
   EXPECT_EQ(plot::gnuplot_script(f, "svg"),
@@ -56,7 +56,7 @@ TEST(Plot, ScriptHoldsTheDataInlineAndQuotesTitles) {
 }
 
 TEST(Plot, ScriptForCategoriesAndALogAxis) {
-  plot::Figure f{"t", "x", "y", true, {"ring", "tree"}, {{"s", {{0, 1}, {1, 2}}}, {"empty", {}}}};
+  plot::Figure f{"t", "x", "y", 2, {"ring", "tree"}, {{"s", {{0, 1}, {1, 2}}}, {"empty", {}}}};
   const std::string s = plot::gnuplot_script(f, "png");
   EXPECT_NE(s.find("set terminal pngcairo size 900,600 noenhanced\n"), std::string::npos) << s;
   EXPECT_NE(s.find("set logscale x 2\n"), std::string::npos) << s;
@@ -117,6 +117,24 @@ TEST(SweepFigure, CategoriesFailedRowsAndConstantAxes) {
   EXPECT_EQ(f.series[0].title, "step_time_s");
   EXPECT_EQ(f.series[0].points,
             (std::vector<std::pair<double, double>>{{0, 20}, {1, 30}, {0, 40}}));
+}
+
+TEST(SweepFigure, QuantitiesWithUnitsAreNumbersInTheirBaseUnit) {
+  // 1, 10 and 100 Gbps are 1e9/8 = 1.25e8, 1.25e9 and 1.25e10 bytes/s (simcore/units.h); over
+  // two decades, so a log axis. "500Mbps" and "1GB/s" would mix fine too: one kind, a rate.
+  sweep::SweepMeta meta;
+  meta.axes = {"cluster.topology.nic.bandwidth"};
+  std::vector<json> rows;
+  const char* rates[] = {"100Gbps", "1Gbps", "10Gbps"};
+  for (size_t p = 0; p < 3; ++p)
+    rows.push_back(
+        {{"point", p}, {meta.axes[0], rates[p]}, {"step_time_s", 1.0 + p}, {"error", ""}});
+  const plot::Figure f = sweep::sweep_figure(meta, rows, "step_time_s");
+  EXPECT_EQ(f.x_label, "cluster.topology.nic.bandwidth (bytes/s)");
+  EXPECT_EQ(f.log_x_base, 10);
+  ASSERT_EQ(f.series.size(), 1u);
+  EXPECT_EQ(f.series[0].points,
+            (std::vector<std::pair<double, double>>{{1.25e8, 2}, {1.25e9, 3}, {1.25e10, 1}}));
 }
 
 TEST(SweepFigure, AColumnWithNoNumberIsRefused) {

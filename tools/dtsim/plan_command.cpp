@@ -103,7 +103,7 @@ plot::Figure plan_figure(const std::string& title, const std::vector<Row>& rows,
   f.title = title;
   f.x_label = "GPUs";
   f.y_label = "step time (s)";
-  f.log2_x = true;
+  f.log_x_base = 2;
   plot::Series estimate{"best layout (analytical estimate)", {}}, pareto{"Pareto front", {}},
       flow{"best layout re-run on the flow back-end", {}};
   for (const auto& b : best)

@@ -93,12 +93,12 @@ std::string gnuplot_script(const Figure& f, const std::string& format) {
   s << "set xlabel " << quoted(f.x_label) << "\n";
   s << "set ylabel " << quoted(f.y_label) << "\n";
   s << "set grid\nset key below\n";
-  if (f.log2_x) s << "set logscale x 2\n";
+  if (f.log_x_base > 1) s << "set logscale x " << f.log_x_base << "\n";
   if (!f.x_labels.empty()) {
     s << "set xtics (";
     for (size_t i = 0; i < f.x_labels.size(); ++i)
       s << (i ? ", " : "") << quoted(f.x_labels[i]) << " " << i;
-    s << ")\n";
+    s << ")" << (f.x_labels.size() > 6 ? " rotate by -30" : "") << "\n";
     s << fmt::format("set xrange [-0.5:{}.5]\n", f.x_labels.size() - 1);
   }
   for (size_t i = 0; i < f.series.size(); ++i) {

@@ -5,7 +5,7 @@
  * script alone reproduces the figure), gnuplot draws it to its standard output, and dtsim writes
  * that atomically to the file (never a half-written file).
  *
- *     Figure f{"all-reduce", "network.chunks", "step_time_s", false, {}, {{"algorithm=ring",
+ *     Figure f{"all-reduce", "network.chunks", "step_time_s", 0, {}, {{"algorithm=ring",
  *              {{1, 0.1}, {2, 0.08}}}}};
  *     check_gnuplot("out.svg");   // before the long work: exit 2 when gnuplot is missing
  *     render(f, "out.svg");
@@ -30,7 +30,7 @@ struct Series {
  *  into `x_labels` (0, 1, ...), and the axis shows the labels. */
 struct Figure {
   std::string title, x_label, y_label;
-  bool log2_x = false;  ///< a logarithmic x axis, base 2 (GPU counts)
+  int log_x_base = 0;  ///< a logarithmic x axis in this base (2: GPU counts); 0: linear
   std::vector<std::string> x_labels;
   std::vector<Series> series;
 };
@@ -41,7 +41,8 @@ std::string plot_format(const std::string& path);
 /** The gnuplot script that draws `f` as `format` ("png" or "svg") on standard output: terminal
  *  pngcairo or svg (900x600, noenhanced: names with `_` print as they are), the data as inline
  *  data blocks ($d0, $d1, ...), one `linespoints` line per series; numbers with 17 significant
- *  digits. Errors: none (an empty series is drawn as no line). */
+ *  digits; more than 6 category labels are slanted. Errors: none (an empty series is drawn as no
+ *  line). */
 std::string gnuplot_script(const Figure& f, const std::string& format);
 
 /** The gnuplot executable on PATH, or "" when there is none. */

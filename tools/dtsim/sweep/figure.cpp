@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
 
 #include "simcore/error.h"
+#include "simcore/units.h"
 
 namespace dtsim::cli::sweep {
 
@@ -26,6 +28,20 @@ std::optional<double> number(const std::string& text) {
   if (end != text.c_str() + text.size()) return std::nullopt;
   return v;
 }
+
+std::optional<double> plain_number(std::string_view text) { return number(std::string(text)); }
+
+/** The ways an axis's values can be numbers: plain, or quantities of one kind (simcore/units.h),
+ *  in their base unit. */
+struct Quantity {
+  const char* unit;
+  std::optional<double> (*parse)(std::string_view);
+};
+constexpr Quantity kQuantities[] = {{"", plain_number},
+                                    {"s", simcore::parse_time_seconds},
+                                    {"bytes", simcore::parse_bytes},
+                                    {"bytes/s", simcore::parse_rate_bytes_per_s},
+                                    {"FLOP/s", simcore::parse_flops_per_s}};
 
 std::string cell(const json& row, const std::string& key) {
   if (!row.contains(key)) return "";
@@ -68,16 +84,27 @@ plot::Figure sweep_figure(const SweepMeta& meta, const std::vector<json>& rows,
   f.title = fmt::format("{}: {}", std::filesystem::path(meta.scenario).filename().string(), metric);
   f.y_label = metric;
   f.x_label = varied.empty() ? "point" : varied.front();
-  bool numeric_x = true;
-  if (!varied.empty())
-    for (const json* r : usable) numeric_x = numeric_x && number(cell(*r, varied.front()));
+  const Quantity* quantity = &kQuantities[0];  // the point index when nothing varies
+  if (!varied.empty()) {
+    quantity = nullptr;
+    for (const Quantity& q : kQuantities) {
+      bool all = true;
+      for (const json* r : usable) all = all && q.parse(cell(*r, varied.front()));
+      if (all) {
+        quantity = &q;
+        break;
+      }
+    }
+    if (quantity && *quantity->unit) f.x_label += fmt::format(" ({})", quantity->unit);
+  }
+  const bool numeric_x = quantity != nullptr;
   std::map<std::string, size_t> category, line;
   for (const json* r : usable) {
     double x = 0;
     if (varied.empty()) {
       x = static_cast<double>((*r)["point"].get<size_t>());
     } else if (numeric_x) {
-      x = *number(cell(*r, varied.front()));
+      x = *quantity->parse(cell(*r, varied.front()));
     } else {
       const std::string v = cell(*r, varied.front());
       auto [it, fresh] = category.emplace(v, f.x_labels.size());
@@ -97,6 +124,13 @@ plot::Figure sweep_figure(const SweepMeta& meta, const std::vector<json>& rows,
     for (auto& s : f.series)
       std::stable_sort(s.points.begin(), s.points.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Values over two decades or more (bandwidths 1 to 100 Gbps, sizes): a logarithmic axis.
+  if (numeric_x && !varied.empty()) {
+    double lo = INFINITY, hi = 0;
+    for (const auto& s : f.series)
+      for (const auto& p : s.points) lo = std::min(lo, p.first), hi = std::max(hi, p.first);
+    if (lo > 0 && hi >= 100 * lo) f.log_x_base = 10;
+  }
   return f;
 }
 

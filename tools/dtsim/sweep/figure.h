@@ -2,8 +2,9 @@
 /**
  * The figure of a sweep's table (`dtsim sweep --plot`, `dtsim merge --plot`): a metric against
  * the first axis whose value varies, one line per combination of the other varying axes' values.
- * An axis whose values are all numbers is a numeric x axis; otherwise its values are categories,
- * in grid order. Rows that could not run, or have no number for the metric, are left out.
+ * An axis whose values are all numbers, or all quantities of one kind ("1Gbps", "10Gbps": in
+ * their base unit, bytes/s, named in the label), is a numeric x axis, logarithmic when its values
+ * span two decades or more; otherwise its values are categories, in grid order. Rows that could not run, or have no number for the metric, are left out.
  *
  *     plot::Figure f = sweep_figure(meta, rows, "step_time_s");
  *
