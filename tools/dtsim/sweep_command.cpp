@@ -7,6 +7,7 @@
 #include <exception>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -77,7 +78,13 @@ int sweep_on_ranks(const SweepOptions& o, sweep::Ranks& ranks) {
     check_writable(journal_path, "the sweep journal");
     journal.emplace(journal_path, setup->meta.fingerprint, setup->pts.size(), shard.str(),
                     o.resume);
-    mine = outcome_text(run_shard(o, limits, setup->pts, shard, *journal, !o.quiet && rank == 0));
+    // Without -j, the ranks on one machine share its cores (Open MPI counts them for us).
+    SweepOptions threads = o;
+    if (threads.jobs == 0)
+      threads.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() /
+                                                       std::max(1u, ranks.local_size())));
+    mine = outcome_text(
+        run_shard(threads, limits, setup->pts, shard, *journal, !o.quiet && rank == 0));
   } catch (const ConfigError& e) {
     mine = json{{"fatal", 2}, {"error", error_json(e)}}.dump(-1, ' ', false,
                                                            json::error_handler_t::replace);

@@ -28,6 +28,8 @@ class Ranks {
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  /** Ranks on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE; 1 without mpirun). */
+  unsigned local_size() const;
   /** True when dtsim was built with MPI (DTSIM_MPI). */
   static bool built_with_mpi();
   /** True when mpirun started this process with more than one rank, but dtsim was built

@@ -15,4 +15,6 @@ bool Ranks::launched_by_mpirun_without_mpi() {
 std::vector<std::string> Ranks::gather(const std::string& mine) { return {mine}; }
 int Ranks::broadcast(int value) { return value; }
 
+unsigned Ranks::local_size() const { return 1; }
+
 }  // namespace dtsim::cli::sweep

@@ -87,4 +87,9 @@ int Ranks::broadcast(int value) {
   return value;
 }
 
+unsigned Ranks::local_size() const {
+  const char* n = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  return mpi_ && n && std::atoi(n) > 0 ? static_cast<unsigned>(std::atoi(n)) : 1u;
+}
+
 }  // namespace dtsim::cli::sweep
