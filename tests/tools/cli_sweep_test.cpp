@@ -1,14 +1,20 @@
-// End-to-end tests of `dtsim sweep` and `dtsim merge`: grids, shards, the journal and --resume.
+// End-to-end tests of `dtsim sweep` and `dtsim merge`: grids, shards, the journal and --resume,
+// ranks under mpirun, plots.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_fixture.h"
+#include "tools/dtsim/plot.h"
+#include "tools/dtsim/sweep/ranks.h"
 
 namespace dtsim::cli::sweep_cli {
 namespace {
 
 using namespace dtsim::test;
+
+/** The point count, fingerprint and rows of a sweep's OUT.json. */
+nlohmann::json results(const std::string& p) { return nlohmann::json::parse(slurp(p)); }
 
 TEST_F(CliTest, SweepCrossesItsAxesAndMatchesTheClosedForms) {
   // 2 algorithms x 2 back-ends = 4 points, in that order (the last axis varies fastest).
@@ -72,14 +78,33 @@ TEST_F(CliTest, SweepRejectsABadGridOrShard) {
   EXPECT_EQ(g.status, 2);
   EXPECT_EQ(g.err, "<--grid workload.algorithm>: error: expected key.path=[v1, v2, ...] or "
                    "key.path=v1,v2,...; got \"workload.algorithm\"\n");
-  Result sh = dtsim("sweep '" + s + "' --shard 2/2");
-  EXPECT_EQ(sh.status, 2);
-  EXPECT_EQ(sh.err, "<--shard 2/2>: error: expected I/N with 0 <= I < N; got \"2/2\"\n");
+  // I out of range, N zero, not numbers, signs, spaces, trailing text: one line naming it.
+  for (const std::string bad : {"2/2", "3/2", "0/0", "a/b", "1", "/2", "1/", "-1/2", "+1/2",
+                                "1/2x", " 1/2", "1/ 2", "1//2", "99999999999/2"}) {
+    Result sh = dtsim("sweep '" + s + "' --shard '" + bad + "' --out '" + path("x") + "'");
+    EXPECT_EQ(sh.status, 2) << bad;
+    EXPECT_EQ(sh.err, "<--shard " + bad + ">: error: expected I/N with 0 <= I < N; got \"" + bad +
+                          "\"\n");
+  }
+  EXPECT_EQ(listing(), (std::vector<std::string>{"s.yaml"}));
+}
+
+TEST_F(CliTest, ShardsWithoutOutWriteFilesOfTheirOwn) {
+  // A batch array's shards share a folder: without --out, shard I/N writes sweep.I-of-N.*.
+  std::string s = file("s.yaml", ring_scenario());
+  for (const char* shard : {"0/2", "1/2"}) {
+    Result r = shell("cd '" + dir_.string() + "' && '" + kBinary + "' sweep s.yaml -q --shard " +
+                     shard + " --grid network.chunks=1,2,3");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  EXPECT_EQ(listing(), (std::vector<std::string>{"s.yaml", "sweep.0-of-2.csv", "sweep.0-of-2.json",
+                                                 "sweep.1-of-2.csv", "sweep.1-of-2.json"}));
+  // Points 0 and 2 in shard 0/2, point 1 in shard 1/2 (i % 2).
+  EXPECT_EQ(results(path("sweep.0-of-2.json"))["rows"].size(), 2u);
+  EXPECT_EQ(results(path("sweep.1-of-2.json"))["rows"][0]["point"], 1);
 }
 
 
-/** The point count, fingerprint and rows of a sweep's OUT.json. */
-nlohmann::json results(const std::string& p) { return nlohmann::json::parse(slurp(p)); }
 
 TEST_F(CliTest, GridValuesAreYamlListsSoMapsCanBeSwept) {
   // A bracketed axis holds YAML values: here two whole `network` maps. The ring's closed form
@@ -214,8 +239,9 @@ TEST_F(CliTest, MergeJoinsShardsInPointOrder) {
   Result m = dtsim("merge -q --out '" + path("m") + "' '" + path("s1.json") + "' '" +
                    path("s0.json") + "'");
   ASSERT_EQ(m.status, 0) << m.err;
+  // Byte for byte: the same rows, columns, numbers and metadata as the unsharded run.
   EXPECT_EQ(slurp(path("m.csv")), slurp(path("all.csv")));
-  EXPECT_EQ(results(path("m.json")), results(path("all.json")));
+  EXPECT_EQ(slurp(path("m.json")), slurp(path("all.json")));
 
   Result half = dtsim("merge -q --out '" + path("h") + "' '" + path("s0.json") + "'");
   EXPECT_EQ(half.status, 2);
@@ -233,7 +259,114 @@ TEST_F(CliTest, MergeJoinsShardsInPointOrder) {
   Result notjson = dtsim("merge -q --out '" + path("h") + "' '" + s + "'");
   EXPECT_EQ(notjson.status, 2);
   EXPECT_NE(notjson.err.find("error: not JSON"), std::string::npos) << notjson.err;
+  // JSON, but not a sweep's table (a run's report): refused, naming the file.
+  const std::string report = file("report.json", "{\"step_time_s\": 1.0}\n");
+  Result notshard = dtsim("merge -q --out '" + path("h") + "' '" + path("s0.json") + "' '" +
+                          report + "'");
+  EXPECT_EQ(notshard.status, 2);
+  EXPECT_EQ(notshard.err, report + ": error: expected the OUT.json of `dtsim sweep` (a string "
+                                   "\"scenario\")\n");
   EXPECT_FALSE(fs::exists(path("h.csv")));
+  EXPECT_FALSE(fs::exists(path("h.json")));
+}
+
+/** `mpirun` for 2 ranks on this machine: as root (CI containers) Open MPI needs
+ *  --allow-run-as-root; 2 ranks on fewer cores need --oversubscribe. */
+std::string mpirun_2() {
+  return "mpirun --allow-run-as-root --oversubscribe -np 2 '" + kBinary + "' ";
+}
+
+TEST_F(CliTest, MpiRanksShareTheSweepAndRankZeroWritesTheWholeTable) {
+  if (!sweep::Ranks::built_with_mpi()) GTEST_SKIP() << "dtsim was built without MPI (DTSIM_MPI off)";
+  if (shell("command -v mpirun >/dev/null").status != 0)
+    GTEST_SKIP() << "no mpirun on PATH (Debian: openmpi-bin)";
+  // 2 ranks x (rank K runs points i % 2 == K) = the same 5-point table, byte for byte, as one
+  // process gives; each rank's journal is removed once rank 0 has written the table.
+  std::string s = file("s.yaml", ring_scenario());
+  const std::string grid = " --grid network.chunks=1,2,3,4,5";
+  ASSERT_EQ(dtsim("sweep '" + s + "' -q -j 1 --out '" + path("one") + "'" + grid).status, 0);
+  Result r = shell(mpirun_2() + "sweep '" + s + "' -j 1 --out '" + path("mpi") + "'" + grid +
+                   " > '" + path("mpi.out") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(slurp(path("mpi.out")),
+            "5 points on 2 ranks x 1 thread; 0 could not run\nresults       " + path("mpi") +
+                ".csv and " + path("mpi") + ".json\n");
+  EXPECT_EQ(slurp(path("mpi.csv")), slurp(path("one.csv")));
+  EXPECT_EQ(slurp(path("mpi.json")), slurp(path("one.json")));
+  EXPECT_FALSE(fs::exists(path("mpi.0-of-2.journal")));
+  EXPECT_FALSE(fs::exists(path("mpi.1-of-2.journal")));
+
+  // Bad input is reported once, by rank 0, with exit 2; --shard has no place under mpirun.
+  Result bad = shell(mpirun_2() + "sweep '" + s + "' -q --out '" + path("bad") +
+                     "' --grid workload.algorithm");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_EQ(bad.err.rfind("<--grid workload.algorithm>: error: expected key.path=", 0), 0u)
+      << bad.err;
+  Result shard = shell(mpirun_2() + "sweep '" + s + "' -q --shard 0/2 --out '" + path("bad") + "'");
+  EXPECT_NE(shard.status, 0);
+  EXPECT_EQ(shard.err.rfind("<--shard 0/2>: error: not under mpirun: the 2 ranks already share "
+                            "the points (rank K runs shard K/2)\n", 0), 0u)
+      << shard.err;
+  EXPECT_FALSE(fs::exists(path("bad.csv")));
+}
+
+TEST_F(CliTest, WithoutMpiRanksOfMpirunAreRefused) {
+  if (sweep::Ranks::built_with_mpi())
+    GTEST_SKIP() << "dtsim was built with MPI (the MPI test covers mpirun)";
+  // What Open MPI's mpirun sets for each rank: a build without MPI would run the whole sweep on
+  // every rank, all writing the same files.
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = shell("OMPI_COMM_WORLD_SIZE=2 '" + kBinary + "' sweep '" + s + "' -q --out '" +
+                   path("sw") + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<mpirun>: error: this dtsim was built without MPI (DTSIM_MPI off), so every "
+                   "rank would run the whole sweep: build with -DDTSIM_MPI=ON (Debian: "
+                   "libopenmpi-dev), or run the ranks as shards (--shard I/N, then dtsim merge)\n");
+  EXPECT_EQ(listing(), (std::vector<std::string>{"s.yaml"}));
+}
+
+TEST_F(CliTest, PlotWithoutGnuplotIsRefusedBeforeTheSweep) {
+  // No gnuplot on PATH: exit 2 before any point runs, naming the package; nothing written.
+  std::string s = file("s.yaml", ring_scenario());
+  Result r = shell("PATH=/nonexistent '" + kBinary + "' sweep '" + s + "' -q --out '" +
+                   path("sw") + "' --plot '" + path("p.svg") + "' --grid network.chunks=1,2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--plot " + path("p.svg") + ">: error: gnuplot is not installed (no gnuplot "
+                   "on PATH): install the Debian package gnuplot-nox (apt-get install "
+                   "gnuplot-nox), or leave out --plot\n");
+  Result ext = dtsim("sweep '" + s + "' -q --out '" + path("sw") + "' --plot '" + path("p.pdf") +
+                     "'");
+  EXPECT_EQ(ext.status, 2);
+  EXPECT_EQ(ext.err, "<--plot " + path("p.pdf") + ">: error: expected a file name ending in .png "
+                     "or .svg; got \"" + path("p.pdf") + "\"\n");
+  EXPECT_EQ(listing(), (std::vector<std::string>{"s.yaml"}));
+}
+
+TEST_F(CliTest, PlotDrawsTheSweepWithGnuplot) {
+  if (plot::find_gnuplot().empty()) GTEST_SKIP() << "gnuplot is not installed (gnuplot-nox)";
+  // 3 chunk counts x 2 algorithms: step time against network.chunks, a line per algorithm.
+  std::string s = file("s.yaml", ring_scenario());
+  const std::string grid = " --grid network.chunks=1,2,4 --grid workload.algorithm=ring,halving_doubling";
+  Result r = dtsim("sweep '" + s + "' -q --out '" + path("sw") + "' --plot '" + path("p.svg") +
+                   "'" + grid);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string svg = slurp(path("p.svg"));
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("workload.algorithm=halving_doubling"), std::string::npos);  // a line's legend
+  EXPECT_NE(svg.find("network.chunks"), std::string::npos);             // the x label
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  // A merge draws too; PNG by its extension (the file's magic number).
+  Result m = dtsim("merge -q --out '" + path("m") + "' '" + path("sw.json") + "' --plot '" +
+                   path("p.png") + "' --plot-metric communication_s");
+  ASSERT_EQ(m.status, 0) << m.err;
+  EXPECT_EQ(slurp(path("p.png")).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  // A column with no numbers: exit 2 naming it (the tables are written; no plot file).
+  Result bad = dtsim("merge -q --out '" + path("m") + "' '" + path("sw.json") + "' --plot '" +
+                     path("q.svg") + "' --plot-metric tokens_per_s");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err.rfind("<--plot-metric tokens_per_s>: error: no row has a number in column "
+                          "\"tokens_per_s\"", 0), 0u) << bad.err;
+  EXPECT_FALSE(fs::exists(path("q.svg")));
 }
 
 }  // namespace

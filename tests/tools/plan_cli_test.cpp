@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_fixture.h"
+#include "tools/dtsim/plot.h"
 
 namespace dtsim::test {
 namespace {
@@ -106,6 +107,26 @@ TEST_F(CliTest, PlanRejectsBadInput) {
                        ">: error: expected a file name ending in .json or .csv"),
             std::string::npos)
       << r.err;
+}
+
+TEST_F(CliTest, PlanPlotsTheBestLayoutsAgainstGpus) {
+  const std::string s = file("s.yaml", plan_scenario());
+  // Without gnuplot on PATH: exit 2 before the search, naming the package.
+  Result none = shell("PATH=/nonexistent '" + kBinary + "' plan " + s + " --gpus 16 --no-rerun -q "
+                      "--plot '" + path("p.svg") + "'");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_NE(none.err.find("error: gnuplot is not installed (no gnuplot on PATH): install the "
+                          "Debian package gnuplot-nox"),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(fs::exists(path("p.svg")));
+  if (cli::plot::find_gnuplot().empty()) GTEST_SKIP() << "gnuplot is not installed (gnuplot-nox)";
+  Result r = dtsim("plan " + s + " --gpus 8-16 --no-rerun -q --plot '" + path("p.svg") + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string svg = slurp(path("p.svg"));
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("Pareto front"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
 }
 
 }  // namespace

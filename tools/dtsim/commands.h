@@ -65,9 +65,12 @@ struct SweepOptions {
   ResourceOptions resources;
   std::vector<std::string> grid;  ///< key=[v1, v2] or key=v1,v2,... (product of all axes)
   std::vector<std::string> sets;  ///< fixed overrides
-  std::string out = "sweep";      ///< writes out.csv and out.json
+  std::string out;                ///< writes OUT.csv and OUT.json; empty: sweep (sweep.I-of-N
+                                  ///< with --shard I/N)
   int jobs = 0;                   ///< threads (0 = all cores)
   std::string shard;              ///< I/N: run points i with i % N == I
+  std::string plot;               ///< FILE.png or FILE.svg: plot_metric against the first axis
+  std::string plot_metric = "step_time_s";  ///< the plotted column
   bool no_sweep = false;          ///< ignore the scenario's sweep: block
   bool resume = false;            ///< skip the points OUT.journal holds
   bool quiet = false;
@@ -77,6 +80,8 @@ int sweep_command(const SweepOptions& o);
 struct MergeOptions {
   std::string out;                  ///< writes out.csv and out.json
   std::vector<std::string> inputs;  ///< each shard's OUT.json
+  std::string plot;                 ///< FILE.png or FILE.svg, as SweepOptions::plot
+  std::string plot_metric = "step_time_s";
   bool quiet = false;
 };
 int merge_command(const MergeOptions& o);
@@ -94,6 +99,7 @@ struct PlanOptions {
   bool no_rerun = false;          ///< skip the full simulations
   double target_tokens_per_s = 0; ///< > 0: the fewest GPUs reaching it (exit 2 when none does)
   std::string out;                ///< plan.json or plan.csv
+  std::string plot;               ///< FILE.png or FILE.svg: step time of the best layouts by GPUs
   bool quiet = false;
 };
 int plan_command(const PlanOptions& o);

@@ -55,10 +55,12 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--grid", sweep.grid,
                         "an axis key.path=[v1, v2, ...] (YAML values) or key.path=v1,v2,... (repeatable; axes cross)");
   sweep_cmd->add_option("--set", sweep.sets, "a fixed override (repeatable)");
-  sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep)");
+  sweep_cmd->add_option("--out", sweep.out, "write OUT.csv and OUT.json (default: sweep, or sweep.I-of-N with --shard)");
   sweep_cmd->add_option("-j,--jobs", sweep.jobs, "threads (default: all cores)")
       ->check(CLI::Range(1, 4096));
-  sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I");
+  sweep_cmd->add_option("--shard", sweep.shard, "I/N: run only points i with i % N == I (then dtsim merge)");
+  sweep_cmd->add_option("--plot", sweep.plot, "draw FILE.png or FILE.svg with gnuplot: --plot-metric against the first varied axis");
+  sweep_cmd->add_option("--plot-metric", sweep.plot_metric, "the column --plot draws (default step_time_s)");
   sweep_cmd->add_flag("--no-sweep", sweep.no_sweep, "ignore the scenario's sweep: block");
   sweep_cmd->add_flag("--resume", sweep.resume, "skip the points OUT.journal holds (a killed sweep)");
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "print nothing on success");
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
   auto* merge_cmd = app.add_subcommand("merge", "merge the OUT.json of a sweep's shards (--shard I/N) into one table");
   merge_cmd->add_option("--out", merge.out, "write OUT.csv and OUT.json")->required();
   merge_cmd->add_option("inputs", merge.inputs, "each shard's OUT.json")->required();
+  merge_cmd->add_option("--plot", merge.plot, "draw FILE.png or FILE.svg with gnuplot, as sweep --plot");
+  merge_cmd->add_option("--plot-metric", merge.plot_metric, "the column --plot draws (default step_time_s)");
   merge_cmd->add_flag("-q,--quiet", merge.quiet, "print nothing on success");
 
   PlanOptions plan;
@@ -87,6 +91,7 @@ int main(int argc, char** argv) {
                        "the fewest GPUs reaching this throughput (exit 2 when no layout does)")
       ->check(CLI::PositiveNumber);
   plan_cmd->add_option("--out", plan.out, "write the best layouts and the front here (.json or .csv)");
+  plan_cmd->add_option("--plot", plan.plot, "draw FILE.png or FILE.svg with gnuplot: step time of the best layouts against GPUs");
   plan_cmd->add_flag("-q,--quiet", plan.quiet, "print nothing on success");
   resource_options(plan_cmd, plan.resources);
 

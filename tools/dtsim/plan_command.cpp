@@ -18,6 +18,7 @@
 #include "tools/dtsim/plan/layouts.h"
 #include "tools/dtsim/plan/pricer.h"
 #include "tools/dtsim/plan/search.h"
+#include "tools/dtsim/plot.h"
 #include "tools/dtsim/progress.h"
 #include "tools/dtsim/runner.h"
 
@@ -93,6 +94,29 @@ std::string csv_cell(const json& v) {
   return v.dump();
 }
 
+/** `--plot`: the step time of each GPU count's best layout (the analytical estimate), the Pareto
+ *  front, and the flow back-end's re-runs of the best, against GPUs (log2 axis). */
+plot::Figure plan_figure(const std::string& title, const std::vector<Row>& rows,
+                         const std::vector<std::vector<size_t>>& best,
+                         const std::vector<size_t>& front) {
+  plot::Figure f;
+  f.title = title;
+  f.x_label = "GPUs";
+  f.y_label = "step time (s)";
+  f.log_x_base = 2;
+  plot::Series estimate{"best layout (analytical estimate)", {}}, pareto{"Pareto front", {}},
+      flow{"best layout re-run on the flow back-end", {}};
+  for (const auto& b : best)
+    if (!b.empty()) {
+      const Row& r = rows[b[0]];
+      estimate.points.emplace_back(r.layout.gpus, r.estimate.step_s);
+      if (r.flow_s) flow.points.emplace_back(r.layout.gpus, *r.flow_s);
+    }
+  for (size_t i : front) pareto.points.emplace_back(rows[i].layout.gpus, rows[i].estimate.step_s);
+  f.series = {estimate, pareto, flow};
+  return f;
+}
+
 /** Runs `f(i)` for i in [0, n) on `jobs` threads. */
 template <class F>
 void parallel_for(size_t n, unsigned jobs, F f) {
@@ -126,6 +150,10 @@ int plan_command(const PlanOptions& o) {
     format = output_format(o.out);
     check_writable(o.out, "the plan");
     check_distinct_outputs(o.scenario, {o.out});
+  }
+  if (!o.plot.empty()) {
+    plot::check_gnuplot(o.plot);
+    check_distinct_outputs(o.scenario, {o.out, o.plot});
   }
 
   plan::PlanInputs in = plan::load_plan_inputs(o.scenario, o.sets, limits, o.global_batch);
@@ -344,6 +372,13 @@ int plan_command(const PlanOptions& o) {
       });
     }
     if (!o.quiet) fmt::print("results       {}\n", o.out);
+  }
+  if (!o.plot.empty()) {
+    plot::render(plan_figure(fmt::format("{}: global batch {} x {} tokens on {}", model.name,
+                                         base.global_batch, base.seq_len, s.device.name),
+                             rows, best, front),
+                 o.plot);
+    if (!o.quiet) fmt::print("plot          {}\n", o.plot);
   }
   return 0;
 }

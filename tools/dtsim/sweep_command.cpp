@@ -1,24 +1,24 @@
-// `dtsim sweep`: what-if capacity planning over a grid of scenario overrides, on all cores; and
+// `dtsim sweep`: what-if capacity planning over a grid of scenario overrides, on all cores, one
+// shard of it (--shard I/N), or on the ranks of mpirun (sweep/shard.h runs the points); and
 // `dtsim merge`: the tables of a sweep's shards as one.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "tools/dtsim/commands.h"
-#include "tools/dtsim/kinds/registry.h"
 #include "tools/dtsim/output_file.h"
-#include "tools/dtsim/progress.h"
-#include "tools/dtsim/runner.h"
+#include "tools/dtsim/plot.h"
+#include "tools/dtsim/sweep/figure.h"
 #include "tools/dtsim/sweep/grid.h"
 #include "tools/dtsim/sweep/journal.h"
+#include "tools/dtsim/sweep/ranks.h"
+#include "tools/dtsim/sweep/shard.h"
 #include "tools/dtsim/sweep/table.h"
 
 namespace dtsim::cli {
@@ -28,152 +28,185 @@ namespace {
 using json = nlohmann::ordered_json;
 using simcore::ConfigError;
 using simcore::SourceLocation;
+using sweep::check_not_all_refused;
+using sweep::error_from_json;
+using sweep::error_json;
+using sweep::failed_rows;
+using sweep::outcome_from_text;
+using sweep::outcome_text;
+using sweep::parse_shard;
+using sweep::run_shard;
+using sweep::setup_sweep;
+using sweep::Shard;
+using sweep::ShardOutcome;
+using sweep::SweepSetup;
 
-struct Shard {
-  size_t index = 0, count = 1;
-  std::string str() const { return fmt::format("{}/{}", index, count); }
-};
-
-Shard parse_shard(const std::string& text) {
-  Shard s;
-  if (text.empty()) return s;
-  unsigned a = 0, b = 0;
-  char slash = 0;
-  std::stringstream ss(text);
-  if (!(ss >> a >> slash >> b) || slash != '/' || b == 0 || a >= b || !ss.eof())
-    throw ConfigError(SourceLocation{"<--shard " + text + ">", 0, 0},
-                      "expected I/N with 0 <= I < N; got \"" + text + "\"");
-  s.index = a;
-  s.count = b;
-  return s;
+/** The plot of a sweep's table, when --plot asks for one. */
+void plot_table(const std::string& plot_path, const std::string& metric,
+                const sweep::SweepMeta& meta, const std::vector<json>& rows, bool quiet) {
+  if (plot_path.empty()) return;
+  plot::render(sweep::sweep_figure(meta, rows, metric), plot_path);
+  if (!quiet) fmt::print("plot          {}\n", plot_path);
 }
 
-/** One point's row: its overrides, the report's headline numbers and the kind's columns, or the
- *  error that kept it from running (a point that cannot run is a result, not the end of the
- *  sweep). */
-json run_point(const SweepOptions& o, const simcore::ResourceLimits& limits, size_t index,
-               const sweep::Point& point, std::optional<ConfigError>& config_error) {
-  std::vector<std::string> sets = o.sets;
-  json row;
-  row["point"] = index;
-  for (const auto& [key, v] : point) {
-    sets.push_back(key + "=" + v);
-    row[key] = v;
-  }
+/** `dtsim sweep` under mpirun with more than one rank: rank K runs shard K/N with its own
+ *  journal (OUT.K-of-N.journal), rank 0 gathers every rank's rows and writes OUT.csv and
+ *  OUT.json, the same bytes as one process writes. Errors on any rank are reported once, by
+ *  rank 0 (exit 2 or 1); the other ranks return 0. */
+int sweep_on_ranks(const SweepOptions& o, sweep::Ranks& ranks) {
+  const int rank = ranks.rank(), size = ranks.size();
+  const std::string out = o.out.empty() ? "sweep" : o.out;
+  std::optional<sweep::Journal> journal;
+  std::optional<SweepSetup> setup;
+  std::string mine;  // this rank's ShardOutcome (outcome_text), or {"fatal": status, "error"}
   try {
-    Scenario s = load_scenario(o.scenario, sets, limits);
-    RunOutcome out = simulate(s, false);
-    const json rep = make_report(s, out, true);
-    auto column = [&](const std::string& name, const std::string& pointer) {
-      const json::json_pointer at(pointer);
-      row[name] = rep.contains(at) ? rep[at] : json(nullptr);
-    };
-    for (const auto& [name, pointer] : sweep::headline_columns()) column(name, pointer);
-    for (const auto& [name, pointer] : s.kind->sweep_columns) column(name, pointer);
-    row["error"] = "";
+    if (!o.shard.empty())
+      throw ConfigError(SourceLocation{"<--shard " + o.shard + ">", 0, 0},
+                        fmt::format("not under mpirun: the {} ranks already share the points "
+                                    "(rank K runs shard K/{})",
+                                    size, size));
+    const simcore::ResourceLimits limits = o.resources.limits();
+    const Shard shard{static_cast<size_t>(rank), static_cast<size_t>(size)};
+    setup = setup_sweep(o, shard);
+    const std::string journal_path = fmt::format("{}.{}-of-{}.journal", out, rank, size);
+    if (rank == 0) {
+      check_writable(out + ".csv", "the sweep results");
+      check_writable(out + ".json", "the sweep results");
+      check_distinct_outputs(o.scenario, {out + ".csv", out + ".json", journal_path, o.plot});
+      if (!o.plot.empty()) plot::check_gnuplot(o.plot);
+    }
+    check_writable(journal_path, "the sweep journal");
+    journal.emplace(journal_path, setup->meta.fingerprint, setup->pts.size(), shard.str(),
+                    o.resume);
+    // Without -j, the ranks on one machine share its cores (Open MPI counts them for us).
+    SweepOptions threads = o;
+    if (threads.jobs == 0)
+      threads.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency() /
+                                                       std::max(1u, ranks.local_size())));
+    mine = outcome_text(
+        run_shard(threads, limits, setup->pts, shard, *journal, !o.quiet && rank == 0));
   } catch (const ConfigError& e) {
-    row["error"] = e.what();
-    config_error = e;
-  } catch (const std::bad_alloc&) {
-    row["error"] = "out of memory";
-  } catch (const std::exception& e) {  // a dtsim bug (InternalError) or a library's error
-    row["error"] = fmt::format("internal error: {}", e.what());
-  } catch (...) {
-    row["error"] = "internal error: an unknown exception";
+    mine = json{{"fatal", 2}, {"error", error_json(e)}}.dump(-1, ' ', false,
+                                                           json::error_handler_t::replace);
+  } catch (const std::exception& e) {
+    mine = json{{"fatal", 1}, {"error", e.what()}}.dump(-1, ' ', false,
+                                                      json::error_handler_t::replace);
   }
-  return row;
+  const std::vector<std::string> parts = ranks.gather(mine);
+  // Rank 0: the outcome, as a status to share (bit 4: the journals may go) and an error to
+  // report.
+  int shared = 0;
+  std::exception_ptr error;
+  ShardOutcome all;
+  if (rank == 0) {
+    try {
+      std::vector<ShardOutcome> outcomes;
+      for (int k = 0; k < size; ++k) {
+        const json j = json::parse(parts[k]);
+        if (j.contains("fatal")) {
+          const std::string who = k == 0 ? "" : fmt::format("rank {}: ", k);
+          if (j["fatal"] == 2) {
+            ConfigError e = error_from_json(j["error"]);
+            throw ConfigError(e.where(), who + e.message());
+          }
+          throw std::runtime_error(who + j["error"].get<std::string>());
+        }
+        outcomes.push_back(outcome_from_text(parts[k]));
+      }
+      for (auto& r : outcomes) {
+        all.in_shard += r.in_shard;
+        all.todo += r.todo;
+        all.resumed += r.resumed;
+        all.config_errors += r.config_errors;
+        all.jobs = r.jobs;
+        if (r.first_config_error && r.first_config_error_point < all.first_config_error_point) {
+          all.first_config_error_point = r.first_config_error_point;
+          all.first_config_error = r.first_config_error;
+        }
+        for (auto& row : r.rows) all.rows.push_back(std::move(row));
+      }
+      try {
+        check_not_all_refused(all);
+      } catch (const ConfigError&) {
+        if (!o.resume) shared |= 16;
+        throw;
+      }
+      sweep::SweepMeta meta = setup->meta;
+      meta.shard = "0/1";
+      sweep::write_sweep_tables(out, meta, all.rows);
+      shared |= 16;
+    } catch (const ConfigError&) {
+      shared |= 2;
+      error = std::current_exception();
+    } catch (...) {
+      shared |= 1;
+      error = std::current_exception();
+    }
+  }
+  shared = ranks.broadcast(shared);
+  if (journal && (shared & 16)) journal->remove();
+  if (rank != 0) return 0;
+  if (error) std::rethrow_exception(error);
+  sweep::SweepMeta meta = setup->meta;
+  meta.shard = "0/1";
+  std::stable_sort(all.rows.begin(), all.rows.end(), [](const json& a, const json& b) {
+    return a["point"].get<size_t>() < b["point"].get<size_t>();
+  });
+  if (!o.quiet) {
+    fmt::print("{} points on {} ranks x {} thread{}{}; {} could not run\n", setup->pts.size(), size,
+               all.jobs, all.jobs == 1 ? "" : "s",
+               all.resumed ? fmt::format(", {} resumed from the journals", all.resumed) : "",
+               failed_rows(all.rows));
+    fmt::print("results       {}.csv and {}.json\n", out, out);
+  }
+  plot_table(o.plot, o.plot_metric, meta, all.rows, o.quiet);
+  return 0;
 }
 
 }  // namespace
 
 int sweep_command(const SweepOptions& o) {
+  sweep::Ranks ranks;
+  if (ranks.size() > 1) return sweep_on_ranks(o, ranks);
+  if (sweep::Ranks::launched_by_mpirun_without_mpi())
+    throw ConfigError(SourceLocation{"<mpirun>", 0, 0},
+                      "this dtsim was built without MPI (DTSIM_MPI off), so every rank would run "
+                      "the whole sweep: build with -DDTSIM_MPI=ON (Debian: libopenmpi-dev), or "
+                      "run the ranks as shards (--shard I/N, then dtsim merge)");
   const simcore::ResourceLimits limits = o.resources.limits();
-  sweep::SweepAxes axes = sweep::read_sweep_block(o.scenario, o.sets, o.no_sweep);
-  for (const auto& g : o.grid) axes.product.push_back(sweep::parse_grid_axis(g));
-  const std::vector<sweep::Point> pts = sweep::grid_points(axes);
   const Shard shard = parse_shard(o.shard);
-  std::vector<size_t> mine;
-  for (size_t i = shard.index; i < pts.size(); i += shard.count) mine.push_back(i);
-
-  const std::string csv = o.out + ".csv", js = o.out + ".json", journal_path = o.out + ".journal";
+  const SweepSetup setup = setup_sweep(o, shard);
+  // Without --out, each shard writes its own files (sweep.I-of-N.*), so the shards of a batch
+  // array sharing a folder do not overwrite each other.
+  const std::string out = !o.out.empty() ? o.out
+                          : o.shard.empty()
+                              ? "sweep"
+                              : fmt::format("sweep.{}-of-{}", shard.index, shard.count);
+  const std::string csv = out + ".csv", js = out + ".json", journal_path = out + ".journal";
   check_writable(csv, "the sweep results");
   check_writable(js, "the sweep results");
   check_writable(journal_path, "the sweep journal");
-  check_distinct_outputs(o.scenario, {csv, js, journal_path});
-  const sweep::SweepMeta meta{o.scenario, pts.size(), shard.str(),
-                              sweep::sweep_fingerprint(o.scenario, o.sets, pts), axes.keys()};
-  sweep::Journal journal(journal_path, meta.fingerprint, pts.size(), meta.shard, o.resume);
-
-  std::vector<json> rows;
-  std::vector<size_t> todo;
-  for (size_t i : mine) {
-    auto done = journal.finished().find(i);
-    if (done != journal.finished().end())
-      rows.push_back(done->second);
-    else
-      todo.push_back(i);
+  check_distinct_outputs(o.scenario, {csv, js, journal_path, o.plot});
+  if (!o.plot.empty()) plot::check_gnuplot(o.plot);
+  sweep::Journal journal(journal_path, setup.meta.fingerprint, setup.pts.size(), setup.meta.shard,
+                         o.resume);
+  ShardOutcome r = run_shard(o, limits, setup.pts, shard, journal, !o.quiet);
+  try {
+    check_not_all_refused(r);
+  } catch (const ConfigError&) {
+    if (!o.resume) journal.remove();  // no tables; the journal stays for --resume only
+    throw;
   }
-  const size_t resumed = rows.size();
-  rows.resize(resumed + todo.size());
-
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> config_errors{0};
-  std::optional<ConfigError> first_config_error;  // at the lowest point that had one
-  size_t first_config_error_point = pts.size();
-  std::exception_ptr journal_error;
-  std::mutex mu;
-  Progress progress("sweep", "points", todo.size(), !o.quiet);
-  unsigned jobs = o.jobs > 0 ? static_cast<unsigned>(o.jobs)
-                             : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(1, todo.size())));
-  auto worker = [&] {
-    for (size_t k = next++; k < todo.size(); k = next++) {
-      std::optional<ConfigError> config_error;
-      json row = run_point(o, limits, todo[k], pts[todo[k]], config_error);
-      if (config_error) {
-        ++config_errors;
-        std::lock_guard<std::mutex> lock(mu);
-        if (todo[k] < first_config_error_point) {
-          first_config_error_point = todo[k];
-          first_config_error = *config_error;
-        }
-      }
-      try {
-        journal.append(row);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!journal_error) journal_error = std::current_exception();
-      }
-      rows[resumed + k] = std::move(row);
-      progress.advance();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < jobs; ++i) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  progress.finish();
-  if (journal_error) std::rethrow_exception(journal_error);
-
-  // Bad input, not a result: every point of the sweep was refused as bad input (an unknown grid
-  // key, a value of the wrong unit in a one-value axis, a bad --set). The first such error,
-  // exit 2, and no tables (the journal stays for --resume only when resuming).
-  if (!todo.empty() && resumed == 0 && config_errors == todo.size() && first_config_error) {
-    if (!o.resume) journal.remove();
-    throw ConfigError(first_config_error->where(),
-                      fmt::format("{} (every point of the sweep failed; the first is point {})",
-                                  first_config_error->message(), first_config_error_point));
-  }
-  sweep::write_sweep_tables(o.out, meta, rows);
+  sweep::write_sweep_tables(out, setup.meta, r.rows);
   journal.remove();
-  size_t failed = 0;
-  for (const auto& r : rows)
-    if (!r["error"].get<std::string>().empty()) ++failed;
   if (!o.quiet) {
-    fmt::print("{} points ({} in this shard{}) on {} thread{}; {} could not run\n", pts.size(),
-               mine.size(), resumed ? fmt::format(", {} resumed from the journal", resumed) : "",
-               jobs, jobs == 1 ? "" : "s", failed);
+    fmt::print("{} points ({} in this shard{}) on {} thread{}; {} could not run\n",
+               setup.pts.size(), r.in_shard,
+               r.resumed ? fmt::format(", {} resumed from the journal", r.resumed) : "", r.jobs,
+               r.jobs == 1 ? "" : "s", failed_rows(r.rows));
     fmt::print("results       {} and {}\n", csv, js);
   }
+  plot_table(o.plot, o.plot_metric, setup.meta, r.rows, o.quiet);
   return 0;
 }
 
@@ -218,14 +251,18 @@ int merge_command(const MergeOptions& o) {
   const std::string csv = o.out + ".csv", js = o.out + ".json";
   check_writable(csv, "the merged results");
   check_writable(js, "the merged results");
-  check_distinct_outputs(o.inputs.front(), {csv, js});
-  for (const auto& in : o.inputs) check_distinct_outputs(in, {csv, js});
+  for (const auto& in : o.inputs) check_distinct_outputs(in, {csv, js, o.plot});
+  if (!o.plot.empty()) plot::check_gnuplot(o.plot);
   sweep::SweepMeta meta = first;
   meta.shard = "0/1";
-  sweep::write_sweep_tables(o.out, meta, std::move(rows));
+  std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
+    return a["point"].get<size_t>() < b["point"].get<size_t>();
+  });
+  sweep::write_sweep_tables(o.out, meta, rows);
   if (!o.quiet)
     fmt::print("{} points from {} shard{}\nresults       {} and {}\n", first.points, tables.size(),
                tables.size() == 1 ? "" : "s", csv, js);
+  plot_table(o.plot, o.plot_metric, meta, rows, o.quiet);
   return 0;
 }
 
