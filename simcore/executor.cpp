@@ -175,9 +175,15 @@ void Executor::join_collective(int rank, uint32_t i) {
     record_bytes = static_cast<int64_t>(std::llround(total / static_cast<double>(members.size())));
   }
   uint32_t rec = static_cast<uint32_t>(result_.collectives.size());
-  result_.collectives.push_back(CollectiveRecord{w_.str(op.name), op.collective, "",
-                                                 static_cast<int>(members.size()), record_bytes,
-                                                 sim_.now(), sim_.now()});
+  result_.collectives.push_back(CollectiveRecord{.name = w_.str(op.name),
+                                                 .kind = op.collective,
+                                                 .algorithm = "",
+                                                 .ranks = static_cast<int>(members.size()),
+                                                 .bytes = record_bytes,
+                                                 .start = sim_.now(),
+                                                 .end = sim_.now(),
+                                                 .failed = false,
+                                                 .communicator = std::string(w_.communicator(op.group))});
   // One list of the members' ops for both ends (done, or the failure path).
   auto joined =
       std::make_shared<const std::vector<std::pair<int, uint32_t>>>(std::move(inst.joined));

@@ -45,6 +45,8 @@ struct CollectiveRecord {
   Time start;  ///< when the last member joined
   Time end;
   bool failed = false;  ///< a transfer failed (end: when)
+  /** The group's communicator name (Workload::communicator: "tp", "dp", ...); "" unnamed. */
+  std::string communicator = {};
 };
 
 /** An op whose transfer failed (faults), or one that did not run because it depends on one. */

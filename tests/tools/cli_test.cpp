@@ -639,11 +639,12 @@ TEST_F(ChakraFilteredTrace, StrictRefusesADependencyOnAFilteredNode) {
 namespace dtsim::cli::end_to_end {
 namespace {
 
-/** Sum of `bytes` over the report's collectives whose name starts with `prefix`, and their count. */
+/** Sum of `bytes` over the report's collective instances (--collective-instances) whose name
+ *  starts with `prefix`, and their count. */
 std::pair<double, int> collective_bytes(const nlohmann::json& report, const std::string& prefix) {
   double bytes = 0;
   int n = 0;
-  for (const auto& c : report["collectives"])
+  for (const auto& c : report["collective_instances"])
     if (c["name"].get<std::string>().rfind(prefix, 0) == 0) {
       bytes += c["bytes"].get<double>();
       ++n;
@@ -675,7 +676,7 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   // With full recomputation both repeat the forward's collectives before the backward, and the
   // backward has as many again: 6 per layer (Ulysses) and 12 (Megatron) in 32 layers.
   constexpr double N = 65536, h = 4096, P = 8;
-  Result u = dtsim("run '" + s + "' -q --report '" + path("u.json") + "'");
+  Result u = dtsim("run '" + s + "' -q --collective-instances --report '" + path("u.json") + "'");
   ASSERT_EQ(u.status, 0) << u.err;
   auto ju = nlohmann::json::parse(slurp(path("u.json")));
   auto [u_bytes, u_count] = collective_bytes(ju, "layer 0 attn fwd ");
@@ -683,10 +684,10 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   EXPECT_EQ(u_bytes, 2.5 * N * h / P * 2);
   EXPECT_EQ(u_bytes * (P - 1) / P, 146'800'640.0);
   int all_to_all = 0;
-  for (const auto& c : ju["collectives"]) all_to_all += c["kind"] == "all_to_all";
+  for (const auto& c : ju["collective_instances"]) all_to_all += c["kind"] == "all_to_all";
   EXPECT_EQ(all_to_all, 6 * 32);
 
-  Result m = dtsim("run '" + s + "' -q --set workload.parallelism.sp=1 --set "
+  Result m = dtsim("run '" + s + "' -q --collective-instances --set workload.parallelism.sp=1 --set "
                    "workload.parallelism.tp=8 --set workload.parallelism.sequence_parallel=true "
                    "--report '" + path("m.json") + "'");
   ASSERT_EQ(m.status, 0) << m.err;
@@ -697,12 +698,12 @@ TEST_F(CliTest, UlyssesVsMegatronSequenceParallelism) {
   EXPECT_EQ(m_attn + m_mlp, 4 * N * h * 2);
   EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P, 1'879'048'192.0);
   EXPECT_EQ((m_attn + m_mlp) * (P - 1) / P / (u_bytes * (P - 1) / P), 4 * P / 2.5);
-  EXPECT_EQ(jm["collectives"].size(), 12u * 32u);
+  EXPECT_EQ(jm["collective_instances"].size(), 12u * 32u);
   // The TP group is one node (NVLink 450 GB/s x 0.835 achievable = 375.75 GB/s per direction,
   // 2 x 0.5 us per GPU-GPU path) and nothing else runs beside it: a ring all-gather of
   // S = N h x 2 B takes (P - 1)(1 us + S / (P x 375.75e9)) = 7 x (1e-6 + 536870912 / 3.006e12)
   // = 1.257198e-3 s.
-  for (const auto& c : jm["collectives"]) {
+  for (const auto& c : jm["collective_instances"]) {
     if (c["name"] == "layer 0 attn fwd all_gather") {
       EXPECT_NEAR(c["time_s"].get<double>(), 7 * (1e-6 + 536870912 / 3.006e12), 1e-9);
     }

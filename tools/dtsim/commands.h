@@ -26,6 +26,7 @@ struct RunOptions {
   std::string trace_ranks;  ///< "0-7,12": only these ranks in the trace
   bool reproducible = false;
   bool quiet = false;
+  bool collective_instances = false;  ///< the report lists every collective instance too
 };
 int run_command(const RunOptions& o);
 /** `dtsim run`'s work on a scenario already loaded: `o.scenario` and `o.sets` are not used. */

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--trace", run.trace, "write a Chrome/Perfetto trace here (-: standard output)");
   run_cmd->add_option("--trace-ranks", run.trace_ranks, "only these ranks in the trace, e.g. 0-7,12");
   run_cmd->add_flag("--reproducible", run.reproducible, "write wall_time_s as null (byte-identical reports)");
+  run_cmd->add_flag("--collective-instances", run.collective_instances,
+                    "list every collective instance in the report (collective_instances), besides "
+                    "the per-class summary");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing on success");
   resource_options(run_cmd, run.resources);
 

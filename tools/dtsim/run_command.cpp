@@ -47,13 +47,15 @@ void print_summary(const nlohmann::ordered_json& j, const Scenario& s) {
   }
   if (s.kind->print_summary) s.kind->print_summary(s, j);
   if (s.kind->summarize_collectives && !j["collectives"].empty()) {
-    const auto& cs = j["collectives"];
     double bytes = 0, time = 0;
-    for (const auto& c : cs) {
-      bytes += c["bytes"].get<double>();
-      time += c["time_s"].get<double>();
+    int64_t count = 0;
+    for (const auto& c : j["collectives"]) {
+      const auto k = c["count"].get<int64_t>();
+      count += k;
+      bytes += c["bytes"].get<double>() * static_cast<double>(k);
+      time += c["total_time_s"].get<double>();
     }
-    fmt::print("collectives   {} ({:.3f} GB, {:.6f} ms summed)\n", cs.size(), bytes / 1e9, time * 1e3);
+    fmt::print("collectives   {} ({:.3f} GB, {:.6f} ms summed)\n", count, bytes / 1e9, time * 1e3);
   }
   for (const auto& [cls, u] : j["links"].items())
     fmt::print("link {:<9} {:.3f} GB carried, utilization {:.1f}%\n", cls,
@@ -119,7 +121,7 @@ int run_scenario(const Scenario& s, const RunOptions& opt) {
     if (!e.where().str().empty()) throw;
     throw simcore::ConfigError(simcore::SourceLocation{s.file, 0, 0}, e.message());
   }
-  auto j = make_report(s, o, opt.reproducible);
+  auto j = make_report(s, o, opt.reproducible, opt.collective_instances);
   if (!report.empty())
     write_atomically(report, [&](std::ostream& out) {
       out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";

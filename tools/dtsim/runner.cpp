@@ -1,7 +1,9 @@
 #include "tools/dtsim/runner.h"
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include "models/compute/calibrated_model.h"
 #include "models/compute/per_rank_model.h"
@@ -142,9 +144,59 @@ void add_faults(const Scenario& s, const RunOutcome& o, nlohmann::ordered_json& 
     nr.push_back({{"rank", f.rank}, {"op", f.op}, {"name", f.name}});
   j["ops_not_run"] = {{"count", r.ops_not_run}, {"first_per_rank", nr}};
 }
+
+/** The report's `collectives`: one entry per class of equal collectives (communicator, kind,
+ *  algorithm, ranks, bytes), in order of first appearance, with the count and the spread of the
+ *  instances' times (schema in README.md). */
+nlohmann::ordered_json collective_classes(const std::vector<simcore::CollectiveRecord>& all) {
+  using json = nlohmann::ordered_json;
+  struct Class {
+    const simcore::CollectiveRecord* first;
+    int64_t count = 0, failed = 0;
+    double total_s = 0, min_s = 0, max_s = 0;
+  };
+  using Key = std::tuple<std::string_view, int, std::string_view, int, int64_t>;
+  std::map<Key, size_t> index;
+  std::vector<Class> classes;
+  for (const auto& c : all) {
+    const Key key{c.communicator, static_cast<int>(c.kind), c.algorithm, c.ranks, c.bytes};
+    auto [it, fresh] = index.try_emplace(key, classes.size());
+    if (fresh) classes.push_back({&c});
+    Class& k = classes[it->second];
+    const double t = (c.end - c.start).seconds();
+    k.min_s = k.count == 0 ? t : std::min(k.min_s, t);
+    k.max_s = k.count == 0 ? t : std::max(k.max_s, t);
+    k.total_s += t;
+    k.failed += c.failed;
+    ++k.count;
+  }
+  json out = json::array();
+  for (const Class& k : classes) {
+    const auto& c = *k.first;
+    const double mean = k.total_s / static_cast<double>(k.count);
+    const double alg = gbps(static_cast<double>(c.bytes), mean);
+    out.push_back({{"communicator", c.communicator},
+                   {"kind", simcore::to_string(c.kind)},
+                   {"algorithm", c.algorithm},
+                   {"ranks", c.ranks},
+                   {"bytes", c.bytes},
+                   {"count", k.count},
+                   {"first", c.name},
+                   {"time_s", mean},
+                   {"min_time_s", k.min_s},
+                   {"max_time_s", k.max_s},
+                   {"total_time_s", k.total_s},
+                   {"algbw_GB_per_s", alg},
+                   {"busbw_GB_per_s", alg * simcore::busbw_factor(c.kind, c.ranks)}});
+    if (k.failed > 0) out.back()["failed"] = k.failed;  // their time_s: until they failed
+  }
+  return out;
+}
+
 }  // namespace
 
-nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible) {
+nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible,
+                                   bool collective_instances) {
   using json = nlohmann::ordered_json;
   const auto& r = o.result;
   json j;
@@ -171,21 +223,25 @@ nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool 
       phases[name] = {{"compute_s", share.compute_s}, {"communication_s", share.communication_s}};
     b["by_phase"] = phases;
   }
-  json colls = json::array();
-  for (const auto& c : r.collectives) {
-    double t = (c.end - c.start).seconds();
-    double alg = gbps(static_cast<double>(c.bytes), t);
-    colls.push_back({{"name", c.name},
-                     {"kind", simcore::to_string(c.kind)},
-                     {"algorithm", c.algorithm},
-                     {"ranks", c.ranks},
-                     {"bytes", c.bytes},
-                     {"time_s", t},
-                     {"algbw_GB_per_s", alg},
-                     {"busbw_GB_per_s", alg * simcore::busbw_factor(c.kind, c.ranks)}});
-    if (c.failed) colls.back()["failed"] = true;  // time_s: until it failed
+  j["collectives"] = collective_classes(r.collectives);
+  if (collective_instances) {
+    json colls = json::array();
+    for (const auto& c : r.collectives) {
+      double t = (c.end - c.start).seconds();
+      double alg = gbps(static_cast<double>(c.bytes), t);
+      colls.push_back({{"name", c.name},
+                       {"communicator", c.communicator},
+                       {"kind", simcore::to_string(c.kind)},
+                       {"algorithm", c.algorithm},
+                       {"ranks", c.ranks},
+                       {"bytes", c.bytes},
+                       {"time_s", t},
+                       {"algbw_GB_per_s", alg},
+                       {"busbw_GB_per_s", alg * simcore::busbw_factor(c.kind, c.ranks)}});
+      if (c.failed) colls.back()["failed"] = true;  // time_s: until it failed
+    }
+    j["collective_instances"] = colls;
   }
-  j["collectives"] = colls;
   json finish = json::array();
   for (auto t : r.rank_finish) finish.push_back(t.seconds());
   j["rank_finish_s"] = finish;

@@ -52,7 +52,10 @@ network::CollectiveOptions collective_options(const Scenario& s);
 std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s);
 
 /** The report (schema in README.md). `reproducible` writes wall_time_s as null so that two runs
- *  of one scenario and seed give byte-identical files. */
-nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible);
+ *  of one scenario and seed give byte-identical files. `collectives` summarises the collectives
+ *  per class (communicator, kind, algorithm, ranks, bytes); `collective_instances` adds the list
+ *  of every instance (`dtsim run --collective-instances`). */
+nlohmann::ordered_json make_report(const Scenario& s, const RunOutcome& o, bool reproducible,
+                                   bool collective_instances = false);
 
 }  // namespace dtsim::cli

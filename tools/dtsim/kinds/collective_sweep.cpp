@@ -224,11 +224,11 @@ void simulate_churn(const Scenario& s, RunOutcome& o) {
     const std::string name = fmt::format("{} {}B", simcore::to_string(p.kind), bytes);
     simcore::Time t = op.start;
     for (const auto& x : op.restarts) {
-      r.collectives.push_back({name, p.kind, p.algorithm, x.peers, bytes, t, x.at, true});
+      r.collectives.push_back({name, p.kind, p.algorithm, x.peers, bytes, t, x.at, true, ""});
       t = x.at;
     }
     r.collectives.push_back({name, p.kind, p.algorithm, static_cast<int>(op.peers.size()), bytes,
-                             op.end - op.last_attempt, op.end, false});
+                             op.end - op.last_attempt, op.end, false, ""});
     if (op.peers.size() >= 2)
       for (const auto& u : run_of(static_cast<int>(i), op.peers).links) {
         auto it = std::find_if(o.links.begin(), o.links.end(),
