@@ -107,7 +107,8 @@ topologies::Path FlowCommModel::route_ranks(int src, int dst, uint64_t hash) con
 }
 
 uint64_t FlowCommModel::signature(const simcore::CollectiveCall& call) {
-  uint64_t h = simcore::mix64(static_cast<uint64_t>(call.kind) ^ simcore::hash_name(call.algorithm));
+  uint64_t h =
+      simcore::mix64(static_cast<uint64_t>(call.kind) ^ simcore::hash_name(call.algorithm));
   auto add = [&h](uint64_t v) { h = simcore::mix64(h ^ v); };
   add(static_cast<uint64_t>(call.bytes));
   add(static_cast<uint64_t>(static_cast<int64_t>(call.root)));
@@ -182,7 +183,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   run->streams = schedule.streams;
   run->route_latency = schedule.route_latency;
   ++next_id_;
-  run->route_seed = sig;
+  run->route_seed = ordinals_.try_emplace(sig, ordinals_.size()).first->second << 24;
   run->done = std::move(done);
   run->fail = std::move(failed);
   const auto& tr = schedule.transfers;
@@ -287,7 +288,8 @@ void FlowCommModel::launch(Running* run, uint32_t t) {
       if (run->fail) run->fail(why);
     };
   uint64_t hash = simcore::mix64(run->route_seed ^ t);
-  const topologies::Path& path = network::route_ranks(topo_, router_, src, dst, hash, route_scratch_);
+  const topologies::Path& path =
+      network::route_ranks(topo_, router_, src, dst, hash, route_scratch_);
   const simcore::Time latency = run->route_latency ? path.latency : simcore::Time::zero();
   if (models_.empty()) {  // a plain flow: the path as routed, not copied
     fabric_.start_flow(path.channels, latency, st.bytes, std::move(on_done), std::move(on_fail));

@@ -5,9 +5,10 @@
  * the FlowFabric, starting each one as soon as the transfers it depends on have finished.
  *
  * ECMP: a transfer's flow hash is a function of the call (kind, algorithm hint, bytes, root,
- * members, send matrix) and of the transfer's index in the schedule, so identical calls take
- * identical paths, as NCCL's connections do: a communicator opens them once and every call
- * reuses them (a RoCE/IB flow's ECMP hash is fixed by its connection).
+ * members, send matrix: the k-th distinct call of the run, k = 0, 1, ...) and of the transfer's
+ * index in the schedule, so identical calls take identical paths, as NCCL's connections do: a
+ * communicator opens them once and every call reuses them (a RoCE/IB flow's ECMP hash is fixed
+ * by its connection).
  *
  * Reused timings: a collective that is exclusive (CollectiveCall::exclusive: nothing else can
  * use the network until it ends) and starts on an idle, plain fabric (no link models, no faults)
@@ -117,7 +118,7 @@ class FlowCommModel : public simcore::CommModel {
     int streams = 0;  // the schedule's
     bool route_latency = true;  // the schedule's: false when a latency model (NCCL's) prices it
     size_t left = 0;
-    uint64_t route_seed = 0;  // the call's signature: ECMP hashes of its transfers
+    uint64_t route_seed = 0;  // ECMP hashes of its transfers: its call's ordinal << 24
     uint64_t own_events = 0;  // simulator events of its own (not the fabric's)
     std::unique_ptr<Recording> recording;  // null: not recorded
     bool failed = false;  // a transfer failed: the rest does not launch, `done` never runs
@@ -174,6 +175,8 @@ class FlowCommModel : public simcore::CommModel {
   std::unordered_map<uint64_t, std::unique_ptr<Running>> running_;
   uint64_t running_serial_ = 0;
   topologies::Path route_scratch_;  // a route with an ECMP choice, built per transfer
+  /** Per call signature, its ordinal: the number of distinct signatures seen before it. */
+  std::unordered_map<uint64_t, uint64_t> ordinals_;
   /** Recorded collectives by signature (a vector: signatures may collide). */
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<Reuse>>> reuses_;
   uint64_t reused_ = 0;

@@ -13,7 +13,7 @@
  *   (FlowCommModel): the step is 1226 bucket all-reduces of two sizes, each alone on the
  *   fabric, so two are simulated and 1224 reuse them. Measured on a shared 2-core machine
  *   (CPU seconds, 2026-12-04, main at ad9ac68 -> s5-scale): 64 ranks 0.68 -> 0.028 s;
- *   512 ranks 51.6 -> 0.58 s; 1024 ranks BASE1024 -> 1.67 s. Events and simulated time
+ *   512 ranks 51.6 -> 0.58 s; 1024 ranks 193 -> 1.67 s. Events and simulated time
  *   unchanged (9.40 M events and 1.07377 s at 512).
  * - `BM_SkewedAllToAllV/<ranks>`: the dispatch all-to-all-v of one MoE layer of DeepSeek-V3 at
  *   EP <ranks> on CloudMatrix384 (scenario moe_ep320_cloudmatrix.yaml: 256 experts + 64
