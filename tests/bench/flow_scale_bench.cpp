@@ -6,15 +6,18 @@
  * - `BM_RingAllReduce/<ranks>`: a 1 GiB ring all-reduce over the first <ranks> GPUs of the
  *   DeepSeek-V3 H800 cluster (configs/topologies/h800_cluster_2048.yaml; scenario
  *   ring_allreduce_closed_form.yaml). Target: 2048 ranks < 10 s (41 s before this work).
+ *   2026-12-04 (CPU s, same session, main at ad9ac68 -> s5-scale: no path copy, no closure
+ *   allocation per flow): 2048 ranks 18.2 -> 14.4 s (not met); 256 ranks 0.316 -> 0.265 s
+ *   (medians of 3). One collective: reused timings do not apply.
  * - `BM_DataParallelStep/<ranks>`: one Llama-3 8B data-parallel step (llama3_8b_dp16_dgx_h100.yaml:
  *   25 MiB buckets, `auto` all-reduce, hierarchical across nodes) on a DGX H100 SuperPOD-like
  *   fabric (dgx_superpod builder, 8 GPUs a node, 32 nodes a scalable unit).
  *   Targets: 512 ranks < 5 s (68 s before), 1024 ranks < 20 s. Met by reused timings
  *   (FlowCommModel): the step is 1226 bucket all-reduces of two sizes, each alone on the
  *   fabric, so two are simulated and 1224 reuse them. Measured on a shared 2-core machine
- *   (CPU seconds, 2026-12-04, main at ad9ac68 -> s5-scale): 64 ranks 0.68 -> 0.028 s;
- *   512 ranks 51.6 -> 0.58 s; 1024 ranks 193 -> 1.67 s. Events and simulated time
- *   unchanged (9.40 M events and 1.07377 s at 512).
+ *   (CPU seconds, 2026-12-04, main at ad9ac68 -> s5-scale):
+ *   512 ranks 51.6 -> 0.53 s; 1024 ranks 193 -> 1.54 s (64: medians of 3, 0.832 -> 0.030 s).
+ *   Events and simulated time unchanged (9.40 M events and 1.07377 s at 512).
  * - `BM_SkewedAllToAllV/<ranks>`: the dispatch all-to-all-v of one MoE layer of DeepSeek-V3 at
  *   EP <ranks> on CloudMatrix384 (scenario moe_ep320_cloudmatrix.yaml: 256 experts + 64
  *   redundant, top-8, 4096 tokens a rank, Zipf s = 0.5 routing, seed 7, MoE layer 0), on the
