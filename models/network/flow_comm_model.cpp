@@ -134,6 +134,7 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   const auto& members = *call.ranks;
   const int n = static_cast<int>(members.size());
   const uint64_t sig = signature(call);
+  const auto [ordinal, first_call] = ordinals_.try_emplace(sig, ordinals_.size());
   // Reused timings (see the header): alone on an idle fabric, an identical call takes the same.
   const bool alone = options_.reuse_timings && call.exclusive && models_.empty() &&
                      fabric_.plain() && fabric_.idle() && fabric_.whole_bytes();
@@ -183,13 +184,14 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   run->streams = schedule.streams;
   run->route_latency = schedule.route_latency;
   ++next_id_;
-  run->route_seed = ordinals_.try_emplace(sig, ordinals_.size()).first->second << 24;
+  run->route_seed = ordinal->second << 24;
   run->done = std::move(done);
   run->fail = std::move(failed);
   const auto& tr = schedule.transfers;
   const size_t m = tr.size();
-  // Record it when it runs alone and every size is whole bytes (exact sums per channel).
-  bool whole = alone;
+  // Record it when it runs alone, its call came before (a call made once is not kept), fewer
+  // than kMaxReuses are kept, and every size is whole bytes (exact sums per channel).
+  bool whole = alone && !first_call && recorded_ < kMaxReuses;
   for (size_t t = 0; t < m && whole; ++t)
     whole = tr[t].bytes == std::floor(tr[t].bytes) && tr[t].bytes < 0x1p52;
   if (whole) {
@@ -312,6 +314,7 @@ void FlowCommModel::finish(Running& run) {
     for (uint32_t c = 0; c < rec.carried.size(); ++c)
       if (carried[c] != rec.carried[c]) r.carried.emplace_back(c, carried[c] - rec.carried[c]);
     reuses_[rec.signature].push_back(std::make_unique<Reuse>(std::move(r)));
+    ++recorded_;
     run.recording.reset();
   }
   std::function<void()> done = std::move(run.done);

@@ -14,12 +14,14 @@
  * use the network until it ends) and starts on an idle, plain fabric (no link models, no faults)
  * runs alone from an empty fabric, so the deterministic simulation gives it the same duration,
  * flows, bytes per channel and events as any earlier identical call that ran the same way. The
- * first one is simulated and recorded; the later ones take its record: one event at the same
- * end time (the events the simulation took counted as processed), the same bytes carried per
- * channel. Reports are identical with `reuse_timings` off (tested). A data-parallel step is one
- * such call per gradient bucket, almost all of one size: at 512 ranks 1226 buckets, 88 M flows
- * if each were simulated. Recorded only when every transfer's size is a whole number of bytes,
- * so the bytes per channel add up exactly in any order.
+ * second such call is simulated and recorded (a call made once is never kept), the later ones
+ * take its record: one event at the same end time (the events the simulation took counted as
+ * processed), the same bytes carried per channel. Reports are identical with `reuse_timings`
+ * off (tested). A data-parallel step is one such call per gradient bucket, almost all of one
+ * size: at 512 ranks 1226 buckets, 88 M flows if each were simulated, 3 simulated with reuse.
+ * Recorded only when every transfer's size is a whole number of bytes, so the bytes per channel
+ * add up exactly in any order; at most kMaxReuses records (memory: members, matrix, and bytes
+ * per channel touched, each).
  *
  * Units: bytes; times in simulated Time. Errors: ConfigError when a rank has no route to its
  * peer or the algorithm does not suit the collective or the group.
@@ -180,6 +182,8 @@ class FlowCommModel : public simcore::CommModel {
   /** Recorded collectives by signature (a vector: signatures may collide). */
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<Reuse>>> reuses_;
   uint64_t reused_ = 0;
+  static constexpr size_t kMaxReuses = 1024;
+  size_t recorded_ = 0;
 };
 
 }  // namespace dtsim::network

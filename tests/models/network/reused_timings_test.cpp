@@ -35,15 +35,15 @@ constexpr int64_t kGiB = int64_t{1} << 30;
 constexpr double kRingPs = 4'203'662'648.9;
 constexpr double kRingTolPs = 14;
 
-/** Ends (ps) of `count` identical exclusive ring all-reduces, each started when the one before
- *  ends; plus the model's counters. */
+/** Ends (ps) of `count` identical ring all-reduces (`exclusive` as given), each started when
+ *  the one before ends; plus the model's counters. */
 struct Chain {
   std::vector<int64_t> ends;
   uint64_t reused = 0, flows = 0, events = 0;
   double nvlink_bytes = 0;
 };
 
-Chain chain(bool reuse, int count, bool exclusive, bool foreign_at_second = false) {
+Chain chain(bool reuse, int count, bool exclusive, bool foreign_at_third = false) {
   Topology t = topologies::build_switch(8, kNvlink);
   Simulator sim;
   Router router(t);
@@ -57,8 +57,8 @@ Chain chain(bool reuse, int count, bool exclusive, bool foreign_at_second = fals
   std::function<void()> next = [&] {
     c.ends.push_back(sim.now().count_ps());
     if (static_cast<int>(c.ends.size()) == count) return;
-    // A foreign transfer already on the fabric when the second one starts (0 -> 1, 1 GiB).
-    if (foreign_at_second && c.ends.size() == 1) comm.start_p2p(0, 1, kGiB, [] {});
+    // A foreign transfer already on the fabric when the third one starts (0 -> 1, 1 GiB).
+    if (foreign_at_third && c.ends.size() == 2) comm.start_p2p(0, 1, kGiB, [] {});
     comm.start_collective(call, next);
   };
   comm.start_collective(call, next);
@@ -72,38 +72,39 @@ Chain chain(bool reuse, int count, bool exclusive, bool foreign_at_second = fals
 }
 
 TEST(ReusedTimingsTest, AnIdenticalExclusiveCollectiveTakesTheRecordedTime) {
-  const Chain on = chain(true, 3, true), off = chain(false, 3, true);
-  EXPECT_EQ(on.reused, 2u);  // the first is simulated, the next two reuse it
+  const Chain on = chain(true, 4, true), off = chain(false, 4, true);
+  EXPECT_EQ(on.reused, 2u);  // the first two are simulated (the second recorded), two reuse it
   EXPECT_EQ(off.reused, 0u);
-  ASSERT_EQ(on.ends.size(), 3u);
+  ASSERT_EQ(on.ends.size(), 4u);
   EXPECT_EQ(on.ends, off.ends);
-  for (size_t k = 0; k < 3; ++k)
+  for (size_t k = 0; k < 4; ++k)
     EXPECT_NEAR(on.ends[k], (k + 1) * kRingPs, (k + 1) * kRingTolPs) << "collective " << k;
   // Each all-reduce: 8 ranks x 14 steps = 112 flows, each of S/n bytes on 2 nvlink channels:
   // 112 x 2^27 x 2 B = 30,064,771,072 B per collective.
-  EXPECT_EQ(on.flows, 3u * 112);
+  EXPECT_EQ(on.flows, 4u * 112);
   EXPECT_EQ(on.flows, off.flows);
-  EXPECT_EQ(on.nvlink_bytes, 3 * 30'064'771'072.0);
+  EXPECT_EQ(on.nvlink_bytes, 4 * 30'064'771'072.0);
   EXPECT_EQ(on.nvlink_bytes, off.nvlink_bytes);
   EXPECT_EQ(on.events, off.events);
 }
 
 TEST(ReusedTimingsTest, ACallNotExclusiveIsAlwaysSimulated) {
-  const Chain on = chain(true, 2, false);
+  const Chain on = chain(true, 3, false);
   EXPECT_EQ(on.reused, 0u);
-  EXPECT_EQ(on.ends, chain(false, 2, false).ends);
+  EXPECT_EQ(on.ends, chain(false, 3, false).ends);
 }
 
 TEST(ReusedTimingsTest, AFlowAlreadyOnTheFabricStopsTheReuse) {
-  // The second all-reduce starts while a 1 GiB transfer 0 -> 1 runs: it is simulated, and it
-  // is slower than the first, since its flows out of rank 0 share that link with the transfer
-  // (a reused timing would give it the first one's duration).
-  const Chain on = chain(true, 2, true, true), off = chain(false, 2, true, true);
+  // The third all-reduce starts while a 1 GiB transfer 0 -> 1 runs: it is simulated, and it
+  // is slower than the others, since its flows out of rank 0 share that link with the transfer
+  // (a reused timing would give it the recorded duration, T).
+  // The first two ran alone (the second recorded); the third starts beside the transfer.
+  const Chain on = chain(true, 3, true, true), off = chain(false, 3, true, true);
   EXPECT_EQ(on.reused, 0u);
-  ASSERT_EQ(on.ends.size(), 2u);
+  ASSERT_EQ(on.ends.size(), 3u);
   EXPECT_EQ(on.ends, off.ends);
-  EXPECT_NEAR(on.ends[0], kRingPs, kRingTolPs);
-  EXPECT_GT(on.ends[1] - on.ends[0], on.ends[0] + 1000);
+  EXPECT_NEAR(on.ends[1], 2 * kRingPs, 2 * kRingTolPs);
+  EXPECT_GT(on.ends[2] - on.ends[1], kRingPs + 1000);
 }
 
 /** A compute op takes its FLOPs in nanoseconds. */
@@ -164,10 +165,11 @@ simcore::Workload steps(bool side_send) {
 }
 
 TEST(ReusedTimingsTest, ExecutorStepsReuseWhenAloneAndNotWhenAFlowJoinsMidCollective) {
-  // Alone: each all-reduce takes T; the first is simulated, the next two reuse it.
+  // Alone: each all-reduce takes T; the first two are simulated (the second recorded), the
+  // third reuses it.
   const simcore::Workload alone = steps(false);
   const Replay on = replay(alone, true), off = replay(alone, false);
-  EXPECT_EQ(on.reused, 2u);
+  EXPECT_EQ(on.reused, 1u);
   ASSERT_EQ(on.result.collectives.size(), 3u);
   for (size_t k = 0; k < 3; ++k) {
     const auto& c = on.result.collectives[k];
