@@ -39,6 +39,7 @@ Executor::Executor(Simulator& sim, const Workload& workload, const ComputeModel&
     class_of_group_[g] = static_cast<uint16_t>(it - comm_class_names_.begin());
   }
   result_.rank_finish.assign(n, Time::zero());
+  find_exclusive_groups();
 
   // Dependents in CSR form: explicit deps plus the implicit stream order.
   std::vector<uint32_t> count(total + 1, 0);
@@ -129,6 +130,41 @@ void Executor::launch(int rank, uint32_t i) {
   }
 }
 
+void Executor::find_exclusive_groups() {
+  // The ranks that issue network ops, and whether each issues them all on one stream.
+  const int n = static_cast<int>(w_.ranks.size());
+  std::vector<uint8_t> networked(n, 0);
+  size_t networked_count = 0;
+  bool one_stream = true;
+  for (int r = 0; r < n && one_stream; ++r) {
+    int stream = -1;
+    for (const Op& op : w_.ranks[r].ops) {
+      if (op.kind != OpKind::kCollective && op.kind != OpKind::kSend && op.kind != OpKind::kRecv)
+        continue;
+      if (stream >= 0 && stream != op.stream) one_stream = false;
+      stream = op.stream;
+    }
+    if (stream >= 0) {
+      networked[r] = 1;
+      ++networked_count;
+    }
+  }
+  exclusive_group_.assign(w_.groups.size(), 0);
+  if (!one_stream) return;
+  std::vector<uint8_t> seen(n, 0);
+  for (uint32_t g = 0; g < w_.groups.size(); ++g) {
+    size_t covered = 0;
+    for (int m : w_.groups[g])
+      if (m >= 0 && m < n && networked[m] && !seen[m]) {
+        seen[m] = 1;
+        ++covered;
+      }
+    for (int m : w_.groups[g])
+      if (m >= 0 && m < n) seen[m] = 0;
+    exclusive_group_[g] = covered == networked_count ? 1 : 0;
+  }
+}
+
 void Executor::join_collective(int rank, uint32_t i) {
   const Op& op = w_.ranks[rank].ops[i];
   const auto& members = w_.groups.at(op.group);
@@ -155,6 +191,7 @@ void Executor::join_collective(int rank, uint32_t i) {
   if (inst.joined.size() < members.size()) return;
 
   CollectiveCall call{op.collective, w_.str(op.algorithm), &members, op.bytes, op.root};
+  call.exclusive = exclusive_group_[op.group] != 0;
   int64_t record_bytes = op.bytes;
   if (op.matrix >= 0) {
     if (op.collective != CollectiveKind::kAllToAll ||

@@ -124,6 +124,14 @@ class Executor {
   void fail_op(int rank, uint32_t op, const std::string& why);
   void join_collective(int rank, uint32_t op);
   void post_p2p(int rank, uint32_t op);
+  /**
+   * Fills exclusive_group_: a collective on group g is exclusive (CollectiveCall::exclusive)
+   * when every rank that issues network ops issues them all on one stream and is a member of g.
+   * Each member's network stream is then held by the collective from its join to its end, so no
+   * other network op runs or starts meanwhile (the one before it on that stream has ended: a
+   * collective or send/recv ends only when its last transfer has arrived).
+   */
+  void find_exclusive_groups();
   size_t gid(int rank, uint32_t op) const { return offset_[rank] + op; }
 
   Simulator& sim_;
@@ -147,6 +155,7 @@ class Executor {
    *  (an index into comm_class_names_). */
   std::vector<std::vector<OpPhase>> compute_phase_, comm_phase_;
   std::vector<std::vector<uint16_t>> comm_class_;
+  std::vector<uint8_t> exclusive_group_;  ///< per group: 1 if its collectives are exclusive
   std::vector<uint16_t> class_of_group_;  ///< per group: its index in comm_class_names_
   std::vector<std::string> comm_class_names_;
   ExecutionResult result_;

@@ -36,6 +36,11 @@ struct CollectiveCall {
   /** All-to-all-v: n x n row-major bytes from position i to j (see Workload::matrices); null
    *  for a uniform collective. */
   const std::vector<double>* matrix = nullptr;
+  /** The caller proves that no other network op (collective or send/recv) can start before this
+   *  one ends, nor is one running: every rank that issues network ops is a member, and issues
+   *  them all on one stream, which this collective holds until it ends (Executor). A model may
+   *  then reuse the timing of an identical collective that ran the same way. */
+  bool exclusive = false;
 };
 
 /** Per link class: bytes carried and the summed capacity of its link directions. */

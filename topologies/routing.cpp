@@ -119,6 +119,13 @@ int Router::hops(uint32_t src, uint32_t dst) const {
 }
 
 Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
+  Path scratch;
+  const Path& p = route(src, dst, flow_hash, scratch);
+  if (&p == &scratch) return scratch;  // moved (a local)
+  return p;
+}
+
+const Path& Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash, Path& p) const {
   // A route with no choice on any hop does not depend on the hash, nor (while no link is down,
   // and routes computed with none down are all the cache holds) on anything else.
   const uint64_t pair = (uint64_t{src} << 32) | dst;
@@ -130,7 +137,7 @@ Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
   const auto& nodes = topo_.nodes();
   if (src == dst || t.dist[src] == std::numeric_limits<int32_t>::max())
     throw ConfigError(fmt::format("no route from '{}' to '{}'", nodes[src].name, nodes[dst].name));
-  Path p;
+  p.channels.clear();
   p.channels.reserve(t.dist[src]);
   p.latency = Time::zero();
   p.bottleneck_bytes_per_s = std::numeric_limits<double>::infinity();
@@ -149,7 +156,7 @@ Path Router::route(uint32_t src, uint32_t dst, uint64_t flow_hash) const {
     u = v;
   }
   if (!choice && down_count_ == 0 && unique_routes_.size() < kMaxUniqueRoutes)
-    unique_routes_.emplace(pair, p);
+    return unique_routes_.emplace(pair, p).first->second;
   return p;
 }
 

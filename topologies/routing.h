@@ -45,6 +45,9 @@ class Router {
   ~Router();
   /** Route from node `src` to node `dst` (src != dst). */
   Path route(uint32_t src, uint32_t dst, uint64_t flow_hash) const;
+  /** The same route without a copy: the kept one where the route has no ECMP choice, else built
+   *  in `scratch`. The reference is valid until `scratch` changes or a link goes down. */
+  const Path& route(uint32_t src, uint32_t dst, uint64_t flow_hash, Path& scratch) const;
   /** Hops from `src` to `dst`, or -1 when unreachable. */
   int hops(uint32_t src, uint32_t dst) const;
   const Topology& topology() const { return topo_; }

@@ -82,7 +82,17 @@ uint32_t FlowFabric::start(std::span<const uint32_t> channels, Time latency, dou
   return f;
 }
 
+void FlowFabric::count_reused(uint64_t flows,
+                              std::span<const std::pair<uint32_t, double>> carried) {
+  flows_started_ += flows;
+  for (const auto& [c, bytes] : carried) {
+    DTSIM_ASSERT(c < carried_.size(), "reused bytes on no channel");
+    carry(c, bytes);
+  }
+}
+
 void FlowFabric::on_arrivals(int64_t time_ps) {
+  ++events_;
   auto node = arrivals_.extract(time_ps);
   std::vector<std::function<void()>> instant;
   for (uint32_t f : node.mapped()) {
@@ -118,7 +128,7 @@ void FlowFabric::deactivate(uint32_t f) {
   fl.active = false;
   ++fl.version;
   --active_;
-  for (uint32_t c : solver_.constraints(f)) carried_[c] += fl.bytes;
+  for (uint32_t c : solver_.constraints(f)) carry(c, fl.bytes);
   solver_.disable(f);
 }
 
@@ -206,6 +216,7 @@ void FlowFabric::arm_completion_event() {
   completion_event_ = sim_.schedule_at(Time::ps(t), [this] {
     completion_event_ = {};
     completion_event_ps_ = -1;
+    ++events_;
     on_completions();
   });
 }
@@ -267,7 +278,7 @@ double FlowFabric::withdraw(uint32_t f) {
   if (fl.active) {
     fl.active = false;
     --active_;
-    for (uint32_t c : solver_.constraints(f)) carried_[c] += fl.bytes - left;
+    for (uint32_t c : solver_.constraints(f)) carry(c, fl.bytes - left);
     solver_.disable(f);
   } else {
     auto it = arrivals_.find(fl.arrive_ps);

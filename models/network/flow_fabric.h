@@ -81,6 +81,11 @@ class FlowFabric {
    */
   void start_flow(const topologies::Path& path, double bytes, std::function<void()> done,
                   const FlowTerms& terms = {}, simcore::FailFn failed = {});
+  /** A plain flow (default terms) on `channels` (a path's) that arrives after `latency`. */
+  void start_flow(std::span<const uint32_t> channels, simcore::Time latency, double bytes,
+                  std::function<void()> done, simcore::FailFn failed = {}) {
+    start(channels, latency, bytes, std::move(done), kPlain, std::move(failed));
+  }
   /**
    * Starts a multicast flow of `bytes` (>= 0) from one source to the destinations of `paths`
    * (one path per destination, all from the same source): one solver variable on the union of
@@ -157,6 +162,24 @@ class FlowFabric {
   /** Bytes carried per link class, and the summed capacity of the class's channels. */
   std::vector<simcore::LinkClassUsage> usage() const;
   uint64_t flows_started() const { return flows_started_; }
+  /** Simulator events the fabric has processed (flow arrivals and completions). */
+  uint64_t events() const { return events_; }
+  /** No flow is live (none waits out its latency, none shares bandwidth). */
+  bool idle() const { return active_ == 0 && arrivals_.empty(); }
+  /** Whether a flow's time depends only on the flows it shares the fabric with: no channel
+   *  pays an extra latency (a degraded link) and no flow can fail (no faults watch). */
+  bool plain() const { return extra_latency_.empty() && !on_stall_; }
+  /** Whether every channel's carried bytes are a whole number below 2^52, so that adding
+   *  whole numbers to them is exact in any order. */
+  bool whole_bytes() const { return whole_; }
+  /** Bytes carried so far per channel (finished flows), indexed by channel. */
+  std::span<const double> carried() const { return carried_; }
+  /**
+   * Counts the flows and bytes of transfers whose timing was reused instead of simulated
+   * (FlowCommModel's reused collectives): `flows` more flows started, and per (channel, bytes)
+   * entry those bytes carried. Errors: InternalError on a channel out of range.
+   */
+  void count_reused(uint64_t flows, std::span<const std::pair<uint32_t, double>> carried);
   uint64_t solves() const { return solver_.solves(); }
   size_t active_flows() const { return active_; }
 
@@ -200,6 +223,7 @@ class FlowFabric {
   void solve();
   void arm_completion_event();
 
+  static inline const FlowTerms kPlain{};
   simcore::Simulator& sim_;
   const topologies::Topology& topo_;
   double batch_tolerance_;
@@ -216,6 +240,14 @@ class FlowFabric {
   simcore::EventId completion_event_;
   int64_t completion_event_ps_ = -1;
   uint64_t flows_started_ = 0;
+  uint64_t events_ = 0;
+  bool whole_ = true;  // see whole_bytes()
+  /** carried_[c] += bytes, keeping whole_. */
+  void carry(uint32_t c, double bytes) {
+    carried_[c] += bytes;
+    if (bytes != static_cast<double>(static_cast<int64_t>(bytes)) || carried_[c] >= 0x1p52)
+      whole_ = false;
+  }
   uint64_t serials_ = 0;
   size_t active_ = 0;
 };

@@ -27,8 +27,17 @@ collectives::Algorithm resolve_algorithm(const simcore::CollectiveCall& call,
 
 topologies::Path route_ranks(const topologies::Topology& topo, const topologies::Router& router,
                              int src, int dst, uint64_t hash) {
+  topologies::Path scratch;
+  const topologies::Path& p = route_ranks(topo, router, src, dst, hash, scratch);
+  if (&p == &scratch) return scratch;  // moved (a local)
+  return p;
+}
+
+const topologies::Path& route_ranks(const topologies::Topology& topo,
+                                    const topologies::Router& router, int src, int dst,
+                                    uint64_t hash, topologies::Path& scratch) {
   try {
-    return router.route(topo.ranks()[src], topo.ranks()[dst], hash);
+    return router.route(topo.ranks()[src], topo.ranks()[dst], hash, scratch);
   } catch (const ConfigError& e) {
     throw ConfigError(fmt::format(
         "rank {} has no route to its peer rank {}: {} (accelerators and hosts carry transit "

@@ -27,6 +27,10 @@ collectives::Algorithm resolve_algorithm(const simcore::CollectiveCall& call,
 /** Route from rank `src` to rank `dst` (both in the cluster, src != dst). */
 topologies::Path route_ranks(const topologies::Topology& topo, const topologies::Router& router,
                              int src, int dst, uint64_t hash);
+/** The same without a copy (Router::route with `scratch`). */
+const topologies::Path& route_ranks(const topologies::Topology& topo,
+                                    const topologies::Router& router, int src, int dst,
+                                    uint64_t hash, topologies::Path& scratch);
 
 /** Per topology channel, the spec of its link class's model, or null (a plain link); empty when
  *  `links` is empty. */

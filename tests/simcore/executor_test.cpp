@@ -32,7 +32,7 @@ class FakeComm : public CommModel {
   explicit FakeComm(Simulator& sim) : sim_(sim) {}
   std::string start_collective(const CollectiveCall& call, std::function<void()> done,
                                FailFn failed = {}) override {
-    calls.push_back({call.kind, *call.ranks, call.bytes, sim_.now()});
+    calls.push_back({call.kind, *call.ranks, call.bytes, sim_.now(), call.exclusive});
     finish(collective_time, call.bytes, std::move(done), std::move(failed));
     return "fake_ring";
   }
@@ -55,6 +55,7 @@ class FakeComm : public CommModel {
     std::vector<int> ranks;
     int64_t bytes;
     Time at;
+    bool exclusive = false;
   };
   struct P2p {
     int src, dst;
@@ -225,6 +226,43 @@ TEST(ExecutorTest, OpsOnOneStreamSerializeOnTwoStreamsOverlap) {
   EXPECT_EQ(interval(r2, two.w, 0, "x"), Iv(0, 10));
   EXPECT_EQ(interval(r2, two.w, 0, "y"), Iv(0, 10));
   EXPECT_EQ(r2.result.makespan, Time::ns(10));
+}
+
+TEST(ExecutorTest, ACollectiveIsExclusiveWhenNoOtherNetworkOpCanOverlapIt) {
+  // Exclusive: every rank that communicates is a member and communicates on one stream (rank 2
+  // only computes), so the collective holds every network stream until it ends.
+  Builder only(3);
+  for (int r = 0; r < 2; ++r) {
+    only.collective(r, "ar1", {0, 1}, 1000);
+    only.collective(r, "ar2", {0, 1}, 1000);
+  }
+  only.compute(2, "c", 10);
+  Replay r1 = replay(only.w);
+  ASSERT_EQ(r1.calls.size(), 2u);
+  EXPECT_TRUE(r1.calls[0].exclusive);
+  EXPECT_TRUE(r1.calls[1].exclusive);
+
+  // Rank 2 sends to rank 0: a network rank outside the group, so not exclusive.
+  Builder outside(3);
+  outside.collective(0, "ar", {0, 1}, 1000);
+  outside.collective(1, "ar", {0, 1}, 1000);
+  outside.send(2, "s", 0, 10);
+  outside.recv(0, "r", 2, 10);
+  Replay r2 = replay(outside.w);
+  ASSERT_EQ(r2.calls.size(), 1u);
+  EXPECT_FALSE(r2.calls[0].exclusive);
+
+  // Every rank in the group, but rank 0 also sends on a second stream: that send may run while
+  // the collective does, so not exclusive.
+  Builder two_streams(2);
+  const uint8_t side = two_streams.w.stream_of("side");
+  two_streams.collective(0, "ar", {0, 1}, 1000);
+  two_streams.collective(1, "ar", {0, 1}, 1000);
+  two_streams.send(0, "s", 1, 10, 0, {}, side);
+  two_streams.recv(1, "r", 0, 10, 0, {}, side);
+  Replay r3 = replay(two_streams.w);
+  ASSERT_EQ(r3.calls.size(), 1u);
+  EXPECT_FALSE(r3.calls[0].exclusive);
 }
 
 TEST(ExecutorTest, FixedDurationOpsArePricedAsTrace) {

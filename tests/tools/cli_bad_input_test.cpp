@@ -244,6 +244,15 @@ TEST_F(CliTest, LinkModelBadInputIsAnErrorAtTheKey) {
   }
 }
 
+TEST_F(CliTest, ReuseTimingsIsTrueOrFalse) {
+  const std::string s = test::kSource + "/scenarios/ring_allreduce_closed_form.yaml";
+  Result r = dtsim("run '" + s + "' -q --set network.reuse_timings=maybe");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "<--set network.reuse_timings=maybe>: error: network.reuse_timings: expected "
+                   "true or false; got \"maybe\"\n");
+  EXPECT_EQ(dtsim("run '" + s + "' -q --set network.reuse_timings=false").status, 0);
+}
+
 TEST_F(CliTest, ACollectiveSweepThatWouldRunForHoursIsRefusedWithItsCount) {
   // 8 B to 8 GiB by a factor of 1.0000001: floor(20.7944154 / 9.9999995e-8) + 1 = 207,944,165
   // sizes (ln(1 + x) = x - x^2/2 for the factor), x 8 ranks = 1.66e9 ops: 332 GB at 200 B each,

@@ -34,6 +34,7 @@ network::CollectiveOptions collective_options(const Scenario& s) {
   opts.chunks = s.chunks;
   opts.connections = s.connections;
   opts.batch_tolerance = s.batch_tolerance;
+  opts.reuse_timings = s.reuse_timings;
   opts.nccl = builtin_nccl_tuning(s.device.name);
   return opts;
 }

@@ -88,7 +88,9 @@ Scenario load_scenario(const ConfigNode& root, const std::string& path,
   }
 
   if (auto net = root.get("network")) {
-    net->check_keys({"model", "chunks", "connections", "batch_tolerance", "links"});
+    net->check_keys(
+        {"model", "chunks", "connections", "batch_tolerance", "reuse_timings", "links"});
+    if (auto r = net->get("reuse_timings")) s.reuse_timings = r->boolean();
     if (auto b = net->get("batch_tolerance")) {
       s.batch_tolerance = b->number();
       if (!(s.batch_tolerance >= 0 && s.batch_tolerance <= 0.01))

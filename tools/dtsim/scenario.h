@@ -54,6 +54,7 @@ struct Scenario {
   int chunks = 1;
   int connections = collectives::kDefaultConnectionsPerPair;  ///< `network.connections`: TCP connections per peer pair (pccl_ring)
   double batch_tolerance = 1e-4;  ///< flow back-end completion batching (relative)
+  bool reuse_timings = true;  ///< `network.reuse_timings`: reuse exclusive collectives' timings
   network::LinkModelSpecs links;  ///< `network.links`: link class -> its model (flow back-end)
   network::FaultPlan faults;      ///< `faults:` (flow back-end); empty: none
   uint64_t seed = 1;
