@@ -136,6 +136,56 @@ bool FlowCommModel::Reuse::matches(const simcore::CollectiveCall& call) const {
   return *call.matrix == matrix;
 }
 
+FlowCommModel::TransferEstimate FlowCommModel::estimate_transfers(
+    const simcore::Workload& w) const {
+  TransferEstimate e;
+  std::vector<std::vector<int>> boxes(w.groups.size());
+  std::vector<collectives::NcclGroupFacts> facts(w.groups.size());
+  std::vector<uint8_t> boxed(w.groups.size(), 0);
+  for (size_t rank = 0; rank < w.ranks.size(); ++rank)
+    for (const simcore::Op& op : w.ranks[rank].ops) {
+      if (op.kind == simcore::OpKind::kSend) e.total += 1;
+      if (op.kind != simcore::OpKind::kCollective || op.group >= w.groups.size()) continue;
+      const std::vector<int>& members = w.groups[op.group];
+      // One count per collective: on its first member's program (a mismatch is the executor's
+      // error to report, with the op's origin).
+      if (members.empty() || members[0] != static_cast<int>(rank)) continue;
+      const int n = static_cast<int>(members.size());
+      if (n < 2) continue;
+      double count = 0;
+      if (op.matrix >= 0) {
+        count = static_cast<double>(n) * (n - 1) * options_.chunks;
+      } else {
+        if (!boxed[op.group]) {
+          boxes[op.group] = member_boxes(topo_, members);
+          facts[op.group] = nccl_group_facts(topo_, members);
+          boxed[op.group] = 1;
+        }
+        const simcore::CollectiveCall call{op.collective, w.str(op.algorithm), &members, op.bytes,
+                                           op.root};
+        const collectives::PairCostFn pair = [&](int i, int j, int streams) {  // as below
+          const topologies::Path p =
+              steady_route(topo_, router_, channel_specs_, members[i], members[j], streams);
+          return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
+        };
+        collectives::ScheduleRequest r;
+        r.kind = op.collective;
+        r.n = n;
+        r.bytes = static_cast<double>(op.bytes);
+        r.root = op.root;
+        r.chunks = options_.chunks;
+        r.box_of = boxes[op.group];
+        r.connections = options_.connections;
+        r.pair_cost = &pair;
+        r.nccl = {options_.nccl.get(), facts[op.group]};
+        count = resolve_algorithm(call, boxes[op.group]).family().transfer_count(r);
+      }
+      e.total += count;
+      e.largest_collective = std::max(e.largest_collective, count);
+    }
+  return e;
+}
+
 std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
                                             std::function<void()> done, simcore::FailFn failed) {
   const auto& members = *call.ranks;

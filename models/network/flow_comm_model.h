@@ -72,6 +72,17 @@ class FlowCommModel : public simcore::CommModel {
                  simcore::FailFn failed = {}) override;
   std::vector<simcore::LinkClassUsage> link_usage() const override { return fabric_.usage(); }
   const FlowFabric& fabric() const { return fabric_; }
+  /** What a replay of `w` asks of this back-end, counted before it runs: the transfers of every
+   *  collective's schedule (its algorithm's `transfer_count`, as start_collective would build
+   *  it) plus one per send, and the most transfers one collective holds at once. Reused timings
+   *  are not assumed (an upper bound on the flows simulated).
+   *  Units: transfers. Complexity: O(ops), one count per collective, boxes once per group.
+   *  Errors: ConfigError where start_collective would throw resolving an algorithm. */
+  struct TransferEstimate {
+    double total = 0;
+    double largest_collective = 0;
+  };
+  TransferEstimate estimate_transfers(const simcore::Workload& w) const;
   /** Collectives whose timing was reused (see "Reused timings" above). */
   uint64_t reused_collectives() const { return reused_; }
   /** The fabric, for faults (models/network/faults.h) to change its terms. */

@@ -291,6 +291,32 @@ TEST_F(CliTest, ACollectiveSweepThatWouldRunForHoursIsRefusedWithItsCount) {
                      "or 500MB; got \"8\"\n");
 }
 
+TEST_F(CliTest, AFlowReplayTooLargeToRunIsRefusedWithItsTransferCount) {
+  // A 1 GiB ring all-reduce over a 4096-endpoint switch in c chunks: 2 (n - 1) ring steps, in
+  // each of which all n positions send one transfer per chunk: 2 (n - 1) n c transfers =
+  // 2 x 4095 x 4096 x 64 = 2.15e9, above the work cap of 1e9 transfers (about 9 minutes at
+  // 0.5 us each); refused before any schedule is built.
+  const std::string s = test::kSource + "/scenarios/ring_allreduce_closed_form.yaml";
+  const std::string big = " --set cluster.topology.endpoints=4096 --set network.chunks=64";
+  Result r = dtsim("run '" + s + "' -q" + big);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("ring_allreduce_closed_form.yaml: error: the flow replay would have about "
+                       "2.15e+09 transfers, more than the limit of 1e+09 (minutes of simulation; "
+                       "--force runs it anyway)"),
+            std::string::npos)
+      << r.err;
+  // With --force, its one collective's schedule (2.15e9 transfers x 96 B = 192 GiB) passes the
+  // memory limit (--max-memory 16GiB here): refused, not an out-of-memory death.
+  Result f = dtsim("run '" + s + "' -q --force --max-memory 16GiB" + big);
+  EXPECT_EQ(f.status, 2);
+  EXPECT_NE(f.err.find("error: the flow replay's largest collective would need about 2.15e+09 "
+                       "transfers (about 192 GiB), more than the memory limit of 16 GiB"),
+            std::string::npos)
+      << f.err;
+  // The analytical back-end prices the same step in closed form: no transfers to count.
+  EXPECT_EQ(dtsim("run '" + s + "' -q" + big + " --set network.model=analytical").status, 0);
+}
+
 TEST_F(CliTest, ATransformerStepTooLargeToBuildIsRefusedWithItsEstimate) {
   // DeepSeek-V3 at global batch 65536 (PP 16, DP 128): 512 micro-batches per replica, about
   // 1.2e8 ops (21 x the shipped batch of 3072, which builds about 5.5 M): refused from the

@@ -55,6 +55,28 @@ std::unique_ptr<simcore::ComputeModel> make_compute_model(const Scenario& s) {
   return std::make_unique<compute::RooflineModel>(s.device);
 }
 
+namespace {
+
+/** The most transfers one flow replay may start without --force: about 9 minutes at the 0.5 us
+ *  per transfer the flow back-end takes on a data-parallel step (tests/bench/flow_scale_bench,
+ *  reused timings off); reused timings often make it far less. */
+constexpr double kMaxReplayTransfers = 1e9;
+/** Memory while one collective's schedule is built and run: its transfer (32 B) and dependency
+ *  (4 B) arrays, then its steps (32 B) and dependents (4 B), plus slack: bytes per transfer. */
+constexpr double kBytesPerScheduledTransfer = 96;
+
+/** The resource guard (simcore/resource_guard.h) on a flow replay, before it runs: the work of
+ *  every transfer, and the memory of the largest collective's schedule. Errors: ConfigError. */
+void check_replay_work(const Scenario& s, const network::FlowCommModel::TransferEstimate& e) {
+  s.limits.check({"the flow replay", "transfers", e.total, 0, kMaxReplayTransfers,
+                  "fewer collectives, fewer chunks (network.chunks), or the analytical back-end "
+                  "(network.model: analytical)"});
+  s.limits.check({"the flow replay's largest collective", "transfers", e.largest_collective,
+                  kBytesPerScheduledTransfer, 0, "a smaller group or fewer chunks (network.chunks)"});
+}
+
+}  // namespace
+
 RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool record_ops) {
   topologies::Router router(s.topology);
   return simulate_workload(s, w, record_ops, router);
@@ -72,6 +94,7 @@ RunOutcome simulate_workload(const Scenario& s, const simcore::Workload& w, bool
     comm = std::make_unique<network::AnalyticalCommModel>(sim, s.topology, router, opts, s.links);
   else {
     auto flow = std::make_unique<network::FlowCommModel>(sim, s.topology, router, opts, s.links);
+    check_replay_work(s, flow->estimate_transfers(w));
     if (!s.faults.empty())
       faults = std::make_unique<network::FaultInjector>(sim, s.topology, router, flow->fabric(),
                                                         s.faults);
