@@ -136,6 +136,30 @@ bool FlowCommModel::Reuse::matches(const simcore::CollectiveCall& call) const {
   return *call.matrix == matrix;
 }
 
+collectives::PairCostFn FlowCommModel::pair_costs(const std::vector<int>& members) const {
+  return [this, &members](int i, int j, int streams) {
+    const topologies::Path p =
+        steady_route(topo_, router_, channel_specs_, members[i], members[j], streams);
+    return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
+  };
+}
+
+collectives::ScheduleRequest FlowCommModel::schedule_request(
+    const simcore::CollectiveCall& call, std::span<const int> box_of,
+    const collectives::NcclGroupFacts& facts, const collectives::PairCostFn& pair) const {
+  collectives::ScheduleRequest r;
+  r.kind = call.kind;
+  r.n = static_cast<int>(call.ranks->size());
+  r.bytes = static_cast<double>(call.bytes);
+  r.root = call.root;
+  r.chunks = options_.chunks;
+  r.box_of = box_of;
+  r.connections = options_.connections;
+  r.pair_cost = &pair;
+  r.nccl = {options_.nccl.get(), facts};
+  return r;
+}
+
 FlowCommModel::TransferEstimate FlowCommModel::estimate_transfers(
     const simcore::Workload& w) const {
   TransferEstimate e;
@@ -163,22 +187,10 @@ FlowCommModel::TransferEstimate FlowCommModel::estimate_transfers(
         }
         const simcore::CollectiveCall call{op.collective, w.str(op.algorithm), &members, op.bytes,
                                            op.root};
-        const collectives::PairCostFn pair = [&](int i, int j, int streams) {  // as below
-          const topologies::Path p =
-              steady_route(topo_, router_, channel_specs_, members[i], members[j], streams);
-          return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
-        };
-        collectives::ScheduleRequest r;
-        r.kind = op.collective;
-        r.n = n;
-        r.bytes = static_cast<double>(op.bytes);
-        r.root = op.root;
-        r.chunks = options_.chunks;
-        r.box_of = boxes[op.group];
-        r.connections = options_.connections;
-        r.pair_cost = &pair;
-        r.nccl = {options_.nccl.get(), facts[op.group]};
-        count = resolve_algorithm(call, boxes[op.group]).family().transfer_count(r);
+        const collectives::PairCostFn pair = pair_costs(members);
+        count = resolve_algorithm(call, boxes[op.group])
+                    .family()
+                    .transfer_count(schedule_request(call, boxes[op.group], facts[op.group], pair));
       }
       e.total += count;
       e.largest_collective = std::max(e.largest_collective, count);
@@ -220,23 +232,9 @@ std::string FlowCommModel::start_collective(const simcore::CollectiveCall& call,
   if (call.matrix) {
     schedule = collectives::build_alltoallv_schedule(algo, n, *call.matrix, options_.chunks);
   } else {
-    // Steady pair costs, for the algorithms that choose their order from them (pccl_ring).
-    const collectives::PairCostFn pair = [&](int i, int j, int streams) {
-      const topologies::Path p =
-          steady_route(topo_, router_, channel_specs_, members[i], members[j], streams);
-      return collectives::PairCost{p.latency.seconds(), p.bottleneck_bytes_per_s};
-    };
-    collectives::ScheduleRequest r;
-    r.kind = call.kind;
-    r.n = n;
-    r.bytes = static_cast<double>(call.bytes);
-    r.root = call.root;
-    r.chunks = options_.chunks;
-    r.box_of = box_of;
-    r.connections = options_.connections;
-    r.pair_cost = &pair;
-    r.nccl = {options_.nccl.get(), nccl_group_facts(topo_, members)};
-    schedule = collectives::build_schedule(algo, r);
+    const collectives::PairCostFn pair = pair_costs(members);
+    schedule = collectives::build_schedule(
+        algo, schedule_request(call, box_of, nccl_group_facts(topo_, members), pair));
   }
   run->streams = schedule.streams;
   run->route_latency = schedule.route_latency;

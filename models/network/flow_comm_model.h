@@ -27,6 +27,7 @@
  * peer or the algorithm does not suit the collective or the group.
  */
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -89,6 +90,16 @@ class FlowCommModel : public simcore::CommModel {
   FlowFabric& fabric() { return fabric_; }
 
  private:
+  /** Steady one-way latency and bandwidth between two of `members` (routes with the link
+   *  models' steady bounds): what pccl_ring orders its ring by and the NCCL families measure.
+   *  Keeps a reference to `members`. */
+  collectives::PairCostFn pair_costs(const std::vector<int>& members) const;
+  /** The schedule request of a uniform collective `call` (the back-end's chunks and connection
+   *  pool, the group's boxes and NCCL facts); `pair` must outlive it. */
+  collectives::ScheduleRequest schedule_request(const simcore::CollectiveCall& call,
+                                                std::span<const int> box_of,
+                                                const collectives::NcclGroupFacts& facts,
+                                                const collectives::PairCostFn& pair) const;
   /** What running one transfer of the schedule reads, in one record (a collective of millions
    *  of transfers visits them out of order: one cache miss per transfer, not one per array). */
   struct Step {
