@@ -606,6 +606,19 @@ class ChakraFilteredTrace : public CliTest {
   }
 };
 
+TEST_F(ChakraFilteredTrace, ANumberTooLargeForADoubleIsAnErrorAtIt) {
+  // Found by loader_fuzz (chakra_json): 400 digits overflow every JSON number type; nlohmann's
+  // out_of_range (406) escaped as an uncaught exception. Now exit 2 at the token (line 2,
+  // column 28 of tr.1.json: after `      {"Id": 1, "runtime": `).
+  std::string s = scenario("");
+  file("tr.1.json", "{\"workload_graph\": [\n      {\"Id\": 1, \"runtime\": " +
+                        std::string(400, '1') + "}]}");
+  Result r = dtsim("run '" + s + "' -q");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, path("tr.1.json") + ":2:28: error: invalid JSON: a number too large for a "
+                                       "double (400 characters starting '1111111111111111')\n");
+}
+
 TEST_F(ChakraFilteredTrace, DependencyOnAFilteredNodeIsSatisfiedWithAWarning) {
   // Rank 0: a (5 us) then b (3 us; its control edge to 99 dropped): 8 us. Rank 1: c (2 us; its
   // only edge, to 42, dropped, so it starts at 0). Step = 8 us; 1 data + 1 control edge counted.

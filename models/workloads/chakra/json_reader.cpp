@@ -39,6 +39,18 @@ RankTrace parse_feeder_json(const std::string& text, const std::string& file) {
     auto colon = what.find("syntax error");
     throw ConfigError(position(text, file, at),
                       "invalid JSON: " + (colon != std::string::npos ? what.substr(colon) : what));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number no double holds (error 406, "number overflow parsing '<token>'"): the message
+    // quotes the token but gives no position; point at the token's first occurrence.
+    const std::string what = e.what();
+    const size_t open = what.find('\''), close = what.rfind('\'');
+    const std::string token =
+        open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+    const size_t at = token.empty() ? std::string::npos : text.find(token);
+    throw ConfigError(position(text, file, at == std::string::npos ? 0 : at),
+                      fmt::format("invalid JSON: a number too large for a double ({} characters "
+                                  "starting '{}')",
+                                  token.size(), token.substr(0, 16)));
   }
   SourceLocation where{file, 0, 0};
   if (!doc.is_object() || !doc.contains("workload_graph") || !doc["workload_graph"].is_array())

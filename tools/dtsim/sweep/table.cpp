@@ -79,8 +79,11 @@ SweepTable read_sweep_json(const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ConfigError(SourceLocation{path, 0, 0}, fmt::format("not JSON: {}", e.what()));
+  } catch (const json::exception& e) {  // a syntax error, or a number no double holds
+    const std::string what = e.what();
+    throw ConfigError(SourceLocation{path, 0, 0},
+                      fmt::format("not JSON: {}{}", what.substr(0, 200),
+                                  what.size() > 200 ? "..." : ""));
   }
   auto bad = [&](const std::string& what) {
     throw ConfigError(SourceLocation{path, 0, 0},
