@@ -259,6 +259,16 @@ TEST_F(CliTest, MergeJoinsShardsInPointOrder) {
   Result notjson = dtsim("merge -q --out '" + path("h") + "' '" + s + "'");
   EXPECT_EQ(notjson.status, 2);
   EXPECT_NE(notjson.err.find("error: not JSON"), std::string::npos) << notjson.err;
+  // A number no double holds (nlohmann's out_of_range 406, not a parse_error): still "not JSON",
+  // exit 2, the message cut at 200 characters of the 400-digit token.
+  const std::string huge = file("huge.json", "{\"rows\": " + std::string(400, '9') + "}\n");
+  Result overflow = dtsim("merge -q --out '" + path("h") + "' '" + huge + "'");
+  EXPECT_EQ(overflow.status, 2);
+  EXPECT_NE(overflow.err.find(huge + ": error: not JSON: [json.exception.out_of_range.406] "
+                              "number overflow parsing '999"),
+            std::string::npos)
+      << overflow.err;
+  EXPECT_LT(overflow.err.size(), 320u);
   // JSON, but not a sweep's table (a run's report): refused, naming the file.
   const std::string report = file("report.json", "{\"step_time_s\": 1.0}\n");
   Result notshard = dtsim("merge -q --out '" + path("h") + "' '" + path("s0.json") + "' '" +
