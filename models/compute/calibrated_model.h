@@ -6,10 +6,16 @@
  *  - An op with kernel shapes (Op::shape) whose dtype has a GEMM table: each GEMM interpolated
  *    at its own (m, n, k), times `count` (a grouped or batched GEMM as that many calls: the
  *    measured time of one call includes its launch, so this is the cost of a loop of calls, an
- *    upper bound for a grouped kernel); the attention kernel as its matrix products
- *    (attention_gemms, each batched over the heads), half of each when causal (the table has no
- *    fused-attention row); the op's `mem_bytes` is not read (the GEMM times include their
- *    traffic):
+ *    upper bound for a grouped kernel); on a device spec with an attention tile (a GPU), the
+ *    attention kernel by the fused-kernel model of kernel_cost.h on the device spec (the table
+ *    measures GEMMs, not a fused FlashAttention-class
+ *    kernel, and pricing the unfused per-head chain from it came out 1.9x (forward) and 1.7x
+ *    (backward) slower than cuDNN's fused kernel measured on an H200, for 32 heads of 4096 x 128,
+ *    causal) plus the measured launch overhead; the op's `mem_bytes` is not read (the GEMM times
+ *    include their traffic):
+ *        t = sum_g count_g gemm(dtype, m_g, n_g, k_g) + attention_kernel(spec) + launch
+ *    and on a device without one (a CPU) as its matrix products from the table (attention_gemms,
+ *    batched over the heads), half of each when causal:
  *        t = sum_g count_g gemm(dtype, m_g, n_g, k_g) + causal x sum_a count_a gemm(a)
  *  - Another op with FLOPs whose dtype has a GEMM table (an imported graph without shapes): only its
  *    FLOP count (simcore::Op), so it is priced as the *equivalent square GEMM* of the same FLOPs,

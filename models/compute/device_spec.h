@@ -28,6 +28,10 @@ namespace dtsim::compute {
 
 struct DeviceSpec {
   std::string name;  ///< e.g. "NVIDIA H100 SXM5 80GB"; used in error messages
+  /** The product name the driver reports (CUDA's cudaDeviceProp::name, nvidia-smi's "name", e.g.
+   *  "NVIDIA H200"), which a calibration harness records; "" when it is `name` itself (a CPU's
+   *  "model name"). A calibration file must match it. */
+  std::string product_name;
   /** The SKU a calibration harness records (GPU board / product id, or the CPU model); "" when
    *  the spec does not name one. A calibration file must match it when given. */
   std::string sku;

@@ -9,6 +9,7 @@
 
 #include "tests/support/cli_fixture.h"
 #include "tools/dtsim/calibration_loader.h"
+#include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/config_node.h"
 
 namespace dtsim::test {
@@ -139,6 +140,58 @@ TEST_F(CliTest, CalibrationBadInputIsAnErrorAtTheRow) {
     EXPECT_NE(r.err.find(c.where + ": error: "), std::string::npos) << c.where << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.message << "\n" << r.err;
   }
+}
+
+TEST_F(CliTest, CalibrationRecordsAreCheckedAtTheRow) {
+  // The harness's records beside the tables (copy kernel, host-device copies): lines 19 on.
+  auto run_with = [&](const std::string& records) {
+    std::string cal = file("cal.yaml", calibration() + records);
+    return dtsim("run '" + file("s.yaml", scenario(cal)) + "' -q");
+  };
+  const std::string cal = path("cal.yaml");
+  Result ok = run_with("copy:\n  - [1MB, 1us]\n  - [2MB, 2us]\n"
+                       "host_device:\n  - [4KiB, 3us, 4us]\n");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  Result r = run_with("copy:\n  - [2MB, 1us]\n  - [1MB, 2us]\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(cal + ":21:6: error: copy[1][0]: expected a size above the previous row's 2000000B "
+                       "(rows ascend)"),
+            std::string::npos)
+      << r.err;
+  r = run_with("host_device:\n  - [4KiB, 3us, 0us]\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(cal + ":20:17: error: host_device[0][2]: expected a positive time"), std::string::npos)
+      << r.err;
+  r = run_with("host_device:\n  - [4KiB, 3us]\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(cal + ":20:5: error: host_device[0]: expected a row [bytes, host-to-device time, "
+                       "device-to-host time]"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(CalibrationFiles, TheH200FileMatchesTheH200Spec) {
+  // The file's identity is what the driver reported on the machine that measured it; the spec
+  // names the same product, SKU and (within 5%) memory.
+  auto table = cli::load_calibration_document(
+      cli::ConfigNode::load_file(kSource + "/configs/calibration/nvidia_h200.yaml"));
+  const auto& d = table->data();
+  EXPECT_EQ(d.device.name, "NVIDIA H200");
+  EXPECT_EQ(d.device.backend, "cuda");
+  // 11 sides (16 .. 16384) cubed for each of fp32, tf32, bf16, fp16 and fp8.
+  EXPECT_EQ(d.gemm.size(), 5u);
+  for (const auto& [dtype, rows] : d.gemm) EXPECT_EQ(rows.size(), 1331u) << dtype;
+  cli::ConfigNode ref = cli::ConfigNode::load_string("calibration: x", "ref.yaml")["calibration"];
+  compute::DeviceSpec h200 =
+      cli::load_device(cli::ConfigNode::load_string("d: " + kSource +
+                                                        "/configs/devices/h200_sxm.yaml",
+                                                    "ref.yaml")["d"]);
+  EXPECT_NO_THROW(cli::check_device(ref, *table, h200));
+  compute::DeviceSpec h100 =
+      cli::load_device(cli::ConfigNode::load_string("d: " + kSource +
+                                                        "/configs/devices/h100_sxm.yaml",
+                                                    "ref.yaml")["d"]);
+  EXPECT_THROW(cli::check_device(ref, *table, h100), simcore::ConfigError);
 }
 
 TEST(CalibrationFiles, EveryShippedCalibrationFileLoads) {

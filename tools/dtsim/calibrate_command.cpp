@@ -23,7 +23,12 @@ int calibrate_command(const CalibrateOptions& o) {
   try {
     (void)load_calibration_document(ConfigNode::load_string(text, o.out));
   } catch (const simcore::ConfigError& e) {
-    throw simcore::InternalError(fmt::format("calibrate wrote a file it cannot load: {}", e.what()));
+    // Minutes of measurements are not thrown away: the text goes beside the output, for the bug
+    // report, and the output itself is not written.
+    std::string kept = o.out + ".rejected";
+    write_atomically(kept, [&](std::ostream& os) { os << text; });
+    throw simcore::InternalError(fmt::format(
+        "calibrate wrote a file it cannot load ({}): {}", kept, e.what()));
   }
   write_atomically(o.out, [&](std::ostream& os) { os << text; });
   if (!o.quiet) {

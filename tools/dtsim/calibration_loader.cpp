@@ -51,7 +51,7 @@ std::shared_ptr<const CalibrationTable> load_calibration(const ConfigNode& ref) 
 
 std::shared_ptr<const CalibrationTable> load_calibration_document(const ConfigNode& n) {
   n.check_keys({"format", "device", "libraries", "date", "launch_overhead", "gemm",
-                "memory_bound", "held_out", "notes"});
+                "memory_bound", "copy", "host_device", "held_out", "notes"});
   compute::CalibrationData d;
   d.file = n.file();
   if (n["format"].integer() != 1) n["format"].expected("format 1 (the only one this dtsim reads)");
@@ -99,6 +99,24 @@ std::shared_ptr<const CalibrationTable> load_calibration_document(const ConfigNo
       d.memory.push_back(r);
     }
   }
+  // Records measured beside the tables (the harness's copy kernel and host-device copies):
+  // checked, in ascending size, not used for pricing.
+  auto record = [&](const char* key, size_t times, const char* shape) {
+    auto t = n.get(key);
+    if (!t) return;
+    double last = 0;
+    for (const ConfigNode& row : capped_items(*t, CalibrationTable::kMaxMemoryRows, "rows")) {
+      auto v = row_items(row, 1 + times, shape);
+      double bytes = v[0].bytes();
+      if (!(bytes > 0 && bytes <= kMaxBytes)) v[0].expected("a size in (0, 1PiB]");
+      if (!(bytes > last)) v[0].expected(fmt::format("a size above the previous row's {:.0f}B "
+                                                     "(rows ascend)", last));
+      last = bytes;
+      for (size_t i = 1; i <= times; ++i) (void)positive_seconds(v[i]);
+    }
+  };
+  record("copy", 1, "[bytes, time], e.g. [1MiB, 40us]");
+  record("host_device", 2, "[bytes, host-to-device time, device-to-host time]");
   if (auto h = n.get("held_out")) {
     // What the harness measured off the grid and what the table predicted: a record for the
     // reader, checked but not used for pricing.
@@ -139,10 +157,11 @@ void check_device(const ConfigNode& ref, const CalibrationTable& table,
                   const compute::DeviceSpec& device) {
   const compute::CalibrationDevice& c = table.data().device;
   const double gib = 1073741824.0;
-  if (c.name != device.name)
+  const std::string& product = device.product_name.empty() ? device.name : device.product_name;
+  if (c.name != product)
     ref.fail(fmt::format("calibration file '{}' was measured on \"{}\"; the scenario's device is "
                          "\"{}\" (a calibration file prices only the device it was measured on)",
-                         table.data().file, c.name, device.name));
+                         table.data().file, c.name, product));
   if (!device.sku.empty() && c.sku != device.sku)
     ref.fail(fmt::format("calibration file '{}' was measured on \"{}\" SKU \"{}\"; the scenario's "
                          "device names SKU \"{}\"",

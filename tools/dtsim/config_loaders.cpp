@@ -280,9 +280,10 @@ Topology load_topology(const ConfigNode& ref) {
 compute::DeviceSpec load_device(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   n.check_keys({"name", "peak_flops", "hbm_capacity", "hbm_bandwidth", "launch_overhead",
-                "efficiency", "sms", "gemm_tile", "attention_tile", "sku"});
+                "efficiency", "sms", "gemm_tile", "attention_tile", "sku", "product_name"});
   compute::DeviceSpec d;
   d.name = n["name"].str();
+  if (auto x = n.get("product_name")) d.product_name = x->str();
   if (auto x = n.get("sku")) d.sku = x->str();
   for (auto& [dtype, v] : n["peak_flops"].entries()) {
     if (dtype != "fp32" && dtype != "tf32" && dtype != "bf16" && dtype != "fp16" && dtype != "fp8" &&

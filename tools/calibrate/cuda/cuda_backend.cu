@@ -1,5 +1,9 @@
-// The CUDA back-end (cuda_backend.h): cuBLASLt GEMM, a copy kernel, CUDA-event timing.
+// The CUDA back-end (cuda_backend.h): cuBLASLt GEMM, copy and triad kernels, host-device copies,
+// CUDA-event timing.
 #include <cublasLt.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_fp8.h>
 #include <cuda_runtime.h>
 #include <fmt/format.h>
 
@@ -29,7 +33,39 @@ __global__ void copy_kernel(const float4* __restrict__ in, float4* __restrict__ 
     out[i] = in[i];
 }
 
+/** STREAM triad a = b + s c on float4 elements. */
+__global__ void triad_kernel(float4* __restrict__ a, const float4* __restrict__ b,
+                             const float4* __restrict__ c, float s, size_t n) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x) {
+    float4 x = b[i], y = c[i];
+    a[i] = make_float4(x.x + s * y.x, x.y + s * y.y, x.z + s * y.z, x.w + s * y.w);
+  }
+}
+
 __global__ void empty_kernel() {}
+
+/** A pseudo-random value in [-1, 1) from the index (a 32-bit integer hash, "lowbias32"). */
+__device__ float unit_random(size_t i) {
+  uint32_t x = static_cast<uint32_t>(i) ^ static_cast<uint32_t>(i >> 32) ^ 0x9e3779b9u;
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return static_cast<float>(x) * (2.0f / 4294967296.0f) - 1.0f;
+}
+__device__ void store(float* p, float v) { *p = v; }
+__device__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16(v); }
+__device__ void store(__half* p, float v) { *p = __float2half(v); }
+__device__ void store(__nv_fp8_e4m3* p, float v) { *p = __nv_fp8_e4m3(v); }
+
+template <typename T>
+__global__ void fill_kernel(T* p, size_t n) {
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x)
+    store(p + i, unit_random(i));
+}
 
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -38,6 +74,23 @@ double median_of(std::vector<double> v) {
 }
 
 constexpr size_t kWorkspace = size_t{32} << 20;
+
+/** Device memory kept at the largest size asked so far. */
+struct DeviceBuffer {
+  void* p = nullptr;
+  size_t bytes = 0;
+  void* ensure(size_t want, const char* what) {
+    if (want > bytes) {
+      cudaFree(p);
+      p = nullptr;
+      bytes = 0;
+      check(cudaMalloc(&p, want), what);
+      bytes = want;
+    }
+    return p;
+  }
+  ~DeviceBuffer() { cudaFree(p); }
+};
 
 }  // namespace
 
@@ -49,6 +102,29 @@ struct CudaBackend::Impl {
   void* workspace = nullptr;
   void* flush = nullptr;
   size_t flush_bytes = 0;
+  DeviceBuffer a, b, c;
+  void* host = nullptr;  ///< pinned
+  size_t host_bytes = 0;
+
+  int blocks_for(size_t n, int threads) const {
+    return static_cast<int>(
+        std::min<size_t>((n + threads - 1) / threads, size_t(prop.multiProcessorCount) * 32));
+  }
+  template <typename T>
+  void fill(void* p, size_t n) {
+    fill_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(static_cast<T*>(p), n);
+    check(cudaGetLastError(), "fill_kernel");
+  }
+  void* pinned(size_t want) {
+    if (want > host_bytes) {
+      cudaFreeHost(host);
+      host = nullptr;
+      host_bytes = 0;
+      check(cudaMallocHost(&host, want), "cudaMallocHost");
+      host_bytes = want;
+    }
+    return host;
+  }
 
   /** Seconds of `fn` (enqueued on `stream`), timed with events after the L2 flush. */
   template <typename F>
@@ -66,8 +142,10 @@ struct CudaBackend::Impl {
   double median_time(F&& fn, int samples) {
     for (int w = 0; w < 3; ++w) fn();  // warm-up
     check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    check(cudaGetLastError(), "warm-up launch");
     std::vector<double> t;
     for (int s = 0; s < samples; ++s) t.push_back(time_once(fn));
+    check(cudaGetLastError(), "timed launch");
     return median_of(t);
   }
 };
@@ -86,15 +164,14 @@ CudaBackend::CudaBackend() : impl_(std::make_unique<Impl>()) {
   check(cudaEventCreate(&i.stop), "cudaEventCreate");
   check(cublasLtCreate(&i.lt), "cublasLtCreate");
   check(cudaMalloc(&i.workspace, kWorkspace), "cudaMalloc(workspace)");
-  int l2 = 0;
-  check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0), "cudaDeviceGetAttribute");
-  i.flush_bytes = size_t(2) * static_cast<size_t>(l2);
+  i.flush_bytes = size_t(2) * static_cast<size_t>(l2_bytes());
   if (i.flush_bytes) check(cudaMalloc(&i.flush, i.flush_bytes), "cudaMalloc(flush)");
 }
 
 CudaBackend::~CudaBackend() {
   if (!impl_) return;
   Impl& i = *impl_;
+  cudaFreeHost(i.host);
   cudaFree(i.flush);
   cudaFree(i.workspace);
   if (i.lt) cublasLtDestroy(i.lt);
@@ -123,33 +200,68 @@ std::string CudaBackend::runtime_version() const {
 std::string CudaBackend::cublaslt_version() const {
   return std::to_string(cublasLtGetVersion());
 }
+bool CudaBackend::has_fp8() const {
+  const cudaDeviceProp& p = impl_->prop;
+  return p.major * 10 + p.minor >= 89;
+}
+int64_t CudaBackend::l2_bytes() const {
+  int l2 = 0;
+  check(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0), "cudaDeviceGetAttribute");
+  return l2;
+}
 
 double CudaBackend::gemm_seconds(const std::string& dtype, int64_t m, int64_t n, int64_t k,
                                  int samples) const {
-  cudaDataType_t type = CUDA_R_32F;
+  cudaDataType_t in_type = CUDA_R_32F, out_type = CUDA_R_32F;
   cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
-  size_t elem = 4;
+  size_t in_elem = 4, out_elem = 4;
+  bool fp8 = false;
   if (dtype == "tf32") compute = CUBLAS_COMPUTE_32F_FAST_TF32;
-  else if (dtype == "bf16") type = CUDA_R_16BF, elem = 2;
-  else if (dtype == "fp16") type = CUDA_R_16F, elem = 2;
+  else if (dtype == "bf16") in_type = out_type = CUDA_R_16BF, in_elem = out_elem = 2;
+  else if (dtype == "fp16") in_type = out_type = CUDA_R_16F, in_elem = out_elem = 2;
+  else if (dtype == "fp8" && has_fp8())
+    in_type = CUDA_R_8F_E4M3, out_type = CUDA_R_16BF, in_elem = 1, out_elem = 2, fp8 = true;
   else if (dtype != "fp32")
-    throw simcore::ConfigError(fmt::format("CUDA back-end: no GEMM for dtype '{}'", dtype));
+    throw simcore::ConfigError(fmt::format("CUDA back-end: no GEMM for dtype '{}' on this device",
+                                           dtype));
   Impl& i = *impl_;
-  void *a = nullptr, *b = nullptr, *c = nullptr;
-  check(cudaMalloc(&a, size_t(m * k) * elem), "cudaMalloc(A)");
-  check(cudaMalloc(&b, size_t(k * n) * elem), "cudaMalloc(B)");
-  check(cudaMalloc(&c, size_t(m * n) * elem), "cudaMalloc(C)");
-  check(cudaMemset(a, 0, size_t(m * k) * elem), "cudaMemset(A)");
-  check(cudaMemset(b, 0, size_t(k * n) * elem), "cudaMemset(B)");
+  const size_t na = size_t(m) * size_t(k), nb = size_t(k) * size_t(n), nc = size_t(m) * size_t(n);
+  void* a = i.a.ensure(na * in_elem, "cudaMalloc(A)");
+  void* b = i.b.ensure(nb * in_elem, "cudaMalloc(B)");
+  void* c = i.c.ensure(nc * out_elem, "cudaMalloc(C)");
+  auto fill = [&](void* p, size_t count, cudaDataType_t t) {
+    if (t == CUDA_R_32F) i.fill<float>(p, count);
+    else if (t == CUDA_R_16BF) i.fill<__nv_bfloat16>(p, count);
+    else if (t == CUDA_R_16F) i.fill<__half>(p, count);
+    else i.fill<__nv_fp8_e4m3>(p, count);
+  };
+  fill(a, na, in_type);
+  fill(b, nb, in_type);
+
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t la = nullptr, lb = nullptr, lc = nullptr;
   cublasLtMatmulPreference_t pref = nullptr;
+  auto release = [&] {
+    cublasLtMatmulPreferenceDestroy(pref);
+    cublasLtMatrixLayoutDestroy(la);
+    cublasLtMatrixLayoutDestroy(lb);
+    cublasLtMatrixLayoutDestroy(lc);
+    cublasLtMatmulDescDestroy(desc);
+  };
   double seconds = 0;
   try {
     check(cublasLtMatmulDescCreate(&desc, compute, CUDA_R_32F), "cublasLtMatmulDescCreate");
-    check(cublasLtMatrixLayoutCreate(&la, type, m, k, m), "cublasLtMatrixLayoutCreate(A)");
-    check(cublasLtMatrixLayoutCreate(&lb, type, k, n, k), "cublasLtMatrixLayoutCreate(B)");
-    check(cublasLtMatrixLayoutCreate(&lc, type, m, n, m), "cublasLtMatrixLayoutCreate(C)");
+    if (fp8) {
+      // cuBLASLt's fp8 GEMM takes A transposed ("TN"): A is stored k x m.
+      cublasOperation_t t = CUBLAS_OP_T;
+      check(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &t, sizeof t),
+            "cublasLtMatmulDescSetAttribute(TRANSA)");
+      check(cublasLtMatrixLayoutCreate(&la, in_type, k, m, k), "cublasLtMatrixLayoutCreate(A)");
+    } else {
+      check(cublasLtMatrixLayoutCreate(&la, in_type, m, k, m), "cublasLtMatrixLayoutCreate(A)");
+    }
+    check(cublasLtMatrixLayoutCreate(&lb, in_type, k, n, k), "cublasLtMatrixLayoutCreate(B)");
+    check(cublasLtMatrixLayoutCreate(&lc, out_type, m, n, m), "cublasLtMatrixLayoutCreate(C)");
     check(cublasLtMatmulPreferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
     size_t ws = kWorkspace;
     check(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
@@ -170,24 +282,10 @@ double CudaBackend::gemm_seconds(const std::string& dtype, int64_t m, int64_t n,
     };
     seconds = i.median_time(call, samples);
   } catch (...) {
-    cublasLtMatmulPreferenceDestroy(pref);
-    cublasLtMatrixLayoutDestroy(la);
-    cublasLtMatrixLayoutDestroy(lb);
-    cublasLtMatrixLayoutDestroy(lc);
-    cublasLtMatmulDescDestroy(desc);
-    cudaFree(a);
-    cudaFree(b);
-    cudaFree(c);
+    release();
     throw;
   }
-  cublasLtMatmulPreferenceDestroy(pref);
-  cublasLtMatrixLayoutDestroy(la);
-  cublasLtMatrixLayoutDestroy(lb);
-  cublasLtMatrixLayoutDestroy(lc);
-  cublasLtMatmulDescDestroy(desc);
-  cudaFree(a);
-  cudaFree(b);
-  cudaFree(c);
+  release();
   return seconds;
 }
 
@@ -195,21 +293,60 @@ double CudaBackend::copy_seconds(int64_t bytes, int samples) const {
   Impl& i = *impl_;
   const size_t n = static_cast<size_t>(bytes / 2 / 16);  // float4 elements copied
   DTSIM_ASSERT(n >= 1, "copy of less than 32 bytes moved");
-  void *in = nullptr, *out = nullptr;
-  check(cudaMalloc(&in, n * 16), "cudaMalloc(copy in)");
-  check(cudaMalloc(&out, n * 16), "cudaMalloc(copy out)");
-  const int threads = 256;
-  const int blocks = static_cast<int>(
-      std::min<size_t>((n + threads - 1) / threads, size_t(i.prop.multiProcessorCount) * 32));
-  double s = i.median_time(
+  void* in = i.a.ensure(n * 16, "cudaMalloc(copy in)");
+  void* out = i.b.ensure(n * 16, "cudaMalloc(copy out)");
+  const int threads = 256, blocks = i.blocks_for(n, threads);
+  return i.median_time(
       [&] {
         copy_kernel<<<blocks, threads, 0, i.stream>>>(static_cast<const float4*>(in),
                                                       static_cast<float4*>(out), n);
       },
       samples);
-  cudaFree(in);
-  cudaFree(out);
-  return s;
+}
+
+double CudaBackend::triad_seconds(int64_t bytes, int samples) const {
+  Impl& i = *impl_;
+  const size_t n = static_cast<size_t>(bytes / 3 / 16);  // float4 elements per array
+  DTSIM_ASSERT(n >= 1, "triad of less than 48 bytes moved");
+  void* a = i.a.ensure(n * 16, "cudaMalloc(triad a)");
+  void* b = i.b.ensure(n * 16, "cudaMalloc(triad b)");
+  void* c = i.c.ensure(n * 16, "cudaMalloc(triad c)");
+  i.fill<float>(b, 4 * n);
+  i.fill<float>(c, 4 * n);
+  const int threads = 256, blocks = i.blocks_for(n, threads);
+  return i.median_time(
+      [&] {
+        triad_kernel<<<blocks, threads, 0, i.stream>>>(
+            static_cast<float4*>(a), static_cast<const float4*>(b),
+            static_cast<const float4*>(c), 3.0f, n);
+      },
+      samples);
+}
+
+double CudaBackend::host_to_device_seconds(int64_t bytes, int samples) const {
+  Impl& i = *impl_;
+  DTSIM_ASSERT(bytes >= 1, "empty host-to-device copy");
+  void* h = i.pinned(size_t(bytes));
+  void* d = i.a.ensure(size_t(bytes), "cudaMalloc(host copy)");
+  return i.median_time(
+      [&] {
+        check(cudaMemcpyAsync(d, h, size_t(bytes), cudaMemcpyHostToDevice, i.stream),
+              "cudaMemcpyAsync(H2D)");
+      },
+      samples);
+}
+
+double CudaBackend::device_to_host_seconds(int64_t bytes, int samples) const {
+  Impl& i = *impl_;
+  DTSIM_ASSERT(bytes >= 1, "empty device-to-host copy");
+  void* h = i.pinned(size_t(bytes));
+  void* d = i.a.ensure(size_t(bytes), "cudaMalloc(host copy)");
+  return i.median_time(
+      [&] {
+        check(cudaMemcpyAsync(h, d, size_t(bytes), cudaMemcpyDeviceToHost, i.stream),
+              "cudaMemcpyAsync(D2H)");
+      },
+      samples);
 }
 
 double CudaBackend::launch_overhead_seconds(int samples) const {

@@ -20,7 +20,12 @@ std::string CudaBackend::cublaslt_version() const { return {}; }
 double CudaBackend::gemm_seconds(const std::string&, int64_t, int64_t, int64_t, int) const {
   return 0;
 }
+bool CudaBackend::has_fp8() const { return false; }
+int64_t CudaBackend::l2_bytes() const { return 0; }
 double CudaBackend::copy_seconds(int64_t, int) const { return 0; }
+double CudaBackend::triad_seconds(int64_t, int) const { return 0; }
+double CudaBackend::host_to_device_seconds(int64_t, int) const { return 0; }
+double CudaBackend::device_to_host_seconds(int64_t, int) const { return 0; }
 double CudaBackend::launch_overhead_seconds(int) const { return 0; }
 
 }  // namespace dtsim::calibrate

@@ -1,0 +1,58 @@
+// The fused-attention kernel model (models/compute/kernel_cost.h) on the H200 SXM spec against
+// kernel times measured on an H200 (validation/data/h200_pytorch_kernels.yaml: PyTorch's
+// scaled_dot_product_attention on cuDNN's fused kernel, measured independently of dtsim).
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "models/compute/kernel_cost.h"
+#include "tests/support/cli_fixture.h"
+#include "tools/dtsim/config_loaders.h"
+#include "tools/dtsim/config_node.h"
+
+namespace dtsim::test {
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+TEST(MeasuredKernels, FusedAttentionModelAgainstCudnnOnAnH200) {
+  compute::DeviceSpec h200 = cli::load_device(cli::ConfigNode::load_string(
+      "d: " + kSource + "/configs/devices/h200_sxm.yaml", "ref.yaml")["d"]);
+  YAML::Node data = YAML::LoadFile(kSource + "/validation/data/h200_pytorch_kernels.yaml");
+  std::vector<double> fwd_err, bwd_err;
+  for (const YAML::Node& row : data["attention"]) {
+    if (row[5].as<std::string>() != "cudnn_attention") continue;
+    simcore::AttentionShape a;
+    a.batch_heads = row[0].as<int64_t>() * row[1].as<int64_t>();
+    a.seq_q = a.seq_kv = row[2].as<int64_t>();
+    a.head_dim = row[3].as<int64_t>();
+    a.causal = row[4].as<bool>();
+    const double fwd = row[6].as<double>() * 1e-6, both = row[7].as<double>() * 1e-6;
+    auto model = [&](bool backward) {
+      simcore::AttentionShape s = a;
+      s.backward = backward;
+      return compute::attention_kernel_seconds(h200, h200.peak_flops_per_s.at("bf16"), 2, s) +
+             h200.launch_overhead.seconds();
+    };
+    fwd_err.push_back(std::abs(model(false) - fwd) / fwd);
+    bwd_err.push_back(std::abs(model(true) - (both - fwd)) / (both - fwd));
+  }
+  ASSERT_EQ(fwd_err.size(), 14u);  // 7 shapes, causal and not
+  // Forward: within 10% at the median (measured 8.4%, worst 21.7%); the spec's attention
+  // efficiency 0.60 comes from FlashAttention-3's paper, not from these rows.
+  EXPECT_LE(median(fwd_err), 0.10);
+  // Backward: the model is too fast (median 17.3%, worst 48.9% at head_dim 192): one efficiency
+  // for both directions, where cuDNN's backward runs at a lower fraction of peak than its
+  // forward. A known gap, bounded here so that it cannot grow unseen.
+  EXPECT_LE(median(bwd_err), 0.20);
+}
+
+}  // namespace
+}  // namespace dtsim::test
