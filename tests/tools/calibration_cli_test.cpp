@@ -162,6 +162,20 @@ TEST_F(CliTest, CalibrationRecordsAreCheckedAtTheRow) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find(cal + ":20:17: error: host_device[0][2]: expected a positive time"), std::string::npos)
       << r.err;
+  ok = run_with("nccl:\n  version: \"2.28.9\"\n  ranks: 1\n  rows:\n"
+                "    - [all_reduce, 1KiB, 9us, 0.11GB/s, 0GB/s]\n");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  r = run_with("nccl:\n  version: \"2.28.9\"\n  ranks: 1\n  rows:\n"
+               "    - [all_reduse, 1KiB, 9us, 0.11GB/s, 0GB/s]\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(cal + ":23:8: error: nccl.rows[0][0]: expected one of"), std::string::npos)
+      << r.err;
+  r = run_with("nccl:\n  version: \"2.28.9\"\n  ranks: 1\n  rows:\n"
+               "    - [all_reduce, 1KiB, 9us, -1GB/s, 0GB/s]\n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(cal + ":23:31: error: nccl.rows[0][3]: expected a bandwidth >= 0"),
+            std::string::npos)
+      << r.err;
   r = run_with("host_device:\n  - [4KiB, 3us]\n");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find(cal + ":20:5: error: host_device[0]: expected a row [bytes, host-to-device time, "

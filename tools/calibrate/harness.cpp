@@ -77,8 +77,17 @@ void measure(const Kernels& k, const Grid& g, HarnessResult& r,
     }
   }
   say(fmt::format("{} from 1 KiB to {} MiB", d.memory_kernel, g.memory_top >> 20));
+  // The grid's sizes and the held-out ones between them (geometric midpoints) in one ascending
+  // pass, so that both are measured in the same state of the machine (measured on a GPU: small
+  // sizes timed after the GEMMs and again later differed by 0.4 us of 3.5 in one direction).
+  std::vector<std::array<double, 2>> between;  // held-out [bytes, measured]
   for (int64_t b = 1024; b <= g.memory_top; b *= g.memory_step) {
     int64_t bytes = b / k.granule * k.granule;  // whole elements
+    if (!d.memory.empty()) {
+      int64_t mid = static_cast<int64_t>(std::sqrt(d.memory.back().bytes * double(bytes))) /
+                    k.granule * k.granule;
+      between.push_back({double(mid), k.memory(mid)});
+    }
     d.memory.push_back({static_cast<double>(bytes), k.memory(bytes), {}});
   }
 
@@ -99,13 +108,9 @@ void measure(const Kernels& k, const Grid& g, HarnessResult& r,
   }
   HeldOut hm{"memory_bound", {}, 0};
   std::vector<double> errs;
-  for (size_t i = 0; i + 1 < d.memory.size(); ++i) {
-    // the geometric midpoint of two neighbouring sizes
-    int64_t bytes = static_cast<int64_t>(std::sqrt(d.memory[i].bytes * d.memory[i + 1].bytes)) /
-                    k.granule * k.granule;
-    double meas = k.memory(bytes);
-    double pred = table.memory_seconds(static_cast<double>(bytes));
-    hm.rows.push_back({double(bytes), meas, pred});
+  for (auto [bytes, meas] : between) {
+    double pred = table.memory_seconds(bytes);
+    hm.rows.push_back({bytes, meas, pred});
     errs.push_back(relative_error(pred, meas));
   }
   hm.median_relative_error = median(errs);
@@ -236,6 +241,28 @@ HarnessResult run_cuda(const HarnessOptions& o) {
     r.host_device.push_back({static_cast<double>(b), gpu.host_to_device_seconds(b, samples),
                              gpu.device_to_host_seconds(b, samples)});
 
+  if (NcclBackend::available()) {
+    // nccl-tests' sweep: sizes from 1 KiB by 2x (quick: 8x), whole fp32 elements per rank.
+    try {
+      NcclBackend nccl;
+      r.nccl_ranks = nccl.ranks();
+      r.nccl_version = nccl.version();
+      say(fmt::format("NCCL {} over {} GPU(s)", r.nccl_version, r.nccl_ranks));
+      const int64_t top = o.quick ? int64_t{64} << 20 : int64_t{4} << 30;
+      const int64_t unit = 4 * int64_t{r.nccl_ranks};
+      for (const char* op : {"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "sendrecv"})
+        for (int64_t b = 1024; b <= top; b *= o.quick ? 8 : 2)
+          r.nccl.push_back(nccl.measure(op, b / unit * unit, 5, o.quick ? 5 : 20));
+      if (r.nccl_ranks == 1)
+        r.notes.push_back("NCCL ran on one GPU: its collectives moved no data between GPUs (the "
+                          "code path ran; the bandwidths mean nothing).");
+    } catch (const std::runtime_error& e) {
+      r.nccl.clear();
+      r.notes.push_back(fmt::format("NCCL collectives not measured: {}", e.what()));
+      say(r.notes.back());
+    }
+  }
+
   r.notes.push_back(fmt::format(
       "Measured by `dtsim calibrate --backend cuda{}`; medians of {} samples, each one call timed "
       "with CUDA events after 3 warm-up calls, L2 ({} MiB) flushed before each sample; GEMM "
@@ -319,6 +346,16 @@ std::string calibration_yaml(const HarnessResult& r) {
          "device-to-host time]");
     for (const auto& h : r.host_device)
       line(fmt::format("  - [{:.0f}B, {}, {}]", h.bytes, us(h.to_device_s), us(h.to_host_s)));
+  }
+  if (!r.nccl.empty()) {
+    line(fmt::format("nccl:  # record: NCCL over this host's GPUs in nccl-tests' terms (fp32, out "
+                     "of place)"));
+    line(fmt::format("  version: {}", q(r.nccl_version)));
+    line(fmt::format("  ranks: {}", r.nccl_ranks));
+    line("  rows:  # [op, size, time, algbw, busbw]");
+    for (const auto& c : r.nccl)
+      line(fmt::format("    - [{}, {:.0f}B, {}, {:.6g}GB/s, {:.6g}GB/s]", c.op, c.bytes,
+                       us(c.seconds), c.algbw / 1e9, c.busbw / 1e9));
   }
   if (!r.held_out.empty()) {
     line("held_out:  # off-grid measurements against the model's prediction from the table above");

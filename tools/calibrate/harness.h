@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "models/compute/calibration.h"
+#include "tools/calibrate/cuda/nccl_backend.h"
 
 namespace dtsim::calibrate {
 
@@ -59,6 +60,10 @@ struct HarnessResult {
    *  for pricing yet): a device copy kernel over bytes moved, host-device copies (CUDA). */
   std::vector<compute::MemoryRow> copy;
   std::vector<HostDeviceRow> host_device;
+  /** NCCL collectives over the host's GPUs (CUDA, where NCCL is built): a record. */
+  std::vector<NcclRow> nccl;
+  int nccl_ranks = 0;
+  std::string nccl_version;
   std::vector<std::string> notes;  ///< written as the file's `notes:` and header
 };
 

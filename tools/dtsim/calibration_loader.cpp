@@ -51,7 +51,7 @@ std::shared_ptr<const CalibrationTable> load_calibration(const ConfigNode& ref) 
 
 std::shared_ptr<const CalibrationTable> load_calibration_document(const ConfigNode& n) {
   n.check_keys({"format", "device", "libraries", "date", "launch_overhead", "gemm",
-                "memory_bound", "copy", "host_device", "held_out", "notes"});
+                "memory_bound", "copy", "host_device", "nccl", "held_out", "notes"});
   compute::CalibrationData d;
   d.file = n.file();
   if (n["format"].integer() != 1) n["format"].expected("format 1 (the only one this dtsim reads)");
@@ -117,6 +117,22 @@ std::shared_ptr<const CalibrationTable> load_calibration_document(const ConfigNo
   };
   record("copy", 1, "[bytes, time], e.g. [1MiB, 40us]");
   record("host_device", 2, "[bytes, host-to-device time, device-to-host time]");
+  if (auto nccl = n.get("nccl")) {
+    nccl->check_keys({"version", "ranks", "rows"});
+    (void)(*nccl)["version"].str();
+    (void)(*nccl)["ranks"].integer(1, 1 << 20);
+    for (const ConfigNode& row : capped_items((*nccl)["rows"], 4096, "rows")) {
+      auto v = row_items(row, 5, "[op, size, time, algbw, busbw]");
+      (void)v[0].choice({"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "sendrecv"});
+      double bytes = v[1].bytes();
+      if (!(bytes > 0 && bytes <= kMaxBytes)) v[1].expected("a size in (0, 1PiB]");
+      (void)positive_seconds(v[2]);
+      for (int i = 3; i < 5; ++i) {
+        auto bw = v[i].is_scalar() ? simcore::parse_rate_bytes_per_s(v[i].str()) : std::nullopt;
+        if (!bw || !(*bw >= 0) || !std::isfinite(*bw)) v[i].expected("a bandwidth >= 0, e.g. \"12.5GB/s\"");
+      }
+    }
+  }
   if (auto h = n.get("held_out")) {
     // What the harness measured off the grid and what the table predicted: a record for the
     // reader, checked but not used for pricing.
