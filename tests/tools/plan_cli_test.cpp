@@ -188,7 +188,10 @@ TEST_F(CliTest, PlanGoodputFollowsTheReliabilityFile) {
 }
 
 TEST_F(CliTest, PlanFindsTheLeastInterNodeBandwidth) {
-  const std::string s = file("s.yaml", plan_scenario());
+  // One layer, two heads and 4 sequences keep each of the 13 searches to a few hundred layouts.
+  const std::string s = file("s.yaml", plan_scenario()) +
+                        " --set workload.model.layers=1 --set workload.model.heads=2 "
+                        "--set workload.model.kv_heads=2 --global-batch 4";
   ASSERT_EQ(dtsim("plan " + s + " --gpus 16 --no-rerun -q --out " + path("one.json")).status, 0);
   const double at_1x =
       nlohmann::json::parse(slurp(path("one.json")))["best"][0]["tokens_per_s"].get<double>();

@@ -65,6 +65,7 @@ json row_json(const Row& r) {
           {"tp", l.tp},
           {"pp", l.pp},
           {"sp", l.sp},
+          {"cp", l.cp},
           {"virtual_stages", l.virtual_stages},
           {"micro_batch", l.micro_batch},
           {"zero", l.zero},
