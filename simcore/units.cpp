@@ -55,11 +55,17 @@ constexpr std::pair<std::string_view, double> kFlops[] = {
     {"FLOPS", 1},     {"kFLOPS", 1e3},  {"MFLOPS", 1e6}, {"GFLOPS", 1e9},
     {"TFLOPS", 1e12}, {"PFLOPS", 1e15}};
 
+constexpr std::pair<std::string_view, double> kPower[] = {{"W", 1}, {"kW", 1e3}, {"MW", 1e6}};
+
+constexpr std::pair<std::string_view, double> kPrice[] = {{"USD", 1}};
+
 }  // namespace
 
 std::optional<double> parse_time_seconds(std::string_view t) { return lookup(t, kTime); }
 std::optional<double> parse_bytes(std::string_view t) { return lookup(t, kBytes); }
 std::optional<double> parse_rate_bytes_per_s(std::string_view t) { return lookup(t, kRate); }
 std::optional<double> parse_flops_per_s(std::string_view t) { return lookup(t, kFlops); }
+std::optional<double> parse_power_watts(std::string_view t) { return lookup(t, kPower); }
+std::optional<double> parse_price_usd(std::string_view t) { return lookup(t, kPrice); }
 
 }  // namespace dtsim::simcore

@@ -9,6 +9,8 @@
  *   - rate:  bytes `B/s kB/s MB/s GB/s TB/s GiB/s`, bits `bps Kbps Mbps Gbps Tbps` and `Gb/s`
  *            forms (e.g. "400Gbps" = 50e9 bytes/s, "450GB/s")
  *   - flops: `FLOPS kFLOPS MFLOPS GFLOPS TFLOPS PFLOPS` (e.g. "989TFLOPS")
+ *   - power: `W kW MW` (e.g. "700W")
+ *   - price: `USD` (US dollars, e.g. "2.49USD")
  *
  * Errors: each parser returns std::nullopt on anything that is not a finite number
  * followed by a known unit; callers turn that into a ConfigError at the value's position.
@@ -27,5 +29,9 @@ std::optional<double> parse_bytes(std::string_view text);
 std::optional<double> parse_rate_bytes_per_s(std::string_view text);
 /** FLOP per second for a compute rate such as "989TFLOPS". */
 std::optional<double> parse_flops_per_s(std::string_view text);
+/** Watts for a power such as "700W" or "10.2kW". */
+std::optional<double> parse_power_watts(std::string_view text);
+/** US dollars for a price such as "2.49USD". */
+std::optional<double> parse_price_usd(std::string_view text);
 
 }  // namespace dtsim::simcore

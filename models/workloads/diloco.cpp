@@ -11,7 +11,7 @@ namespace dtsim::workloads {
 double outer_shard_params(const DilocoParams& p, int64_t params) {
   const TransformerParams& r = p.replica;
   double shard = static_cast<double>(params) / (static_cast<double>(r.tp) * r.pp);
-  if (r.zero_stage >= 1) shard /= static_cast<double>(r.dp) * r.sp;
+  if (r.zero_stage >= 1) shard /= static_cast<double>(r.dp) * r.seq_split();
   return shard;
 }
 
@@ -20,7 +20,7 @@ int64_t outer_sync_bytes_per_rank(const DilocoParams& p, int64_t params) {
   // ceil(params bits / (8 tp pp [dp sp])) in integers: exact for any size that fits.
   const int64_t bits = params * p.outer_bits;
   int64_t denom = 8LL * r.tp * r.pp;
-  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.sp;
+  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.seq_split();
   return (bits + denom - 1) / denom;
 }
 

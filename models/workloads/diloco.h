@@ -52,7 +52,7 @@ struct DilocoParams {
   int outer_bits = 32;  ///< bits per pseudo-gradient element on the wire: 32, 16, 8, 4
   std::string outer_algorithm = "ring";
 
-  int replica_ranks() const { return replica.dp * replica.tp * replica.pp * replica.sp; }
+  int replica_ranks() const { return replica.dp * replica.inner() * replica.pp; }
 };
 
 /** Parameters of the shard one rank syncs (and keeps outer state for), see above: params /

@@ -15,7 +15,7 @@ int index_bits(int64_t chunk) {
 int64_t shard_elements(const DilocoParams& p, int64_t params) {
   const TransformerParams& r = p.replica;
   int64_t denom = static_cast<int64_t>(r.tp) * r.pp;
-  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.sp;
+  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.seq_split();
   return (params + denom - 1) / denom;
 }
 

@@ -71,7 +71,7 @@ std::vector<int64_t> fragment_bytes_per_position(const StreamingDilocoParams& s,
   const RankPlacement at = rank_placement(r);
   std::vector<int64_t> bytes(static_cast<size_t>(s.diloco.replica_ranks()), 0);
   int64_t denom = 8LL * r.tp;
-  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.sp;
+  if (r.zero_stage >= 1) denom *= static_cast<int64_t>(r.dp) * r.seq_split();
   std::vector<int64_t> per_stage(static_cast<size_t>(r.pp));
   for (int st = 0; st < r.pp; ++st) per_stage[st] = fragment_params_on(s, p, st);
   for (const RankCoord& c : build_order(r)) {

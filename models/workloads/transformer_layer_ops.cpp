@@ -27,8 +27,9 @@ LayerCosts layer_costs(const TransformerParams& p) {
   const TransformerConfig& m = p.model;
   const int tp = p.tp, ep = p.ep;
   LayerCosts c;
-  // Tokens this rank holds: Ulysses splits the sequence over its sp ranks.
-  const double tokens = static_cast<double>(p.seq_len) * p.micro_batch / p.sp;
+  // Tokens this rank holds: Ulysses splits the sequence over its sp ranks, context parallelism
+  // over its cp ranks.
+  const double tokens = static_cast<double>(p.seq_len) * p.micro_batch / p.seq_split();
   c.tokens = tokens;
   c.act_bytes = tokens * m.hidden * 2;  // one b x s x h 16-bit tensor
   c.attn_flops = (2.0 * m.attention_params() + 2.0 * p.seq_len * m.hidden) * tokens / tp;
@@ -52,6 +53,8 @@ LayerCosts layer_costs(const TransformerParams& p) {
   // which then runs on all N tokens for heads/sp heads, and of its output (N h / sp) after.
   // Q is N h / sp values per rank; K and V kv_heads x head_dim each (GQA: fewer than Q's).
   c.qkv_tensors = 1.0 + 2.0 * m.kv_heads / m.heads;
+  // Context parallelism: this rank's K and V, kv_heads x head_dim each per token, over TP.
+  c.kv_bytes = 2.0 * m.kv_heads / m.heads * c.act_bytes / tp;
   // Mixture of experts.
   const double moe_tokens = tokens;  // tokens this rank routes per micro-batch
   c.moe_tokens = moe_tokens;
@@ -87,6 +90,7 @@ LayerOps::LayerOps(simcore::ProgramBuilder& b, const TransformerParams& p,
       tp_(p.tp),
       sp_(p.sp),
       ep_(p.ep),
+      cp_(p.cp),
       last_(last),
       c_(layer_costs(p)) {
   const LayerShapes k = layer_shapes(p);
@@ -152,6 +156,14 @@ void LayerOps::ulysses(const std::string& what, double tensors) {
   if (sp_ == 1) return;
   last_ = collective(rank_, what, CollectiveKind::kAllToAll, tensors * c_.act_bytes,
                      comms_.tp_group, comms_.tp_stream, "auto", dep());
+}
+
+void LayerOps::cp_ring(const std::string& what, double bytes, uint32_t op,
+                       std::vector<uint32_t> deps) {
+  // The ring all-gather's size is its output: every rank's shard (nccl-tests' convention).
+  const uint32_t ring = collective(rank_, what, CollectiveKind::kAllGather, cp_ * bytes,
+                                   comms_.cp_group, comms_.cp_stream, "ring", std::move(deps));
+  last_ = b_.delay(rank_, what + " done", simcore::Time::zero(), {op, ring});
 }
 
 // Mixture of experts: one all-to-all-v per phase of a dispatch or combine, chained.
@@ -242,8 +254,10 @@ void LayerOps::forward(int l, const std::string& L, const std::string& pass, con
                        uint32_t gathered) {
   tp_before(cat({L, " attn ", pass}));
   ulysses(cat({L, " attn ", pass, " qkv all_to_all", sfx}), c_.qkv_tensors);
+  const std::vector<uint32_t> attn_deps = with(gathered);
   last_ = compute(rank_, cat({L, " attn ", pass, sfx}), c_.attn_flops, c_.attn_w + c_.act_io,
-                  s_.attn, with(gathered));
+                  s_.attn, attn_deps);
+  if (cp_ > 1) cp_ring(cat({L, " attn ", pass, " kv ring", sfx}), c_.kv_bytes, last_, attn_deps);
   if (c_.unfused)
     last_ = compute(rank_, cat({L, " attn softmax ", pass, sfx}), 0, c_.softmax_bytes, -1, dep());
   ulysses(cat({L, " attn ", pass, " output all_to_all", sfx}), 1);
@@ -273,8 +287,11 @@ void LayerOps::backward(int l, const std::string& L, const std::string& sfx, uin
   if (c_.unfused)
     last_ = compute(rank_, cat({L, " attn softmax bwd", sfx}), 0, 2 * c_.softmax_bytes, -1, dep());
   double extra = p_.recompute == Recompute::kSelective ? c_.score_flops : 0;
+  const std::vector<uint32_t> attn_deps = dep();
   last_ = compute(rank_, cat({L, " attn bwd", sfx}), 2 * c_.attn_flops + extra,
-                  2 * (c_.attn_w + c_.act_io), s_.attn_bwd, dep());
+                  2 * (c_.attn_w + c_.act_io), s_.attn_bwd, attn_deps);
+  // Backward, the ring carries K, V and their gradients dK, dV.
+  if (cp_ > 1) cp_ring(cat({L, " attn bwd kv ring", sfx}), 2 * c_.kv_bytes, last_, attn_deps);
   ulysses(cat({L, " attn bwd qkv all_to_all", sfx}), c_.qkv_tensors);
   tp_after(L + " attn bwd");
 }

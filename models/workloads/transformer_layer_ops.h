@@ -46,6 +46,7 @@ struct LayerCosts {
   bool unfused = false;          ///< unfused attention: softmax passes over the scores
   double softmax_bytes = 0, elementwise_bytes = 0;
   double qkv_tensors = 0;  ///< Q, K, V in units of b s h (1 + 2 kv_heads / heads)
+  double kv_bytes = 0;     ///< this rank's K and V shard (context parallelism's ring)
   double moe_tokens = 0, shared_flops = 0, router_flops = 0, bigmac_flops = 0;
   double expert_w = 0;  ///< routed-expert weight bytes on the rank
 };
@@ -58,6 +59,8 @@ struct LayerComms {
   uint32_t tp_group = 0, ep_group = 0;
   uint8_t tp_stream = simcore::kCommStream, ep_stream = simcore::kCommStream;
   int ep_pos = 0;  ///< the rank's position in its EP group
+  uint32_t cp_group = 0;  ///< the context-parallel ring (cp > 1)
+  uint8_t cp_stream = simcore::kCommStream;
 };
 
 /** Row sums of all-to-all-v send matrices (what each EP position sends), cached: every
@@ -107,6 +110,9 @@ class LayerOps {
   void tp_after(const std::string& what);
   void tp_before(const std::string& what);
   void ulysses(const std::string& what, double tensors);
+  /** Attention `op` (already built) with context parallelism's K/V ring beside it: the ring
+   *  starts with `deps` on the CP stream, and the chain goes on when both are done. */
+  void cp_ring(const std::string& what, double bytes, uint32_t op, std::vector<uint32_t> deps);
   uint32_t all_to_all_v(const std::string& what, const std::vector<int32_t>& phases,
                         uint32_t after);
   double expert_assignments(const MoeLayerPlan& plan) const;
@@ -119,7 +125,7 @@ class LayerOps {
   const std::vector<MoeLayerPlan>& moe_;
   SendRowSums& sums_;
   LayerComms comms_;
-  int rank_, tp_, sp_, ep_;
+  int rank_, tp_, sp_, ep_, cp_;
   uint32_t& last_;
   LayerCosts c_;
   /** Shape ids of the layer's ops in the builder's table. */

@@ -12,7 +12,7 @@ TransformerInfo transformer_info(const TransformerParams& p,
                                  const std::vector<MoeLayerPlan>& moe_plan,
                                  const MoeStepSummary& moe_summary) {
   const TransformerConfig& m = p.model;
-  const double tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch / p.sp;
+  const double tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch / p.seq_split();
   TransformerInfo result;
   const int mbs = static_cast<int>(p.global_batch / (p.dp * p.micro_batch));
   result.params = m.total_params();
@@ -33,7 +33,8 @@ TransformerInfo transformer_info(const TransformerParams& p,
   // the routed experts are sharded over the dp / ep ranks holding the same experts.
   // With Ulysses a rank holds seq/sp tokens, and (no recomputation) the scores of heads/sp heads
   // over the whole sequence: 5 (a/sp) N^2 b bytes instead of the formula's 5 a (N/sp)^2 b.
-  const double s_local = static_cast<double>(p.seq_len) / p.sp;
+  // With context parallelism a rank holds seq/cp tokens (flash attention: no score matrix).
+  const double s_local = static_cast<double>(p.seq_len) / p.seq_split();
   const bool flash = p.attention == AttentionKernel::kFlash;
   double per_layer =
       activation_bytes_per_layer(s_local, p.micro_batch, static_cast<double>(m.hidden), m.heads,
@@ -64,9 +65,10 @@ TransformerInfo transformer_info(const TransformerParams& p,
   auto model_states = [&](int s) {
     const LayerShare params = stage_parameters(m, p, s);
     if (p.ep == 1)
-      return model_state_bytes(params.dense + params.experts, p.zero_stage, p.dp * p.sp,
-                               p.grad_bytes);
-    MemoryBreakdown mem = model_state_bytes(params.dense, p.zero_stage, p.dp * p.sp, p.grad_bytes);
+      return model_state_bytes(params.dense + params.experts, p.zero_stage,
+                               p.dp * p.seq_split(), p.grad_bytes);
+    MemoryBreakdown mem =
+        model_state_bytes(params.dense, p.zero_stage, p.dp * p.seq_split(), p.grad_bytes);
     MemoryBreakdown experts =
         model_state_bytes(params.experts, p.zero_stage, p.dp * p.sp / p.ep, p.grad_bytes);
     mem.params += experts.params;

@@ -45,15 +45,15 @@ class Builder {
 
   /** Rank of inner index t (the TP rank, or the Ulysses SP rank: at most one of them is > 1). */
   int rank(int t, int d, int pp) const { return at_.rank(t, d, pp); }
-  int inner() const { return p_.tp * p_.sp; }
+  int inner() const { return p_.inner(); }
 
   void build_rank(const Coord& c);
 
   /** A rank's communicators and streams. */
   struct Comms {
     int dp_size = 1, edp_size = 1, ep_pos = 0;
-    uint32_t tp_group = 0, dp_group = 0, ep_group = 0, edp_group = 0;
-    uint8_t tp_s = kCommStream, ep_s = kCommStream, send_next = kCommStream,
+    uint32_t tp_group = 0, dp_group = 0, ep_group = 0, edp_group = 0, cp_group = 0;
+    uint8_t tp_s = kCommStream, ep_s = kCommStream, cp_s = kCommStream, send_next = kCommStream,
             send_prev = kCommStream, recv_prev = kCommStream, recv_next = kCommStream;
   };
   /** The communicators and streams of rank `c`: created in the workload when `create` (the
@@ -104,12 +104,19 @@ class Builder {
 Builder::Comms Builder::comms(const Coord& c) {
   const int tp = p_.tp, pp = p_.pp, sp = p_.sp;
   Comms k;
-  std::vector<int> tp_members, dp_members;
-  for (int t = 0; t < inner(); ++t) tp_members.push_back(rank(t, c.d, c.p));  // TP or SP group
+  std::vector<int> tp_members, dp_members, cp_members;
+  // The inner index t = tp rank + tp sp x cp rank: the TP (or SP) group shares the CP rank, the
+  // CP group the TP rank.
+  const int width = tp * sp, cp = p_.cp, cp_rank = c.t / width, tp_rank = c.t % width;
+  for (int t = 0; t < width; ++t) tp_members.push_back(rank(t + width * cp_rank, c.d, c.p));
+  for (int j = 0; j < cp; ++j) cp_members.push_back(rank(tp_rank + width * j, c.d, c.p));
   // Gradients are reduced over the DP replicas; Ulysses SP ranks hold full weights too, so with
-  // sp > 1 the reduction spans every rank of the stage (DeepSpeed-Ulysses with ZeRO).
+  // sp > 1 the reduction spans every rank of the stage (DeepSpeed-Ulysses with ZeRO); CP ranks
+  // hold the same TP shard, so with cp > 1 it spans the dp x cp ranks of that shard.
   for (int d = 0; d < p_.dp; ++d)
-    for (int u = 0; u < sp; ++u) dp_members.push_back(rank(sp > 1 ? u : c.t, d, c.p));
+    for (int j = 0; j < cp; ++j)
+      for (int u = 0; u < sp; ++u)
+        dp_members.push_back(rank(sp > 1 ? u : tp_rank + width * j, d, c.p));
   k.dp_size = static_cast<int>(dp_members.size());
   // Expert parallelism: the EP group is `ep` consecutive DP ranks; the ranks holding the same
   // experts (same position in their EP group) reduce the expert gradients.
@@ -124,7 +131,9 @@ Builder::Comms Builder::comms(const Coord& c) {
   k.edp_group = ep > 1 && k.edp_size > 1 ? group(edp_members, "expert_dp") : 0;
   k.ep_s = ep > 1 ? stream("ep_comm") : kCommStream;
   // Groups and streams exist only where there is communication (tp = 1: no TP group).
-  k.tp_group = inner() > 1 ? group(tp_members, sp > 1 ? "sp" : "tp") : 0;
+  k.tp_group = tp * sp > 1 ? group(tp_members, sp > 1 ? "sp" : "tp") : 0;
+  k.cp_group = cp > 1 ? group(cp_members, "cp") : 0;
+  k.cp_s = cp > 1 ? stream("cp_comm") : kCommStream;
   k.dp_group = k.dp_size > 1 ? group(dp_members, "dp") : 0;
   k.tp_s = tp > 1 ? stream("tp_comm") : sp > 1 ? stream("sp_comm") : kCommStream;
   const bool piped = pp > 1;
@@ -206,7 +215,8 @@ void Builder::build_rank(const Coord& c) {
   };
 
   // One layer's forward ("fwd", or "recompute" before backward) and backward ops.
-  LayerOps layer(b_, p_, moe_, row_sums_, {tp_group, ep_group, tp_s, ep_s, ep_pos}, r, last);
+  LayerOps layer(b_, p_, moe_, row_sums_, {tp_group, ep_group, tp_s, ep_s, ep_pos, k.cp_group, k.cp_s},
+                 r, last);
   const LayerShapes head_shapes = layer_shapes(p_);
   const int32_t head_fwd = b_.shape(head_shapes.lm_head), head_bwd = b_.shape(head_shapes.lm_head_bwd);
 
@@ -340,8 +350,8 @@ Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bo
   validate_transformer(p);
 
   Workload w;
-  w.ranks.resize(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
-  const double tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch / p.sp;
+  w.ranks.resize(static_cast<size_t>(p.dp) * p.inner() * p.pp);
+  const double tokens_per_rank = static_cast<double>(p.seq_len) * p.micro_batch / p.seq_split();
   MoeStepSummary moe_summary;
   const std::vector<MoeLayerPlan> moe_plan =
       plan_moe(m, p.moe, p.ep, tokens_per_rank, w, &moe_summary);
@@ -386,7 +396,7 @@ Workload build_transformer(const TransformerParams& p, TransformerInfo* info, bo
         estimate +=
             b[s] + static_cast<double>(m - m2) * (b[s] - a[s]) / static_cast<double>(m2 - m1);
     }
-    estimate *= static_cast<double>(p.dp) * p.tp * p.sp;
+    estimate *= static_cast<double>(p.dp) * p.inner();
     p.limits.check({"the step", "ops", estimate, kBytesPerOp, kMaxTransformerOps,
                     "fewer micro-batches (global_batch / (dp x micro_batch)), larger gradient "
                     "buckets or fewer ranks"});

@@ -35,6 +35,21 @@
  * on all N tokens for heads/sp heads, and after it an all-to-all returns the output (N h / sp):
  * the paper's 4 N h / sp values per rank and layer forward for MHA, as many backward; SP ranks
  * join the gradient reduction (Jacobs et al., arXiv 2309.14509).
+ * Context parallelism (cp > 1, Megatron-LM `--context-parallel-size` with Transformer Engine's
+ * ring attention, `cp_comm_type` p2p): each rank holds seq/cp tokens of every layer (2 cp chunks,
+ * rank i holding chunks i and 2 cp - 1 - i so that the causal work is balanced), with TP inside
+ * (placement tp-cp-dp-pp: rank = t + tp (c + cp (d + dp p))). Attention runs its seq/cp queries
+ * against all seq keys: the K and V shards go around the CP ring in cp - 1 steps, each step's
+ * transfer overlapped with the attention of the block received before. Here the ring is a ring
+ * all-gather of K and V over the CP group (cp - 1 steps of 2 kv_heads/heads b (s/cp) h / tp
+ * 16-bit values per rank, the same transfers) on its own stream, concurrent with the attention
+ * kernel, and the layer goes on when both are done: max(attention, ring) where the ring attention
+ * takes attention/cp + (cp - 1) max(attention/cp, step), i.e. at most one block shorter. Backward
+ * sends K, V and their gradients dK, dV: twice the forward's bytes. CP ranks hold the same
+ * weights, so gradients are reduced (and ZeRO shards split) over dp x cp ranks, as Megatron's
+ * data-parallel-with-CP group does. Needs flash attention, seq_len % (2 cp) == 0, a dense model
+ * (Korthikanti et al. for SP; NVIDIA Transformer Engine `attention.py`
+ * AttnFuncWithCPAndKVP2P; Llama 3 405B used CP 16, arXiv 2407.21783 Sec. 3.3.2).
  * Mixture of experts (model.moe, layers from first_dense_layers on): the MLP becomes a router
  * (h x E GEMM), the shared experts (every token, overlapping the dispatch), the dispatch
  * all-to-all-v over the EP group (`ep` consecutive DP ranks; per-pair sizes from the routing
@@ -65,7 +80,8 @@
  * virtual_stages < 1, or > 1 with pp < 2, GPipe, stage_layers, layers % (pp v) != 0 or
  * micro-batches % pp != 0; heads % tp != 0, global_batch % (dp * micro_batch) != 0,
  * dp % ep != 0, (experts + redundant copies) % ep != 0, top_k > experts, ep > 1 with tp > 1,
- * ZeRO-3 or a dense model, overlap_grad_reduce = false with ZeRO-3, or a bad stage/schedule.
+ * ZeRO-3 or a dense model, overlap_grad_reduce = false with ZeRO-3, a bad stage/schedule, or
+ * cp < 1, cp > 1 with sp > 1, with seq_len % (2 cp) != 0, with unfused attention or with MoE.
  * Source: Shoeybi et al., Megatron-LM (arXiv 1909.08053); Narayanan et al., SC21 (arXiv
  * 2104.04473) for PP schedules and the FLOP count; Korthikanti et al. (arXiv 2205.05198) for
  * sequence parallelism and selective recomputation (Sec. 4.2.3: activations in flight under
@@ -104,6 +120,8 @@ struct TransformerParams {
   simcore::ResourceLimits limits;
   int dp = 1, tp = 1, pp = 1;
   int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp = 1)
+  /** Context-parallel degree (Megatron-LM's ring attention; with TP, not with Ulysses). */
+  int cp = 1;
   int ep = 1;  ///< expert-parallel degree: divides dp; needs tp = 1 when > 1
   /** Rank placement, innermost dimension first: a permutation of "tp", "dp", "pp". */
   std::string order = "tp-dp-pp";
@@ -134,6 +152,11 @@ struct TransformerParams {
   double bucket_bytes = 25.0 * 1024 * 1024;
   std::string tp_algorithm = "auto", dp_algorithm = "auto", ep_algorithm = "auto";
   double optimizer_bytes_per_param = 30;  ///< see DataParallelParams
+
+  /** Ranks of one pipeline stage of one DP replica: the TP (or Ulysses SP) ranks times CP. */
+  int inner() const { return tp * sp * cp; }
+  /** How many ways the sequence is split over ranks (Ulysses sp, or context parallelism cp). */
+  int seq_split() const { return sp * cp; }
 };
 
 struct TransformerInfo {

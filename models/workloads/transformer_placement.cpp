@@ -35,17 +35,17 @@ RankPlacement rank_placement(const TransformerParams& p) {
   for (std::string_view dim : placement_order(p.order)) {
     int& s = dim == "tp" ? at.stride_t : dim == "dp" ? at.stride_d : at.stride_p;
     s = stride;
-    stride *= dim == "tp" ? p.tp * p.sp : dim == "dp" ? p.dp : p.pp;
+    stride *= dim == "tp" ? p.inner() : dim == "dp" ? p.dp : p.pp;
   }
   return at;
 }
 
 std::vector<RankCoord> build_order(const TransformerParams& p) {
   std::vector<RankCoord> coords;
-  coords.reserve(static_cast<size_t>(p.dp) * p.tp * p.sp * p.pp);
+  coords.reserve(static_cast<size_t>(p.dp) * p.inner() * p.pp);
   for (int pp = 0; pp < p.pp; ++pp)
     for (int d = 0; d < p.dp; ++d)
-      for (int t = 0; t < p.tp * p.sp; ++t) coords.push_back({t, d, pp});
+      for (int t = 0; t < p.inner(); ++t) coords.push_back({t, d, pp});
   return coords;
 }
 

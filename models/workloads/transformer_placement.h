@@ -22,7 +22,8 @@
 
 namespace dtsim::workloads {
 
-/** A rank's coordinates: inner index t (TP or SP), DP index d, pipeline stage p. */
+/** A rank's coordinates: inner index t (TP or SP; with CP, t = tp rank + tp x cp rank), DP
+ *  index d, pipeline stage p. */
 struct RankCoord {
   int t, d, p;
 };
@@ -39,7 +40,7 @@ struct RankPlacement {
   int rank(const RankCoord& c) const { return rank(c.t, c.d, c.p); }
 };
 
-/** The strides of `p.order` ("tp-dp-pp": 1, tp sp, tp sp dp).
+/** The strides of `p.order` ("tp-dp-pp": 1, tp sp cp, tp sp cp dp).
  *  Errors: as placement_order. */
 RankPlacement rank_placement(const TransformerParams& p);
 

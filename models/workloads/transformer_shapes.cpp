@@ -34,7 +34,7 @@ KernelShapes backward_of(const KernelShapes& fwd) {
 LayerShapes layer_shapes(const TransformerParams& p) {
   const TransformerConfig& m = p.model;
   const int64_t tp = p.tp, sp = p.sp;
-  const int64_t tokens = p.seq_len * p.micro_batch / sp;
+  const int64_t tokens = p.seq_len * p.micro_batch / p.seq_split();
   const int64_t d = m.head_dim(), h = m.hidden;
   LayerShapes s;
 
@@ -48,7 +48,9 @@ LayerShapes layer_shapes(const TransformerParams& p) {
     core.gemms.push_back({p.seq_len, d, p.seq_len, batch_heads});  // P V
     s.attention.gemms.insert(s.attention.gemms.end(), core.gemms.begin(), core.gemms.end());
   } else {
-    s.attention.attention = {batch_heads, p.seq_len, p.seq_len, d, /*causal=*/true, false};
+    // Context parallelism: seq/cp queries against all seq keys, half of them masked on
+    // average (the load-balanced chunks), so the rank does 1/cp of the causal work.
+    s.attention.attention = {batch_heads, p.seq_len / p.cp, p.seq_len, d, /*causal=*/true, false};
   }
   s.attention.gemms.push_back(out);
   s.attention_bwd = backward_of(s.attention);

@@ -12,6 +12,26 @@ using simcore::ConfigError;
 void validate_transformer(const TransformerParams& p) {
   const TransformerConfig& m = p.model;
   placement_order(p.order);  // validates it
+  if (p.cp < 1)
+    throw ConfigError(fmt::format("parallel degrees must be >= 1; got cp {}", p.cp));
+  if (p.cp > 1) {
+    if (p.sp > 1)
+      throw ConfigError(fmt::format("context parallelism (cp {}) with Ulysses sequence "
+                                    "parallelism (sp {}) is not modelled; use one of them",
+                                    p.cp, p.sp));
+    if (p.seq_len % (2 * p.cp) != 0)
+      throw ConfigError(fmt::format("context parallelism: seq_len ({}) must be a multiple of "
+                                    "2 x cp ({}): each rank holds two of the 2 cp chunks",
+                                    p.seq_len, 2 * p.cp));
+    if (p.attention != AttentionKernel::kFlash)
+      throw ConfigError(fmt::format("context parallelism (cp {}) needs flash attention (ring "
+                                    "attention is a FlashAttention kernel per block)",
+                                    p.cp));
+    if (p.model.moe.enabled())
+      throw ConfigError(fmt::format("context parallelism (cp {}) with a mixture-of-experts "
+                                    "model is not modelled yet",
+                                    p.cp));
+  }
   if (p.tp < 1 || p.dp < 1 || p.pp < 1 || p.sp < 1 || p.ep < 1)
     throw ConfigError(
         fmt::format("parallel degrees must be >= 1; got dp {}, tp {}, pp {}, sp {}, ep {}", p.dp,

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "simcore/error.h"
 #include "tests/support/config_error.h"
 
@@ -80,22 +82,33 @@ TEST(PlanLayouts, EnumeratesEveryBuildableLayout) {
   // Ulysses (tp 1) over sp 2 or 4 ranks (8 does not divide the heads), dp = 8 / (sp pp), the same
   // (b, v) pairs as the tp case of equal (pp, dp), ZeRO 0-3 always (dp sp > 1), no Megatron SP:
   //   sp2 pp1 dp4: 2, sp2 pp2 dp2: 5, sp2 pp4 dp1: 4, sp4 pp1 dp2: 3, sp4 pp2 dp1: 7
-  //   = 21 pairs x 4 x 3 = 252                                       total 642
+  //   = 21 pairs x 4 x 3 = 252                                       642
+  // Context parallelism cp in {2, 4, 8} (2 cp divides seq 16) with tp cp <= 8: the inner group
+  // g = tp cp is 2 (tp1 cp2), 4 (tp1 cp4, tp2 cp2) or 8 (tp1 cp8, tp2 cp4, tp4 cp2), pp with
+  // g pp | 8, dp = 8 / (g pp); the (b, v) pairs of (pp, dp) as above (pp1 dp1: b 1, 2, 4, 8 = 4);
+  // ZeRO 0-3 always (dp cp > 1); Megatron SP with tp > 1:
+  //   g 2: pp1 dp4 2 + pp2 dp2 5 + pp4 dp1 4 = 11;  g 4: pp1 dp2 3 + pp2 dp1 7 = 10;  g 8: 4
+  //   tp1 cp2 11 x 12 = 132, tp1 cp4 10 x 12 = 120, tp1 cp8 4 x 12 = 48,
+  //   tp2 cp2 10 x 24 = 240, tp2 cp4 4 x 24 = 96, tp4 cp2 4 x 24 = 96   = 732   total 1374
   const Enumeration e = enumerate_layouts(tiny(), {8}, 8);
-  EXPECT_EQ(e.layouts.size(), 642u);
+  EXPECT_EQ(e.layouts.size(), 1374u);
   // Excluded: tp 8 (heads) and Ulysses sp 8 (heads); tp 4 pp 4 and sp 4 pp 4; dp b not dividing
   // 8: dp8 b 2,4,8 (3), dp4 b 4,8 three times (6), dp2 b 8 five times (5); v 2 with m odd:
   // (tp1 pp2 b2), (tp2 pp2 b4), (tp4 pp2 b8), (sp2 pp2 b4), (sp4 pp2 b8); ZeRO 1-3 with
-  // dp sp = 1: (4 + 7) (b, v) pairs x 3 stages.
+  // dp sp = 1: (4 + 7) (b, v) pairs x 3 stages. With CP: g pp above 8 (g 4: pp 4, twice;
+  // g 8: pp 2 and 4, three times: 8); dp b not dividing 8 (g 2: dp4 b 4, 8 and dp2 b 8; g 4: dp2
+  // b 8, twice: 5); v 2 with m odd (g 2: pp2 dp2 b4; g 4: pp2 dp1 b8, twice: 3).
   EXPECT_EQ(e.excluded.at("heads % tp != 0"), 1);
   EXPECT_EQ(e.excluded.at("Ulysses: sp does not divide the heads and seq_len"), 1);
   EXPECT_EQ(e.excluded.at("gpus % (tp x sp x pp) != 0"), 2);
-  EXPECT_EQ(e.excluded.at("global_batch % (dp x micro_batch) != 0"), 14);
-  EXPECT_EQ(e.excluded.at("interleaved: micro-batches % pp != 0"), 5);
+  EXPECT_EQ(e.excluded.at("gpus % (tp x cp x pp) != 0"), 8);
+  EXPECT_EQ(e.excluded.at("global_batch % (dp x micro_batch) != 0"), 14 + 5);
+  EXPECT_EQ(e.excluded.at("interleaved: micro-batches % pp != 0"), 5 + 3);
   EXPECT_EQ(e.excluded.at("ZeRO > 0 with dp 1 (the same as ZeRO-0)"), 33);
   for (const Layout& l : e.layouts) {
-    EXPECT_EQ(l.dp * l.tp * l.sp * l.pp, 8) << l.flags();
+    EXPECT_EQ(l.dp * l.tp * l.sp * l.cp * l.pp, 8) << l.flags();
     EXPECT_TRUE(l.tp == 1 || l.sp == 1) << l.flags();
+    EXPECT_TRUE(l.cp == 1 || l.sp == 1) << l.flags();
   }
 }
 
@@ -110,6 +123,24 @@ TEST(PlanLayouts, TensorParallelismStaysInsideANode) {
   for (const Layout& l : e.layouts) EXPECT_LE(l.tp * l.sp, 4);
 }
 
+TEST(PlanLayouts, ContextParallelismNeedsFlashAttentionAndTwoChunksPerRank) {
+  // seq 24: 2 cp divides it for cp 2 and 4 (4, 8 | 24) but not cp 8 (16): cp 8 (with tp 1) is
+  // excluded, once; cp 2 and 4 are searched.
+  workloads::TransformerParams p = tiny();
+  p.seq_len = 24;
+  Enumeration e = enumerate_layouts(p, {8}, 8);
+  EXPECT_EQ(e.excluded.at("context parallelism: seq_len % (2 cp) != 0 or attention not flash"), 1);
+  int max_cp = 1;
+  for (const Layout& l : e.layouts) max_cp = std::max(max_cp, l.cp);
+  EXPECT_EQ(max_cp, 4);
+  // Unfused attention: no context parallelism at all (tp1: cp 2, 4, 8; tp2: 2, 4; tp4: 2).
+  p.seq_len = 16;
+  p.attention = workloads::AttentionKernel::kUnfused;
+  e = enumerate_layouts(p, {8}, 8);
+  EXPECT_EQ(e.excluded.at("context parallelism: seq_len % (2 cp) != 0 or attention not flash"), 6);
+  for (const Layout& l : e.layouts) EXPECT_EQ(l.cp, 1) << l.flags();
+}
+
 TEST(PlanLayouts, FlagsAndScenarioOverrides) {
   Layout l;
   l.gpus = 64;
@@ -122,10 +153,12 @@ TEST(PlanLayouts, FlagsAndScenarioOverrides) {
   l.recompute = workloads::Recompute::kSelective;
   l.sequence_parallel = true;
   EXPECT_EQ(l.flags(), "tp8 pp4 v5 dp2 mb1 zero1 recompute=selective sp");
+  l.cp = 2;
+  EXPECT_EQ(l.flags(), "tp8 cp2 pp4 v5 dp2 mb1 zero1 recompute=selective sp");
   EXPECT_EQ(l.scenario_sets(128, true),
             (std::vector<std::string>{
-                "workload.parallelism={dp: 2, tp: 8, pp: 4, sp: 1, virtual_stages: 5, zero: 1, "
-                "sequence_parallel: true, order: tp-dp-pp, overlap_grad_reduce: true}",
+                "workload.parallelism={dp: 2, tp: 8, pp: 4, sp: 1, cp: 2, virtual_stages: 5, "
+                "zero: 1, sequence_parallel: true, order: tp-dp-pp, overlap_grad_reduce: true}",
                 "workload.batch.global_batch=128", "workload.batch.micro_batch=1",
                 "workload.recompute=selective"}));
 }

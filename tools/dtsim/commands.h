@@ -99,6 +99,12 @@ struct PlanOptions {
   int top = 1;                    ///< best layouts per GPU count, re-run as full simulations
   bool no_rerun = false;          ///< skip the full simulations
   double target_tokens_per_s = 0; ///< > 0: the fewest GPUs reaching it (exit 2 when none does)
+  /** With a target: the least inter-node bandwidth (a factor of the cluster's) reaching it. */
+  bool least_bandwidth = false;
+  /** A reliability file (configs/reliability/): goodput per GPU count; the target then counts
+   *  useful tokens/s (tokens/s x goodput). */
+  std::string reliability;
+  double train_tokens = 0;        ///< > 0: days and cost of training this many tokens
   std::string out;                ///< plan.json or plan.csv
   std::string plot;               ///< FILE.png or FILE.svg: step time of the best layouts by GPUs
   bool quiet = false;

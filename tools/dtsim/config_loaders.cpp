@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "simcore/file_read.h"
+#include "tools/dtsim/device_economics.h"
 #include "tools/dtsim/hf_model_config.h"
 #include "tools/dtsim/topology_presets.h"
 #include "topologies/builders.h"
@@ -280,7 +281,9 @@ Topology load_topology(const ConfigNode& ref) {
 compute::DeviceSpec load_device(const ConfigNode& ref) {
   ConfigNode n = load_ref(ref);
   n.check_keys({"name", "peak_flops", "hbm_capacity", "hbm_bandwidth", "launch_overhead",
-                "efficiency", "sms", "gemm_tile", "attention_tile", "sku", "product_name"});
+                "efficiency", "sms", "gemm_tile", "attention_tile", "sku", "product_name",
+                "price_per_gpu_hour", "power"});
+  load_device_economics(n);  // checked here; dtsim plan reads them (device_economics.h)
   compute::DeviceSpec d;
   d.name = n["name"].str();
   if (auto x = n.get("product_name")) d.product_name = x->str();

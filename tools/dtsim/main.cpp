@@ -93,6 +93,15 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--target-tokens-per-s", plan.target_tokens_per_s,
                        "the fewest GPUs reaching this throughput (exit 2 when no layout does)")
       ->check(CLI::PositiveNumber);
+  plan_cmd->add_flag("--least-inter-node-bandwidth", plan.least_bandwidth,
+                     "with --target-tokens-per-s: the least bandwidth of the links between nodes "
+                     "(a factor of the cluster's) with which some layout reaches the target");
+  plan_cmd->add_option("--reliability", plan.reliability,
+                       "failure rates, checkpoint and restart costs (configs/reliability/*.yaml): "
+                       "goodput per GPU count, Young's checkpoint period; targets count useful tokens/s");
+  plan_cmd->add_option("--train-tokens", plan.train_tokens,
+                       "with --target-tokens-per-s: the days and cost of training this many tokens")
+      ->check(CLI::PositiveNumber);
   plan_cmd->add_option("--out", plan.out, "write the best layouts and the front here (.json or .csv)");
   plan_cmd->add_option("--plot", plan.plot, "draw FILE.png or FILE.svg with gnuplot: step time of the best layouts against GPUs");
   plan_cmd->add_flag("-q,--quiet", plan.quiet, "print nothing on success");

@@ -15,6 +15,8 @@
 
 #include "tools/dtsim/commands.h"
 #include "tools/dtsim/output_file.h"
+#include "tools/dtsim/plan/goodput.h"
+#include "tools/dtsim/plan/inverse.h"
 #include "tools/dtsim/plan/layouts.h"
 #include "tools/dtsim/plan/pricer.h"
 #include "tools/dtsim/plan/search.h"
@@ -39,6 +41,7 @@ struct Row {
   plan::Estimate estimate;
   std::optional<double> analytical_s, flow_s;
   std::string rerun_note;
+  std::optional<plan::Goodput> goodput;  ///< with --reliability
 };
 
 /** `out`'s format from its extension: "json" or "csv". Errors: ConfigError otherwise. */
@@ -62,6 +65,7 @@ json row_json(const Row& r) {
           {"tp", l.tp},
           {"pp", l.pp},
           {"sp", l.sp},
+          {"cp", l.cp},
           {"virtual_stages", l.virtual_stages},
           {"micro_batch", l.micro_batch},
           {"zero", l.zero},
@@ -79,7 +83,13 @@ json row_json(const Row& r) {
           {"optimizer_s", e.optimizer_s},
           {"analytical_step_time_s", opt(r.analytical_s)},
           {"flow_step_time_s", opt(r.flow_s)},
-          {"rerun_note", r.rerun_note}};
+          {"rerun_note", r.rerun_note},
+          {"goodput", r.goodput ? json(r.goodput->goodput) : json(nullptr)},
+          {"useful_tokens_per_s",
+           r.goodput ? json(r.goodput->goodput * e.tokens_per_s) : json(nullptr)},
+          {"job_mtbf_h", r.goodput ? json(r.goodput->mtbf_s / 3600) : json(nullptr)},
+          {"checkpoint_s", r.goodput ? json(r.goodput->checkpoint_s) : json(nullptr)},
+          {"checkpoint_period_s", r.goodput ? json(r.goodput->period_s) : json(nullptr)}};
 }
 
 std::string csv_cell(const json& v) {
@@ -156,6 +166,12 @@ int plan_command(const PlanOptions& o) {
     check_distinct_outputs(o.scenario, {o.out, o.plot});
   }
 
+  std::optional<plan::ReliabilitySpec> reliability;
+  if (!o.reliability.empty()) reliability = plan::load_reliability(ConfigNode::load_file(o.reliability));
+  if (o.train_tokens > 0 && !(o.target_tokens_per_s > 0))
+    throw ConfigError(SourceLocation{fmt::format("<--train-tokens {}>", o.train_tokens), 0, 0},
+                      "needs a target: give --target-tokens-per-s X");
+
   plan::PlanInputs in = plan::load_plan_inputs(o.scenario, o.sets, limits, o.global_batch);
   const Scenario& s = in.scenario;
   const workloads::TransformerParams& base = in.base;
@@ -220,27 +236,78 @@ int plan_command(const PlanOptions& o) {
                                   model.name, gpus_text, s.device.name,
                                   s.device.hbm_capacity_bytes / kGiB, rows.size(), why));
   }
-  // The target: the fewest GPUs whose best layout reaches it.
-  std::optional<size_t> target_row;
+  // The target: the smallest and the cheapest cluster whose fastest layout reaches it
+  // (plan/inverse.h); with --least-inter-node-bandwidth, the least bandwidth that does.
+  // With --reliability, throughput is useful tokens/s: the goodput depends on the GPU count
+  // (failures) and the model (checkpoint size), not on the layout.
+  const double checkpoint_bytes =
+      reliability ? static_cast<double>(model.total_params()) * reliability->checkpoint_bytes_per_param
+                  : 0;
+  auto goodput_of = [&](int g) {
+    return plan::goodput(*reliability, g, per_node, checkpoint_bytes);
+  };
+  for (Row& r : rows)
+    if (reliability) r.goodput = goodput_of(r.layout.gpus);
+  auto throughput = [&](const plan::PricedLayout& p) {
+    return p.estimate->tokens_per_s * (reliability ? goodput_of(p.layout.gpus).goodput : 1.0);
+  };
+  const SourceLocation target_at{fmt::format("<--target-tokens-per-s {}>", o.target_tokens_per_s),
+                                 0, 0};
+  if (o.least_bandwidth && !(o.target_tokens_per_s > 0))
+    throw ConfigError(SourceLocation{"<--least-inter-node-bandwidth>", 0, 0},
+                      "needs a target: give --target-tokens-per-s X");
+  std::vector<plan::Candidate> candidates;
+  std::optional<plan::TargetChoice> target;
   if (o.target_tokens_per_s > 0) {
-    size_t best_any = SIZE_MAX;
-    for (const auto& b : best)
-      if (!b.empty()) {
-        if (best_any == SIZE_MAX ||
-            rows[b[0]].estimate.tokens_per_s > rows[best_any].estimate.tokens_per_s)
-          best_any = b[0];
-        if (!target_row && rows[b[0]].estimate.tokens_per_s >= o.target_tokens_per_s)
-          target_row = b[0];
-      }
-    if (!target_row) {
-      const Row& r = rows[best_any];
+    candidates = plan::fastest_per_gpu_count(found, gpus, throughput);
+    target = plan::choose_for_target(candidates, o.target_tokens_per_s);
+    if (!target->smallest && !o.least_bandwidth) {
+      const plan::Candidate& b = candidates[target->best];
+      const plan::Layout& l = found.layouts[b.layout].layout;
       throw ConfigError(
-          SourceLocation{fmt::format("<--target-tokens-per-s {}>", o.target_tokens_per_s), 0, 0},
+          target_at,
           fmt::format("no layout on {} GPUs reaches {:.6g} tokens/s; the best found is {:.6g} "
                       "tokens/s ({} on {} GPUs, step {:.4g} s)",
-                      gpus_text, o.target_tokens_per_s, r.estimate.tokens_per_s, r.layout.flags(),
-                      r.layout.gpus, r.estimate.step_s));
+                      gpus_text, o.target_tokens_per_s, b.tokens_per_s, l.flags(), l.gpus,
+                      found.layouts[b.layout].estimate->step_s));
     }
+  }
+  struct BandwidthAnswer {
+    double factor = 1, tokens_per_s = 0;
+    int searches = 0;
+    std::map<std::string, std::vector<double>> classes;  ///< link class -> bytes/s at factor 1
+  };
+  std::optional<BandwidthAnswer> bandwidth;
+  if (o.least_bandwidth) {
+    BandwidthAnswer a;
+    a.classes = plan::inter_node_bandwidths(s.topology);
+    if (a.classes.empty())
+      throw ConfigError(SourceLocation{"<--least-inter-node-bandwidth>", 0, 0},
+                        fmt::format("the cluster of {} has no links between nodes (every link "
+                                    "joins two nodes of one box)",
+                                    o.scenario));
+    // From 1/1024 to 1024 times the cluster's inter-node bandwidth, to within 1%.
+    constexpr double kLow = 1.0 / 1024, kHigh = 1024, kTolerance = 0.01;
+    auto best_at = [&](double factor) {
+      plan::PlanInputs scaled = in;
+      scaled.scenario.topology = plan::scale_inter_node_bandwidth(s.topology, factor);
+      const plan::SearchResult r = plan::search_layouts(scaled, gpus, jobs, false);
+      ++a.searches;
+      double best_tps = 0;
+      for (const auto& c : plan::fastest_per_gpu_count(r, gpus, throughput))
+        best_tps = std::max(best_tps, c.tokens_per_s);
+      return best_tps;
+    };
+    const std::optional<double> f = plan::least_bandwidth_factor(
+        best_at, o.target_tokens_per_s, kLow, kHigh, kTolerance, &a.tokens_per_s);
+    if (!f)
+      throw ConfigError(target_at,
+                        fmt::format("no layout on {} GPUs reaches {:.6g} tokens/s even with {} "
+                                    "times the inter-node bandwidth; the best found there is "
+                                    "{:.6g} tokens/s",
+                                    gpus_text, o.target_tokens_per_s, kHigh, a.tokens_per_s));
+    a.factor = *f;
+    bandwidth = a;
   }
 
   // Re-run the best as full simulations on both back-ends (reported apart from the search).
@@ -320,9 +387,60 @@ int plan_command(const PlanOptions& o) {
                  r.estimate.step_s, r.estimate.tokens_per_s, r.fit.memory.total() / kGiB,
                  r.layout.flags());
     }
-    if (target_row)
-      fmt::print("\ntarget        {:.6g} tokens/s: {} GPUs, {}\n", o.target_tokens_per_s,
-                 rows[*target_row].layout.gpus, rows[*target_row].layout.flags());
+    if (reliability) {
+      fmt::print("\ngoodput       {} (checkpoint {:.4g} GB; {})\n", reliability->name,
+                 checkpoint_bytes / 1e9,
+                 o.reliability);
+      fmt::print("{:>8}  {:>10}  {:>12}  {:>10}  {:>8}  {:>13}\n", "GPUs", "job_MTBF_h",
+                 "checkpoint_s", "period_s", "goodput", "useful_tok/s");
+      for (const auto& b : best)
+        if (!b.empty()) {
+          const Row& r = rows[b[0]];
+          const plan::Goodput& g = *r.goodput;
+          fmt::print("{:>8}  {:>10.4g}  {:>12.4g}  {:>10.4g}  {:>7.2f}%  {:>13.0f}{}\n", r.layout.gpus,
+                     g.mtbf_s / 3600, g.checkpoint_s, g.period_s, 100 * g.goodput,
+                     g.goodput * r.estimate.tokens_per_s,
+                     g.first_order_valid ? "" : "  (checkpoint > MTBF / 2: first-order model off)");
+        }
+    }
+    if (target) {
+      auto line = [&](const char* what, const plan::Candidate& c) {
+        const plan::ClusterCost k = plan::cluster_cost(in.economics, c.gpus, c.tokens_per_s);
+        std::string money;
+        if (in.economics.price_per_gpu_hour_usd > 0)
+          money += fmt::format(", ${:.2f}/h, ${:.4g} per million tokens", k.usd_per_hour,
+                               k.usd_per_million_tokens);
+        if (in.economics.power_watts > 0)
+          money += fmt::format(", {:.1f} kW of GPUs, {:.4g} J/token", k.power_kw,
+                               k.joules_per_token);
+        if (o.train_tokens > 0) {
+          const double hours = o.train_tokens / c.tokens_per_s / 3600;
+          money += fmt::format("; {:.4g} tokens in {:.1f} days", o.train_tokens, hours / 24);
+          if (in.economics.price_per_gpu_hour_usd > 0)
+            money += fmt::format(" for ${:.4g}", hours * k.usd_per_hour);
+        }
+        fmt::print("  {:<9} {:>6} GPUs  {:>11.0f} tokens/s  {}{}\n", what, c.gpus, c.tokens_per_s,
+                   found.layouts[c.layout].layout.flags(), money);
+      };
+      fmt::print("\ntarget        {:.6g} {}tokens/s{}\n", o.target_tokens_per_s,
+                 reliability ? "useful " : "",
+                 target->smallest ? "" : ": not reached at the cluster's bandwidth");
+      if (target->smallest) line("smallest", candidates[*target->smallest]);
+      if (target->cheapest) line("cheapest", candidates[*target->cheapest]);
+      if (in.economics.price_per_gpu_hour_usd <= 0)
+        fmt::print("  (no price_per_gpu_hour in the device file: cheapest = fewest GPU-hours per "
+                   "token)\n");
+    }
+    if (bandwidth) {
+      fmt::print("least inter-node bandwidth  {:.4g} x the cluster's ({} searches, {:.0f} "
+                 "tokens/s):",
+                 bandwidth->factor, bandwidth->searches, bandwidth->tokens_per_s);
+      for (const auto& [cls, bws] : bandwidth->classes)
+        for (double bw : bws)
+          fmt::print(" {} {:.4g} Gb/s -> {:.4g} Gb/s;", cls.empty() ? "(no class)" : cls,
+                     bw * 8 / 1e9, bw * bandwidth->factor * 8 / 1e9);
+      fmt::print("\n");
+    }
     if (!o.no_rerun)
       fmt::print("re-runs       {} full simulations (analytical and flow) in {:.2f} s\n",
                  2 * reruns.size(), rerun_s);
@@ -354,6 +472,42 @@ int plan_command(const PlanOptions& o) {
                 {"priced", priced_count},
                 {"best", rows_j},
                 {"pareto_front", front_j}};
+      if (target) {
+        auto cand = [&](const std::optional<size_t>& i) {
+          if (!i) return json(nullptr);
+          const plan::Candidate& c = candidates[*i];
+          const plan::ClusterCost k = plan::cluster_cost(in.economics, c.gpus, c.tokens_per_s);
+          const double hours = o.train_tokens > 0 ? o.train_tokens / c.tokens_per_s / 3600 : 0;
+          return json{{"gpus", c.gpus},
+                      {"tokens_per_s", c.tokens_per_s},
+                      {"train_days", o.train_tokens > 0 ? json(hours / 24) : json(nullptr)},
+                      {"train_cost_usd", o.train_tokens > 0 ? json(hours * k.usd_per_hour)
+                                                            : json(nullptr)},
+                      {"flags", found.layouts[c.layout].layout.flags()},
+                      {"usd_per_hour", k.usd_per_hour},
+                      {"usd_per_million_tokens", k.usd_per_million_tokens},
+                      {"power_kW", k.power_kw},
+                      {"joules_per_token", k.joules_per_token}};
+        };
+        j["target"] = {{"tokens_per_s", o.target_tokens_per_s},
+                       {"counts", reliability ? "useful tokens/s (x goodput)" : "tokens/s"},
+                       {"price_per_gpu_hour_usd", in.economics.price_per_gpu_hour_usd},
+                       {"power_W", in.economics.power_watts},
+                       {"smallest", cand(target->smallest)},
+                       {"cheapest", cand(target->cheapest)}};
+      }
+      if (bandwidth) {
+        json classes = json::object();
+        for (const auto& [cls, bws] : bandwidth->classes) {
+          json least = json::array();
+          for (double bw : bws) least.push_back(bw * bandwidth->factor);
+          classes[cls] = {{"bytes_per_s", bws}, {"least_bytes_per_s", least}};
+        }
+        j["least_inter_node_bandwidth"] = {{"factor", bandwidth->factor},
+                                           {"tokens_per_s", bandwidth->tokens_per_s},
+                                           {"searches", bandwidth->searches},
+                                           {"link_classes", classes}};
+      }
       write_atomically(o.out, [&](std::ostream& os) { os << j.dump(2) << "\n"; });
     } else {
       write_atomically(o.out, [&](std::ostream& os) {

@@ -159,6 +159,7 @@ std::vector<KeySpec> transformer_keys() {
               {degree("dp", "data-parallel degree"), degree("tp", "tensor-parallel degree"),
                degree("pp", "pipeline stages"),
                degree("sp", "DeepSpeed-Ulysses sequence-parallel degree (with tp 1)"),
+               degree("cp", "context-parallel degree (ring attention; with tp, not with sp)"),
                degree("ep", "expert-parallel degree (MoE; divides dp)"),
                KeySpec("sequence_parallel", "Megatron sequence parallelism (with tp)")
                    .defaults("false")
@@ -259,6 +260,7 @@ workloads::TransformerParams parse_transformer(Scenario& s, const ConfigNode& w,
                           p.model.name));
   }
   if (auto v = par.get("sp")) p.sp = static_cast<int>(v->integer(1, 1 << 20));
+  if (auto v = par.get("cp")) p.cp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("dp")) p.dp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("tp")) p.tp = static_cast<int>(v->integer(1, 1 << 20));
   if (auto v = par.get("pp")) p.pp = static_cast<int>(v->integer(1, 1 << 20));
@@ -267,10 +269,14 @@ workloads::TransformerParams parse_transformer(Scenario& s, const ConfigNode& w,
   if (auto v = par.get("schedule"))
     p.schedule = v->choice({"1f1b", "gpipe"}) == "gpipe" ? workloads::PipelineSchedule::kGpipe
                                                          : workloads::PipelineSchedule::kOneFOneB;
-  int64_t world = static_cast<int64_t>(p.dp) * p.tp * p.pp * p.sp;
-  if (world > ranks)
+  int64_t world = static_cast<int64_t>(p.dp) * p.tp * p.pp * p.sp * p.cp;
+  if (world > ranks && p.cp == 1)
     par.fail(fmt::format("dp x tp x pp x sp = {} x {} x {} x {} = {} ranks, but {} has only {}",
                          p.dp, p.tp, p.pp, p.sp, world, ranks_holder, ranks));
+  if (world > ranks)
+    par.fail(fmt::format("dp x tp x pp x sp x cp = {} x {} x {} x {} x {} = {} ranks, but {} has "
+                         "only {}",
+                         p.dp, p.tp, p.pp, p.sp, p.cp, world, ranks_holder, ranks));
   if (auto v = par.get("overlap_grad_reduce")) {
     p.overlap_grad_reduce = v->boolean();
     if (!p.overlap_grad_reduce && p.zero_stage == 3)

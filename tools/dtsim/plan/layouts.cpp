@@ -20,6 +20,9 @@ const char* recompute_name(Recompute r) {
   return r == Recompute::kFull ? "full" : r == Recompute::kSelective ? "selective" : "none";
 }
 
+/** The largest context-parallel degree searched (Llama 3 405B's long-context stage: CP 16). */
+constexpr int kMaxCp = 16;
+
 /** The largest count --gpus accepts (the resource guard bounds what a re-run may build). */
 constexpr int64_t kMaxGpus = 1 << 20;
 
@@ -49,7 +52,9 @@ std::vector<int> divisors(int n) {
 }  // namespace
 
 std::string Layout::flags() const {
-  std::string s = sp > 1 ? fmt::format("ulysses{} pp{}", sp, pp) : fmt::format("tp{} pp{}", tp, pp);
+  std::string s = sp > 1   ? fmt::format("ulysses{} pp{}", sp, pp)
+                  : cp > 1 ? fmt::format("tp{} cp{} pp{}", tp, cp, pp)
+                           : fmt::format("tp{} pp{}", tp, pp);
   if (virtual_stages > 1) s += fmt::format(" v{}", virtual_stages);
   s += fmt::format(" dp{} mb{} zero{} recompute={}", dp, micro_batch, zero,
                    recompute_name(recompute));
@@ -59,9 +64,10 @@ std::string Layout::flags() const {
 
 std::vector<std::string> Layout::scenario_sets(int64_t global_batch,
                                                bool overlap_grad_reduce) const {
-  return {fmt::format("workload.parallelism={{dp: {}, tp: {}, pp: {}, sp: {}, virtual_stages: {}, "
-                      "zero: {}, sequence_parallel: {}, order: tp-dp-pp, overlap_grad_reduce: {}}}",
-                      dp, tp, pp, sp, virtual_stages, zero, sequence_parallel ? "true" : "false",
+  return {fmt::format("workload.parallelism={{dp: {}, tp: {}, pp: {}, sp: {}, cp: {}, "
+                      "virtual_stages: {}, zero: {}, sequence_parallel: {}, order: tp-dp-pp, "
+                      "overlap_grad_reduce: {}}}",
+                      dp, tp, pp, sp, cp, virtual_stages, zero, sequence_parallel ? "true" : "false",
                       overlap_grad_reduce || zero == 3 ? "true" : "false"),
           fmt::format("workload.batch.global_batch={}", global_batch),
           fmt::format("workload.batch.micro_batch={}", micro_batch),
@@ -100,6 +106,7 @@ workloads::TransformerParams with_layout(const workloads::TransformerParams& bas
   p.tp = l.tp;
   p.pp = l.pp;
   p.sp = l.sp;
+  p.cp = l.cp;
   p.ep = 1;
   p.virtual_stages = l.virtual_stages;
   p.stage_layers.clear();
@@ -121,8 +128,14 @@ Enumeration enumerate_layouts(const workloads::TransformerParams& base,
   const int micro_batches[] = {1, 2, 4, 8};
   const Recompute recomputes[] = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
   for (int n : gpus) {
-    // The inner group: tp ranks (Megatron TP), or with tp 1 sp ranks (Ulysses).
-    std::vector<std::pair<int, int>> inner;  // (tp, sp)
+    // The inner group: tp ranks (Megatron TP) times cp (context parallelism), or with tp 1 sp
+    // ranks (Ulysses).
+    struct Inner {
+      int tp, sp, cp;
+    };
+    std::vector<Inner> inner;
+    const bool cp_possible = base.attention == workloads::AttentionKernel::kFlash &&
+                             !m.moe.enabled();
     for (int tp = 1; tp <= n; tp *= 2) {
       if (m.heads % tp != 0) {
         ++e.excluded["heads % tp != 0"];
@@ -132,22 +145,29 @@ Enumeration enumerate_layouts(const workloads::TransformerParams& base,
         ++e.excluded["tp above the GPUs per node"];
         continue;
       }
-      inner.emplace_back(tp, 1);
+      inner.push_back({tp, 1, 1});
+      for (int cp = 2; cp <= kMaxCp && tp * cp <= n; cp *= 2) {
+        if (!cp_possible || base.seq_len % (2 * cp) != 0) {
+          ++e.excluded["context parallelism: seq_len % (2 cp) != 0 or attention not flash"];
+          continue;
+        }
+        inner.push_back({tp, 1, cp});
+      }
     }
     for (int sp = 2; sp <= std::min(n, gpus_per_node); sp *= 2) {
       if (m.heads % sp != 0 || base.seq_len % sp != 0) {
         ++e.excluded["Ulysses: sp does not divide the heads and seq_len"];
         continue;
       }
-      inner.emplace_back(1, sp);
+      inner.push_back({1, sp, 1});
     }
-    for (const auto& [tp, sp] : inner) {
+    for (const auto& [tp, sp, cp] : inner) {
       for (int pp : pps) {
-        if (n % (tp * sp * pp) != 0) {
-          ++e.excluded["gpus % (tp x sp x pp) != 0"];
+        if (n % (tp * sp * cp * pp) != 0) {
+          ++e.excluded[cp > 1 ? "gpus % (tp x cp x pp) != 0" : "gpus % (tp x sp x pp) != 0"];
           continue;
         }
-        const int dp = n / (tp * sp * pp);
+        const int dp = n / (tp * sp * cp * pp);
         for (int mb : micro_batches) {
           if (base.global_batch % (static_cast<int64_t>(dp) * mb) != 0) {
             ++e.excluded["global_batch % (dp x micro_batch) != 0"];
@@ -165,7 +185,7 @@ Enumeration enumerate_layouts(const workloads::TransformerParams& base,
               }
           for (int v : vs)
             for (int zero = 0; zero <= 3; ++zero) {
-              if (zero > 0 && dp * sp == 1) {  // nothing to shard: ZeRO-0's layout again
+              if (zero > 0 && dp * sp * cp == 1) {  // nothing to shard: ZeRO-0's layout again
                 ++e.excluded["ZeRO > 0 with dp 1 (the same as ZeRO-0)"];
                 continue;
               }
@@ -180,6 +200,7 @@ Enumeration enumerate_layouts(const workloads::TransformerParams& base,
                   l.dp = dp;
                   l.tp = tp;
                   l.sp = sp;
+                  l.cp = cp;
                   l.pp = pp;
                   l.virtual_stages = v;
                   l.micro_batch = mb;

@@ -13,7 +13,9 @@
  * 4 or 8 sequences; ZeRO 0-3; recomputation none, selective or full; Megatron sequence
  * parallelism with tp > 1 only (it is the identity at tp 1); with tp 1, DeepSpeed-Ulysses
  * sequence parallelism over sp ranks (a power of two > 1 dividing the heads and the sequence,
- * inside a node), dp = gpus / (sp pp). Combinations the generator rejects are counted per
+ * inside a node), dp = gpus / (sp pp); context parallelism cp 2, 4, 8 or 16 with any tp (across
+ * nodes too; Llama 3 405B ran CP 16, arXiv 2407.21783 Table 4) where 2 cp divides the sequence
+ * and attention is flash, dp = gpus / (tp cp pp). Combinations the generator rejects are counted per
  * reason, not listed (`Enumeration::excluded`).
  *
  * Errors: ConfigError at `<--gpus TEXT>` for a GPU list or range that does not parse, is empty
@@ -31,18 +33,19 @@
 
 namespace dtsim::cli::plan {
 
-/** One parallel layout of a transformer step on `gpus` GPUs (gpus = dp x tp x sp x pp). */
+/** One parallel layout of a transformer step on `gpus` GPUs (gpus = dp x tp x sp x cp x pp). */
 struct Layout {
   int gpus = 1, dp = 1, tp = 1, pp = 1;
   int sp = 1;  ///< DeepSpeed-Ulysses sequence-parallel degree (with tp 1)
+  int cp = 1;  ///< context-parallel degree (ring attention, with tp)
   int virtual_stages = 1;
   int micro_batch = 1;
   int zero = 0;
   workloads::Recompute recompute = workloads::Recompute::kNone;
   bool sequence_parallel = false;
 
-  /** Short flags, e.g. "tp8 pp4 v2 dp16 mb1 zero1 recompute=selective sp" (sp: Megatron
-   *  sequence parallelism; "ulysses4": Ulysses over 4 ranks). */
+  /** Short flags, e.g. "tp8 cp2 pp4 v2 dp16 mb1 zero1 recompute=selective sp" (sp: Megatron
+   *  sequence parallelism; "ulysses4": Ulysses over 4 ranks; cp2: context parallelism). */
   std::string flags() const;
   /** The `--set` overrides that give this layout's scenario (parallelism, batch, recompute);
    *  `overlap_grad_reduce` is kept from the scenario (the parallelism map is replaced whole). */

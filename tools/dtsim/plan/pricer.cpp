@@ -40,7 +40,7 @@ MemoryFit LayoutPricer::memory(const Layout& l) const {
 
 double LayoutPricer::probe_step_s(const Layout& l, int layers) {
   Layout one = l;
-  one.gpus = l.tp * l.sp;
+  one.gpus = l.tp * l.sp * l.cp;
   one.dp = 1;
   one.pp = 1;
   one.virtual_stages = 1;
@@ -55,7 +55,7 @@ double LayoutPricer::probe_step_s(const Layout& l, int layers) {
 }
 
 const LayoutPricer::LayerBlock& LayoutPricer::layer_block(const Layout& l) {
-  const auto key = std::make_tuple(l.tp, l.sp, l.micro_batch, static_cast<int>(l.recompute),
+  const auto key = std::make_tuple(l.tp, l.sp, l.cp, l.micro_batch, static_cast<int>(l.recompute),
                                    l.sequence_parallel);
   auto it = layers_.find(key);
   if (it != layers_.end()) return it->second;
@@ -122,7 +122,8 @@ Estimate LayoutPricer::price(const Layout& l) {
   const std::string& dp_algo = p.dp_algorithm;
   // The gradient-reduction group of stage 0's first rank: its DP peers, and with Ulysses every
   // rank of the stage (the SP ranks join the reduction), contiguous under tp-dp-pp.
-  const int dp_stride = l.sp > 1 ? 1 : l.tp, dp_count = l.dp * l.sp;
+  // With context parallelism the CP ranks of one TP rank join it (stride tp under tp-cp-dp-pp).
+  const int dp_stride = l.sp > 1 ? 1 : l.tp, dp_count = l.dp * l.sp * l.cp;
 
   // Forward share of a layer's time: backward costs twice the forward, full recomputation adds
   // the forward again before it.
@@ -155,10 +156,10 @@ Estimate LayoutPricer::price(const Layout& l) {
     // steps a direction waits for the chunk its neighbour has just finished, so every hand-off
     // is on the critical path, 2 m v of them.
     const double act =
-        static_cast<double>(p.seq_len) * l.micro_batch * m.hidden * 2 / (l.tp * l.sp);
+        static_cast<double>(p.seq_len) * l.micro_batch * m.hidden * 2 / (l.tp * l.sp * l.cp);
     const double hops =
         l.virtual_stages > 1 ? 2.0 * micro * l.virtual_stages : 2.0 * (l.pp - 1);
-    e.pipeline_s += hops * p2p_s(0, l.tp * l.sp * l.dp, act);
+    e.pipeline_s += hops * p2p_s(0, l.tp * l.sp * l.cp * l.dp, act);
   }
   // The most loaded stage's weights (the first holds the embedding, the last the LM head).
   double params = 0;

@@ -9,13 +9,16 @@
  * The blocks, each a simulation or a closed form of the analytical back-end
  * (models/network/analytical_comm_model.h) on the scenario's cluster and compute model:
  *   t_layer   forward + backward (+ recomputation) of one layer for one micro-batch on a TP
- *             (or Ulysses SP) group, its collectives included: the DES of the generator's own
- *             inner step for a 1-layer and a 2-layer model on ranks 0..tp sp - 1 (pp 1, dp 1),
- *             differenced; cached per (tp, sp, micro-batch, recompute, sequence parallel), so
+ *             (or Ulysses SP) group times cp (the context-parallel ring), its collectives
+ *             included: the DES of the generator's own inner step for a 1-layer and a
+ *             2-layer model on ranks 0..tp sp cp - 1 (pp 1, dp 1),
+ *             differenced; cached per (tp, sp, cp, micro-batch, recompute, sequence parallel), so
  *             shared by every GPU count;
  *   t_edges   the embedding, LM head and loss of one micro-batch (the 1-layer step less t_layer);
- *   t_p2p     one activation send between neighbouring stages (b s h / tp 16-bit values);
- *   t_dp      the gradient reduction of the most loaded stage over its DP group (with Ulysses,
+ *   t_p2p     one activation send between neighbouring stages (b s h / (tp sp cp) 16-bit
+ *             values);
+ *   t_dp      the gradient reduction of the most loaded stage over its DP group (with CP, its
+ *             dp x cp ranks; with Ulysses,
  *             every rank of the stage), bucket by
  *             bucket (all-reduce; ZeRO 1-3: reduce-scatter) and, for ZeRO 1/2, the all-gather of
  *             the updated 16-bit weights; for ZeRO-3 the per-layer weight all-gathers (forward and
@@ -113,7 +116,7 @@ class LayoutPricer {
   simcore::Simulator sim_;
   network::AnalyticalCommModel comm_;
   std::unique_ptr<simcore::ComputeModel> compute_;
-  std::map<std::tuple<int, int, int, int, bool>, LayerBlock> layers_;
+  std::map<std::tuple<int, int, int, int, int, bool>, LayerBlock> layers_;
   std::map<std::tuple<int, int, int, int, double>, double> collectives_;
   std::map<std::tuple<int, int, double>, double> p2p_;
   std::map<double, double> optimizer_;

@@ -56,11 +56,12 @@ PlanInputs load_plan_inputs(const std::string& path, const std::vector<std::stri
   stand_in.push_back(fmt::format("workload.batch.global_batch={}", 1));
   stand_in.push_back(fmt::format("workload.batch.micro_batch={}", 1));
   stand_in.push_back(fmt::format("workload.memory={{on_overflow: {}}}", "warn"));
-  PlanInputs in{load_scenario(path, stand_in, limits), {}, 1};
+  PlanInputs in{load_scenario(path, stand_in, limits), {}, 1, {}};
   in.base = kinds::parse_transformer(in.scenario, w, INT64_MAX, "the cluster");
   if (global_batch > 0) in.base.global_batch = global_batch;
   in.scenario.network_model = "analytical";
   in.gpus_per_node = gpus_per_node(in.scenario);
+  in.economics = load_device_economics(load_ref(doc["cluster"]["device"]));
   return in;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/dtsim/device_economics.h"
 #include "tools/dtsim/plan/layouts.h"
 #include "tools/dtsim/plan/pricer.h"
 #include "tools/dtsim/scenario.h"
@@ -27,6 +28,7 @@ struct PlanInputs {
   Scenario scenario;
   workloads::TransformerParams base;  ///< the model, batch and precision
   int gpus_per_node = 1;              ///< ranks in rank 0's box (all ranks without boxes)
+  DeviceEconomics economics;          ///< the device file's price and power (may be absent)
 };
 
 /** Reads `path` with `sets`; `global_batch` > 0 replaces the scenario's. Errors: see the file. */
