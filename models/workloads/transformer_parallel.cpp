@@ -221,6 +221,21 @@ void Builder::build_rank(const Coord& c) {
   const int32_t head_fwd = b_.shape(head_shapes.lm_head), head_bwd = b_.shape(head_shapes.lm_head_bwd);
 
   uint32_t last_send = UINT32_MAX;  // the rank's last pipeline send in program order
+  // Blocking pipeline transfers (Megatron-LM 2021): the send of a step is issued with the next
+  // step's receive (batch_isend_irecv) and the compute after them waits for both (a zero-time
+  // "pipeline sync" joins them); a step that starts without a receive waits for the send alone.
+  uint32_t pending_send = UINT32_MAX;
+  auto join_pending = [&](const std::string& sfx) {
+    if (pending_send == UINT32_MAX) return;
+    std::vector<uint32_t> d = dep();
+    d.push_back(pending_send);
+    last = b_.delay(r, "pipeline sync" + sfx, simcore::Time(), std::move(d));
+    pending_send = UINT32_MAX;
+  };
+  auto sent = [&](uint32_t send) {
+    last_send = send;
+    if (p_.pipeline_p2p_blocking) pending_send = send;
+  };
   auto forward = [&](int mb, int j) {
     const int first = chunks[j].first, layers = chunks[j].layers;
     std::string sfx = fmt::format(" mb{}", mb);
@@ -231,7 +246,9 @@ void Builder::build_rank(const Coord& c) {
       uint32_t rv = p2p(r, OpKind::kRecv, "recv activations" + sfx, prev_rank, boundary_bytes, 0,
                         recv_prev, dep());
       last = rv;
+      join_pending(sfx);
     } else {
+      join_pending(sfx);
       last = compute(r, "embedding fwd" + sfx, 0, act_bytes * 2,
                      with(zero3_gather_block("embedding fwd", emb)));
     }
@@ -246,8 +263,8 @@ void Builder::build_rank(const Coord& c) {
                                2.0 * m.hidden * m.vocab / tp + tokens * m.vocab * 2 / tp, p_.dtype,
                                head_fwd, with(zero3_gather_block("lm_head fwd", head)));
     else
-      last_send = p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, boundary_bytes, 0,
-                      send_next, dep());
+      sent(p2p(r, OpKind::kSend, "send activations" + sfx, next_rank, boundary_bytes, 0,
+               send_next, dep()));
   };
 
   // Per chunk and layer, the backward op of the last micro-batch (gradients final): DP buckets
@@ -266,7 +283,9 @@ void Builder::build_rank(const Coord& c) {
     if (!chunks[j].head) {
       last = p2p(r, OpKind::kRecv, "recv gradients" + sfx, next_rank, boundary_bytes, 1, recv_next,
                  dep());
+      join_pending(sfx);
     } else {
+      join_pending(sfx);
       last = b_.shaped_compute(r, "lm_head bwd" + sfx, 2 * head_flops,
                                2 * (2.0 * m.hidden * m.vocab / tp), p_.dtype, head_bwd,
                                with(zero3_gather_block("lm_head bwd", head)));
@@ -298,8 +317,8 @@ void Builder::build_rank(const Coord& c) {
       last = compute(r, "embedding bwd" + sfx, 0, act_bytes * 2, dep());
       if (final_mb) final_bwd[0] = last;
     } else {
-      last_send = p2p(r, OpKind::kSend, "send gradients" + sfx, prev_rank, boundary_bytes, 1,
-                      send_prev, dep());
+      sent(p2p(r, OpKind::kSend, "send gradients" + sfx, prev_rank, boundary_bytes, 1,
+               send_prev, dep()));
     }
   };
 

@@ -141,6 +141,11 @@ struct TransformerParams {
   /** true: DP gradient buckets start as soon as the last micro-batch's backward produced them
    *  (PyTorch DDP); false: one flat buffer after the whole backward (Megatron-LM local DDP). */
   bool overlap_grad_reduce = true;
+  /** true: a pipeline rank's compute waits for its pipeline sends and receives of a step to
+   *  finish before it goes on (Megatron-LM 2021: p2p_communication._communicate issued
+   *  batch_isend_irecv, waited on every request, then torch.cuda.synchronize()); false: sends
+   *  overlap the following compute (today's Megatron-LM). */
+  bool pipeline_p2p_blocking = false;
   int zero_stage = 0;
   Recompute recompute = Recompute::kNone;
   AttentionKernel attention = AttentionKernel::kFlash;

@@ -123,6 +123,12 @@ void validate_transformer(const TransformerParams& p) {
           "micro_batch) = {} / ({} x {}) = {}, must be a multiple of pp ({})",
           v, p.global_batch, p.dp, p.micro_batch, p.global_batch / per_replica, p.pp));
   }
+  if (p.pipeline_p2p_blocking && p.virtual_stages > 1)
+    throw ConfigError(fmt::format(
+        "pipeline_p2p: blocking is modelled for plain 1F1B and GPipe (virtual_stages is {}: "
+        "the interleaved schedule's paired sends and receives are not modelled, and blocking "
+        "one at a time would deadlock)",
+        p.virtual_stages));
   if (!p.overlap_grad_reduce && p.zero_stage == 3)
     throw ConfigError(
         "overlap_grad_reduce: false is modelled for ZeRO 0-2 (ZeRO-3 reduces each "

@@ -175,6 +175,11 @@ std::vector<KeySpec> transformer_keys() {
                        "gradient buckets overlap the backward (PyTorch DDP) or follow it")
                    .defaults("true")
                    .checked(boolean()),
+               KeySpec("pipeline_p2p",
+                       "pipeline sends and receives overlap compute, or block it until both "
+                       "are done (Megatron-LM 2021)")
+                   .defaults("overlapped")
+                   .one_of({"overlapped", "blocking"}),
                KeySpec("order", "rank placement, innermost dimension first")
                    .defaults("tp-dp-pp")
                    .one_of(
@@ -284,6 +289,8 @@ workloads::TransformerParams parse_transformer(Scenario& s, const ConfigNode& w,
           "false is modelled for ZeRO 0-2 (zero is 3: ZeRO-3 reduces each layer's gradients "
           "as its backward ends)");
   }
+  if (auto v = par.get("pipeline_p2p"))
+    p.pipeline_p2p_blocking = v->choice({"overlapped", "blocking"}) == "blocking";
   int max_stage_layers = p.model.layers / p.pp;
   if (auto sl = par.get("stage_layers")) {
     auto items = sl->items();
