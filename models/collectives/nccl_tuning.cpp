@@ -250,7 +250,9 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
         const double us_per_byte = ch / bus / kUs;  // one channel's share of the busbw
         const double per_channel = in.bytes / ch, loop_bytes = n * pipe.chunk_bytes;
         const int64_t full = static_cast<int64_t>(std::floor(per_channel / loop_bytes));
-        const double rest = per_channel - static_cast<double>(full) * loop_bytes;
+        // Whole bytes, as NCCL counts elements: a rounding residue is no loop.
+        double rest = per_channel - static_cast<double>(full) * loop_bytes;
+        if (rest < 1) rest = 0;
         const double min_slice =
             t.ring_min_slice_divisor > 0
                 ? std::floor(t.ring_buffer_bytes[pi] / t.pipeline_steps) * t.ring_slice_steps[pi] *
