@@ -232,10 +232,9 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
       e.loops = pipe.loops;
       e.slices = pipe.slices;
       lat += pass;
-      const double plateau =
-          p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64
-              ? t.ring_plateau_factor
-              : 1.0;
+      const double plateau = p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64
+                                 ? t.ring_plateau_factor
+                                 : 1.0;
       lat *= plateau;
       run_lat = lat;  // no pipeline constants: the run is the prediction
       if (pipe.chunk_bytes > 0 && bus > 0) {
@@ -253,21 +252,23 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
         // Whole bytes, as NCCL counts elements: a rounding residue is no loop.
         double rest = per_channel - static_cast<double>(full) * loop_bytes;
         if (rest < 1) rest = 0;
-        const double min_slice =
-            t.ring_min_slice_divisor > 0
-                ? std::floor(t.ring_buffer_bytes[pi] / t.pipeline_steps) * t.ring_slice_steps[pi] *
-                      t.ring_data_fraction[pi] / t.ring_min_slice_divisor
-                : 0;
-        const SliceTimes full_s = ring_slices_us(pipe.chunk_bytes, pipe.slices, min_slice, us_per_byte);
-        const SliceTimes last_s = ring_slices_us(std::ceil(rest / n), pipe.slices, min_slice, us_per_byte);
+        const double min_slice = t.ring_min_slice_divisor > 0
+                                     ? std::floor(t.ring_buffer_bytes[pi] / t.pipeline_steps) *
+                                           t.ring_slice_steps[pi] * t.ring_data_fraction[pi] /
+                                           t.ring_min_slice_divisor
+                                     : 0;
+        const SliceTimes full_s =
+            ring_slices_us(pipe.chunk_bytes, pipe.slices, min_slice, us_per_byte);
+        const SliceTimes last_s =
+            ring_slices_us(std::ceil(rest / n), pipe.slices, min_slice, us_per_byte);
         // The first loop costs what NCCL's model predicts (its latency constants are fitted
         // to whole small collectives); each further loop streams through the FIFO behind it
         // and adds only what its pipeline exposes beyond its bandwidth.
         if (full >= 1 && (full > 1 || rest > 0)) {
           const double first_us = ring_fifo_us(f, full_s, 1, {});
           const double later_us = ring_fifo_us(f, full_s, full, last_s) - first_us;
-          const double later_bw_us = (per_channel - std::min(per_channel, loop_bytes)) *
-                                     nsteps / n * us_per_byte;
+          const double later_bw_us =
+              (per_channel - std::min(per_channel, loop_bytes)) * nsteps / n * us_per_byte;
           run_lat = lat + std::max(0.0, later_us - later_bw_us);
         }
       }

@@ -90,8 +90,8 @@ TEST(NcclTuningLoader, AChunkOfMoreStepsThanTheBufferHoldsIsRefused) {
 
 TEST(NcclTuningLoader, AChunkThatFillsTheWholeFifoIsRefused) {
   // A chunk of all 8 steps would leave no slot for the next one while the neighbour reads it.
-  const std::string e = error_of(
-      edited("chunk_steps: {LL: 1, LL128: 1, Simple: 4}", "chunk_steps: {LL: 1, LL128: 8, Simple: 4}"));
+  const std::string e = error_of(edited("chunk_steps: {LL: 1, LL128: 1, Simple: 4}",
+                                        "chunk_steps: {LL: 1, LL128: 8, Simple: 4}"));
   EXPECT_NE(e.find("ring_pipeline.chunk_steps.LL128"), std::string::npos) << e;
 }
 

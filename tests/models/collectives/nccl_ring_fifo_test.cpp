@@ -8,7 +8,9 @@ namespace dtsim::collectives {
 namespace {
 
 // Simple on 2 ranks (all-reduce: nsteps = 2 hops, 3 steps a loop), P = 2 slices, F = 4.
-RingFifo simple2(double h) { return {.hops = {{h, false}, {h, false}}, .slices = 2, .fifo_slices = 4}; }
+RingFifo simple2(double h) {
+  return {.hops = {{h, false}, {h, false}}, .slices = 2, .fifo_slices = 4};
+}
 
 TEST(RingFifo, TwoLoopsOfLatencyBoundSimple) {
   // h = 3.4 > s = 1. Loop 1, operations j0..j5 (step k, slice i):
