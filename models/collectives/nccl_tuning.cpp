@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "models/collectives/alpha_beta.h"
+#include "models/collectives/nccl_ring_fifo.h"
 #include "simcore/error.h"
 
 namespace dtsim::collectives {
@@ -88,6 +89,19 @@ void need_bw(NcclAlgo a, const char* what, double v) {
   if (!std::isfinite(v) || v <= 0)
     throw ConfigError(fmt::format("algorithm \"{}\": {} must be a finite bandwidth > 0; got {} B/s",
                                   name_of(a), what, v));
+}
+
+/** The channel times (us) of a chunk's slices: NCCL splits a chunk of `chunk` data bytes in
+ *  `slices` slices of max(chunk / slices, min_slice) bytes, the last ones short or empty
+ *  (prims_simple.h genericOp). */
+SliceTimes ring_slices_us(double chunk, int slices, double min_slice, double us_per_byte) {
+  SliceTimes out{};
+  if (chunk <= 0) return out;
+  const int P = std::clamp(slices, 1, kMaxRingSlices);
+  const double size = std::max(chunk / P, min_slice);
+  for (int i = 0; i < P; ++i)
+    out[static_cast<size_t>(i)] = std::clamp(chunk - i * size, 0.0, size) * us_per_byte;
+  return out;
 }
 
 bool ll128_enabled(const NcclInputs& in) { return in.ctx.facts.intra_nvlink || ppn_of(in) == 1; }
@@ -203,7 +217,7 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
   const double inter = ppn == 1 ? t.hw_latency_us[net][static_cast<int>(NcclAlgo::kTree)][pi]
                                 : t.hw_latency_us[net][ai][pi];
   const double base = t.base_latency_us[ai][pi];
-  double lat = base, run_lat = 0;  // us; run_lat: the ring's run (nccl_ring_pipeline)
+  double lat = base, run_lat = 0;  // us; run_lat: the ring's run (its FIFO pipeline)
   switch (a) {
     case NcclAlgo::kRing: {
       double overhead = 0;
@@ -211,17 +225,52 @@ std::optional<NcclEstimate> nccl_estimate(NcclAlgo a, NcclProtocol p, const Nccl
         overhead =
             t.net_overhead_us * (p == NcclProtocol::kSimple ? t.simple_net_overhead_factor : 1);
       intra = std::max(intra, overhead);
-      const double k = !multi ? 0 : ar ? 2.0 * (nodes - 1) : nodes - 1.0;
+      const int k = !multi ? 0 : ar ? 2 * (nodes - 1) : nodes - 1;
       const double pass = (nsteps - k) * intra + k * inter;
       const NcclRingPipeline pipe = nccl_ring_pipeline(t, p, ch, n, in.bytes);
       e.chunk_bytes = pipe.chunk_bytes;
       e.loops = pipe.loops;
       e.slices = pipe.slices;
       lat += pass;
-      run_lat = base + pass * static_cast<double>(pipe.loops) * pipe.slices;
-      if (p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64) {
-        lat *= t.ring_plateau_factor;
-        run_lat *= t.ring_plateau_factor;
+      const double plateau = p == NcclProtocol::kSimple && multi && ar && in.bytes / (ch * n) >= 64
+                                 ? t.ring_plateau_factor
+                                 : 1.0;
+      lat *= plateau;
+      run_lat = lat;  // no pipeline constants: the run is the prediction
+      if (pipe.chunk_bytes > 0 && bus > 0) {
+        // The hops a slice crosses in a loop: k between nodes, the rest inside them; the rank
+        // whose loop ends on a hop between nodes (its final recv waits for it) is the last.
+        RingFifo f;
+        f.hops.assign(static_cast<size_t>(nsteps), {intra * plateau, t.ring_cut_through[pi]});
+        std::fill_n(f.hops.end() - std::min<int>(k, static_cast<int>(nsteps)),
+                    std::min<int>(k, static_cast<int>(nsteps)), RingHop{inter * plateau, false});
+        f.slices = pipe.slices;
+        f.fifo_slices = t.pipeline_steps / t.ring_slice_steps[pi];
+        const double us_per_byte = ch / bus / kUs;  // one channel's share of the busbw
+        const double per_channel = in.bytes / ch, loop_bytes = n * pipe.chunk_bytes;
+        const int64_t full = static_cast<int64_t>(std::floor(per_channel / loop_bytes));
+        // Whole bytes, as NCCL counts elements: a rounding residue is no loop.
+        double rest = per_channel - static_cast<double>(full) * loop_bytes;
+        if (rest < 1) rest = 0;
+        const double min_slice = t.ring_min_slice_divisor > 0
+                                     ? std::floor(t.ring_buffer_bytes[pi] / t.pipeline_steps) *
+                                           t.ring_slice_steps[pi] * t.ring_data_fraction[pi] /
+                                           t.ring_min_slice_divisor
+                                     : 0;
+        const SliceTimes full_s =
+            ring_slices_us(pipe.chunk_bytes, pipe.slices, min_slice, us_per_byte);
+        const SliceTimes last_s =
+            ring_slices_us(std::ceil(rest / n), pipe.slices, min_slice, us_per_byte);
+        // The first loop costs what NCCL's model predicts (its latency constants are fitted
+        // to whole small collectives); each further loop streams through the FIFO behind it
+        // and adds only what its pipeline exposes beyond its bandwidth.
+        if (full >= 1 && (full > 1 || rest > 0)) {
+          const double first_us = ring_fifo_us(f, full_s, 1, {});
+          const double later_us = ring_fifo_us(f, full_s, full, last_s) - first_us;
+          const double later_bw_us =
+              (per_channel - std::min(per_channel, loop_bytes)) * nsteps / n * us_per_byte;
+          run_lat = lat + std::max(0.0, later_us - later_bw_us);
+        }
       }
       break;
     }

@@ -45,13 +45,15 @@
  * typeIntra <= PATH_NVB), or one GPU per node.
  *
  * NCCL's tuner ranks the pairs by that prediction (`seconds`); the collective then runs NCCL's
- * mechanism (`run_seconds`). Its latency model counts one pass of the ring's nsteps steps, but a
- * ring runs each channel's share S/c in L = ceil(S / (c n C)) loops of n chunks of C bytes
- * (C = buffer / NCCL_STEPS x chunk_steps x data fraction: 2 MiB Simple, 576000 B LL128,
- * 32 KiB LL), each loop the same nsteps dependent steps, and each step sends its chunk in
- * P = chunk_steps / slice_steps slices, one wait/post handshake each (P = 2 Simple, 1 LL/LL128).
- * So the run's ring latency is base + L P (pass), pass = the per-step terms above (x1.4 for
- * the plateau as predicted): L P = 1 gives NCCL's prediction. Trees and NVLS run as predicted.
+ * mechanism (`run_seconds`). A ring runs each channel's share S/c in L = ceil(S / (c n C))
+ * loops of n chunks of C bytes (C = buffer / NCCL_STEPS x chunk_steps x data fraction: 2 MiB
+ * Simple, 576000 B LL128, 32 KiB LL), each chunk in P = chunk_steps / slice_steps slices
+ * (2 Simple, 1 LL/LL128), through connection FIFOs of NCCL_STEPS steps (nccl_ring_fifo.h). The
+ * first loop costs the prediction (NCCL's latency constants are fitted to whole collectives);
+ * each later loop streams behind it through the FIFO and adds only the latency its pipeline
+ * exposes: with slices longer than a hop, the final recv's hop (x1.4 for the plateau as
+ * predicted). So run latency = latency + sum over later loops (loop time - its bandwidth).
+ * Trees and NVLS run as predicted.
  *
  * Errors: ConfigError when no NCCL constants were given (NcclContext::tuning null), when an
  * algorithm cannot run on the group (nvls without an NVSwitch of an architecture with NVLink
@@ -109,6 +111,10 @@ struct NcclTuning {
   double ring_buffer_bytes[kNcclProtocols] = {};
   int ring_chunk_steps[kNcclProtocols] = {}, ring_slice_steps[kNcclProtocols] = {};
   double ring_data_fraction[kNcclProtocols] = {};
+  /** A Simple slice is at least buffer / NCCL_STEPS x slice_steps / this (prims_simple.h). */
+  int ring_min_slice_divisor = 0;
+  /** Whether a protocol's receiver processes a slice as its lines land (LL, LL128). */
+  bool ring_cut_through[kNcclProtocols] = {};
 };
 
 /** What the NCCL algorithms need to know of a group's nodes beyond pair costs

@@ -88,6 +88,18 @@ TEST(NcclTuningLoader, AChunkOfMoreStepsThanTheBufferHoldsIsRefused) {
   EXPECT_NE(e.find("ring_pipeline.chunk_steps.Simple"), std::string::npos) << e;
 }
 
+TEST(NcclTuningLoader, AChunkThatFillsTheWholeFifoIsRefused) {
+  // A chunk of all 8 steps would leave no slot for the next one while the neighbour reads it.
+  const std::string e = error_of(edited("chunk_steps: {LL: 1, LL128: 1, Simple: 4}",
+                                        "chunk_steps: {LL: 1, LL128: 8, Simple: 4}"));
+  EXPECT_NE(e.find("ring_pipeline.chunk_steps.LL128"), std::string::npos) << e;
+}
+
+TEST(NcclTuningLoader, ACutThroughThatIsNotABooleanIsRefusedAtItsKey) {
+  const std::string e = error_of(edited("cut_through: {LL: true,", "cut_through: {LL: 2,"));
+  EXPECT_NE(e.find("ring_pipeline.cut_through.LL"), std::string::npos) << e;
+}
+
 TEST(NcclTuningLoader, AMissingKeyIsReported) {
   const std::string e = error_of(edited("net_overhead_us: 1.0\n", ""));
   EXPECT_NE(e.find("net_overhead_us"), std::string::npos) << e;

@@ -92,7 +92,8 @@ std::shared_ptr<const NcclTuning> load_nccl_tuning(const ConfigNode& root,
     for (int i = 0; i < kNcclTreeCorrections; ++i) t.tree_correction[p][i] = fraction(items[i]);
   }
   auto rp = root["ring_pipeline"];
-  rp.check_keys({"steps", "buffer_bytes", "chunk_steps", "slice_steps", "data_fraction"});
+  rp.check_keys({"steps", "buffer_bytes", "chunk_steps", "slice_steps", "data_fraction",
+                 "min_slice_divisor", "cut_through"});
   t.pipeline_steps = static_cast<int>(rp["steps"].integer(1, 1024));
   per_protocol(rp["buffer_bytes"], t.ring_buffer_bytes);
   auto cs = rp["chunk_steps"], ss = rp["slice_steps"], df = rp["data_fraction"];
@@ -101,13 +102,19 @@ std::shared_ptr<const NcclTuning> load_nccl_tuning(const ConfigNode& root,
   df.check_keys(kProtocols);
   for (int p = 0; p < kNcclProtocols; ++p) {
     const ConfigNode c = cs[kProtocols[p]], sl = ss[kProtocols[p]];
-    t.ring_chunk_steps[p] = static_cast<int>(c.integer(1, t.pipeline_steps));
+    // The FIFO must hold more than one chunk, or a rank could not send its next chunk before
+    // its neighbour consumed the last (NCCL: CHUNKSTEPS = NCCL_STEPS / 2).
+    t.ring_chunk_steps[p] = static_cast<int>(c.integer(1, t.pipeline_steps - 1));
     t.ring_slice_steps[p] = static_cast<int>(sl.integer(1, t.ring_chunk_steps[p]));
     if (t.ring_chunk_steps[p] % t.ring_slice_steps[p] != 0)
       sl.expected(
           fmt::format("a divisor of chunk_steps.{} ({})", kProtocols[p], t.ring_chunk_steps[p]));
     t.ring_data_fraction[p] = fraction(df[kProtocols[p]]);
   }
+  t.ring_min_slice_divisor = static_cast<int>(rp["min_slice_divisor"].integer(1, 1 << 20));
+  auto ct = rp["cut_through"];
+  ct.check_keys(kProtocols);
+  for (int p = 0; p < kNcclProtocols; ++p) t.ring_cut_through[p] = ct[kProtocols[p]].boolean();
   auto archs = root["architectures"];
   if (!archs.is_map()) archs.expected("a map of architectures");
   std::map<std::string, std::string> device_arch;
