@@ -126,6 +126,9 @@ struct CudaBackend::Impl {
     return host;
   }
 
+  /** cudaMemcpyAsync of `bytes` between pinned host memory and the device, one direction. */
+  double host_copy_seconds(int64_t bytes, int samples, bool to_device);
+
   /** Seconds of `fn` (enqueued on `stream`), timed with events after the L2 flush. */
   template <typename F>
   double time_once(F&& fn) {
@@ -149,6 +152,19 @@ struct CudaBackend::Impl {
     return median_of(t);
   }
 };
+
+double CudaBackend::Impl::host_copy_seconds(int64_t bytes, int samples, bool to_device) {
+  DTSIM_ASSERT(bytes >= 1, "empty host-device copy");
+  void* h = pinned(size_t(bytes));
+  void* d = a.ensure(size_t(bytes), "cudaMalloc(host copy)");
+  return median_time(
+      [&] {
+        check(to_device ? cudaMemcpyAsync(d, h, size_t(bytes), cudaMemcpyHostToDevice, stream)
+                        : cudaMemcpyAsync(h, d, size_t(bytes), cudaMemcpyDeviceToHost, stream),
+              to_device ? "cudaMemcpyAsync(H2D)" : "cudaMemcpyAsync(D2H)");
+      },
+      samples);
+}
 
 bool CudaBackend::available() { return true; }
 
@@ -324,29 +340,11 @@ double CudaBackend::triad_seconds(int64_t bytes, int samples) const {
 }
 
 double CudaBackend::host_to_device_seconds(int64_t bytes, int samples) const {
-  Impl& i = *impl_;
-  DTSIM_ASSERT(bytes >= 1, "empty host-to-device copy");
-  void* h = i.pinned(size_t(bytes));
-  void* d = i.a.ensure(size_t(bytes), "cudaMalloc(host copy)");
-  return i.median_time(
-      [&] {
-        check(cudaMemcpyAsync(d, h, size_t(bytes), cudaMemcpyHostToDevice, i.stream),
-              "cudaMemcpyAsync(H2D)");
-      },
-      samples);
+  return impl_->host_copy_seconds(bytes, samples, true);
 }
 
 double CudaBackend::device_to_host_seconds(int64_t bytes, int samples) const {
-  Impl& i = *impl_;
-  DTSIM_ASSERT(bytes >= 1, "empty device-to-host copy");
-  void* h = i.pinned(size_t(bytes));
-  void* d = i.a.ensure(size_t(bytes), "cudaMalloc(host copy)");
-  return i.median_time(
-      [&] {
-        check(cudaMemcpyAsync(h, d, size_t(bytes), cudaMemcpyDeviceToHost, i.stream),
-              "cudaMemcpyAsync(D2H)");
-      },
-      samples);
+  return impl_->host_copy_seconds(bytes, samples, false);
 }
 
 double CudaBackend::launch_overhead_seconds(int samples) const {
