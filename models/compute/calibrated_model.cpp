@@ -40,20 +40,22 @@ simcore::ComputeCost CalibratedModel::cost(const simcore::Workload& workload,
     };
     double s = 0;
     for (const simcore::GemmShape& g : k.gemms) s += gemm(g);
-    const DeviceSpec& d = fallback_.device(rank);
-    auto peak = d.peak_flops_per_s.find(std::string(dtype));
-    if (k.attention.batch_heads > 0 && d.attention_tile_q > 0 &&
-        peak != d.peak_flops_per_s.end()) {
-      // A GPU runs training's attention as one fused kernel (FlashAttention, cuDNN), which the
-      // table does not measure: the fused kernel's model (kernel_cost.h) on the device spec,
-      // plus the measured launch. The table's per-head GEMMs would price the unfused chain,
-      // 1.7-1.9x the fused kernel measured on an H200 (README "Calibration").
-      s += attention_kernel_seconds(d, peak->second, dtype_bytes(dtype), k.attention) +
-           t.data().launch_overhead_s;
-    } else {
-      // No fused-kernel model for the device (a CPU): the products from the table.
-      for (const simcore::GemmShape& g : simcore::attention_gemms(k.attention))
-        s += gemm(g) * simcore::causal_fraction(k.attention);
+    if (k.attention.batch_heads > 0) {
+      // Looked up only for ops with an attention kernel: most shaped ops have none.
+      const DeviceSpec& d = fallback_.device(rank);
+      auto peak = d.peak_flops_per_s.find(std::string(dtype));
+      if (d.attention_tile_q > 0 && peak != d.peak_flops_per_s.end()) {
+        // A GPU runs training's attention as one fused kernel (FlashAttention, cuDNN), which
+        // the table does not measure: the fused kernel's model (kernel_cost.h) on the device
+        // spec, plus the measured launch. The table's per-head GEMMs would price the unfused
+        // chain, 1.7-1.9x the fused kernel measured on an H200 (README "Calibration").
+        s += attention_kernel_seconds(d, peak->second, dtype_bytes(dtype), k.attention) +
+             t.data().launch_overhead_s;
+      } else {
+        // No fused-kernel model for the device (a CPU): the products from the table.
+        for (const simcore::GemmShape& g : simcore::attention_gemms(k.attention))
+          s += gemm(g) * simcore::causal_fraction(k.attention);
+      }
     }
     return {simcore::Time::from_seconds_ceil(s), kName};
   }

@@ -4,24 +4,20 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "models/compute/kernel_cost.h"
 #include "tests/support/cli_fixture.h"
+#include "tools/calibrate/measure.h"
 #include "tools/dtsim/config_loaders.h"
 #include "tools/dtsim/config_node.h"
 
 namespace dtsim::test {
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
+using calibrate::median;
 
 TEST(MeasuredKernels, FusedAttentionModelAgainstCudnnOnAnH200) {
   compute::DeviceSpec h200 = cli::load_device(cli::ConfigNode::load_string(

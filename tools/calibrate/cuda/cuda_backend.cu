@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "simcore/error.h"
 #include "tools/calibrate/cuda/cuda_backend.h"
+#include "tools/calibrate/measure.h"
 
 namespace dtsim::calibrate {
 
@@ -65,12 +67,6 @@ __global__ void fill_kernel(T* p, size_t n) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
        i += size_t(gridDim.x) * blockDim.x)
     store(p + i, unit_random(i));
-}
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 constexpr size_t kWorkspace = size_t{32} << 20;
@@ -149,7 +145,7 @@ struct CudaBackend::Impl {
     std::vector<double> t;
     for (int s = 0; s < samples; ++s) t.push_back(time_once(fn));
     check(cudaGetLastError(), "timed launch");
-    return median_of(t);
+    return median(std::move(t));
   }
 };
 
